@@ -1,0 +1,39 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { TestProject } from "vitest/node";
+import { spawnLocalClickHouse } from "../../clickhouse-local/spawn.js";
+import { mintLocalAdminToken } from "../../shared/tokens/local.js";
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    clickhouseUrl: string;
+    clickhouseUser: string;
+    clickhousePassword: string;
+    adminToken: string;
+  }
+}
+
+/**
+ * Starts one real local ClickHouse (chDB behind our HTTP server) on a free port
+ * for the whole run; each test file then works in its own database.
+ * `TERN_TEST_CLICKHOUSE=off` skips it for quick unit-only runs.
+ */
+export default async function setup(project: TestProject) {
+  const user = "tern";
+  const password = "tern-test-password";
+  project.provide("clickhouseUser", user);
+  project.provide("clickhousePassword", password);
+  project.provide("adminToken", mintLocalAdminToken("test"));
+  if (process.env.TERN_TEST_CLICKHOUSE === "off") {
+    project.provide("clickhouseUrl", "http://127.0.0.1:9");
+    return;
+  }
+  const dataDir = await mkdtemp(join(tmpdir(), "tern-test-ch-"));
+  const server = await spawnLocalClickHouse({ port: 0, dataDir, user, password });
+  project.provide("clickhouseUrl", server.url);
+  return async () => {
+    await server.stop();
+    await rm(dataDir, { recursive: true, force: true });
+  };
+}

@@ -1,0 +1,51 @@
+import { defineConfig } from "vitest/config";
+import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
+
+// One command runs every layer: `shared/` units in Node, Node-side integration
+// (local ClickHouse server, CLI), and Worker code inside workerd. A single
+// global setup starts one real local ClickHouse for all of them.
+export default defineConfig({
+  test: {
+    globalSetup: ["./test/setup/global-clickhouse.ts"],
+    projects: [
+      {
+        test: {
+          name: "unit",
+          include: ["test/unit/**/*.test.ts"],
+          environment: "node",
+        },
+      },
+      {
+        test: {
+          name: "node",
+          include: ["test/node/**/*.test.ts"],
+          environment: "node",
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
+        },
+      },
+      {
+        plugins: [
+          cloudflareTest(({ inject }) => ({
+            wrangler: { configPath: "./wrangler.toml" },
+            miniflare: {
+              compatibilityFlags: ["service_binding_extra_handlers"],
+              bindings: {
+                CLICKHOUSE_URL: inject("clickhouseUrl"),
+                CLICKHOUSE_USER: inject("clickhouseUser"),
+                CLICKHOUSE_PASSWORD: inject("clickhousePassword"),
+                TERN_MODE: "test",
+                TERN_ADMIN_TOKEN: inject("adminToken"),
+              },
+            },
+          })),
+        ],
+        test: {
+          name: "workers",
+          include: ["test/workers/**/*.test.ts"],
+          testTimeout: 30_000,
+        },
+      },
+    ],
+  },
+});
