@@ -2,15 +2,15 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { TestProject } from "vitest/node";
-import { spawnLocalClickHouse } from "../../clickhouse-local/spawn.js";
-import { mintLocalAdminToken } from "../../shared/tokens/local.js";
+import { createLocalCredentials } from "../../shared/tokens/local.js";
 
 declare module "vitest" {
   export interface ProvidedContext {
     clickhouseUrl: string;
     clickhouseUser: string;
     clickhousePassword: string;
-    adminToken: string;
+    /** JSON of shared/tokens/local.ts LocalCredentials, as `npm run dev` passes it to the Worker. */
+    localCredentials: string;
   }
 }
 
@@ -24,11 +24,13 @@ export default async function setup(project: TestProject) {
   const password = "tern-test-password";
   project.provide("clickhouseUser", user);
   project.provide("clickhousePassword", password);
-  project.provide("adminToken", mintLocalAdminToken("test"));
+  project.provide("localCredentials", JSON.stringify(await createLocalCredentials("test")));
   if (process.env.TERN_TEST_CLICKHOUSE === "off") {
     project.provide("clickhouseUrl", "http://127.0.0.1:9");
     return;
   }
+  // Imported lazily so unit-only runs never load the server code.
+  const { spawnLocalClickHouse } = await import("../../clickhouse-local/spawn.js");
   const dataDir = await mkdtemp(join(tmpdir(), "tern-test-ch-"));
   const server = await spawnLocalClickHouse({ port: 0, dataDir, user, password });
   project.provide("clickhouseUrl", server.url);

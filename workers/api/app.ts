@@ -1,0 +1,26 @@
+/**
+ * @module api/app
+ * The hono app behind the Worker's `fetch`: shared middleware, then each role's
+ * routes. Roles mount their own sub-apps here.
+ */
+import { Hono } from "hono";
+import type { AppEnv } from "./context.js";
+import { readConfig } from "../env.js";
+import { errorResponse, notFoundResponse } from "./on-error.js";
+import { health } from "./health.js";
+import { localTokens } from "./local-tokens.js";
+
+export function createApp(): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+  app.use(async (c, next) => {
+    c.set("config", readConfig(c.env));
+    c.set("requestId", c.req.header("x-request-id") ?? crypto.randomUUID());
+    await next();
+    c.header("x-request-id", c.get("requestId"));
+  });
+  app.route("/", health);
+  app.route("/", localTokens);
+  app.notFound(notFoundResponse);
+  app.onError(errorResponse);
+  return app;
+}

@@ -1,0 +1,11 @@
+import type { Env } from "../env.js";
+import type { Config } from "../env.js";
+
+/** Hono's typing for every route: bindings plus values set by middleware. */
+export interface AppEnv {
+  Bindings: Env;
+  Variables: {
+    config: Config;
+    requestId: string;
+  };
+}

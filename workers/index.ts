@@ -1,0 +1,23 @@
+/**
+ * The Worker entry: `fetch` (the HTTP API), `queue` (Events API batches and jobs),
+ * `scheduled` (copies and sinks) and the Durable Object classes.
+ */
+import { createApp } from "./api/app.js";
+import type { Env } from "./env.js";
+import { createQueueDispatcher } from "./queues/dispatch.js";
+import { createScheduler } from "./scheduler/scheduled.js";
+
+export { WorkspaceCatalog } from "./catalog/workspace-catalog.js";
+export { RateLimiter } from "./ratelimit/rate-limiter.js";
+
+const app = createApp();
+const dispatchQueue = createQueueDispatcher({});
+const runScheduler = createScheduler([]);
+
+export default {
+  fetch: app.fetch,
+  queue: dispatchQueue,
+  async scheduled(controller, env, ctx) {
+    ctx.waitUntil(runScheduler(controller, env));
+  },
+} satisfies ExportedHandler<Env>;

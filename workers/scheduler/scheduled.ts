@@ -1,0 +1,26 @@
+/**
+ * @module scheduler/scheduled
+ * The Worker's `scheduled` handler (cron `* * * * *`): asks each registered source
+ * for the runs due at this tick and enqueues them on Queue `jobs`. Copy pipes and
+ * sinks register their sources when those features land.
+ */
+import type { Env } from "../env.js";
+
+export interface DueRun {
+  kind: string;
+  workspaceId: string;
+  resource: string;
+}
+
+export type DueRunSource = (env: Env, scheduledTime: Date) => Promise<DueRun[]>;
+
+export function createScheduler(sources: DueRunSource[]) {
+  return async (controller: ScheduledController, env: Env): Promise<{ enqueued: number }> => {
+    const at = new Date(controller.scheduledTime);
+    const due = (await Promise.all(sources.map((source) => source(env, at)))).flat();
+    if (due.length > 0) {
+      await env.JOBS_QUEUE.sendBatch(due.map((run) => ({ body: { type: "run", ...run, scheduledTime: at.toISOString() } })));
+    }
+    return { enqueued: due.length };
+  };
+}
