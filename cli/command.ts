@@ -1,0 +1,21 @@
+/**
+ * @module command
+ * The shape every `tern` command has: a name, a one-line summary, its help text
+ * and a `run` that returns the process exit code.
+ */
+export interface CliIO {
+  out: (text: string) => void;
+  err: (text: string) => void;
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+}
+
+export interface Command {
+  name: string;
+  summary: string;
+  help: string;
+  run(args: string[], io: CliIO): Promise<number>;
+}
+
+/** A usage mistake: printed with the command's help, exit code 2. */
+export class UsageError extends Error {}

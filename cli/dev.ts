@@ -1,0 +1,155 @@
+/**
+ * `npm run dev`: the whole local platform in one command. Starts the local
+ * ClickHouse (persistent data dir), then `wrangler dev` with local persistence,
+ * waits for `/v0/health`, and prints the base URL and the workspace admin token.
+ * Ctrl-C (or SIGTERM) stops every child process group.
+ */
+import { createWriteStream } from "node:fs";
+import { mkdir, writeFile } from "node:fs/promises";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { loadOrCreateLocalState } from "./dev/local-state.js";
+import { spawnGroup } from "./dev/process-group.js";
+import { waitForHttp } from "./dev/wait-for.js";
+
+const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+
+const usage = `Usage: npm run dev -- [options]
+
+Starts the local Tern platform: a local ClickHouse and the Worker under wrangler dev.
+
+Options:
+  --port <n>              API port (default 7181, Tinybird Local's)
+  --clickhouse-port <n>   local ClickHouse HTTP port (default 7182)
+  --data-dir <dir>        where data and tokens persist (default .tern/local)
+  --clickhouse-url <url>  use this ClickHouse instead of starting the local one
+  --clickhouse-user <u>   user for --clickhouse-url (default "default")
+  --clickhouse-password <p>
+  --compat <version>      make the local ClickHouse behave like this production version
+  -h, --help              show this help`;
+
+const stops: Array<() => Promise<void>> = [];
+let stopping = false;
+
+async function shutdown(code: number): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  console.log("\nStopping Tern…");
+  for (const stop of stops.reverse()) await stop().catch((e) => console.error(e));
+  process.exit(code);
+}
+
+async function main(): Promise<void> {
+  process.on("SIGINT", () => void shutdown(0));
+  process.on("SIGTERM", () => void shutdown(0));
+  const { values } = parseArgs({
+    options: {
+      port: { type: "string", default: "7181" },
+      "clickhouse-port": { type: "string", default: "7182" },
+      "data-dir": { type: "string", default: join(repoRoot, ".tern", "local") },
+      "clickhouse-url": { type: "string" },
+      "clickhouse-user": { type: "string", default: "default" },
+      "clickhouse-password": { type: "string", default: "" },
+      compat: { type: "string" },
+      help: { type: "boolean", short: "h", default: false },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    console.log(usage);
+    return;
+  }
+  const port = Number(values.port);
+  const chPort = Number(values["clickhouse-port"]);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port: not a port: ${values.port}`);
+  if (!Number.isInteger(chPort) || chPort < 0 || chPort > 65535) throw new Error(`--clickhouse-port: not a port: ${values["clickhouse-port"]}`);
+
+  const dataDir = resolve(values["data-dir"]);
+  await mkdir(dataDir, { recursive: true });
+  const state = await loadOrCreateLocalState(dataDir);
+
+
+  let clickhouse: { url: string; user: string; password: string; version?: string };
+  if (values["clickhouse-url"]) {
+    clickhouse = { url: values["clickhouse-url"], user: values["clickhouse-user"], password: values["clickhouse-password"] };
+  } else {
+    const { spawnLocalClickHouse } = await import("../clickhouse-local/spawn.js");
+    const server = await spawnLocalClickHouse({
+      port: chPort,
+      dataDir: join(dataDir, "clickhouse"),
+      user: state.clickhouse.user,
+      password: state.clickhouse.password,
+      ...(values.compat ? { compat: values.compat } : {}),
+    });
+    stops.push(() => server.stop());
+    clickhouse = { url: server.url, user: state.clickhouse.user, password: state.clickhouse.password, version: server.version };
+  }
+
+  // Values go through an env file, not argv: they stay out of `ps` output.
+  const envFile = join(dataDir, "worker.env");
+  const vars: Record<string, string> = {
+    TERN_MODE: "local",
+    CLICKHOUSE_URL: clickhouse.url,
+    CLICKHOUSE_USER: clickhouse.user,
+    CLICKHOUSE_PASSWORD: clickhouse.password,
+    TERN_CREDENTIALS: JSON.stringify(state.credentials),
+  };
+  await writeFile(envFile, Object.entries(vars).map(([k, v]) => `${k}='${v}'`).join("\n") + "\n", { mode: 0o600 });
+
+  const log = createWriteStream(join(dataDir, "wrangler.log"), { flags: "a" });
+  const wrangler = spawnGroup(
+    join(repoRoot, "node_modules", ".bin", "wrangler"),
+    [
+      "dev",
+      "--config", join(repoRoot, "wrangler.toml"),
+      "--ip", "127.0.0.1",
+      "--port", String(port),
+      "--persist-to", join(dataDir, "wrangler"),
+      "--env-file", envFile,
+      "--show-interactive-dev-session=false",
+      "--inspector-port", "0",
+    ],
+    {
+      cwd: repoRoot,
+      stdio: ["ignore", "pipe", "pipe"],
+      env: { ...process.env, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false", CI: process.env.CI ?? "" },
+    },
+  );
+  wrangler.child.stdout?.pipe(log);
+  wrangler.child.stderr?.pipe(log);
+  stops.push(() => wrangler.stop());
+  let workerAlive = true;
+  void wrangler.exited.then((code) => {
+    workerAlive = false;
+    if (!stopping) {
+      console.error(`wrangler dev exited (code ${code}); see ${join(dataDir, "wrangler.log")}`);
+      void shutdown(1);
+    }
+  });
+
+  const base = `http://localhost:${port}`;
+  const health = await (await waitForHttp(`http://127.0.0.1:${port}/v0/health`, 120_000, () => workerAlive)).json() as {
+    clickhouse: { version?: string };
+  };
+  console.log(
+    [
+      "",
+      "Tern local platform is running",
+      `  API:         ${base}`,
+      `  ClickHouse:  ${clickhouse.url} (ClickHouse ${health.clickhouse.version ?? clickhouse.version ?? "?"})`,
+      `  Workspace:   ${state.credentials.workspaceName} (${state.credentials.workspaceId})`,
+      `  Admin token: ${state.credentials.workspaceAdminToken}`,
+      `  Data:        ${dataDir}`,
+      "",
+      `  export TERN_HOST=${base} TERN_TOKEN=${state.credentials.workspaceAdminToken}`,
+      "",
+      "Press Ctrl-C to stop.",
+    ].join("\n"),
+  );
+}
+
+main().catch((e) => {
+  console.error(e instanceof Error ? e.message : e);
+  void shutdown(1);
+});
