@@ -15,3 +15,4 @@ export type { TableReference, TableContext } from "./table-refs.js";
 export { classifyStatement, checkReadOnly } from "./statement.js";
 export type { StatementKind, StatementCheck } from "./statement.js";
 export { quoteIdentifier, qualifiedTable } from "./quote.js";
+export { toTernError } from "./to-tern-error.js";
