@@ -90,6 +90,11 @@ function replacementFor(ref: TableReference, resolution: TableResolution, sql: s
   }
   if ("error" in resolution) return { code: "forbidden", message: resolution.error, position: ref.start };
   const aliasable = (ref.context === "from" || ref.context === "join") && !ref.hasAlias;
+  if (ref.context === "string") {
+    if (!("table" in resolution)) return { code: "forbidden", message: `Resource '${shown}' cannot be used in joinGet`, position: ref.start };
+    const target = resolution.database === undefined ? resolution.table : `${resolution.database}.${resolution.table}`;
+    return `'${target.replace(/\\/g, "\\\\").replace(/'/g, "\\'")}'`;
+  }
   if ("subquery" in resolution) {
     return `(${resolution.subquery})` + (aliasable ? ` AS ${quoteIdentifier(ref.name)}` : "");
   }

@@ -8,7 +8,9 @@
  * - after any `… JOIN` except `ARRAY JOIN` (whose arguments are columns);
  * - comma joins: `FROM a, b AS x, c`;
  * - after `IN` (also `NOT IN`, `GLOBAL IN`) when followed by a bare name;
- * - `DESCRIBE [TABLE] name`.
+ * - `DESCRIBE [TABLE] name`, `EXISTS [TABLE] name`;
+ * - the function forms of IN (`in(x, t)`, `globalNotIn(x, t)`, …);
+ * - the string first argument of `joinGet`/`joinGetOrNull` (context `string`).
  * A name is `table` or `db.table`; a name followed by `(` is a table
  * function. Names defined by WITH (CTEs and `expr AS alias`) are never
  * tables. Subqueries are not skipped: their own FROMs are found the same way.
@@ -19,7 +21,8 @@ import { buildStructure, isKeyword, isName, isPunct, nameOf, type Structure } fr
 import type { Token } from "./tokenize.js";
 import type { SqlError } from "./errors.js";
 
-export type TableContext = "from" | "join" | "in" | "describe";
+/** `string`: the first argument of joinGet/joinGetOrNull, a table named by a string literal. */
+export type TableContext = "from" | "join" | "in" | "describe" | "string";
 
 export interface TableReference {
   name: string;
@@ -42,8 +45,8 @@ export interface TableFunctionReference {
 export interface StatementTables {
   tables: TableReference[];
   tableFunctions: TableFunctionReference[];
-  /** Names bound by WITH anywhere in the statement. */
-  localNames: Set<string>;
+  /** Names bound by WITH, with where they are visible. */
+  localNames: LocalName[];
 }
 
 /** Words that end a table expression instead of being its alias. */
@@ -59,6 +62,22 @@ const WITH_MODIFIERS = new Set(["TOTALS", "ROLLUP", "CUBE", "FILL", "TIES"]);
 
 /** Functions whose SQL-standard syntax puts FROM/IN between their arguments. */
 const KEYWORD_ARG_FUNCTIONS = new Set(["EXTRACT", "SUBSTRING", "TRIM", "POSITION", "OVERLAY"]);
+
+export interface LocalName {
+  name: string;
+  /** Visible after this token index… */
+  after: number;
+  /** …and inside this bracket group (-1: the whole statement). */
+  group: number;
+}
+
+/** Function forms of IN whose second argument may be a table. */
+const IN_FUNCTIONS = new Set([
+  "in", "notin", "globalin", "globalnotin", "nullin", "notnullin", "globalnullin", "globalnotnullin",
+]);
+
+/** Functions that name a (Join engine) table in a string first argument. */
+const STRING_TABLE_FUNCTIONS = new Set(["joinget", "joingetornull"]);
 
 export type FindTablesResult = { ok: true; found: StatementTables; structure: Structure } | { ok: false; error: SqlError };
 
@@ -76,6 +95,11 @@ export function findTablesIn(structure: Structure): StatementTables {
   tokens.forEach((token, i) => {
     if (token.kind !== "identifier") return;
     const word = token.text.toUpperCase();
+    if (isPunct(tokens[i + 1], "(") && !isPunct(tokens[i - 1], ".")) {
+      const fn = token.text.toLowerCase();
+      if (IN_FUNCTIONS.has(fn)) inFunctionTarget(structure, i + 1, found);
+      else if (STRING_TABLE_FUNCTIONS.has(fn)) stringTableArgument(structure, i + 1, found);
+    }
     if (word === "FROM" && startsTableList(structure, i)) {
       tableExpression(structure, i + 1, "from", found);
       for (const comma of commaJoins(structure, i)) tableExpression(structure, comma + 1, "from", found);
@@ -85,6 +109,10 @@ export function findTablesIn(structure: Structure): StatementTables {
       inTarget(structure, i + 1, found);
     } else if ((word === "DESCRIBE" || word === "DESC") && i === 0) {
       const at = isKeyword(tokens[1], "TABLE") ? 2 : 1;
+      tableExpression(structure, at, "describe", found);
+    } else if (word === "EXISTS" && i === 0) {
+      let at = isKeyword(tokens[1], "TEMPORARY") ? 2 : 1;
+      if (["TABLE", "VIEW", "DICTIONARY"].some((k) => isKeyword(tokens[at], k))) at++;
       tableExpression(structure, at, "describe", found);
     }
   });
@@ -142,7 +170,7 @@ function tableExpression(structure: Structure, at: number, context: TableContext
       found.tableFunctions.push(fn);
       if (match[next]! < 0) return;
       next = match[next]! + 1;
-    } else if (q.database || !found.localNames.has(nameOf(q.name))) {
+    } else if (q.database || !isLocal(structure, found.localNames, nameOf(q.name), at)) {
       reference = { name: nameOf(q.name), start: startTok.start, end: q.name.end, context, hasAlias: false };
       if (q.database) reference.database = nameOf(q.database);
       found.tables.push(reference);
@@ -198,11 +226,41 @@ function aliasAt(tokens: Token[], at: number): number {
   return at;
 }
 
+function isLocal({ match }: Structure, locals: readonly LocalName[], name: string, at: number): boolean {
+  return locals.some((l) => l.name === name && at > l.after && (l.group < 0 || (at > l.group && at < match[l.group]!)));
+}
+
+/** `in(x, t)`, `globalNotIn(x, db.t)`: a bare name as the whole second argument. */
+function inFunctionTarget(structure: Structure, open: number, found: StatementTables): void {
+  const { tokens, parent } = structure;
+  const comma = tokens.findIndex((t, i) => i > open && parent[i] === open && isPunct(t, ","));
+  if (comma < 0) return;
+  const q = qualifiedName(tokens, comma + 1);
+  if (q && isPunct(tokens[q.next], ")") && structure.match[q.next] === open) inTarget(structure, comma + 1, found);
+}
+
+/** `joinGet('db.t', 'col', key)`: the string names a table. */
+function stringTableArgument({ tokens }: Structure, open: number, found: StatementTables): void {
+  const arg = tokens[open + 1];
+  if (arg?.kind !== "string" || arg.value === undefined) return;
+  const dot = arg.value.indexOf(".");
+  const reference: TableReference = {
+    name: dot < 0 ? arg.value : arg.value.slice(dot + 1),
+    start: arg.start,
+    end: arg.end,
+    context: "string",
+    hasAlias: false,
+  };
+  if (dot >= 0) reference.database = arg.value.slice(0, dot);
+  found.tables.push(reference);
+}
+
 /** `x IN t`, `x IN db.t`; `IN (…)` and `IN tuple(…)` are not table names. */
-function inTarget({ tokens }: Structure, at: number, found: StatementTables): void {
+function inTarget(structure: Structure, at: number, found: StatementTables): void {
+  const { tokens } = structure;
   const q = qualifiedName(tokens, at);
   if (!q || isPunct(tokens[q.next], "(")) return;
-  if (!q.database && found.localNames.has(nameOf(q.name))) return;
+  if (!q.database && isLocal(structure, found.localNames, nameOf(q.name), at)) return;
   const startTok = q.database ?? q.name;
   const reference: TableReference = { name: nameOf(q.name), start: startTok.start, end: q.name.end, context: "in", hasAlias: false };
   if (q.database) reference.database = nameOf(q.database);
@@ -211,13 +269,15 @@ function inTarget({ tokens }: Structure, at: number, found: StatementTables): vo
 
 /**
  * Names bound by every WITH clause in the statement: `name AS (subquery)`
- * and `expression AS name`. Scoping is flattened on purpose: a name bound
- * anywhere is treated as local everywhere, which can only under-report
- * tables whose name equals a CTE's, never invent one.
+ * and `expression AS name`. A name is visible after its WITH, inside the
+ * bracket group holding that WITH (nested subqueries and later UNION
+ * branches included, as ClickHouse's default `enable_global_with_statement`
+ * does). Outside that group the same name is a table again, so a CTE in one
+ * subquery cannot hide a real table elsewhere.
  */
-function collectWithNames(structure: Structure): Set<string> {
+function collectWithNames(structure: Structure): LocalName[] {
   const { tokens, match, parent } = structure;
-  const names = new Set<string>();
+  const names: LocalName[] = [];
   tokens.forEach((token, w) => {
     if (!isKeyword(token, "WITH")) return;
     const after = tokens[w + 1];
@@ -227,7 +287,7 @@ function collectWithNames(structure: Structure): Set<string> {
     while (i < tokens.length) {
       const head = tokens[i];
       if (isName(head) && isKeyword(tokens[i + 1], "AS") && isPunct(tokens[i + 2], "(")) {
-        names.add(nameOf(head));
+        names.push({ name: nameOf(head), after: w, group: parent[w]! });
         const close = match[i + 2]!;
         if (close < 0) return;
         i = close + 1;
@@ -239,7 +299,7 @@ function collectWithNames(structure: Structure): Set<string> {
           if (isKeyword(t, "AS") && isName(tokens[i + 1])) alias = nameOf(tokens[i + 1]!);
           i = (t.text === "(" || t.text === "[") && match[i]! > i ? match[i]! + 1 : i + 1;
         }
-        if (alias !== undefined) names.add(alias);
+        if (alias !== undefined) names.push({ name: alias, after: w, group: parent[w]! });
       }
       if (!isPunct(tokens[i], ",") || parent[i] !== level) return;
       i++;

@@ -97,6 +97,11 @@ describe("rewriteTables: positions that are tables", () => {
     ["DESC", "DESC events", "DESC ws_1.events_v1"],
     ["EXPLAIN", "EXPLAIN SELECT * FROM events", "EXPLAIN SELECT * FROM ws_1.events_v1 AS events"],
     ["trailing semicolon is kept", "SELECT * FROM events;", "SELECT * FROM ws_1.events_v1 AS events;"],
+    ["in() function form", "SELECT in(uid, users)", "SELECT in(uid, ws_1.users_v2)"],
+    ["globalNotIn() function form with db.table", "SELECT globalNotIn(x, tinybird.pipe_stats_rt)", `SELECT globalNotIn(x, (${PIPE_STATS}))`],
+    ["EXISTS TABLE", "EXISTS TABLE events", "EXISTS TABLE ws_1.events_v1"],
+    ["joinGet string argument", "SELECT joinGet('users', 'name', 1)", "SELECT joinGet('ws_1.users_v2', 'name', 1)"],
+    ["joinGetOrNull string argument", "SELECT joinGetOrNull('events', 'c', 1)", "SELECT joinGetOrNull('ws_1.events_v1', 'c', 1)"],
   ];
   for (const [name, sql, expected] of cases) {
     it(name, () => expect(rewrite(sql)).toBe(expected));
@@ -134,6 +139,10 @@ describe("rewriteTables: nesting and set operations", () => {
       "WITH (SELECT groupArray(id) FROM ws_1.users_v2 AS users) AS ids SELECT 1 FROM ws_1.events_v1 AS events WHERE id IN ids"],
     ["CTE used in IN", "WITH u AS (SELECT id FROM users) SELECT 1 FROM events WHERE id IN u",
       "WITH u AS (SELECT id FROM ws_1.users_v2 AS users) SELECT 1 FROM ws_1.events_v1 AS events WHERE id IN u"],
+    ["a CTE inside one subquery does not hide a table outside it", "SELECT * FROM (WITH users AS (SELECT 1) SELECT * FROM users), users",
+      "SELECT * FROM (WITH users AS (SELECT 1) SELECT * FROM users), ws_1.users_v2 AS users"],
+    ["a CTE is visible in a later UNION branch", "WITH u AS (SELECT 1) SELECT * FROM u UNION ALL SELECT * FROM u",
+      "WITH u AS (SELECT 1) SELECT * FROM u UNION ALL SELECT * FROM u"],
     ["nested WITH inside a subquery", "SELECT * FROM (WITH x AS (SELECT * FROM events) SELECT * FROM x)",
       "SELECT * FROM (WITH x AS (SELECT * FROM ws_1.events_v1 AS events) SELECT * FROM x)"],
   ];
@@ -165,6 +174,8 @@ describe("rewriteTables: positions that are not tables", () => {
     ["query parameters", "SELECT {events:String} FROM numbers(1)"],
     ["WITH TOTALS and WITH FILL are not CTEs", "SELECT n FROM numbers(1) GROUP BY n WITH TOTALS ORDER BY n WITH FILL"],
     ["a map key", "SELECT map('events', 1)['events'] FROM numbers(1)"],
+    ["in() with a literal second argument", "SELECT in(1, (1, 2)), notIn(x, users.arr + 1)"],
+    ["a method-like t.in(...) call is not IN", "SELECT t.in(1, users)"],
   ];
   for (const [name, sql] of untouched) {
     it(name, () => expect(rewrite(sql)).toBe(sql));
@@ -215,6 +226,9 @@ describe("rewriteTables: errors", () => {
     ["unterminated string", "SELECT * FROM events WHERE a = 'x", { code: "syntax", message: "Single quoted string is not closed", position: 31 }],
     ["unterminated comment", "SELECT * FROM events /* x", { code: "syntax", message: "Multiline comment is not closed", position: 21 }],
     ["multi-statement", "SELECT * FROM events; SELECT * FROM users", { code: "multi_statement", message: "Multi-statements are not allowed", position: 20 }],
+    ["joinGet on a service datasource", "SELECT joinGet('tinybird.pipe_stats_rt', 'c', 1)",
+      { code: "forbidden", message: "Resource 'tinybird.pipe_stats_rt' cannot be used in joinGet", position: 15 }],
+    ["unknown table in in()", "SELECT in(1, nope)", { code: "not_found", message: "Resource 'nope' not found", position: 13 }],
     ["SHOW", "SHOW TABLES FROM ws_other", { code: "forbidden", message: "SHOW statements cannot be rewritten", position: 0 }],
   ];
   for (const [name, sql, error] of cases) {
