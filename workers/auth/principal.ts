@@ -1,0 +1,94 @@
+/**
+ * @module auth/principal
+ * Who is calling: the workspace, the token's name and its scopes. Static tokens
+ * resolve through the workspace catalog (cached per isolate); the default
+ * workspace of TERN_CREDENTIALS is created in the catalog on first use.
+ */
+import type { Context } from "hono";
+import { decodeToken } from "../../shared/tokens/format.js";
+import { parseScope, type Scope } from "../../shared/tokens/scopes.js";
+import { ForbiddenError } from "../../shared/errors.js";
+import type { AppEnv } from "../api/context.js";
+import type { Config, Env } from "../env.js";
+import type { TokenRecord, WorkspaceInfo } from "../catalog/workspace-catalog.js";
+import { extractToken } from "./extract-token.js";
+
+export interface Principal {
+  kind: "static" | "jwt";
+  workspaceId: string;
+  tokenName: string;
+  token: string;
+  scopes: Scope[];
+  limits?: { rps?: number };
+}
+
+export function catalogStub(env: Env, workspaceId: string) {
+  return env.WORKSPACE.get(env.WORKSPACE.idFromName(workspaceId));
+}
+
+/** ClickHouse database of a workspace: ids are UUIDs, databases need plain names. */
+export function workspaceDatabase(workspaceId: string): string {
+  return `tern_${workspaceId.replace(/[^A-Za-z0-9]/g, "").toLowerCase()}`;
+}
+
+const bootstrapped = new Set<string>();
+
+/** Makes sure the configured default workspace exists in its catalog (once per isolate). */
+export async function ensureDefaultWorkspace(env: Env, config: Config): Promise<WorkspaceInfo | undefined> {
+  const creds = config.credentials;
+  if (!creds) return undefined;
+  const stub = catalogStub(env, creds.workspaceId);
+  if (bootstrapped.has(creds.workspaceId)) return undefined;
+  const info = await stub.ensureWorkspace({
+    id: creds.workspaceId,
+    name: creds.workspaceName,
+    database: workspaceDatabase(creds.workspaceId),
+    signingSecret: creds.signingSecret,
+    tokens: [
+      { id: "workspace-admin-token", name: "workspace admin token", token: creds.workspaceAdminToken, scopes: ["ADMIN"] },
+      { id: "admin-token", name: "admin token", token: creds.adminToken, scopes: ["ADMIN"] },
+      { id: "user-token", name: "user token", token: creds.userToken, scopes: ["ADMIN_USER"] },
+    ],
+  });
+  bootstrapped.add(creds.workspaceId);
+  return info;
+}
+
+const TOKEN_TTL_MS = 10_000;
+const tokenCache = new Map<string, { record: TokenRecord | undefined; at: number }>();
+
+/** Forgets a token string this isolate may have cached (after refresh or delete). */
+export function evictToken(token: string): void {
+  tokenCache.delete(token);
+}
+
+async function lookupStatic(env: Env, workspaceId: string, token: string): Promise<TokenRecord | undefined> {
+  const hit = tokenCache.get(token);
+  if (hit && Date.now() - hit.at < TOKEN_TTL_MS) return hit.record;
+  const record = await catalogStub(env, workspaceId).resolveToken(token);
+  tokenCache.set(token, { record, at: Date.now() });
+  return record;
+}
+
+export async function resolvePrincipal(c: Context<AppEnv>): Promise<Principal> {
+  const token = extractToken(c.req.raw);
+  const config = c.get("config");
+  await ensureDefaultWorkspace(c.env, config);
+  const payload = decodeToken(token);
+  if (!payload) throw new ForbiddenError("Invalid token");
+  const record = await lookupStatic(c.env, payload.u, token);
+  if (!record) throw new ForbiddenError("Invalid token");
+  return {
+    kind: "static",
+    workspaceId: payload.u,
+    tokenName: record.name,
+    token,
+    scopes: record.scopes.flatMap((s) => {
+      try {
+        return [parseScope(s)];
+      } catch {
+        return []; // an unknown scope grants nothing
+      }
+    }),
+  };
+}
