@@ -72,9 +72,21 @@ export class EngineError extends Error {
   }
 }
 
+/**
+ * chDB's stream cursor wraps an exception in itself ("Code: 73. DB::Exception:
+ * Code: 73. DB::Exception: … (version …). (UNKNOWN_FORMAT) …"); keep the innermost one.
+ */
+function unwrapNested(message: string): string {
+  const prefix = /^Code: (\d+)\. DB::Exception: (?=Code: \d+\. DB::Exception: )/;
+  if (!prefix.test(message)) return message;
+  let inner = message;
+  while (prefix.test(inner)) inner = inner.replace(prefix, "");
+  return inner.replace(/ \(version [^)]*\)[\s\S]*$/, "");
+}
+
 function asEngineError(e: unknown): EngineError {
   if (e instanceof EngineError) return e;
-  const message = e instanceof Error ? e.message : String(e);
+  const message = unwrapNested(e instanceof Error ? e.message : String(e));
   const m = /^Code:\s*(\d+)\./.exec(message);
   return new EngineError(message, m ? Number(m[1]) : undefined);
 }

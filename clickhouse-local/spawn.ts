@@ -15,6 +15,8 @@ export interface SpawnOptions {
   compat?: string;
   pool?: number;
   env?: NodeJS.ProcessEnv;
+  /** Largest accepted request body in bytes (server default 1 GiB). */
+  maxBodyBytes?: number;
   /** How long to wait for the ready line (default 60 s). */
   timeoutMs?: number;
 }
@@ -52,6 +54,7 @@ export async function spawnLocalClickHouse(opts: SpawnOptions): Promise<SpawnedC
   if (opts.password !== undefined) args.push("--password", opts.password);
   if (opts.compat !== undefined) args.push("--compat", opts.compat);
   if (opts.pool !== undefined) args.push("--pool", String(opts.pool));
+  if (opts.maxBodyBytes !== undefined) args.push("--max-body-bytes", String(opts.maxBodyBytes));
 
   // Node itself, not the tsx CLI: one process, so the pid we hold is the server.
   const child = spawn(process.execPath, args, {
