@@ -96,14 +96,28 @@ function editDistance(a: string, b: string): number {
   return row[b.length]!;
 }
 
-export function unknownKeywordMessage(keyword: string, kind: string, known: Iterable<string>): string {
+function closestKeyword(keyword: string, known: Iterable<string>): string | undefined {
   let best: string | undefined;
   let bestDistance = Infinity;
   for (const candidate of known) {
     const d = editDistance(keyword, candidate);
     if (d < bestDistance) { best = candidate; bestDistance = d; }
   }
-  const hint = best !== undefined && bestDistance <= Math.max(2, Math.floor(keyword.length / 4)) ? `; did you mean ${best}?` : "";
+  return best !== undefined && bestDistance <= Math.max(2, Math.floor(keyword.length / 4)) ? best : undefined;
+}
+
+/**
+ * A misspelt directive such as `ENGINE_SORTNG_KEY` at column 0 should end the
+ * block above it and be reported as unknown, not read as block content. Only
+ * upper-case words with `_` qualify, so SQL (`CASE`) and columns stay put.
+ */
+export function looksLikeMisspeltKeyword(word: string, known: Iterable<string>): boolean {
+  return /^[A-Z][A-Z0-9]*_[A-Z0-9_]+$/.test(word) && closestKeyword(word, known) !== undefined;
+}
+
+export function unknownKeywordMessage(keyword: string, kind: string, known: Iterable<string>): string {
+  const best = closestKeyword(keyword, known);
+  const hint = best !== undefined ? `; did you mean ${best}?` : "";
   return `\`${keyword}\` is not a valid option in ${kind} files${hint}`;
 }
 

@@ -13,7 +13,7 @@ import {
 } from "./directives.js";
 import type { SourcePosition } from "./errors.js";
 import { parseIndexes } from "./indexes.js";
-import { dedentBlock, type Statement } from "./lexer.js";
+import type { Statement } from "./lexer.js";
 import { parseSchema, splitTopLevel } from "./schema.js";
 
 const ENGINE_OPTION_KEYWORDS = [
@@ -128,12 +128,12 @@ export function parseDatasourceStatements(name: string, statements: Statement[],
           columns = [];
           break;
         }
-        columns = parseSchema(dedentBlock(st.block), diagnostics);
+        columns = parseSchema(st.block, diagnostics);
         break;
       }
       case "INDEXES": {
         once.note(st);
-        const lines = st.block ? dedentBlock(st.block) : [{ text: st.value, file: st.file, line: st.line }];
+        const lines = st.block ? st.block : [{ text: st.value, file: st.file, line: st.line }];
         indexes = parseIndexes(lines, diagnostics);
         break;
       }

@@ -4,7 +4,7 @@
  * every problem found is returned, not just the first.
  */
 import type { Datafile, DatafileKind, SecretRef } from "./ast.js";
-import type { DirectiveContext } from "./directives.js";
+import { looksLikeMisspeltKeyword, type DirectiveContext } from "./directives.js";
 import { Diagnostics, type DatafileError } from "./errors.js";
 import { lexDatafile, splitLines, type IncludeResolver } from "./lexer.js";
 import { CONNECTION_KEYWORDS, parseConnectionStatements } from "./parse-connection.js";
@@ -65,7 +65,7 @@ export function parseDatafile(input: ParseDatafileInput): ParseDatafileResult {
   const keywords = BLOCK_ENDERS[kind];
   const statements = lexDatafile({
     lines: splitLines(input.text, input.path),
-    isKeyword: (word) => keywords.has(word),
+    isKeyword: (word) => keywords.has(word) || looksLikeMisspeltKeyword(word, keywords),
     include: input.include,
     diagnostics,
   });

@@ -263,6 +263,10 @@ function parseColumn(reader: ColumnReader, text: string, mapped: MappedText, dia
       column.jsonPath = path;
       continue;
     }
+    if (text.startsWith("json:", reader.pos)) {
+      diagnostics.error(at, "a JSONPath must be backticked, e.g. `json:$.field`");
+      return undefined;
+    }
     const word = reader.word();
     const upper = word.toUpperCase();
     if (upper === "DEFAULT") {
@@ -280,10 +284,6 @@ function parseColumn(reader: ColumnReader, text: string, mapped: MappedText, dia
     }
     const rejected = REJECTED_WORDS[upper];
     if (rejected) { diagnostics.error(at, rejected); return undefined; }
-    if (word === "" && text.startsWith("json:", reader.pos)) {
-      diagnostics.error(at, "a JSONPath must be backticked, e.g. `json:$.field`");
-      return undefined;
-    }
     diagnostics.error(at, `unexpected \`${word || text[reader.pos]}\` after the type of column \`${name}\`; expected DEFAULT, CODEC(...) or \`json:$.path\``);
     return undefined;
   }
