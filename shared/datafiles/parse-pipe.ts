@@ -131,7 +131,7 @@ export function parsePipeStatements(name: string, statements: Statement[], conte
     if (d.description !== undefined && d.description !== "") node.description = d.description;
     nodes.push(node);
   }
-  if (drafts.length === 0) diagnostics.error({ file: context.path, line: 1, column: 1 }, "a pipe needs at least one NODE with an `SQL >` block");
+  if (!statements.some((st) => st.keyword === "NODE")) diagnostics.error({ file: context.path, line: 1, column: 1 }, "a pipe needs at least one NODE with an `SQL >` block");
 
   const published = drafts.filter((d) => d.type && d.type.value !== "standard");
   if (published.length > 1) {
