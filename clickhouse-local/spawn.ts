@@ -30,6 +30,8 @@ export interface SpawnedClickHouse {
   stop(): Promise<void>;
   /** SIGKILL, then wait for the process to exit. */
   kill(): Promise<void>;
+  /** Settles when the process has exited, with its exit code or signal. */
+  exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -61,10 +63,11 @@ export async function spawnLocalClickHouse(opts: SpawnOptions): Promise<SpawnedC
     env: { ...process.env, ...opts.env },
     stdio: ["pipe", "pipe", "pipe"],
   });
-  const exited = new Promise<void>((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) resolve();
-    else child.once("exit", () => resolve());
+  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) resolve({ code: child.exitCode, signal: child.signalCode });
+    else child.once("exit", (code, signal) => resolve({ code, signal }));
   });
+  const exited = exit.then(() => undefined);
   // If this process exits without stopping the child, take it down too
   // (stdin closing covers a parent that is SIGKILLed).
   const killOnExit = () => {
@@ -122,6 +125,7 @@ export async function spawnLocalClickHouse(opts: SpawnOptions): Promise<SpawnedC
   return {
     ...ready,
     pid: child.pid!,
+    exit,
     stop: () => signal("SIGTERM"),
     kill: () => signal("SIGKILL"),
   };

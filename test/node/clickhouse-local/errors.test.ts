@@ -1,6 +1,6 @@
 import { ClickHouseError, createClient } from "@clickhouse/client-web";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { basicAuth, client, freshDatabase, http, password, url, user } from "./helpers.js";
+import { basicAuth, client, freshDatabase, http, password, url, user , iterate } from "./helpers.js";
 
 const DB = "chl_errors_test";
 const ch = client({ database: DB });
@@ -129,7 +129,7 @@ describe("engine errors over HTTP", () => {
     });
     let rows = 0;
     const err = await (async () => {
-      for await (const batch of rs.stream()) rows += batch.length;
+      for await (const batch of iterate(rs.stream())) rows += batch.length;
     })().then(
       () => undefined,
       (e: unknown) => e,

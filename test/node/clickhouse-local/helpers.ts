@@ -43,13 +43,29 @@ export async function privateServer(
 ): Promise<{ server: SpawnedClickHouse; dataDir: string; client: (o?: Parameters<typeof createClient>[0]) => ClickHouseClient; cleanup: () => Promise<void> }> {
   const dataDir = opts.dataDir ?? (await mkdtemp(join(tmpdir(), "tern-chl-test-")));
   const server = await spawnLocalClickHouse({ port: 0, user: "u", password: "p", ...opts, dataDir });
-  return {
+  const handle = {
     server,
     dataDir,
-    client: (o = {}) => createClient({ url: server.url, username: "u", password: "p", ...o }),
+    // Always the current server: tests replace `server` after a restart.
+    client: (o: Parameters<typeof createClient>[0] = {}) => createClient({ url: handle.server.url, username: "u", password: "p", ...o }),
     cleanup: async () => {
-      await server.stop();
+      await handle.server.stop();
       await rm(dataDir, { recursive: true, force: true });
     },
   };
+  return handle;
+}
+
+/** Async iteration over a web ReadableStream (the DOM typings lack it). */
+export async function* iterate<T>(stream: ReadableStream<T>): AsyncGenerator<T> {
+  const reader = stream.getReader();
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return;
+      yield value;
+    }
+  } finally {
+    reader.releaseLock();
+  }
 }

@@ -1,6 +1,6 @@
 import type { ClickHouseClient } from "@clickhouse/client-web";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { client, freshDatabase, http, url } from "./helpers.js";
+import { client, freshDatabase, http, url , iterate } from "./helpers.js";
 
 const DB = "chl_query_test";
 let ch: ClickHouseClient;
@@ -91,7 +91,7 @@ describe("streaming", () => {
     });
     let count = 0;
     let sum = 0;
-    for await (const rows of rs.stream<[string]>()) {
+    for await (const rows of iterate(rs.stream<[string]>())) {
       for (const row of rows) {
         const [n] = row.json();
         count++;
