@@ -26,11 +26,15 @@ export function normalizeExpression(expr: string): string {
       continue;
     }
     if (/\s/.test(c)) { space = true; continue; }
-    if (space && out !== "" && !/[(\[,]$/.test(out) && !/[)\],]/.test(c)) out += " ";
+    const previous = out[out.length - 1];
+    if (previous === ",") {
+      if (c !== ")" && c !== "]") out += " ";
+    } else if (space && previous !== undefined && previous !== "(" && previous !== "[" && !/[)\],]/.test(c)) {
+      out += " ";
+    }
     space = false;
     if (c === "'" || c === '"' || c === "`") quote = c;
     out += c;
-    if (c === ",") space = true;
   }
   return out;
 }
