@@ -17,6 +17,7 @@ export interface Env {
   EVENTS_DLQ: Queue;
   JOBS_QUEUE: Queue;
   WORKSPACE: DurableObjectNamespace<import("./catalog/workspace-catalog.js").WorkspaceCatalog>;
+  DIRECTORY: DurableObjectNamespace<import("./catalog/directory.js").Directory>;
   RATE_LIMITER: DurableObjectNamespace<import("./ratelimit/rate-limiter.js").RateLimiter>;
   CACHE: KVNamespace;
   SINKS: R2Bucket;

@@ -9,6 +9,7 @@ import { createScheduler } from "./scheduler/scheduled.js";
 
 export { WorkspaceCatalog } from "./catalog/workspace-catalog.js";
 export { RateLimiter } from "./ratelimit/rate-limiter.js";
+export { Directory } from "./catalog/directory.js";
 
 const app = createApp();
 const dispatchQueue = createQueueDispatcher({});

@@ -10,9 +10,9 @@
  * otherwise the new deployment gets its own table, `<name>__<identity>_<tag>`.
  */
 import type { DatasourceFile, PipeFile } from "../datafiles/index.js";
-import { createMaterializedViewSql, createQuarantineTableSql, createTableSql, quarantineTableName } from "../sql/ddl/index.js";
+import { createMaterializedViewSql, createQuarantineTableSql, createTableSql, quarantineTableName, quoteQualifiedName } from "../sql/ddl/index.js";
 import { compilePipe } from "../sql/pipeline/index.js";
-import { qualifiedTable, quoteIdentifier, type TableResolver } from "../sql/rewrite/index.js";
+import { quoteIdentifier, type TableResolver } from "../sql/rewrite/index.js";
 import { shortHash } from "./hash.js";
 import type { DeploymentChanges, DeploymentManifest, ManifestDatasource, ManifestPipe } from "./manifest.js";
 import type { Project, ProjectProblem } from "./project.js";
@@ -125,8 +125,8 @@ export function planDeployment(input: PlanInput): { ok: true; plan: Plan } | { o
   const viewSql = new Map<string, { compile: (resolve: TableResolver) => string | undefined; sources: string[] }>();
   const visiting = new Set<string>();
 
-  const renderedNodes = (pipe: PipeFile) => {
-    const rendered = renderNodesWithDefaults(pipe.nodes);
+  const renderedNodes = (pipe: PipeFile, mode: "normal" | "check") => {
+    const rendered = renderNodesWithDefaults(pipe.nodes, mode);
     if (!rendered.ok) {
       errors.push({ filename: pipe.path, error: `${pipe.path}: node '${rendered.node}': ${rendered.error}` });
       return undefined;
@@ -146,7 +146,8 @@ export function planDeployment(input: PlanInput): { ok: true; plan: Plan } | { o
     visiting.add(name);
     const feeds: string[] = [];
     for (const pipe of feeding.get(name) ?? []) {
-      const nodes = renderedNodes(pipe);
+      // Views run without request params: defaults only.
+      const nodes = renderedNodes(pipe, "normal");
       if (!nodes) continue;
       const pub = pipe.publication as { node: string };
       const sources: string[] = [];
@@ -249,7 +250,7 @@ export function planDeployment(input: PlanInput): { ok: true; plan: Plan } | { o
         name: forwardName,
         target: table,
         sources: [liveDs.table],
-        sql: `CREATE MATERIALIZED VIEW ${qualifiedTable(database, forwardName)} TO ${qualifiedTable(database, table)} AS SELECT ${selectList} FROM ${qualifiedTable(database, liveDs.table)}`,
+        sql: `CREATE MATERIALIZED VIEW ${quoteQualifiedName(database, forwardName)} TO ${quoteQualifiedName(database, table)} AS SELECT ${selectList} FROM ${quoteQualifiedName(database, liveDs.table)}`,
         select,
       });
       ownedObjects.push(forwardName);
@@ -301,7 +302,7 @@ export function planDeployment(input: PlanInput): { ok: true; plan: Plan } | { o
     if (pub.type === "materialized") continue;
     const node = "node" in pub ? pub.node : pipe.nodes[pipe.nodes.length - 1]?.name;
     if (!node) continue;
-    const nodes = renderedNodes(pipe);
+    const nodes = renderedNodes(pipe, "check");
     if (!nodes) continue;
     const compiled = compilePipe(nodes, node, (t, db) => {
       if (db !== undefined) return db === "tinybird" ? { database: db, table: t } : { error: `Resource '${db}.${t}' not found` };

@@ -9,6 +9,8 @@ import { readConfig } from "../env.js";
 import { errorResponse, notFoundResponse } from "./on-error.js";
 import { health } from "./health.js";
 import { localTokens } from "./local-tokens.js";
+import { deployRoutes } from "../deploy/routes.js";
+import { workspaceRoutes } from "../workspaces/routes.js";
 
 export function createApp(): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
@@ -20,6 +22,8 @@ export function createApp(): Hono<AppEnv> {
   });
   app.route("/", health);
   app.route("/", localTokens);
+  app.route("/", deployRoutes);
+  app.route("/", workspaceRoutes);
   app.notFound(notFoundResponse);
   app.onError(errorResponse);
   return app;

@@ -50,6 +50,7 @@ export async function ensureDefaultWorkspace(env: Env, config: Config): Promise<
       { id: "user-token", name: "user token", token: creds.userToken, scopes: ["ADMIN_USER"] },
     ],
   });
+  await env.DIRECTORY.get(env.DIRECTORY.idFromName("global")).register(creds.workspaceId, creds.workspaceName);
   bootstrapped.add(creds.workspaceId);
   return info;
 }

@@ -131,6 +131,11 @@ export class WorkspaceCatalog extends DurableObject<Env> {
       : undefined;
   }
 
+  /** Forgets everything (the workspace was deleted). */
+  async destroy(): Promise<void> {
+    await this.ctx.storage.deleteAll();
+  }
+
   signingSecret(): string | undefined {
     const row = this.sql.exec("SELECT signing_secret FROM workspace LIMIT 1").toArray()[0];
     return row ? String(row.signing_secret) : undefined;

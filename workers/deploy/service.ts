@@ -1,0 +1,140 @@
+/**
+ * @module deploy/service
+ * Deployments of one workspace: create (plan, apply, record), promote, roll
+ * back and delete. Routes in routes.ts stay thin; this is where the catalog,
+ * the plan and ClickHouse meet.
+ */
+import type { ClickHouseClient } from "@clickhouse/client-web";
+import { loadProject, type UploadedFile, type ProjectProblem } from "../../shared/deploy/project.js";
+import { planDeployment, type Plan } from "../../shared/deploy/plan.js";
+import type { DeploymentFeedback, DeploymentManifest } from "../../shared/deploy/manifest.js";
+import { signToken } from "../../shared/tokens/format.js";
+import { quoteIdentifier } from "../../shared/sql/rewrite/index.js";
+import type { Env } from "../env.js";
+import type { DeploymentRecord, WorkspaceCatalog } from "../catalog/workspace-catalog.js";
+import { unwrap } from "../catalog/result.js";
+import { publishLive } from "../catalog/live-manifest.js";
+import { applyPlan, DeploymentFailed, destructiveProblems, dropObjects, objectsToDrop } from "./apply.js";
+import { clickhouseMessage } from "../clickhouse/errors.js";
+
+type Catalog = DurableObjectStub<WorkspaceCatalog>;
+
+export interface DeployOptions {
+  check: boolean;
+  autoPromote: boolean;
+  allowDestructive: boolean;
+}
+
+export type DeployOutcome =
+  | { kind: "no_changes" }
+  | { kind: "invalid"; errors: ProjectProblem[] }
+  | { kind: "failed"; deployment?: DeploymentRecord; feedback: DeploymentFeedback[] }
+  | { kind: "checked"; plan: Plan; feedback: DeploymentFeedback[] }
+  | { kind: "deployed"; deployment: DeploymentRecord };
+
+function randomTag(): string {
+  return Array.from(crypto.getRandomValues(new Uint8Array(4)), (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+export class DeployService {
+  constructor(
+    private readonly env: Env,
+    private readonly catalog: Catalog,
+    private readonly ch: ClickHouseClient,
+    private readonly workspace: { id: string; database: string },
+  ) {}
+
+  private plan(files: UploadedFile[], live: DeploymentManifest | undefined, database: string) {
+    const loaded = loadProject(files);
+    if (!loaded.ok) return loaded;
+    return planDeployment({ project: loaded.project, ...(live ? { live } : {}), database, tag: randomTag() });
+  }
+
+  async deploy(files: UploadedFile[], opts: DeployOptions): Promise<DeployOutcome> {
+    const live = await this.catalog.live();
+    const planned = this.plan(files, live?.manifest ?? undefined, this.workspace.database);
+    if (!planned.ok) return { kind: "invalid", errors: planned.errors };
+    const plan = planned.plan;
+    if (plan.identical && !opts.check) return { kind: "no_changes" };
+    if (opts.check) return this.check(files, plan, opts, live?.manifest ?? undefined);
+
+    const deployment = unwrap(await this.catalog.beginDeployment(plan.manifest, plan.changes));
+    try {
+      const { feedback } = await applyPlan(this.ch, plan, { database: this.workspace.database, allowDestructive: opts.allowDestructive });
+      let record = unwrap(await this.catalog.setDeploymentStatus(deployment.id, "data_ready", feedback));
+      if (opts.autoPromote) record = await this.promote(record.id);
+      return { kind: "deployed", deployment: record };
+    } catch (e) {
+      const feedback =
+        e instanceof DeploymentFailed
+          ? e.feedback
+          : [{ resource: null, level: "ERROR" as const, message: `Deployment failed: ${clickhouseMessage(e)}` }];
+      const failed = unwrap(await this.catalog.setDeploymentStatus(deployment.id, "failed", feedback));
+      return { kind: "failed", deployment: failed, feedback };
+    }
+  }
+
+  /**
+   * Validation without touching live: the project is built in a scratch
+   * database (tables, views, every served query), then the scratch is dropped.
+   */
+  private async check(files: UploadedFile[], plan: Plan, opts: DeployOptions, live: DeploymentManifest | undefined): Promise<DeployOutcome> {
+    const feedback: DeploymentFeedback[] = [];
+    if (!opts.allowDestructive && live) feedback.push(...(await destructiveProblems(this.ch, plan, this.workspace.database)));
+    const scratch = `${this.workspace.database}_check_${randomTag()}`;
+    const scratchPlan = this.plan(files, undefined, scratch);
+    if (!scratchPlan.ok) return { kind: "invalid", errors: scratchPlan.errors };
+    try {
+      await applyPlan(this.ch, scratchPlan.plan, { database: scratch, allowDestructive: true });
+    } catch (e) {
+      if (e instanceof DeploymentFailed) feedback.push(...e.feedback);
+      else feedback.push({ resource: null, level: "ERROR", message: clickhouseMessage(e) });
+    } finally {
+      await this.ch.command({ query: `DROP DATABASE IF EXISTS ${quoteIdentifier(scratch)}` }).catch(() => undefined);
+    }
+    return feedback.some((f) => f.level === "ERROR") ? { kind: "failed", feedback } : { kind: "checked", plan, feedback };
+  }
+
+  async promote(id: string): Promise<DeploymentRecord> {
+    const target = await this.catalog.getDeployment(id, true);
+    const secret = await this.catalog.signingSecret();
+    const newTokens: Record<string, { id: string; token: string }> = {};
+    if (target?.manifest && secret) {
+      for (const t of target.manifest.tokens) {
+        const tokenId = crypto.randomUUID();
+        newTokens[t.name] = { id: tokenId, token: await signToken({ u: this.workspace.id, id: tokenId }, secret) };
+      }
+    }
+    const { live, previous } = unwrap(await this.catalog.promote(id, newTokens));
+    await publishLive(this.env, this.workspace.id, live.id, (await this.catalog.getDeployment(live.id, true))!.manifest!);
+    // Keep one previous deployment for rollback; older retired ones go.
+    await this.pruneRetired(previous?.id);
+    return live;
+  }
+
+  async rollback(): Promise<DeploymentRecord> {
+    const { live, previous } = unwrap(await this.catalog.rollback());
+    await publishLive(this.env, this.workspace.id, live.id, (await this.catalog.getDeployment(live.id, true))!.manifest!);
+    void previous;
+    return live;
+  }
+
+  private async pruneRetired(keep: string | undefined): Promise<void> {
+    for (const d of await this.catalog.listDeployments()) {
+      if (d.retired && d.id !== keep && !d.live && d.status === "data_ready") await this.delete(d.id);
+    }
+  }
+
+  /** Drops what only this deployment uses, then marks it deleted. */
+  async delete(id: string): Promise<DeploymentRecord> {
+    const record = await this.catalog.getDeployment(id, true);
+    if (!record) unwrap({ ok: false, status: 404, error: `Deployment ${id} not found` });
+    if (record!.live) unwrap({ ok: false, status: 400, error: `Deployment ${id} is live; promote another one before deleting it` });
+    if (record!.manifest) {
+      const others = (await this.catalog.activeManifests()).filter((m) => m.id !== id).map((m) => m.manifest);
+      const { views, tables } = objectsToDrop(record!.manifest, others);
+      await dropObjects(this.ch, this.workspace.database, views, tables);
+    }
+    return unwrap(await this.catalog.markDeleted(id));
+  }
+}
