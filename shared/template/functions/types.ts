@@ -353,7 +353,9 @@ function pyJsonError(text: string, e: unknown): string {
   let i = 0;
   while (i < text.length && " \t\n\r".includes(text[i] as string)) i++;
   const first = text[i];
-  if (first === undefined || !`{["-0123456789tfnNI`.includes(first)) {
+  const rest = text.slice(i);
+  const literalOk = ["true", "false", "null", "NaN", "Infinity"].some((w) => rest.startsWith(w));
+  if (first === undefined || !(`{["-0123456789`.includes(first) || literalOk)) {
     const before = text.slice(0, i);
     const line = before.split("\n").length;
     const col = i - (before.lastIndexOf("\n") + 1) + 1;
