@@ -102,6 +102,25 @@ describe("streaming memory", () => {
   });
 });
 
+describe("client disconnect", () => {
+  it("a client that goes away mid-stream frees its connection slot", async () => {
+    // One slot: if the abandoned query kept it, the next query would wait for ~1e12 rows.
+    const p = await privateServer({ pool: 1 });
+    cleanups.push(p.cleanup);
+    const ch = p.client();
+    const ac = new AbortController();
+    const rs = await ch.query({ query: "SELECT number FROM system.numbers", format: "TabSeparated", abort_signal: ac.signal });
+    const reader = rs.stream().getReader();
+    const first = await reader.read();
+    expect(first.done).toBe(false);
+    ac.abort();
+    await reader.cancel().catch(() => undefined);
+    const next = await ch.query({ query: "SELECT 'slot free' AS s", format: "JSONEachRow" });
+    expect(await next.json()).toEqual([{ s: "slot free" }]);
+    await ch.close();
+  });
+});
+
 describe("options", () => {
   it("--compat 24.8 quotes 64-bit integers in JSON like 24.8 does", async () => {
     const p = await privateServer({ compat: "24.8" });
