@@ -65,21 +65,16 @@ async function main(): Promise<void> {
     return n;
   };
   const log = values.quiet ? () => {} : (line: string) => process.stderr.write(`clickhouse-local: ${line}\n`);
-  const server = await startLocalClickHouse({
-    dataDir: values["data-dir"],
-    port: int("port", values.port),
-    host: values.host,
-    user: values.user,
-    password: values.password,
-    poolSize: int("pool", values.pool),
-    ...(values.compat ? { compat: values.compat } : {}),
-    ...(values["max-body-bytes"] ? { maxBodyBytes: int("max-body-bytes", values["max-body-bytes"]) } : {}),
-    log,
-  });
-  process.stdout.write(`clickhouse-local listening on ${server.url} (ClickHouse ${server.version})\n`);
-
+  // Signal handlers go in before anything starts: a SIGTERM that arrives while
+  // starting, or right after the ready line, must still end in a clean exit.
+  let server: Awaited<ReturnType<typeof startLocalClickHouse>> | undefined;
+  let stopRequested: string | undefined;
   let stopping = false;
   const stop = (why: string) => {
+    if (!server) {
+      stopRequested ??= why;
+      return;
+    }
     if (stopping) return;
     stopping = true;
     log(`${why}: shutting down`);
@@ -100,6 +95,20 @@ async function main(): Promise<void> {
     process.stdin.on("close", () => stop("stdin closed"));
     process.stdin.resume();
   }
+
+  server = await startLocalClickHouse({
+    dataDir: values["data-dir"],
+    port: int("port", values.port),
+    host: values.host,
+    user: values.user,
+    password: values.password,
+    poolSize: int("pool", values.pool),
+    ...(values.compat ? { compat: values.compat } : {}),
+    ...(values["max-body-bytes"] ? { maxBodyBytes: int("max-body-bytes", values["max-body-bytes"]) } : {}),
+    log,
+  });
+  if (stopRequested) return stop(stopRequested);
+  process.stdout.write(`clickhouse-local listening on ${server.url} (ClickHouse ${server.version})\n`);
 }
 
 main().catch((e: unknown) => {
