@@ -11,8 +11,16 @@ export interface Env {
   CLICKHOUSE_URL?: string;
   CLICKHOUSE_USER?: string;
   CLICKHOUSE_PASSWORD?: string;
+  /** Events API limits (bytes as sent, bytes after gzip, requests/s per datasource). */
+  INGEST_MAX_BODY_BYTES?: string;
+  INGEST_MAX_DECOMPRESSED_BYTES?: string;
+  INGEST_RPS?: string;
   /** JSON of LocalCredentials: the default workspace and its tokens (a secret in production). */
   TERN_CREDENTIALS?: string;
+  /** Requests per second per workspace on endpoints and the Query API ("0" = no limit). */
+  TERN_WORKSPACE_QPS?: string;
+  /** ClickHouse max_execution_time for endpoint and Query API reads, in seconds. */
+  TERN_QUERY_TIMEOUT_SECONDS?: string;
   EVENTS_QUEUE: Queue;
   EVENTS_DLQ: Queue;
   JOBS_QUEUE: Queue;
@@ -40,6 +48,11 @@ const Config = z.object({
     password: z.string().default(""),
   }),
   credentials: Credentials.optional(),
+  ingest: z.object({
+    maxBodyBytes: z.coerce.number().int().positive().default(10 * 1024 * 1024),
+    maxDecompressedBytes: z.coerce.number().int().positive().default(40 * 1024 * 1024),
+    rps: z.coerce.number().positive().default(100),
+  }),
 });
 export type Config = z.infer<typeof Config>;
 
@@ -67,6 +80,11 @@ export function readConfig(env: Env): Config {
       password: env.CLICKHOUSE_PASSWORD ?? undefined,
     },
     credentials,
+    ingest: {
+      maxBodyBytes: env.INGEST_MAX_BODY_BYTES || undefined,
+      maxDecompressedBytes: env.INGEST_MAX_DECOMPRESSED_BYTES || undefined,
+      rps: env.INGEST_RPS || undefined,
+    },
   });
   if (!parsed.success) {
     throw new ConfigError(`invalid Worker configuration: ${z.prettifyError(parsed.error)}`);

@@ -6,13 +6,18 @@ import { createApp } from "./api/app.js";
 import type { Env } from "./env.js";
 import { createQueueDispatcher } from "./queues/dispatch.js";
 import { createScheduler } from "./scheduler/scheduled.js";
+import { consumeEvents } from "./ingest/queue-consumer.js";
+import { parkDeadLetters } from "./ingest/dead-letters.js";
 
 export { WorkspaceCatalog } from "./catalog/workspace-catalog.js";
 export { RateLimiter } from "./ratelimit/rate-limiter.js";
 export { Directory } from "./catalog/directory.js";
 
 const app = createApp();
-const dispatchQueue = createQueueDispatcher({});
+const dispatchQueue = createQueueDispatcher({
+  "tern-events": consumeEvents,
+  "tern-events-dlq": (batch, env) => parkDeadLetters(batch, env),
+});
 const runScheduler = createScheduler([]);
 
 export default {

@@ -106,6 +106,19 @@ function forwardSelectList(forwardQuery: string): string {
   return forwardQuery.trim().replace(/^select\s+/i, "");
 }
 
+/**
+ * Tables as Tern creates them: MergeTree-family tables keep a deduplication
+ * window, so a retried insert with the same `insert_deduplication_token`
+ * (queue redelivery) never lands twice.
+ */
+export function withIngestSettings(ds: DatasourceFile): DatasourceFile {
+  const engine = ds.engine;
+  if (engine.type === "Null" || engine.type === "Join") return ds;
+  if (engine.settings && /non_replicated_deduplication_window/.test(engine.settings)) return ds;
+  const settings = [engine.settings, "non_replicated_deduplication_window = 10000"].filter(Boolean).join(", ");
+  return { ...ds, engine: { ...engine, settings } };
+}
+
 export function planDeployment(input: PlanInput): { ok: true; plan: Plan } | { ok: false; errors: ProjectProblem[] } {
   const { project, live, database, tag } = input;
   const errors: ProjectProblem[] = [];
@@ -173,7 +186,7 @@ export function planDeployment(input: PlanInput): { ok: true; plan: Plan } | { o
       });
     }
     visiting.delete(name);
-    const identity = shortHash([createTableSql(ds, { database: PLACEHOLDER_DB, table: PLACEHOLDER_TABLE }), ...feeds.sort()].join("\n--\n"));
+    const identity = shortHash([createTableSql(withIngestSettings(ds), { database: PLACEHOLDER_DB, table: PLACEHOLDER_TABLE }), ...feeds.sort()].join("\n--\n"));
     const liveDs = live?.datasources[name];
     const shared = liveDs !== undefined && liveDs.identity === identity;
     const table = shared ? liveDs.table : `${name}__${identity}_${tag}`;
@@ -204,7 +217,7 @@ export function planDeployment(input: PlanInput): { ok: true; plan: Plan } | { o
       ownedObjects.push(quarantineTable);
     }
     if (shared) continue;
-    tables.push({ datasource: name, table, sql: createTableSql(ds, { database, table }) });
+    tables.push({ datasource: name, table, sql: createTableSql(withIngestSettings(ds), { database, table }) });
     ownedObjects.push(table);
 
     if (liveDs) {

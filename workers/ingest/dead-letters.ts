@@ -1,0 +1,68 @@
+/**
+ * @module ingest/dead-letters
+ * Messages that exhausted their retries arrive on `tern-events-dlq`; this
+ * consumer parks each one in R2 (durable, browsable) so it is never lost, and
+ * `replayDeadLetters` puts them back on the events queue once the cause
+ * (ClickHouse down, a schema mismatch fixed by a deploy) is gone.
+ */
+import type { Env } from "../env.js";
+
+const PREFIX = "dead-letters/events/";
+
+export async function parkDeadLetters(batch: MessageBatch<unknown>, env: Env): Promise<void> {
+  for (const msg of batch.messages) {
+    try {
+      await env.SINKS.put(`${PREFIX}${msg.id}.json`, JSON.stringify({ id: msg.id, parkedAt: new Date().toISOString(), body: msg.body }), {
+        httpMetadata: { contentType: "application/json" },
+      });
+      msg.ack();
+    } catch (e) {
+      console.error(`dead letters: could not park ${msg.id}: ${e instanceof Error ? e.message : e}`);
+      msg.retry({ delaySeconds: 30 });
+    }
+  }
+}
+
+export interface ReplayResult {
+  replayed: number;
+  remaining: number;
+}
+
+/** Re-enqueues parked messages of `workspaceId` (all workspaces when undefined). */
+export async function replayDeadLetters(env: Env, workspaceId: string | undefined, limit = 1000): Promise<ReplayResult> {
+  let replayed = 0;
+  let remaining = 0;
+  let cursor: string | undefined;
+  do {
+    const page = await env.SINKS.list({ prefix: PREFIX, ...(cursor ? { cursor } : {}) });
+    for (const obj of page.objects) {
+      const text = await (await env.SINKS.get(obj.key))?.text();
+      if (!text) continue;
+      const parked = JSON.parse(text) as { body: { workspaceId?: string } };
+      if (workspaceId !== undefined && parked.body?.workspaceId !== workspaceId) continue;
+      if (replayed >= limit) {
+        remaining++;
+        continue;
+      }
+      await env.EVENTS_QUEUE.send(parked.body);
+      await env.SINKS.delete(obj.key);
+      replayed++;
+    }
+    cursor = page.truncated ? page.cursor : undefined;
+  } while (cursor);
+  return { replayed, remaining };
+}
+
+export async function countDeadLetters(env: Env, workspaceId: string): Promise<number> {
+  let n = 0;
+  let cursor: string | undefined;
+  do {
+    const page = await env.SINKS.list({ prefix: PREFIX, ...(cursor ? { cursor } : {}) });
+    for (const obj of page.objects) {
+      const text = await (await env.SINKS.get(obj.key))?.text();
+      if (text && (JSON.parse(text) as { body: { workspaceId?: string } }).body?.workspaceId === workspaceId) n++;
+    }
+    cursor = page.truncated ? page.cursor : undefined;
+  } while (cursor);
+  return n;
+}
