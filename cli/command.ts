@@ -8,6 +8,10 @@ export interface CliIO {
   err: (text: string) => void;
   cwd: string;
   env: NodeJS.ProcessEnv;
+  /** True when stderr is a terminal: progress lines are shown only then. */
+  errIsTTY?: boolean;
+  /** HTTP client; tests may inject one. Defaults to the global `fetch`. */
+  fetch?: typeof fetch;
 }
 
 export interface Command {

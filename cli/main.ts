@@ -7,5 +7,6 @@ const io: CliIO = {
   err: (t) => process.stderr.write(t.endsWith("\n") ? t : `${t}\n`),
   cwd: process.cwd(),
   env: process.env,
+  errIsTTY: process.stderr.isTTY === true,
 };
 process.exitCode = await runCli(process.argv.slice(2), io);
