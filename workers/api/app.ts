@@ -11,6 +11,8 @@ import { health } from "./health.js";
 import { localTokens } from "./local-tokens.js";
 import { deployRoutes } from "../deploy/routes.js";
 import { workspaceRoutes } from "../workspaces/routes.js";
+import { datasourceRoutes } from "../datasources/routes.js";
+import { jobRoutes } from "../datasources/jobs.js";
 
 export function createApp(): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
@@ -24,6 +26,8 @@ export function createApp(): Hono<AppEnv> {
   app.route("/", localTokens);
   app.route("/", deployRoutes);
   app.route("/", workspaceRoutes);
+  app.route("/", datasourceRoutes);
+  app.route("/", jobRoutes);
   app.notFound(notFoundResponse);
   app.onError(errorResponse);
   return app;

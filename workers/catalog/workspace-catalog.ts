@@ -42,6 +42,20 @@ export interface DeploymentRecord extends DeploymentSummary {
   retired: boolean;
 }
 
+export type JobStatus = "waiting" | "working" | "done" | "error" | "cancelled";
+
+export interface JobRecord {
+  id: string;
+  kind: string;
+  status: JobStatus;
+  datasource: string | null;
+  statistics: Record<string, number | string>;
+  error: string | null;
+  created_at: string;
+  updated_at: string;
+  started_at: string | null;
+}
+
 const IN_PROGRESS: DeploymentStatus[] = ["calculating", "creating_schema", "schema_ready"];
 
 function now(): string {
@@ -73,6 +87,17 @@ export class WorkspaceCatalog extends DurableObject<Env> {
         description TEXT NOT NULL DEFAULT '',
         created_at TEXT NOT NULL,
         updated_at TEXT NOT NULL
+      );
+      CREATE TABLE IF NOT EXISTS jobs (
+        id TEXT PRIMARY KEY,
+        kind TEXT NOT NULL,
+        status TEXT NOT NULL,
+        datasource TEXT,
+        statistics TEXT NOT NULL DEFAULT '{}',
+        error TEXT,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        started_at TEXT
       );
       CREATE TABLE IF NOT EXISTS deployments (
         id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -212,6 +237,65 @@ export class WorkspaceCatalog extends DurableObject<Env> {
     if (t.origin === "default") return fail(400, `Token '${t.name}' is a default token and cannot be deleted`);
     this.sql.exec("DELETE FROM tokens WHERE id = ?", t.id);
     return { ok: true, value: t };
+  }
+
+  // ----------------------------------------------------------------- jobs
+
+  private jobFromRow(row: Row): JobRecord {
+    return {
+      id: String(row.id),
+      kind: String(row.kind),
+      status: String(row.status) as JobStatus,
+      datasource: row.datasource === null ? null : String(row.datasource),
+      statistics: JSON.parse(String(row.statistics)) as Record<string, number | string>,
+      error: row.error === null ? null : String(row.error),
+      created_at: String(row.created_at),
+      updated_at: String(row.updated_at),
+      started_at: row.started_at === null ? null : String(row.started_at),
+    };
+  }
+
+  createJob(input: { id: string; kind: string; datasource?: string; status?: JobStatus }): JobRecord {
+    const at = now();
+    this.sql.exec(
+      "INSERT INTO jobs (id, kind, status, datasource, created_at, updated_at, started_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+      input.id,
+      input.kind,
+      input.status ?? "waiting",
+      input.datasource ?? null,
+      at,
+      at,
+      input.status === "working" ? at : null,
+    );
+    // Keep the list bounded, as Tinybird shows the recent ones only.
+    this.sql.exec("DELETE FROM jobs WHERE id NOT IN (SELECT id FROM jobs ORDER BY created_at DESC LIMIT 1000)");
+    return this.getJob(input.id)!;
+  }
+
+  updateJob(id: string, patch: { status?: JobStatus; statistics?: Record<string, number | string>; error?: string | null }): JobRecord | undefined {
+    const job = this.getJob(id);
+    if (!job) return undefined;
+    const status = patch.status ?? job.status;
+    this.sql.exec(
+      "UPDATE jobs SET status = ?, statistics = ?, error = ?, updated_at = ?, started_at = COALESCE(started_at, CASE WHEN ? = 'working' THEN ? END) WHERE id = ?",
+      status,
+      JSON.stringify({ ...job.statistics, ...(patch.statistics ?? {}) }),
+      patch.error === undefined ? job.error : patch.error,
+      now(),
+      status,
+      now(),
+      id,
+    );
+    return this.getJob(id);
+  }
+
+  getJob(id: string): JobRecord | undefined {
+    const row = this.sql.exec("SELECT * FROM jobs WHERE id = ?", id).toArray()[0];
+    return row ? this.jobFromRow(row) : undefined;
+  }
+
+  listJobs(limit = 100): JobRecord[] {
+    return this.sql.exec("SELECT * FROM jobs ORDER BY created_at DESC LIMIT ?", limit).toArray().map((r) => this.jobFromRow(r));
   }
 
   // ---------------------------------------------------------- deployments
