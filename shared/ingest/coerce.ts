@@ -1,0 +1,541 @@
+/**
+ * @module
+ * Per-type value coercion for ingest. `compileCoercer(type)` turns a parsed
+ * ClickHouse type into a function from a JSON value to the value to send to
+ * ClickHouse in JSONEachRow, or `FAIL`. Output values are chosen so that
+ * ClickHouse parses them into exactly the validated value whatever its input
+ * settings (64-bit+ integers and decimals as strings, dates in one canonical
+ * spelling, instants with an offset as unix time).
+ *
+ * A coercer returns its input unchanged (`===`) when the input already is the
+ * canonical form; the row validator uses that to forward original lines as-is.
+ *
+ * @example
+ * const c = compileCoercer({ kind: "integer", name: "UInt8", bits: 8, signed: false });
+ * c(255); // 255
+ * c("7"); // 7
+ * c(256); // FAIL
+ */
+import type { ClickHouseType, DecimalType, EnumType, TupleType } from "../datafiles/types.js";
+
+export const FAIL: unique symbol = Symbol("fail");
+export type Fail = typeof FAIL;
+export type Coercer = (value: unknown) => unknown;
+
+/**
+ * Side channel of the current row, reset by the row validator:
+ * `lossy` — a JSON number whose exact digits JSON.parse may have lost (the row
+ * is re-parsed losslessly); `intNumber` — a JSON number was accepted where
+ * ClickHouse only reads integer syntax (`1.0`/`1e2` would fail there), so an
+ * original line may only be forwarded after checking its text.
+ */
+export const coerceState = { lossy: false, intNumber: false };
+
+const INT_RE = /^[+-]?\d+$/;
+const FLOAT_RE = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
+const FLOAT32_MAX = 3.4028234663852886e38;
+
+export function compileCoercer(type: ClickHouseType): Coercer {
+  switch (type.kind) {
+    case "integer": return type.bits <= 32 ? smallInt(type.bits, type.signed) : bigInt(type.bits, type.signed);
+    case "float": return float(type.name !== "Float64");
+    case "decimal": return decimal(type);
+    case "bool": return bool;
+    case "string": return string;
+    case "fixedString": return fixedString(type.length);
+    case "uuid": return uuid;
+    case "date": return date(false);
+    case "date32": return date(true);
+    case "dateTime": return dateTime(null);
+    case "dateTime64": return dateTime(type.precision);
+    case "ipv4": return ipv4;
+    case "ipv6": return ipv6;
+    case "enum": return enumCoercer(type);
+    case "nullable": {
+      const inner = compileCoercer(type.inner);
+      return (v) => (v === null ? null : inner(v));
+    }
+    case "lowCardinality": return compileCoercer(type.inner);
+    case "array": return array(compileCoercer(type.element));
+    case "map": return map(compileCoercer(type.key), compileCoercer(type.value));
+    case "tuple": return tuple(type);
+    case "json": return (v) => (v !== null && typeof v === "object" && !Array.isArray(v) ? v : FAIL);
+    case "dynamic": return (v) => v;
+    case "variant": {
+      const options = type.types.map(compileCoercer);
+      return (v) => {
+        for (const c of options) { const r = c(v); if (r !== FAIL) return r; }
+        return FAIL;
+      };
+    }
+    case "aggregateFunction":
+      // SimpleAggregateFunction(f, T) stores plain T; AggregateFunction states cannot come from JSON.
+      return type.simple && type.args[0] ? compileCoercer(type.args[0]) : () => FAIL;
+    case "nested": return () => FAIL;
+  }
+}
+
+// ------------------------------------------------------------------ numbers
+
+function smallInt(bits: number, signed: boolean): Coercer {
+  const min = signed ? -(2 ** (bits - 1)) : 0;
+  const max = signed ? 2 ** (bits - 1) - 1 : 2 ** bits - 1;
+  return (v) => {
+    if (typeof v === "number") {
+      if (!Number.isInteger(v) || v < min || v > max) return FAIL;
+      coerceState.intNumber = true;
+      return v;
+    }
+    if (typeof v === "string") {
+      if (!INT_RE.test(v)) return FAIL;
+      const n = Number(v);
+      return n >= min && n <= max ? n + 0 : FAIL;
+    }
+    if (typeof v === "boolean") return v ? 1 : 0;
+    return FAIL;
+  };
+}
+
+function bigInt(bits: number, signed: boolean): Coercer {
+  const min = signed ? -(1n << BigInt(bits - 1)) : 0n;
+  const max = signed ? (1n << BigInt(bits - 1)) - 1n : (1n << BigInt(bits)) - 1n;
+  return (v) => {
+    if (typeof v === "number") {
+      if (!Number.isInteger(v)) return FAIL;
+      if (!Number.isSafeInteger(v)) { coerceState.lossy = true; return v; }
+      if (!signed && v < 0) return FAIL;
+      coerceState.intNumber = true;
+      return v;
+    }
+    if (typeof v === "string") {
+      if (!INT_RE.test(v)) return FAIL;
+      const n = BigInt(v);
+      if (n < min || n > max) return FAIL;
+      const canonical = n.toString();
+      return canonical === v ? v : canonical;
+    }
+    if (typeof v === "boolean") return v ? 1 : 0;
+    return FAIL;
+  };
+}
+
+function float(is32: boolean): Coercer {
+  return (v) => {
+    if (typeof v === "number") return is32 && Math.abs(v) > FLOAT32_MAX ? FAIL : v;
+    if (typeof v === "string") {
+      if (FLOAT_RE.test(v)) {
+        const n = Number(v);
+        if (!Number.isFinite(n) || (is32 && Math.abs(n) > FLOAT32_MAX)) return FAIL;
+        return n;
+      }
+      switch (v.toLowerCase()) {
+        case "inf": case "+inf": case "infinity": case "+infinity": return "inf";
+        case "-inf": case "-infinity": return "-inf";
+        case "nan": case "+nan": case "-nan": return "nan";
+      }
+    }
+    return FAIL;
+  };
+}
+
+const DECIMAL_RE = /^([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/;
+
+/** Canonical decimal text of `text` at `scale` (extra digits truncated, as ClickHouse does), or FAIL. */
+export function decimalText(text: string, precision: number, scale: number): string | Fail {
+  const m = DECIMAL_RE.exec(text);
+  if (!m) return FAIL;
+  const intPart = m[2] ?? "";
+  const fracPart = m[3] ?? "";
+  if (intPart === "" && fracPart === "") return FAIL;
+  const exp = m[4] === undefined ? 0 : Number(m[4]);
+  if (!Number.isFinite(exp) || Math.abs(exp) > 1000) return FAIL;
+  let digits = intPart + fracPart;
+  let point = intPart.length + exp; // decimal point position within digits
+  if (point < 0) { digits = "0".repeat(-point) + digits; point = 0; }
+  if (point > digits.length) { digits += "0".repeat(point - digits.length); }
+  const whole = digits.slice(0, point).replace(/^0+/, "");
+  const frac = digits.slice(point, point + scale).padEnd(scale, "0");
+  if (whole.length > precision - scale) return FAIL;
+  const negative = m[1] === "-" && /[1-9]/.test(whole + frac);
+  const body = (whole === "" ? "0" : whole) + (scale > 0 ? "." + frac : "");
+  return negative ? "-" + body : body;
+}
+
+function decimal(type: DecimalType): Coercer {
+  const { precision, scale } = type;
+  return (v) => {
+    if (typeof v === "number") {
+      const text = String(v);
+      // Doubles keep ~15 significant digits; longer values need the line's own digits.
+      if (text.replace(/^-|\.|e.*$/g, "").replace(/^0+/, "").length > 15) coerceState.lossy = true;
+      return decimalText(text, precision, scale);
+    }
+    if (typeof v === "string") {
+      const r = decimalText(v, precision, scale);
+      return r === v ? v : r;
+    }
+    return FAIL;
+  };
+}
+
+// ---------------------------------------------------------------- scalars
+
+const bool: Coercer = (v) => {
+  if (typeof v === "boolean") return v;
+  if (v === 1 || v === 0) return v === 1;
+  if (typeof v === "string") {
+    switch (v.toLowerCase()) {
+      case "true": case "1": return true;
+      case "false": case "0": return false;
+    }
+  }
+  return FAIL;
+};
+
+const string: Coercer = (v) => {
+  if (typeof v === "string") return v;
+  if (typeof v === "number") {
+    // ClickHouse keeps a number's text; past 2^53 or with a fraction only the line has it exactly.
+    if (!Number.isSafeInteger(v)) coerceState.lossy = true;
+    return String(v);
+  }
+  if (typeof v === "boolean") return v ? "true" : "false";
+  if (v !== null && typeof v === "object") return JSON.stringify(v);
+  return FAIL;
+};
+
+/** UTF-8 byte length without allocating. */
+export function utf8Length(s: string): number {
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80) n += 1;
+    else if (c < 0x800) n += 2;
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) { n += 4; i++; }
+    else n += 3;
+  }
+  return n;
+}
+
+function fixedString(length: number): Coercer {
+  return (v) => {
+    const s = typeof v === "string" ? v : typeof v === "number" && Number.isSafeInteger(v) ? String(v) : null;
+    if (s === null) return FAIL;
+    if (s.length * 3 <= length || utf8Length(s) <= length) return s === v ? v : s;
+    return FAIL;
+  };
+}
+
+const UUID_RE = /^\{?([0-9a-fA-F]{8})-?([0-9a-fA-F]{4})-?([0-9a-fA-F]{4})-?([0-9a-fA-F]{4})-?([0-9a-fA-F]{12})\}?$/;
+
+const uuid: Coercer = (v) => {
+  if (typeof v !== "string") return FAIL;
+  const m = UUID_RE.exec(v);
+  if (!m || (v[0] === "{") !== (v[v.length - 1] === "}")) return FAIL;
+  const canonical = `${m[1]}-${m[2]}-${m[3]}-${m[4]}-${m[5]}`.toLowerCase();
+  return canonical === v ? v : canonical;
+};
+
+const IPV4_RE = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/;
+
+const ipv4: Coercer = (v) => {
+  if (typeof v === "string") return IPV4_RE.test(v) ? v : FAIL;
+  if (typeof v === "number" && Number.isInteger(v) && v >= 0 && v <= 0xffffffff) {
+    return `${v >>> 24}.${(v >>> 16) & 255}.${(v >>> 8) & 255}.${v & 255}`;
+  }
+  return FAIL;
+};
+
+export function isIpv6(s: string): boolean {
+  if (s.length < 2 || s.length > 45) return false;
+  let head = s;
+  let v4 = false;
+  const lastColon = s.lastIndexOf(":");
+  if (lastColon >= 0 && s.indexOf(".", lastColon) > 0) {
+    if (!IPV4_RE.test(s.slice(lastColon + 1))) return false;
+    head = s.slice(0, lastColon + 1) + "0:0";
+    v4 = true;
+  }
+  const halves = head.split("::");
+  if (halves.length > 2) return false;
+  const groups = (part: string) => (part === "" ? [] : part.split(":"));
+  const left = groups(halves[0]!);
+  const right = halves.length === 2 ? groups(halves[1]!) : [];
+  for (const g of [...left, ...right]) if (!/^[0-9a-fA-F]{1,4}$/.test(g)) return false;
+  const count = left.length + right.length;
+  void v4;
+  return halves.length === 2 ? count <= 7 : count === 8;
+}
+
+const ipv6: Coercer = (v) => {
+  if (typeof v !== "string") return FAIL;
+  return IPV4_RE.test(v) || isIpv6(v) ? v : FAIL;
+};
+
+function enumCoercer(type: EnumType): Coercer {
+  const names = new Set(type.values.map((e) => e.name));
+  const byValue = new Map(type.values.map((e) => [e.value, e.name] as const));
+  return (v) => {
+    if (typeof v === "string") {
+      if (names.has(v)) return v;
+      if (INT_RE.test(v)) return byValue.get(Number(v)) ?? FAIL;
+      return FAIL;
+    }
+    if (typeof v === "number") return byValue.get(v) ?? FAIL;
+    return FAIL;
+  };
+}
+
+// ------------------------------------------------------------------ dates
+
+const DAY_MS = 86_400_000;
+const DATE_MIN = 0; // 1970-01-01
+const DATE_MAX = 65_535; // 2149-06-06
+const DATE32_MIN = -25_567; // 1900-01-01
+const DATE32_MAX = 120_529; // 2299-12-31
+const DATETIME_MAX = 4_294_967_295; // 2106-02-07 06:28:15 UTC
+const DT64_MIN = -2_208_988_800; // 1900-01-01 00:00:00 UTC
+const DT64_MAX = 10_413_791_999; // 2299-12-31 23:59:59 UTC
+
+const DATE_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
+const DATETIME_RE = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?)?\s*(Z|z|[+-]\d{2}(?::?\d{2})?)?$/;
+
+function pad(n: number, width: number): string {
+  return String(n).padStart(width, "0");
+}
+
+/** Days since 1970-01-01 of a valid calendar date, or null. */
+function civilDays(y: number, m: number, d: number): number | null {
+  if (m < 1 || m > 12 || d < 1) return null;
+  const leap = (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
+  const dim = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][m - 1]!;
+  if (d > dim) return null;
+  return Date.UTC(y, m - 1, d) / DAY_MS;
+}
+
+function dayText(days: number): string {
+  const d = new Date(days * DAY_MS);
+  return `${pad(d.getUTCFullYear(), 4)}-${pad(d.getUTCMonth() + 1, 2)}-${pad(d.getUTCDate(), 2)}`;
+}
+
+function date(is32: boolean): Coercer {
+  const min = is32 ? DATE32_MIN : DATE_MIN;
+  const max = is32 ? DATE32_MAX : DATE_MAX;
+  return (v) => {
+    if (typeof v === "string") {
+      const m = DATE_RE.exec(v);
+      if (!m) return FAIL;
+      const days = civilDays(Number(m[1]), Number(m[2]), Number(m[3]));
+      return days !== null && days >= min && days <= max ? v : FAIL;
+    }
+    // A number is days since 1970-01-01, as ClickHouse reads it.
+    if (typeof v === "number" && Number.isInteger(v) && v >= min && v <= max) return dayText(v);
+    return FAIL;
+  };
+}
+
+interface ParsedInstant {
+  /** Whole seconds since the epoch, UTC (naive values read as UTC). */
+  seconds: number;
+  /** Fraction digits as written (up to 9). */
+  fraction: string;
+  zoned: boolean;
+  /** Calendar fields, for naive values. */
+  y: number; mo: number; d: number; h: number; mi: number; s: number;
+}
+
+function parseDateTimeText(v: string): ParsedInstant | null {
+  const m = DATETIME_RE.exec(v);
+  if (!m) return null;
+  const y = Number(m[1]), mo = Number(m[2]), d = Number(m[3]);
+  const h = m[4] === undefined ? 0 : Number(m[4]);
+  const mi = m[5] === undefined ? 0 : Number(m[5]);
+  const s = m[6] === undefined ? 0 : Number(m[6]);
+  const days = civilDays(y, mo, d);
+  if (days === null || h > 23 || mi > 59 || s > 59) return null;
+  let seconds = days * 86_400 + h * 3600 + mi * 60 + s;
+  const zone = m[8];
+  if (zone !== undefined && zone !== "Z" && zone !== "z") {
+    const digits = zone.replace(":", "");
+    const oh = Number(digits.slice(1, 3));
+    const om = digits.length > 3 ? Number(digits.slice(3, 5)) : 0;
+    if (oh > 14 || om > 59) return null;
+    seconds -= (zone[0] === "-" ? -1 : 1) * (oh * 3600 + om * 60);
+  }
+  return { seconds, fraction: (m[7] ?? "").slice(0, 9), zoned: zone !== undefined, y, mo, d, h, mi, s };
+}
+
+function naiveText(p: ParsedInstant): string {
+  return `${pad(p.y, 4)}-${pad(p.mo, 2)}-${pad(p.d, 2)} ${pad(p.h, 2)}:${pad(p.mi, 2)}:${pad(p.s, 2)}`;
+}
+
+/** `precision` null = DateTime (seconds), else DateTime64(precision). */
+function dateTime(precision: number | null): Coercer {
+  const min = precision === null ? 0 : DT64_MIN;
+  const max = precision === null ? DATETIME_MAX : DT64_MAX;
+  const p = precision ?? 0;
+  const scale = 10 ** p;
+  const unixText = (seconds: number, fraction: string) =>
+    p === 0 ? String(seconds) : `${seconds}.${fraction.padEnd(p, "0").slice(0, p)}`;
+
+  return (v) => {
+    if (typeof v === "string") {
+      if (INT_RE.test(v)) return fromNumber(Number(v), v);
+      if (FLOAT_RE.test(v) && !v.includes("e") && !v.includes("E")) return fromSecondsText(v);
+      const parsed = parseDateTimeText(v);
+      if (parsed === null || parsed.seconds < min || parsed.seconds > max) return FAIL;
+      if (parsed.zoned) {
+        // An instant: unix time is read the same whatever the server or column time zone.
+        if (precision === null) return parsed.seconds;
+        if (parsed.seconds < 0) return FAIL; // see negativeInstant
+        return unixText(parsed.seconds, parsed.fraction);
+      }
+      // Wall-clock text: ClickHouse reads it in the column's time zone, so it stays text.
+      const text = p === 0 ? naiveText(parsed) : `${naiveText(parsed)}.${parsed.fraction.padEnd(p, "0").slice(0, p)}`;
+      return text === v ? v : text;
+    }
+    if (typeof v === "number") return fromNumber(v, null);
+    return FAIL;
+  };
+
+  function fromNumber(n: number, text: string | null): unknown {
+    if (!Number.isFinite(n)) return FAIL;
+    if (precision === null) {
+      const s = Math.floor(n);
+      if (s < min || s > max) return FAIL;
+      if (text === null && Number.isInteger(n)) { coerceState.intNumber = true; return n; }
+      return s;
+    }
+    if (Number.isInteger(n)) {
+      // ClickHouse reads an integer for DateTime64(P) as ticks of 10^-P seconds.
+      if (!Number.isSafeInteger(n)) { coerceState.lossy = text === null; if (text === null) return n; }
+      const ticks = text !== null ? BigInt(text) : BigInt(n);
+      const big = BigInt(scale);
+      let seconds = ticks / big;
+      let rem = ticks % big;
+      if (rem < 0n) { seconds -= 1n; rem += big; }
+      const s = Number(seconds);
+      if (s < min || s > max) return FAIL;
+      if (s < 0) return FAIL; // see negativeInstant
+      return unixText(s, rem.toString().padStart(p, "0"));
+    }
+    return fromSecondsText(String(n));
+  }
+
+  function fromSecondsText(t: string): unknown {
+    const m = /^([+-]?)(\d+)(?:\.(\d*))?$/.exec(t);
+    if (!m) return FAIL;
+    let seconds = Number(m[2]);
+    let fraction = (m[3] ?? "").slice(0, 9);
+    if (m[1] === "-") {
+      // -1.25 s = -2 s + 0.75 s
+      if (/[1-9]/.test(fraction)) {
+        const f = 10 ** fraction.length - Number(fraction);
+        seconds = -seconds - 1;
+        fraction = pad(f, fraction.length);
+      } else seconds = -seconds;
+    }
+    if (seconds < min || seconds > max) return FAIL;
+    if (precision === null) return seconds;
+    if (seconds < 0) return FAIL; // see negativeInstant
+    return unixText(seconds, fraction);
+  }
+}
+
+/**
+ * negativeInstant: a DateTime64 instant before 1970 given as unix time or with
+ * an offset is refused. ClickHouse has no spelling for it that every server
+ * reads the same way (`"-100.25"` fails; a negative tick count fails with
+ * date_time_input_format=basic; UTC wall-clock text depends on the column's
+ * time zone). Wall-clock text before 1970 (`1950-01-01 00:00:00`) is accepted.
+ */
+
+// -------------------------------------------------------------- composites
+
+function array(element: Coercer): Coercer {
+  return (v) => {
+    if (!Array.isArray(v)) return FAIL;
+    let out: unknown[] | null = null;
+    for (let i = 0; i < v.length; i++) {
+      const x = v[i];
+      // A null inside a non-Nullable element type would silently become the default.
+      const r = x === null ? nullElement(element) : element(x);
+      if (r === FAIL) return FAIL;
+      if (r !== x && out === null) out = v.slice(0, i);
+      if (out !== null) out.push(r);
+    }
+    return out ?? v;
+  };
+}
+
+function nullElement(c: Coercer): unknown {
+  return c(null) === null ? null : FAIL;
+}
+
+function map(key: Coercer, value: Coercer): Coercer {
+  return (v) => {
+    if (v === null || typeof v !== "object" || Array.isArray(v)) return FAIL;
+    let out: Record<string, unknown> | null = null;
+    const entries = Object.entries(v);
+    for (let i = 0; i < entries.length; i++) {
+      const [k, x] = entries[i]!;
+      const ck = key(k);
+      if (ck === FAIL || ck === null) return FAIL;
+      const cx = x === null ? nullElement(value) : value(x);
+      if (cx === FAIL) return FAIL;
+      const sk = typeof ck === "string" ? ck : String(ck);
+      if ((sk !== k || cx !== x) && out === null) {
+        out = {};
+        for (let j = 0; j < i; j++) out[entries[j]![0]] = entries[j]![1];
+      }
+      if (out !== null) out[sk] = cx;
+    }
+    return out ?? v;
+  };
+}
+
+function tuple(type: TupleType): Coercer {
+  const elements = type.elements.map((e) => ({ name: e.name, coerce: compileCoercer(e.type) }));
+  const named = elements.every((e) => e.name !== undefined);
+  return (v) => {
+    if (named) {
+      // Named tuples are JSON objects in JSONEachRow; a positional array is accepted and converted.
+      const out: Record<string, unknown> = {};
+      let same = !Array.isArray(v);
+      if (Array.isArray(v)) {
+        if (v.length !== elements.length) return FAIL;
+        for (let i = 0; i < elements.length; i++) {
+          const x = v[i];
+          const r = x === null ? nullElement(elements[i]!.coerce) : elements[i]!.coerce(x);
+          if (r === FAIL) return FAIL;
+          out[elements[i]!.name!] = r;
+        }
+        return out;
+      }
+      if (v === null || typeof v !== "object") return FAIL;
+      const obj = v as Record<string, unknown>;
+      let known = 0;
+      for (const e of elements) {
+        if (!Object.prototype.hasOwnProperty.call(obj, e.name!)) { same = false; continue; }
+        known++;
+        const x = obj[e.name!];
+        const r = x === null ? nullElement(e.coerce) : e.coerce(x);
+        if (r === FAIL) return FAIL;
+        if (r !== x) same = false;
+        out[e.name!] = r;
+      }
+      if (Object.keys(obj).length !== known) return FAIL;
+      return same ? v : out;
+    }
+    if (!Array.isArray(v) || v.length !== elements.length) return FAIL;
+    let out: unknown[] | null = null;
+    for (let i = 0; i < elements.length; i++) {
+      const x = v[i];
+      const r = x === null ? nullElement(elements[i]!.coerce) : elements[i]!.coerce(x);
+      if (r === FAIL) return FAIL;
+      if (r !== x && out === null) out = v.slice(0, i);
+      if (out !== null) out.push(r);
+    }
+    return out ?? v;
+  };
+}

@@ -1,0 +1,110 @@
+/**
+ * @module
+ * Edge-side validation for the Events API: split a body into rows, validate
+ * and coerce each against the datasource schema, and split good rows
+ * (JSONEachRow lines for the datasource table) from bad ones (JSONEachRow
+ * lines for `<datasource>_quarantine`). Pure: no I/O, the clock is passed in.
+ *
+ * @example
+ * const validator = compileRowValidator(datasource.columns); // once per schema
+ * const r = validateNdjson(bodyBytes, validator, { importId, now: Date.now() });
+ * // INSERT INTO t FORMAT JSONEachRow  <- r.validLines.join("\n")
+ * // INSERT INTO t_quarantine FORMAT JSONEachRow <- r.quarantineLines.join("\n")
+ */
+import { decodeBody, forEachNdjsonRow, type IngestBody } from "./ndjson.js";
+import {
+  buildQuarantineRow, malformedJsonMessage, quarantineLine, unparsedQuarantineInfo,
+  type QuarantineContext, type QuarantineRow,
+} from "./quarantine.js";
+import { toClickHouseLine, type RowValidator } from "./validate-row.js";
+
+export { compileRowValidator, toClickHouseLine, SchemaError, type RowValidator, type RowResult, type ValidRow, type IngestColumn } from "./validate-row.js";
+export { compileCoercer, FAIL, decimalText, type Coercer } from "./coerce.js";
+export { compileJsonPath, evaluateJsonPath, MISSING, type JsonPath, type JsonPathSegment } from "./jsonpath.js";
+export { decodeBody, forEachNdjsonRow, type IngestBody, type NdjsonHandlers } from "./ndjson.js";
+export {
+  buildQuarantineRow, quarantineLine, quarantineMessage, QUARANTINE_RESERVED,
+  type QuarantineContext, type QuarantineInfo, type QuarantineRow,
+} from "./quarantine.js";
+
+export interface IngestStats {
+  /** Non-blank rows seen (NDJSON lines, array elements). */
+  rows: number;
+  validRows: number;
+  quarantinedRows: number;
+  /** Rows that were not valid JSON (counted in quarantinedRows too). */
+  malformedRows: number;
+  /** Valid rows forwarded as their original text. */
+  passthroughRows: number;
+  /** UTF-16 length of the decoded body. */
+  bodyChars: number;
+  /** Sum of the lengths of validLines (add one per line for the newlines). */
+  validChars: number;
+}
+
+export interface ValidateResult {
+  /** JSONEachRow lines for the datasource table, without newlines. */
+  validLines: string[];
+  validCount: number;
+  quarantine: QuarantineRow[];
+  /** 1-based body line (or array position) of each quarantine row. */
+  quarantineLineNumbers: number[];
+  /** JSONEachRow lines for `<datasource>_quarantine`, without newlines. */
+  quarantineLines: string[];
+  stats: IngestStats;
+}
+
+export type ValidateOptions = QuarantineContext;
+
+export function validateNdjson(body: IngestBody, validator: RowValidator, options: ValidateOptions): ValidateResult {
+  const text = decodeBody(body);
+  const validLines: string[] = [];
+  const quarantine: QuarantineRow[] = [];
+  const quarantineLineNumbers: number[] = [];
+  const quarantineLines: string[] = [];
+  let passthroughRows = 0;
+  let malformedRows = 0;
+  let validChars = 0;
+  const columns = validator.columnNames;
+
+  const rows = forEachNdjsonRow(text, {
+    row(value, raw, lineNumber) {
+      const r = validator(value, raw);
+      if (r.ok) {
+        const line = r.passthrough ? raw : toClickHouseLine(r.row);
+        if (r.passthrough) passthroughRows++;
+        validChars += line.length;
+        validLines.push(line);
+        return;
+      }
+      const q = buildQuarantineRow(r.quarantine, columns, options);
+      quarantine.push(q);
+      quarantineLineNumbers.push(lineNumber);
+      quarantineLines.push(quarantineLine(q));
+    },
+    malformed(raw, lineNumber, message) {
+      malformedRows++;
+      const q = buildQuarantineRow(unparsedQuarantineInfo(malformedJsonMessage(lineNumber, message, raw)), columns, options);
+      quarantine.push(q);
+      quarantineLineNumbers.push(lineNumber);
+      quarantineLines.push(quarantineLine(q));
+    },
+  });
+
+  return {
+    validLines,
+    validCount: validLines.length,
+    quarantine,
+    quarantineLineNumbers,
+    quarantineLines,
+    stats: {
+      rows,
+      validRows: validLines.length,
+      quarantinedRows: quarantine.length,
+      malformedRows,
+      passthroughRows,
+      bodyChars: text.length,
+      validChars,
+    },
+  };
+}

@@ -1,0 +1,220 @@
+/**
+ * @module
+ * The compiled row validator: built once per datasource schema, then called
+ * for every parsed NDJSON line. Results are values (`{ok, row}` or
+ * `{ok: false, quarantine}`), never exceptions.
+ *
+ * Missing values: a key that is absent (or `null` for a non-Nullable column)
+ * is left out of the output row, so ClickHouse applies the column's DEFAULT,
+ * or the type's zero value when there is none (Tinybird's Events API rule).
+ *
+ * @example
+ * const validate = compileRowValidator(datasource.columns);
+ * const r = validate(JSON.parse(line), line);
+ * if (r.ok) send(r.passthrough ? line : toClickHouseLine(r.row));
+ */
+import type { ColumnDefinition } from "../datafiles/ast.js";
+import { parseClickHouseType, type ClickHouseType } from "../datafiles/types.js";
+import { coerceState, compileCoercer, FAIL, type Coercer } from "./coerce.js";
+import { compileJsonPath, evaluateJsonPath, getKey, isOwnKeyPath, MISSING, type JsonPath } from "./jsonpath.js";
+import { parseJsonLossless } from "./lossless-json.js";
+import { quarantineMessage, rawText, type QuarantineInfo } from "./quarantine.js";
+
+/** The column fields the validator reads. */
+export type IngestColumn = Pick<ColumnDefinition, "name" | "type"> & Partial<Pick<ColumnDefinition, "dataType" | "nullable" | "default" | "jsonPath" | "materialized">>;
+
+export type ValidRow = Record<string, unknown>;
+
+export type RowResult =
+  | {
+    ok: true;
+    /** Values keyed by real column names, as ClickHouse JSONEachRow should receive them. */
+    row: ValidRow;
+    /** True when the original line, byte for byte, makes ClickHouse store exactly `row`. */
+    passthrough: boolean;
+  }
+  | { ok: false; quarantine: QuarantineInfo };
+
+export interface RowValidator {
+  (parsed: unknown, rawLine: string): RowResult;
+  /** Column names in schema order (the quarantine table's original columns). */
+  readonly columnNames: readonly string[];
+  /** True when no column has a JSONPath that renames or reaches into nested values. */
+  readonly directKeys: boolean;
+}
+
+interface CompiledColumn {
+  name: string;
+  typeText: string;
+  kind: ClickHouseType["kind"];
+  coerce: Coercer;
+  nullable: boolean;
+  /** null: read `name` from the object; "root": the whole line; else a JSONPath. */
+  path: JsonPath | "root" | null;
+  /** Scalar integer-like type: a JSON number's text can be checked next to its key. */
+  scalarKey: boolean;
+  /** `"name"` with JSON escaping, to find the key in a line. */
+  quotedName: string;
+}
+
+export class SchemaError extends Error {
+  override readonly name = "SchemaError";
+}
+
+function unwrap(type: ClickHouseType): ClickHouseType {
+  while (type.kind === "nullable" || type.kind === "lowCardinality") type = type.inner;
+  return type;
+}
+
+function compileColumn(column: IngestColumn): CompiledColumn {
+  let dataType = column.dataType;
+  if (!dataType) {
+    const parsed = parseClickHouseType(column.type);
+    if (!parsed.ok) throw new SchemaError(`column '${column.name}': ${parsed.message}`);
+    dataType = parsed.type;
+  }
+  let path: CompiledColumn["path"] = null;
+  if (column.jsonPath !== undefined && column.jsonPath.trim() !== "") {
+    const compiled = compileJsonPath(column.jsonPath);
+    if (!compiled.ok) throw new SchemaError(`column '${column.name}': ${compiled.message}`);
+    if (compiled.path.segments.length === 0) path = "root";
+    else if (!isOwnKeyPath(compiled.path, column.name)) path = compiled.path;
+  }
+  const inner = unwrap(dataType);
+  let coerce = compileCoercer(dataType);
+  if (path === "root" && inner.kind === "string") {
+    coerce = (v) => v; // the line's own text is used (see below)
+  }
+  const nullable = dataType.kind === "nullable" || (dataType.kind === "lowCardinality" && dataType.inner.kind === "nullable");
+  return {
+    name: column.name,
+    typeText: column.type,
+    kind: inner.kind,
+    coerce,
+    nullable,
+    path,
+    scalarKey: inner.kind === "integer" || inner.kind === "dateTime" || inner.kind === "aggregateFunction",
+    quotedName: JSON.stringify(column.name),
+  };
+}
+
+/** Serializes a valid row as one JSONEachRow line (no trailing newline). */
+export function toClickHouseLine(row: ValidRow): string {
+  return JSON.stringify(row);
+}
+
+/**
+ * Checks that every JSON number after `"key":` in the line is written in
+ * integer syntax (ClickHouse refuses `1.0` and `1e2` for integer types).
+ * Unsure (key not found verbatim) means no.
+ */
+function integerSyntaxAfterKey(line: string, quotedKey: string): boolean {
+  let from = 0;
+  let found = false;
+  for (;;) {
+    const at = line.indexOf(quotedKey, from);
+    if (at < 0) return found;
+    let i = at + quotedKey.length;
+    from = i;
+    while (line.charCodeAt(i) === 32 || line.charCodeAt(i) === 9) i++;
+    if (line[i] !== ":") continue;
+    i++;
+    while (line.charCodeAt(i) === 32 || line.charCodeAt(i) === 9) i++;
+    const c = line.charCodeAt(i);
+    if (c !== 45 && (c < 48 || c > 57)) continue;
+    found = true;
+    for (i++; i < line.length; i++) {
+      const d = line.charCodeAt(i);
+      if (d >= 48 && d <= 57) continue;
+      if (d === 46 || d === 101 || d === 69) return false; // . e E
+      break;
+    }
+  }
+}
+
+const NON_INTEGER_NUMBER = /\d[.eE]/;
+
+export function compileRowValidator(columns: readonly IngestColumn[]): RowValidator {
+  const compiled = columns.filter((c) => c.materialized === undefined).map(compileColumn);
+  const directKeys = compiled.every((c) => c.path === null);
+  const columnNames = columns.map((c) => c.name);
+
+  function run(parsed: unknown, rawLine: string, lossless: boolean): RowResult | null {
+    const row: ValidRow = {};
+    let errorColumns: string[] | null = null;
+    let errors: string[] | null = null;
+    let identical = directKeys;
+    let present = 0;
+    let needsTextCheck = false;
+    let keyChecks: CompiledColumn[] | null = null;
+    coerceState.lossy = false;
+
+    for (let i = 0; i < compiled.length; i++) {
+      const col = compiled[i]!;
+      let value: unknown;
+      if (col.path === null) value = getKey(parsed, col.name);
+      else if (col.path === "root") value = col.kind === "string" ? rawLine.trim() : parsed;
+      else value = evaluateJsonPath(col.path, parsed);
+
+      if (value === MISSING) continue;
+      present++;
+      if (value === null && !col.nullable) {
+        // Treated as absent: the column DEFAULT (or the type's zero value) applies.
+        identical = false;
+        continue;
+      }
+      coerceState.intNumber = false;
+      const out = col.coerce(value);
+      if (out === FAIL) {
+        (errorColumns ??= []).push(col.name);
+        (errors ??= []).push(quarantineMessage(col.name, col.typeText, rawText(value) ?? ""));
+        continue;
+      }
+      if (coerceState.intNumber) {
+        if (col.scalarKey) (keyChecks ??= []).push(col);
+        else needsTextCheck = true;
+      }
+      if (out !== value) identical = false;
+      row[col.name] = out;
+    }
+
+    if (coerceState.lossy && !lossless) return null;
+
+    if (errorColumns !== null) {
+      const values: Record<string, string | null> = {};
+      for (const col of compiled) {
+        let v: unknown;
+        if (col.path === null) v = getKey(parsed, col.name);
+        else if (col.path === "root") v = rawLine.trim();
+        else v = evaluateJsonPath(col.path, parsed);
+        values[col.name] = v === MISSING ? null : rawText(v);
+      }
+      return { ok: false, quarantine: { errorColumns, errors: errors!, values } };
+    }
+
+    let passthrough = identical && !lossless;
+    if (passthrough) {
+      let keys = 0;
+      for (const _ in parsed as object) keys++;
+      passthrough = keys === present;
+    }
+    if (passthrough && needsTextCheck) passthrough = !NON_INTEGER_NUMBER.test(rawLine);
+    if (passthrough && keyChecks !== null) {
+      for (const col of keyChecks) if (!integerSyntaxAfterKey(rawLine, col.quotedName)) { passthrough = false; break; }
+    }
+    return { ok: true, row, passthrough };
+  }
+
+  const validator = (parsed: unknown, rawLine: string): RowResult => {
+    if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
+      return { ok: false, quarantine: { errorColumns: [], errors: ["row is not a JSON object"], values: {} } };
+    }
+    const first = run(parsed, rawLine, false);
+    if (first !== null) return first;
+    // Some number lost digits in JSON.parse: redo the row from the line's own text.
+    let exact: unknown;
+    try { exact = parseJsonLossless(rawLine); } catch { exact = parsed; }
+    return run(exact, rawLine, true)!;
+  };
+  return Object.assign(validator, { columnNames, directKeys }) as RowValidator;
+}
