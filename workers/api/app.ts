@@ -11,8 +11,11 @@ import { health } from "./health.js";
 import { localTokens } from "./local-tokens.js";
 import { deployRoutes } from "../deploy/routes.js";
 import { workspaceRoutes } from "../workspaces/routes.js";
+import { endpointRoutes } from "../endpoints/routes.js";
+import { tokenRoutes } from "../tokens/routes.js";
 import { datasourceRoutes } from "../datasources/routes.js";
 import { jobRoutes } from "../datasources/jobs.js";
+import { eventsRoutes } from "../ingest/events-route.js";
 
 export function createApp(): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
@@ -26,8 +29,11 @@ export function createApp(): Hono<AppEnv> {
   app.route("/", localTokens);
   app.route("/", deployRoutes);
   app.route("/", workspaceRoutes);
+  app.route("/", endpointRoutes);
+  app.route("/", tokenRoutes);
   app.route("/", datasourceRoutes);
   app.route("/", jobRoutes);
+  app.route("/", eventsRoutes);
   app.notFound(notFoundResponse);
   app.onError(errorResponse);
   return app;

@@ -12,6 +12,7 @@ import type { AppEnv } from "../api/context.js";
 import type { Config, Env } from "../env.js";
 import type { TokenRecord, WorkspaceInfo } from "../catalog/workspace-catalog.js";
 import { extractToken } from "./extract-token.js";
+import { jwtScopes, looksLikeJwt, verifyJwt } from "./jwt.js";
 
 export interface Principal {
   kind: "static" | "jwt";
@@ -71,10 +72,27 @@ async function lookupStatic(env: Env, workspaceId: string, token: string): Promi
   return record;
 }
 
-export async function resolvePrincipal(c: Context<AppEnv>): Promise<Principal> {
+export interface ResolveOptions {
+  /** JWTs are accepted only by API endpoints and the Query API. */
+  allowJwt?: boolean;
+}
+
+export async function resolvePrincipal(c: Context<AppEnv>, options: ResolveOptions = {}): Promise<Principal> {
   const token = extractToken(c.req.raw);
   const config = c.get("config");
   await ensureDefaultWorkspace(c.env, config);
+  if (looksLikeJwt(token)) {
+    if (!options.allowJwt) throw new ForbiddenError("JWT tokens are only accepted by API endpoints (/v0/pipes) and the Query API (/v0/sql)");
+    const claims = await verifyJwt(c.env, token);
+    return {
+      kind: "jwt",
+      workspaceId: claims.workspace_id,
+      tokenName: claims.name,
+      token,
+      scopes: jwtScopes(claims),
+      ...(claims.limits?.rps ? { limits: { rps: claims.limits.rps } } : {}),
+    };
+  }
   const payload = decodeToken(token);
   if (!payload) throw new ForbiddenError("Invalid token");
   const record = await lookupStatic(c.env, payload.u, token);

@@ -7,7 +7,7 @@ import type { Context, MiddlewareHandler } from "hono";
 import { authorize, type Action } from "../../shared/tokens/scopes.js";
 import { ForbiddenError } from "../../shared/errors.js";
 import type { AppEnv } from "../api/context.js";
-import { resolvePrincipal } from "./principal.js";
+import { resolvePrincipal, type ResolveOptions } from "./principal.js";
 
 const ACTION_WORDS: Record<Action["kind"], string> = {
   admin: "ADMIN",
@@ -32,9 +32,12 @@ export function ensureAllowed(c: Context<AppEnv>, action: Action) {
 }
 
 /** Resolves the caller; with `action` also checks it (for actions known before the handler runs). */
-export function requireAuth(action?: Action | ((c: Context<AppEnv>) => Action)): MiddlewareHandler<AppEnv> {
+export function requireAuth(
+  action?: Action | ((c: Context<AppEnv>) => Action),
+  options: ResolveOptions = {},
+): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
-    c.set("principal", await resolvePrincipal(c));
+    c.set("principal", await resolvePrincipal(c, options));
     if (action) ensureAllowed(c, typeof action === "function" ? action(c) : action);
     await next();
   };

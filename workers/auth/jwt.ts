@@ -1,0 +1,98 @@
+/**
+ * @module auth/jwt
+ * Tinybird JWTs: HS256, signed with the workspace admin token string, claims
+ * `workspace_id`, `name`, `exp`, `scopes[{type, resource, fixed_params?, filter?}]`
+ * and optional `limits.rps`. They are never stored; the signature is the proof.
+ * Verification keys (the admin token) are cached per isolate and workspace.
+ */
+import { SignJWT, decodeJwt, errors as joseErrors, jwtVerify } from "jose";
+import { z } from "zod";
+import { ForbiddenError } from "../../shared/errors.js";
+import type { Scope } from "../../shared/tokens/scopes.js";
+import type { Env } from "../env.js";
+
+/** Name of the catalog token whose string signs JWTs. */
+export const WORKSPACE_ADMIN_TOKEN = "workspace admin token";
+
+/** Scope types a JWT may carry (the TS SDK also types DATASOURCES:APPEND). */
+export const JWT_SCOPE_TYPES = ["PIPES:READ", "DATASOURCES:READ", "DATASOURCES:APPEND"] as const;
+
+export const JwtScope = z.object({
+  type: z.enum(JWT_SCOPE_TYPES),
+  resource: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/),
+  fixed_params: z.record(z.string(), z.unknown()).optional(),
+  filter: z.string().min(1).optional(),
+});
+
+export const JwtClaims = z.object({
+  workspace_id: z.string().min(1),
+  name: z.string().min(1),
+  exp: z.number().int(),
+  iat: z.number().optional(),
+  scopes: z.array(JwtScope).min(1),
+  limits: z.object({ rps: z.number().int().positive().optional() }).optional(),
+});
+export type JwtClaims = z.infer<typeof JwtClaims>;
+
+/** A JWT looks like `eyJ….….…`; static tokens start with `p.`. */
+export function looksLikeJwt(token: string): boolean {
+  return token.startsWith("eyJ") && token.split(".").length === 3;
+}
+
+const KEY_TTL_MS = 30_000;
+const keys = new Map<string, { key: Uint8Array | undefined; at: number }>();
+
+/** Forgets the verification key of a workspace (its admin token was refreshed). */
+export function evictJwtKey(workspaceId: string): void {
+  keys.delete(workspaceId);
+}
+
+async function signingKey(env: Env, workspaceId: string): Promise<Uint8Array | undefined> {
+  const hit = keys.get(workspaceId);
+  if (hit && Date.now() - hit.at < KEY_TTL_MS) return hit.key;
+  const admin = await env.WORKSPACE.get(env.WORKSPACE.idFromName(workspaceId)).getToken(WORKSPACE_ADMIN_TOKEN);
+  const key = admin ? new TextEncoder().encode(admin.token) : undefined;
+  keys.set(workspaceId, { key, at: Date.now() });
+  return key;
+}
+
+/** Checks signature, expiry and claims; any failure is a 403, as in Tinybird. */
+export async function verifyJwt(env: Env, token: string): Promise<JwtClaims> {
+  let unverified: Record<string, unknown>;
+  try {
+    unverified = decodeJwt(token);
+  } catch {
+    throw new ForbiddenError("Invalid token");
+  }
+  const workspaceId = typeof unverified.workspace_id === "string" ? unverified.workspace_id : undefined;
+  if (!workspaceId) throw new ForbiddenError("Invalid token: the JWT has no workspace_id");
+  const key = await signingKey(env, workspaceId);
+  if (!key) throw new ForbiddenError("Invalid token");
+  let payload: unknown;
+  try {
+    ({ payload } = await jwtVerify(token, key, { algorithms: ["HS256"], requiredClaims: ["exp"] }));
+  } catch (e) {
+    if (e instanceof joseErrors.JWTExpired) throw new ForbiddenError("Invalid token: the JWT has expired");
+    throw new ForbiddenError("Invalid token");
+  }
+  const claims = JwtClaims.safeParse(payload);
+  if (!claims.success) throw new ForbiddenError(`Invalid token: ${claims.error.issues[0]!.path.join(".")} ${claims.error.issues[0]!.message}`);
+  return claims.data;
+}
+
+/** Mints a JWT the way `POST /v0/tokens?expiration_time=` does. */
+export async function signJwt(adminToken: string, claims: Omit<JwtClaims, "iat">): Promise<string> {
+  return new SignJWT({ ...claims })
+    .setProtectedHeader({ alg: "HS256", typ: "JWT" })
+    .setIssuedAt()
+    .sign(new TextEncoder().encode(adminToken));
+}
+
+export function jwtScopes(claims: JwtClaims): Scope[] {
+  return claims.scopes.map((s) => ({
+    type: s.type,
+    resource: s.resource,
+    ...(s.filter ? { filter: s.filter } : {}),
+    ...(s.fixed_params ? { fixed_params: s.fixed_params } : {}),
+  }));
+}

@@ -1,0 +1,78 @@
+/**
+ * @module endpoints/limits
+ * Read-path limits from the Worker vars, parsed once per env object, and the
+ * rate limits of endpoint and Query API calls: the workspace QPS (when set)
+ * and a JWT's `limits.rps`, both exact token buckets in the RateLimiter DO.
+ */
+import type { Context } from "hono";
+import { z } from "zod";
+import { RateLimitedError } from "../../shared/errors.js";
+import type { TakeResult } from "../../shared/ratelimit/token-bucket.js";
+import type { AppEnv } from "../api/context.js";
+import type { Env } from "../env.js";
+
+const ReadLimits = z.object({
+  workspaceQps: z.coerce.number().min(0).default(0),
+  queryTimeoutSeconds: z.coerce.number().positive().default(10),
+  /** Tinybird's documented response size limit. */
+  maxResultBytes: z.number().int().positive().default(100 * 1024 * 1024),
+});
+export type ReadLimits = z.infer<typeof ReadLimits>;
+
+const cache = new WeakMap<object, ReadLimits>();
+
+export function readLimits(env: Env): ReadLimits {
+  const hit = cache.get(env);
+  if (hit) return hit;
+  const parsed = ReadLimits.parse({
+    workspaceQps: env.TERN_WORKSPACE_QPS || undefined,
+    queryTimeoutSeconds: env.TERN_QUERY_TIMEOUT_SECONDS || undefined,
+  });
+  cache.set(env, parsed);
+  return parsed;
+}
+
+function take(env: Env, key: string, rate: number, burst: number): Promise<TakeResult> {
+  return env.RATE_LIMITER.get(env.RATE_LIMITER.idFromName(key)).take(key, rate, burst);
+}
+
+function limitHeaders(r: TakeResult): Record<string, string> {
+  return {
+    "X-RateLimit-Limit": String(r.limit),
+    "X-RateLimit-Remaining": String(r.remaining),
+    "X-RateLimit-Reset": String(r.resetSeconds),
+  };
+}
+
+/**
+ * Takes one request from every bucket that applies. Throws 429 (with
+ * Retry-After and X-RateLimit-*) when one is empty; otherwise returns the
+ * X-RateLimit-* headers of the tightest bucket (none when nothing applies).
+ */
+export async function enforceRateLimits(c: Context<AppEnv>): Promise<Record<string, string>> {
+  const principal = c.get("principal");
+  const checks: Array<Promise<{ what: string; result: TakeResult }>> = [];
+  const qps = readLimits(c.env).workspaceQps;
+  if (qps > 0) {
+    const key = `qps:${principal.workspaceId}`;
+    checks.push(take(c.env, key, qps, Math.max(1, qps * 2)).then((result) => ({ what: "workspace QPS", result })));
+  }
+  const rps = principal.kind === "jwt" ? principal.limits?.rps : undefined;
+  if (rps) {
+    const key = `jwt:${principal.workspaceId}:${principal.tokenName}`;
+    checks.push(take(c.env, key, rps, rps).then((result) => ({ what: `JWT '${principal.tokenName}'`, result })));
+  }
+  if (checks.length === 0) return {};
+  const results = await Promise.all(checks);
+  const refused = results.find((r) => !r.result.allowed);
+  if (refused) {
+    const error = new RateLimitedError(
+      `Too many requests: the ${refused.what} limit of ${refused.result.limit} requests is exhausted; retry in ${Math.max(1, refused.result.retryAfterSeconds)} s`,
+      refused.result.retryAfterSeconds,
+    );
+    Object.assign(error.headers, limitHeaders(refused.result));
+    throw error;
+  }
+  const tightest = results.reduce((a, b) => (b.result.remaining < a.result.remaining ? b : a));
+  return limitHeaders(tightest.result);
+}

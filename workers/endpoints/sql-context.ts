@@ -1,0 +1,196 @@
+/**
+ * @module endpoints/sql-context
+ * Turns what a caller may read into SQL for ClickHouse: templates rendered
+ * with the request params, pipes compiled into one query, and every table name
+ * resolved inside the caller's workspace only. A READ scope's SQL filter wraps
+ * its datasource (`(SELECT * FROM db.t WHERE (<filter>))`); another workspace's
+ * database or `system.*` can never be named; `tinybird.<service>` reads the
+ * shared service table filtered to the workspace.
+ */
+import { compileTemplate, render, TemplateError, type CompiledTemplate, type Params } from "../../shared/template/index.js";
+import { compilePipe } from "../../shared/sql/pipeline/index.js";
+import { listTables, toTernError, tokenize, type TableResolution, type TableResolver } from "../../shared/sql/rewrite/index.js";
+import { quoteQualifiedName } from "../../shared/sql/ddl/index.js";
+import { SERVICE_DATASOURCES, serviceDatasourceSubquery } from "../../shared/service/datasources.js";
+import { authorize, type Scope } from "../../shared/tokens/scopes.js";
+import type { DeploymentManifest, ManifestPipe } from "../../shared/deploy/manifest.js";
+import { BadRequestError, ForbiddenError, TernError } from "../../shared/errors.js";
+import { READ_SERVICE_DATASOURCES } from "./stats.js";
+
+/** A template error answered with the status the template chose (400, or custom_error's). */
+export class TemplateHttpError extends TernError {
+  constructor(message: string, readonly status: number) {
+    super(message);
+  }
+}
+
+export function templateToTern(e: unknown): unknown {
+  if (e instanceof TemplateError) return e.status === 400 ? new BadRequestError(e.message) : new TemplateHttpError(e.message, e.status);
+  return e;
+}
+
+export interface ReadContext {
+  workspaceId: string;
+  manifestId: string;
+  manifest: DeploymentManifest | undefined;
+  scopes: readonly Scope[];
+  params: Params;
+  /** Query API: the caller must hold a READ scope on each datasource/pipe it names. */
+  checkAccess: boolean;
+}
+
+export interface CompiledQuery {
+  sql: string;
+  /** ClickHouse settings the templates asked for (`max_threads`). */
+  settings: Record<string, number | string>;
+}
+
+/** Settings a template may set on its query (anything else is dropped). */
+const TEMPLATE_SETTINGS = new Set(["max_threads", "allow_experimental_analyzer"]);
+const MAX_PIPE_DEPTH = 8;
+
+const compiledNodes = new Map<string, CompiledTemplate[]>();
+
+/** Compiled node templates, cached per workspace, deployment and pipe (manifests never change). */
+function nodeTemplates(ctx: ReadContext, pipe: ManifestPipe): CompiledTemplate[] {
+  const key = `${ctx.workspaceId}\u0000${ctx.manifestId}\u0000${pipe.name}`;
+  let hit = compiledNodes.get(key);
+  if (!hit) {
+    try {
+      hit = pipe.file.nodes.map((n) => compileTemplate(n.sql, { name: n.name }));
+    } catch (e) {
+      throw templateToTern(e);
+    }
+    if (compiledNodes.size > 2000) compiledNodes.delete(compiledNodes.keys().next().value as string);
+    compiledNodes.set(key, hit);
+  }
+  return hit;
+}
+
+/** The node a pipe answers with: its published node, else its last one. */
+export function targetNode(pipe: ManifestPipe): string {
+  const p = pipe.file.publication;
+  return p.type === "standard" ? pipe.file.nodes[pipe.file.nodes.length - 1]!.name : p.node;
+}
+
+/** A token filter must be a plain boolean expression: no tables, no statement breaks, balanced brackets. */
+function checkedFilter(filter: string): string {
+  const { tokens, error } = tokenize(filter);
+  let depth = 0;
+  for (const t of tokens) {
+    if (t.text === "(") depth++;
+    if (t.text === ")") depth--;
+    if (depth < 0 || t.text === ";") break;
+  }
+  const listed = listTables(`SELECT 1 WHERE (${filter})`);
+  if (error || depth !== 0 || tokens.some((t) => t.text === ";") || !listed.ok || listed.tables.length > 0 || listed.tableFunctions.length > 0) {
+    throw new ForbiddenError("The token's filter is not a valid SQL condition");
+  }
+  return filter;
+}
+
+function withFilters(from: string, filters: readonly string[]): TableResolution {
+  if (filters.length === 0) return undefined;
+  const where = filters.map((f) => `(${checkedFilter(f)})`).join(" OR ");
+  return { subquery: `SELECT * FROM ${from} WHERE ${where}` };
+}
+
+export class SqlContext {
+  private depth = 0;
+  constructor(readonly ctx: ReadContext) {}
+
+  /** Datasources (and `_quarantine`), pipes, service datasources: the workspace's namespace. */
+  resolver(extra?: (name: string) => TableResolution | null): TableResolver {
+    return (name, db) => {
+      if (db !== undefined) return this.resolveQualified(name, db);
+      const local = extra?.(name);
+      if (local) return local;
+      return this.resolveName(name);
+    };
+  }
+
+  private resolveQualified(name: string, db: string): TableResolution {
+    if (db === "tinybird") {
+      if (this.ctx.checkAccess && !authorize(this.ctx.scopes, { kind: "read_all" }).allowed) {
+        return { error: `Resource 'tinybird.${name}' needs the ADMIN or WORKSPACE:READ_ALL scope` };
+      }
+      const sub = serviceDatasourceSubquery(name, this.ctx.workspaceId, [...SERVICE_DATASOURCES, ...READ_SERVICE_DATASOURCES]);
+      return sub === undefined ? undefined : { subquery: sub };
+    }
+    return { error: `Resource '${db}.${name}' is not accessible: only this workspace's datasources and pipes, and tinybird.* service datasources, can be queried` };
+  }
+
+  private resolveName(name: string): TableResolution {
+    const manifest = this.ctx.manifest;
+    if (!manifest) return undefined;
+    const ds = manifest.datasources[name];
+    const quarantineOf = name.endsWith("_quarantine") ? manifest.datasources[name.slice(0, -"_quarantine".length)] : undefined;
+    if (ds || quarantineOf) {
+      const table = ds ? ds.table : quarantineOf!.quarantineTable;
+      const grant = authorize(this.ctx.scopes, { kind: "read_datasource", datasource: name });
+      if (this.ctx.checkAccess && !grant.allowed) return { error: `Resource '${name}' needs the DATASOURCES:READ:${name} scope` };
+      const from = quoteQualifiedName(manifest.database, table);
+      return withFilters(from, grant.allowed ? grant.filters : []) ?? { database: manifest.database, table };
+    }
+    const pipe = manifest.pipes[name];
+    if (pipe) {
+      const grant = authorize(this.ctx.scopes, { kind: "read_pipe", pipe: name });
+      if (this.ctx.checkAccess && !grant.allowed) return { error: `Resource '${name}' needs the PIPES:READ:${name} scope` };
+      return { subquery: this.pipeSql(pipe, targetNode(pipe), grant.allowed ? grant.filters : []).sql };
+    }
+    return undefined;
+  }
+
+  /**
+   * Renders the pipe's nodes with the request params and compiles `target`
+   * into one query. A node whose render fails only fails the call when the
+   * target actually reads it.
+   */
+  pipeSql(pipe: ManifestPipe, target: string, pipeFilters: readonly string[] = [], extra?: (name: string) => TableResolution | null): CompiledQuery {
+    if (++this.depth > MAX_PIPE_DEPTH) throw new BadRequestError(`Pipes read each other more than ${MAX_PIPE_DEPTH} levels deep`);
+    try {
+      const templates = nodeTemplates(this.ctx, pipe);
+      const failures = new Map<string, unknown>();
+      const settingsByNode = new Map<string, Record<string, number | string>>();
+      const nodes = pipe.file.nodes.map((n, i) => {
+        try {
+          const out = render(templates[i]!, this.ctx.params);
+          settingsByNode.set(n.name, out.settings);
+          return { name: n.name, sql: out.sql };
+        } catch (e) {
+          failures.set(n.name, e);
+          return { name: n.name, sql: "SELECT 1" };
+        }
+      });
+      // Render errors come first: a missing param says more than the SQL it broke.
+      const compiled = compilePipe(nodes, target, this.resolver(extra));
+      if (compiled.ok) {
+        for (const n of compiled.nodes) if (failures.has(n)) throw templateToTern(failures.get(n));
+      } else {
+        const failed = compiled.error.node !== undefined && failures.get(compiled.error.node);
+        if (failed) throw templateToTern(failed);
+        throw toTernError(compiled.error);
+      }
+      const settings: Record<string, number | string> = {};
+      for (const n of compiled.nodes) {
+        for (const [k, v] of Object.entries(settingsByNode.get(n) ?? {})) if (TEMPLATE_SETTINGS.has(k)) settings[k] = v;
+      }
+      const sql = pipeFilters.length ? `SELECT * FROM (\n${compiled.sql}\n) WHERE ${pipeFilters.map((f) => `(${checkedFilter(f)})`).join(" OR ")}` : compiled.sql;
+      return { sql, settings };
+    } finally {
+      this.depth--;
+    }
+  }
+}
+
+/** Renders a templated Query API statement (`%` first line) with the request params. */
+export function renderStatement(sql: string, params: Params): CompiledQuery {
+  try {
+    const out = render(compileTemplate(sql), params);
+    const settings: Record<string, number | string> = {};
+    for (const [k, v] of Object.entries(out.settings)) if (TEMPLATE_SETTINGS.has(k)) settings[k] = v;
+    return { sql: out.sql, settings };
+  } catch (e) {
+    throw templateToTern(e);
+  }
+}

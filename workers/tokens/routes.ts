@@ -1,0 +1,192 @@
+/**
+ * @module tokens/routes
+ * Tinybird's Token API: list, create (static tokens, or JWTs with
+ * `?expiration_time=`), get, refresh and delete. Every call needs the TOKENS
+ * or ADMIN scope. Static tokens live in the workspace catalog; JWTs are signed
+ * with the workspace admin token and never stored.
+ */
+import { Hono, type Context } from "hono";
+import { z } from "zod";
+import type { AppEnv } from "../api/context.js";
+import { requireAuth } from "../auth/require.js";
+import { catalogStub, evictToken } from "../auth/principal.js";
+import { evictJwtKey, JWT_SCOPE_TYPES, signJwt, WORKSPACE_ADMIN_TOKEN } from "../auth/jwt.js";
+import { unwrap } from "../catalog/result.js";
+import type { TokenRecord } from "../catalog/workspace-catalog.js";
+import { signToken } from "../../shared/tokens/format.js";
+import { parseScope, ScopeSyntaxError, type Scope } from "../../shared/tokens/scopes.js";
+import { BadRequestError, InternalError, NotFoundError } from "../../shared/errors.js";
+
+export const tokenRoutes = new Hono<AppEnv>();
+
+const manageTokens = requireAuth({ kind: "manage_tokens" });
+
+/** Scope objects as Tinybird lists them: `{type, resource?, filter?}`. */
+function scopeObjects(scopes: readonly string[]): Array<Pick<Scope, "type" | "resource" | "filter">> {
+  return scopes.flatMap((s) => {
+    try {
+      const { type, resource, filter } = parseScope(s);
+      return [{ type, ...(resource ? { resource } : {}), ...(filter ? { filter } : {}) }];
+    } catch {
+      return [];
+    }
+  });
+}
+
+function tokenJson(t: TokenRecord) {
+  return { id: t.id, name: t.name, description: t.description, scopes: scopeObjects(t.scopes), token: t.token, origin: t.origin };
+}
+
+function stub(c: Context<AppEnv>) {
+  return catalogStub(c.env, c.get("principal").workspaceId);
+}
+
+async function mintStatic(c: Context<AppEnv>): Promise<string> {
+  const secret = await stub(c).signingSecret();
+  if (!secret) throw new InternalError("The workspace has no signing secret");
+  return signToken({ u: c.get("principal").workspaceId, id: crypto.randomUUID() }, secret);
+}
+
+tokenRoutes.get("/v0/tokens", manageTokens, async (c) => {
+  const tokens = await stub(c).listTokens();
+  return c.json({ tokens: tokens.map(tokenJson) });
+});
+
+// ------------------------------------------------------------------ create
+
+const JwtRequest = z.object({
+  name: z.string().min(1),
+  scopes: z
+    .array(
+      z.object({
+        type: z.enum(JWT_SCOPE_TYPES),
+        resource: z.string().min(1),
+        fixed_params: z.record(z.string(), z.unknown()).optional(),
+        filter: z.string().min(1).optional(),
+      }),
+    )
+    .min(1),
+  limits: z.object({ rps: z.number().int().positive().optional() }).optional(),
+});
+
+/** `api.createToken` may send `scope` strings instead of scope objects. */
+function normaliseJwtBody(body: Record<string, unknown>): Record<string, unknown> {
+  if (body.scopes !== undefined || body.scope === undefined) return body;
+  const list = Array.isArray(body.scope) ? body.scope : [body.scope];
+  return {
+    ...body,
+    scopes: list.map((s) => {
+      const { type, resource, filter } = parseScope(String(s));
+      return { type, resource, ...(filter ? { filter } : {}) };
+    }),
+  };
+}
+
+async function createJwt(c: Context<AppEnv>, expirationTime: string): Promise<Response> {
+  const exp = Number(expirationTime);
+  if (!Number.isInteger(exp) || exp <= Math.floor(Date.now() / 1000)) {
+    throw new BadRequestError("Invalid JWT token request: expiration_time must be a future Unix time in seconds");
+  }
+  let raw: unknown;
+  try {
+    raw = await c.req.json();
+  } catch {
+    throw new BadRequestError("Invalid JWT token request: the body must be JSON {name, scopes, limits?}");
+  }
+  let parsed;
+  try {
+    parsed = JwtRequest.safeParse(normaliseJwtBody((raw ?? {}) as Record<string, unknown>));
+  } catch (e) {
+    if (e instanceof ScopeSyntaxError) throw new BadRequestError(`Invalid JWT token request: ${e.message}`);
+    throw e;
+  }
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new BadRequestError(`Invalid JWT token request: ${issue.path.join(".") || "body"}: ${issue.message}`);
+  }
+  const admin = await stub(c).getToken(WORKSPACE_ADMIN_TOKEN);
+  if (!admin) throw new InternalError("The workspace has no workspace admin token to sign JWTs with");
+  const { name, scopes, limits } = parsed.data;
+  const token = await signJwt(admin.token, {
+    workspace_id: c.get("principal").workspaceId,
+    name,
+    exp,
+    scopes,
+    ...(limits?.rps ? { limits: { rps: limits.rps } } : {}),
+  });
+  return c.json({ token });
+}
+
+async function createStatic(c: Context<AppEnv>): Promise<Response> {
+  const url = new URL(c.req.url);
+  let name = url.searchParams.get("name") ?? undefined;
+  let description = url.searchParams.get("description") ?? undefined;
+  const scopes = url.searchParams.getAll("scope");
+  const type = c.req.header("content-type") ?? "";
+  if (type.includes("form")) {
+    const form = await c.req.formData();
+    name = (form.get("name") as string | null) ?? name;
+    description = (form.get("description") as string | null) ?? description;
+    scopes.push(...(form.getAll("scope") as unknown as string[]));
+  } else if (type.includes("application/json")) {
+    const body = (await c.req.json().catch(() => {
+      throw new BadRequestError("The body is not valid JSON");
+    })) as Record<string, unknown>;
+    if (typeof body.name === "string") name = body.name;
+    if (typeof body.description === "string") description = body.description;
+    const list = body.scopes ?? body.scope;
+    for (const s of Array.isArray(list) ? list : list === undefined ? [] : [list]) {
+      scopes.push(typeof s === "string" ? s : [s.type, s.resource, s.filter].filter(Boolean).join(":"));
+    }
+  }
+  if (!name || !/^[A-Za-z0-9_ .:@-]{1,128}$/.test(name)) throw new BadRequestError("The token 'name' is required (letters, digits, spaces and _ . : @ -)");
+  for (const s of scopes) {
+    try {
+      parseScope(s);
+    } catch (e) {
+      throw new BadRequestError(`Invalid scope '${s}': ${(e as Error).message}`);
+    }
+  }
+  const catalog = stub(c);
+  const existing = await catalog.getToken(name);
+  if (existing?.origin === "default") throw new BadRequestError(`Token '${name}' is a default token and cannot be modified`);
+  const record = await catalog.upsertToken({
+    id: crypto.randomUUID(),
+    name,
+    token: existing?.token ?? (await mintStatic(c)),
+    scopes,
+    origin: existing?.origin ?? "api",
+    ...(description !== undefined ? { description } : {}),
+  });
+  if (existing) evictToken(existing.token);
+  return c.json(tokenJson(record));
+}
+
+async function create(c: Context<AppEnv>): Promise<Response> {
+  const expiration = new URL(c.req.url).searchParams.get("expiration_time");
+  return expiration !== null ? createJwt(c, expiration) : createStatic(c);
+}
+
+tokenRoutes.post("/v0/tokens", manageTokens, create);
+tokenRoutes.post("/v0/tokens/", manageTokens, create);
+
+// ------------------------------------------------------ get, refresh, delete
+
+tokenRoutes.get("/v0/tokens/:name", manageTokens, async (c) => {
+  const t = await stub(c).getToken(c.req.param("name"));
+  if (!t) throw new NotFoundError(`Token '${c.req.param("name")}' not found`);
+  return c.json(tokenJson(t));
+});
+
+tokenRoutes.post("/v0/tokens/:name/refresh", manageTokens, async (c) => {
+  const { before, after } = unwrap(await stub(c).replaceTokenSecret(c.req.param("name"), await mintStatic(c)));
+  evictToken(before.token);
+  if (before.name === WORKSPACE_ADMIN_TOKEN) evictJwtKey(c.get("principal").workspaceId);
+  return c.json(tokenJson(after));
+});
+
+tokenRoutes.delete("/v0/tokens/:name", manageTokens, async (c) => {
+  const deleted = unwrap(await stub(c).deleteToken(c.req.param("name")));
+  evictToken(deleted.token);
+  return c.body(null, 204);
+});
