@@ -12,7 +12,9 @@ export interface BodyLimits {
 }
 
 function mb(n: number): string {
-  return `${Math.round((n / (1024 * 1024)) * 10) / 10} MB`;
+  if (n >= 1024 * 1024) return `${Math.round((n / (1024 * 1024)) * 10) / 10} MB`;
+  if (n >= 1024) return `${Math.round((n / 1024) * 10) / 10} KB`;
+  return `${n} bytes`;
 }
 
 async function collect(stream: ReadableStream<Uint8Array>, limit: number, tooLarge: () => Error): Promise<Uint8Array[]> {
