@@ -84,7 +84,7 @@ function smallInt(bits: number, signed: boolean): Coercer {
     if (typeof v === "number") {
       if (!Number.isInteger(v) || v < min || v > max) return FAIL;
       coerceState.intNumber = true;
-      return v;
+      return v + 0; // -0 → 0
     }
     if (typeof v === "string") {
       if (!INT_RE.test(v)) return FAIL;
