@@ -43,7 +43,7 @@ describe("Data Sources API", () => {
     expect(body.datasources).toHaveLength(1);
     expect(body.datasources[0]).toMatchObject({
       name: "orders",
-      description: "Page views".length ? "Orders placed in the shop" : "",
+      description: "Orders placed in the shop",
       engine: { engine: "MergeTree", sorting_key: "country, order_id" },
       statistics: { row_count: 30 },
     });
@@ -107,3 +107,66 @@ describe("Data Sources API", () => {
     expect(await count()).toBe(0);
   });
 });
+
+describe("appending files", () => {
+  const CSV_DS = "SCHEMA >\n    `id` UInt32,\n    `name` String,\n    `score` Nullable(Float32),\n    `day` Date DEFAULT toDate('2026-01-01')\n\nENGINE \"MergeTree\"\nENGINE_SORTING_KEY \"id\"\n";
+  let w: { id: string; token: string };
+  let t: { table: string; quarantine: string };
+  beforeAll(async () => {
+    w = await createWorkspace("append");
+    expect((await deploy({ "scores.datasource": CSV_DS }, "auto_promote=true", w.token)).status).toBe(200);
+    const live = await liveManifest(env, w.id);
+    const ds = live!.manifest.datasources.scores!;
+    t = { table: `${live!.manifest.database}.${ds.table}`, quarantine: `${live!.manifest.database}.${ds.quarantineTable}` };
+  });
+
+  function upload(text: string, filename: string, query = "") {
+    const form = new FormData();
+    form.append("csv", new File([text], filename, { type: "application/octet-stream" }));
+    return api(`/v0/datasources?name=scores&mode=append${query}`, { method: "POST", token: w.token, body: form });
+  }
+
+  it("appends a CSV with a header, quarantining rows that do not fit", async () => {
+    const res = await upload("id,name,score,day\n1,ana,1.5,2026-02-01\n2,bo,,\nx,cy,2.5,2026-02-03\n3,di,abc,2026-02-04\n", "scores.csv");
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as Record<string, unknown>;
+    expect(body).toMatchObject({ status: "done", successful_rows: 2, quarantined_rows: 2, datasource: { name: "scores" } });
+    expect(await rowsOf(`SELECT id, name, score, day FROM ${t.table} ORDER BY id`)).toEqual([
+      { id: 1, name: "ana", score: 1.5, day: "2026-02-01" },
+      { id: 2, name: "bo", score: null, day: "2026-01-01" },
+    ]);
+    expect(await rowsOf(`SELECT c__error_column, c__error, id, score FROM ${t.quarantine} ORDER BY name`)).toEqual([
+      { c__error_column: ["id"], c__error: ["value 'x' on column 'id' is not UInt32"], id: "x", score: "2.5" },
+      { c__error_column: ["score"], c__error: ["value 'abc' on column 'score' is not Nullable(Float32)"], id: "3", score: "abc" },
+    ]);
+  });
+
+  it("appends a headerless CSV by column position", async () => {
+    const res = await upload("10,ed,3,2026-03-01\n", "more.csv");
+    expect(await res.json()).toMatchObject({ successful_rows: 1, quarantined_rows: 0 });
+  });
+
+  it("appends an NDJSON file with the Events API's validation", async () => {
+    const res = await upload('{"id":20,"name":"fy","score":1}\n{"id":"bad","name":"gu"}\n', "rows.ndjson");
+    expect(await res.json()).toMatchObject({ successful_rows: 1, quarantined_rows: 1 });
+  });
+
+  it("replaces the whole contents", async () => {
+    const form = new FormData();
+    form.append("csv", new File(["100,only,1,2026-04-01\n"], "r.csv"));
+    const res = await api("/v0/datasources?name=scores&mode=replace", { method: "POST", token: w.token, body: form });
+    expect(res.status).toBe(200);
+    expect(await rowsOf(`SELECT id FROM ${t.table}`)).toEqual([{ id: 100 }]);
+  });
+
+  it("answers 400 without a file or url", async () => {
+    const res = await api("/v0/datasources?name=scores", { method: "POST", token: w.token });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toEqual({ error: "Send a file (multipart part 'csv') or a url= to import from" });
+  });
+});
+
+async function rowsOf(sql: string): Promise<unknown[]> {
+  const rs = await testClickHouse().query({ query: sql, format: "JSONEachRow" });
+  return rs.json();
+}

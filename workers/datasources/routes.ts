@@ -19,6 +19,7 @@ import { liveDatasource } from "./resolve.js";
 import { describeDatasource } from "./describe.js";
 import { jobJson } from "./jobs.js";
 import { writeOpsLog } from "../ingest/ops-log.js";
+import { appendOrReplace } from "./append.js";
 
 export const datasourceRoutes = new Hono<AppEnv>();
 
@@ -60,6 +61,8 @@ datasourceRoutes.get("/v0/datasources/:name", requireAuth(), async (c) => {
   const stats = await tableStats(c, manifest.database, [ds.table]);
   return c.json(describeDatasource(ds, stats.get(ds.table)));
 });
+
+datasourceRoutes.post("/v0/datasources", requireAuth(), appendOrReplace);
 
 datasourceRoutes.post("/v0/datasources/:name/truncate", requireAuth(), async (c) => {
   const name = c.req.param("name");

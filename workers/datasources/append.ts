@@ -1,0 +1,159 @@
+/**
+ * @module datasources/append
+ * `POST /v0/datasources?name=<ds>&mode=append|replace`: a file (multipart part
+ * `csv`, as Tinybird's SDK sends even for NDJSON/Parquet) or `url=`. CSV is
+ * checked by ClickHouse (import-csv.ts), NDJSON by the Events API's validator,
+ * Parquet goes straight in (ClickHouse refuses a file that does not fit).
+ * Each import is recorded as a job and in the ops log.
+ */
+import type { Context } from "hono";
+import { z } from "zod";
+import type { AppEnv } from "../api/context.js";
+import { ensureAllowed } from "../auth/require.js";
+import { catalogStub } from "../auth/principal.js";
+import { clickhouseFor } from "../clickhouse/client.js";
+import { clickhouseMessage, fromClickHouse } from "../clickhouse/errors.js";
+import { BadRequestError, PayloadTooLargeError, TernError } from "../../shared/errors.js";
+import { quoteQualifiedName, quoteString } from "../../shared/sql/ddl/index.js";
+import { validateNdjson } from "../../shared/ingest/index.js";
+import { liveDatasource } from "./resolve.js";
+import { importCsv } from "./import-csv.js";
+import { jobJson } from "./jobs.js";
+import { validatorFor } from "../ingest/validators.js";
+import { insertJsonLines } from "../ingest/insert.js";
+import { writeOpsLog } from "../ingest/ops-log.js";
+
+const MAX_IMPORT_BYTES = 100 * 1024 * 1024;
+
+const Query = z.object({
+  name: z.string({ error: "The 'name' parameter is required" }).min(1, "The 'name' parameter is required"),
+  mode: z.enum(["append", "replace", "create"], { error: "mode must be append or replace" }).default("append"),
+  format: z.enum(["csv", "ndjson", "jsonl", "parquet"], { error: "format must be csv, ndjson or parquet" }).optional(),
+  dialect_delimiter: z.string().max(1).optional(),
+  url: z.url({ error: "url must be an http(s) URL" }).optional(),
+});
+
+type Format = "csv" | "ndjson" | "parquet";
+
+function formatFrom(name: string | undefined, explicit: string | undefined): Format {
+  if (explicit) return explicit === "jsonl" ? "ndjson" : (explicit as Format);
+  const ext = name?.toLowerCase().match(/\.(csv|ndjson|jsonl|json|parquet)(\.gz)?$/)?.[1];
+  if (ext === "ndjson" || ext === "jsonl" || ext === "json") return "ndjson";
+  if (ext === "parquet") return "parquet";
+  return "csv";
+}
+
+async function source(c: Context<AppEnv>, query: z.infer<typeof Query>): Promise<{ bytes: Uint8Array; filename?: string; url?: string }> {
+  const type = c.req.header("content-type") ?? "";
+  let url = query.url;
+  if (type.includes("multipart/form-data")) {
+    const form = await c.req.formData();
+    for (const field of ["csv", "ndjson", "parquet", "file"]) {
+      const part = form.get(field) as unknown as File | string | null;
+      if (part && typeof part !== "string") {
+        if (part.size > MAX_IMPORT_BYTES) throw new PayloadTooLargeError("The file is larger than the 100 MB import limit");
+        return { bytes: new Uint8Array(await part.arrayBuffer()), filename: part.name };
+      }
+    }
+    throw new BadRequestError("No file: send it as the multipart part 'csv' (also for NDJSON and Parquet)");
+  }
+  if (type.includes("application/x-www-form-urlencoded")) {
+    const form = await c.req.parseBody();
+    if (typeof form.url === "string") url = form.url;
+  }
+  if (!url) throw new BadRequestError("Send a file (multipart part 'csv') or a url= to import from");
+  const parsed = z.url().safeParse(url);
+  if (!parsed.success || !/^https?:/.test(url)) throw new BadRequestError("url must be an http(s) URL");
+  const res = await fetch(url);
+  if (!res.ok) throw new BadRequestError(`Could not download ${url}: HTTP ${res.status}`);
+  const bytes = new Uint8Array(await res.arrayBuffer());
+  if (bytes.byteLength > MAX_IMPORT_BYTES) throw new PayloadTooLargeError("The file is larger than the 100 MB import limit");
+  return { bytes, filename: new URL(url).pathname };
+}
+
+async function maybeGunzip(bytes: Uint8Array, filename: string | undefined): Promise<Uint8Array> {
+  const gz = bytes[0] === 0x1f && bytes[1] === 0x8b;
+  if (!gz && !filename?.endsWith(".gz")) return bytes;
+  const out = new Response(new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip")));
+  return new Uint8Array(await out.arrayBuffer());
+}
+
+export async function appendOrReplace(c: Context<AppEnv>): Promise<Response> {
+  const parsedQuery = Query.safeParse(c.req.query());
+  if (!parsedQuery.success) throw new BadRequestError(parsedQuery.error.issues[0]!.message);
+  const query = parsedQuery.data;
+  const mode = query.mode === "replace" ? "replace" : "append";
+  ensureAllowed(c, mode === "replace" ? { kind: "create_datasource" } : { kind: "append", datasource: query.name });
+  const principal = c.get("principal");
+  const { manifest, ds } = await liveDatasource(c.env, principal.workspaceId, query.name);
+  const parquetUrl = query.url && formatFrom(new URL(query.url).pathname, query.format) === "parquet";
+  const source_ = parquetUrl ? { bytes: new Uint8Array(), filename: new URL(query.url!).pathname, url: query.url } : await source(c, query);
+  const format = formatFrom(source_.filename, query.format);
+  const bytes = await maybeGunzip(source_.bytes, source_.filename);
+  const ch = clickhouseFor(c.get("config"));
+  const catalog = catalogStub(c.env, principal.workspaceId);
+  const importId = c.get("requestId");
+  const job = await catalog.createJob({ id: importId, kind: "import", datasource: query.name, status: "working" });
+  const started = Date.now();
+  // Replace builds the new contents aside, then swaps them in.
+  const into = mode === "replace" ? `${ds.table}__replace_${importId.replace(/[^A-Za-z0-9]/g, "").slice(0, 12)}` : ds.table;
+  try {
+    if (mode === "replace") {
+      await ch.command({ query: `CREATE TABLE ${quoteQualifiedName(manifest.database, into)} AS ${quoteQualifiedName(manifest.database, ds.table)}` });
+    }
+    let counts: { rows: number; quarantined: number };
+    if (format === "csv") {
+      counts = await importCsv(ch, manifest.database, ds, new TextDecoder().decode(bytes), {
+        importId,
+        dialect: { ...(query.dialect_delimiter ? { delimiter: query.dialect_delimiter } : {}) },
+        into,
+      });
+    } else if (format === "ndjson") {
+      const r = validateNdjson(bytes, validatorFor(manifest, ds), { importId, now: new Date() });
+      await insertJsonLines(ch, { database: manifest.database, table: into }, r.validLines.join("\n"), { dedupToken: importId, rows: r.validCount });
+      await insertJsonLines(ch, { database: manifest.database, table: ds.quarantineTable }, r.quarantineLines.join("\n"), { dedupToken: `${importId}-q`, rows: r.quarantine.length });
+      counts = { rows: r.validCount, quarantined: r.quarantine.length };
+    } else {
+      // Parquet is binary: ClickHouse reads it from the URL itself (and checks it against the table).
+      if (!source_.url) throw new BadRequestError("Parquet is imported from a URL: send url=<https://…/file.parquet> (file uploads take CSV or NDJSON)");
+      await ch.command({
+        query: `INSERT INTO ${quoteQualifiedName(manifest.database, into)} SELECT * FROM url(${quoteString(source_.url)}, 'Parquet')`,
+        clickhouse_settings: { insert_deduplication_token: importId },
+      });
+      const rs = await ch.query({ query: `SELECT count() AS c FROM ${quoteQualifiedName(manifest.database, into)}`, format: "JSONEachRow" });
+      counts = { rows: Number(((await rs.json()) as Array<{ c: string }>)[0]?.c ?? 0), quarantined: 0 };
+    }
+    if (mode === "replace") {
+      const live = quoteQualifiedName(manifest.database, ds.table);
+      await ch.command({ query: `TRUNCATE TABLE ${live}` });
+      await ch.command({ query: `INSERT INTO ${live} SELECT * FROM ${quoteQualifiedName(manifest.database, into)}` });
+    }
+    const done = await catalog.updateJob(job.id, { status: "done", statistics: { rows: counts.rows, quarantine_rows: counts.quarantined, bytes: bytes.byteLength } });
+    c.executionCtx.waitUntil(
+      writeOpsLog(ch, [{
+        workspaceId: principal.workspaceId, eventType: mode, datasource: query.name, result: "ok",
+        elapsedSeconds: (Date.now() - started) / 1000, requestId: importId, importId, jobId: job.id,
+        rows: counts.rows, rowsQuarantine: counts.quarantined, writtenBytes: bytes.byteLength, options: { format, mode },
+      }]).catch(() => undefined),
+    );
+    return c.json({
+      ...jobJson(done!, new URL(c.req.url).origin),
+      import_id: importId,
+      successful_rows: counts.rows,
+      quarantined_rows: counts.quarantined,
+      invalid_lines: 0,
+    });
+  } catch (e) {
+    await catalog.updateJob(job.id, { status: "error", error: e instanceof TernError ? e.message : clickhouseMessage(e) });
+    c.executionCtx.waitUntil(
+      writeOpsLog(ch, [{
+        workspaceId: principal.workspaceId, eventType: mode, datasource: query.name, result: "error",
+        elapsedSeconds: (Date.now() - started) / 1000, error: clickhouseMessage(e), requestId: importId, importId, jobId: job.id, rows: 0, rowsQuarantine: 0,
+      }]).catch(() => undefined),
+    );
+    if (e instanceof TernError) throw e;
+    throw fromClickHouse(e);
+  } finally {
+    if (mode === "replace") await ch.command({ query: `DROP TABLE IF EXISTS ${quoteQualifiedName(manifest.database, into)}` }).catch(() => undefined);
+  }
+}
