@@ -111,13 +111,18 @@ export class SqlContext {
 
   private resolveQualified(name: string, db: string): TableResolution {
     if (db === "tinybird") {
-      if (this.ctx.checkAccess && !authorize(this.ctx.scopes, { kind: "read_all" }).allowed) {
+      if (this.checking && !authorize(this.ctx.scopes, { kind: "read_all" }).allowed) {
         return { error: `Resource 'tinybird.${name}' needs the ADMIN or WORKSPACE:READ_ALL scope` };
       }
       const sub = serviceDatasourceSubquery(name, this.ctx.workspaceId, [...SERVICE_DATASOURCES, ...READ_SERVICE_DATASOURCES]);
       return sub === undefined ? undefined : { subquery: sub };
     }
     return { error: `Resource '${db}.${name}' is not accessible: only this workspace's datasources and pipes, and tinybird.* service datasources, can be queried` };
+  }
+
+  /** Scopes are checked on what the caller's SQL names, not on what a pipe it may read reads. */
+  private get checking(): boolean {
+    return this.ctx.checkAccess && this.depth === 0;
   }
 
   private resolveName(name: string): TableResolution {
@@ -128,14 +133,14 @@ export class SqlContext {
     if (ds || quarantineOf) {
       const table = ds ? ds.table : quarantineOf!.quarantineTable;
       const grant = authorize(this.ctx.scopes, { kind: "read_datasource", datasource: name });
-      if (this.ctx.checkAccess && !grant.allowed) return { error: `Resource '${name}' needs the DATASOURCES:READ:${name} scope` };
+      if (this.checking && !grant.allowed) return { error: `Resource '${name}' needs the DATASOURCES:READ:${name} scope` };
       const from = quoteQualifiedName(manifest.database, table);
       return withFilters(from, grant.allowed ? grant.filters : []) ?? { database: manifest.database, table };
     }
     const pipe = manifest.pipes[name];
     if (pipe) {
       const grant = authorize(this.ctx.scopes, { kind: "read_pipe", pipe: name });
-      if (this.ctx.checkAccess && !grant.allowed) return { error: `Resource '${name}' needs the PIPES:READ:${name} scope` };
+      if (this.checking && !grant.allowed) return { error: `Resource '${name}' needs the PIPES:READ:${name} scope` };
       return { subquery: this.pipeSql(pipe, targetNode(pipe), grant.allowed ? grant.filters : []).sql };
     }
     return undefined;
