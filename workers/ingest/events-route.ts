@@ -21,6 +21,7 @@ import { insertJsonLines } from "./insert.js";
 import { clickhouseFor } from "../clickhouse/client.js";
 import { clickhouseMessage } from "../clickhouse/errors.js";
 import { writeOpsLog } from "./ops-log.js";
+import { countDeadLetters, replayDeadLetters } from "./dead-letters.js";
 
 export const eventsRoutes = new Hono<AppEnv>();
 
@@ -113,4 +114,14 @@ eventsRoutes.post("/v0/events", requireAuth(), async (c) => {
     throw new UpstreamUnavailableError(`The rows could not be queued: ${e instanceof Error ? e.message : String(e)}`);
   }
   return c.json({ successful_rows: result.validCount, quarantined_rows: result.quarantine.length }, 202);
+});
+
+// Dead letters: event batches that exhausted their retries, parked in R2.
+eventsRoutes.get("/v0/events/dead-letters", requireAuth({ kind: "admin" }), async (c) => {
+  return c.json({ dead_letters: await countDeadLetters(c.env, c.get("principal").workspaceId) });
+});
+
+eventsRoutes.post("/v0/events/dead-letters/replay", requireAuth({ kind: "admin" }), async (c) => {
+  const result = await replayDeadLetters(c.env, c.get("principal").workspaceId);
+  return c.json(result);
 });

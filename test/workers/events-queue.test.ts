@@ -1,0 +1,84 @@
+// The events queue consumer, driven directly: grouping, dedup on redelivery,
+// retries with backoff, and the dead-letter path that parks and replays.
+import { createExecutionContext, createMessageBatch, env, getQueueResult, waitOnExecutionContext } from "cloudflare:test";
+import { beforeAll, describe, expect, it } from "vitest";
+import worker from "../../workers/index.js";
+import { api, createWorkspace, deploy } from "./helpers/api.js";
+import { testClickHouse } from "./helpers/clickhouse.js";
+import { liveManifest } from "../../workers/catalog/live-manifest.js";
+import type { IngestMessage } from "../../workers/ingest/message.js";
+import { retryDelaySeconds } from "../../workers/ingest/queue-consumer.js";
+
+const DS = "SCHEMA >\n    `id` UInt32,\n    `v` String\n\nENGINE \"MergeTree\"\nENGINE_SORTING_KEY \"id\"\n";
+let ws: { id: string; token: string };
+let table: string;
+
+function message(importId: string, part: number, ids: number[], datasource = "q"): IngestMessage {
+  return {
+    v: 1, workspaceId: ws.id, datasource, importId, part, receivedAt: new Date().toISOString(),
+    rows: ids.length, lines: ids.map((id) => JSON.stringify({ id, v: importId })).join("\n"),
+    quarantined: 0, quarantineLines: "",
+  };
+}
+
+async function count(where = "1"): Promise<number> {
+  const rs = await testClickHouse().query({ query: `SELECT count() AS c FROM ${table} WHERE ${where}`, format: "JSONEachRow" });
+  return Number(((await rs.json()) as Array<{ c: string }>)[0]!.c);
+}
+
+async function consume(queue: string, bodies: unknown[], attempts = 1) {
+  const batch = createMessageBatch(queue, bodies.map((body, i) => ({ id: `m${i}-${Math.random()}`, timestamp: new Date(), attempts, body })));
+  const ctx = createExecutionContext();
+  await worker.queue(batch, env, ctx);
+  await waitOnExecutionContext(ctx);
+  return getQueueResult(batch, ctx);
+}
+
+beforeAll(async () => {
+  ws = await createWorkspace("queue");
+  expect((await deploy({ "q.datasource": DS }, "auto_promote=true", ws.token)).status).toBe(200);
+  const live = await liveManifest(env, ws.id);
+  table = `${live!.manifest.database}.${live!.manifest.datasources.q!.table}`;
+});
+
+describe("events queue consumer", () => {
+  it("inserts a batch's messages once and acknowledges them", async () => {
+    const result = await consume("tern-events", [message("imp-a", 0, [1, 2]), message("imp-a", 1, [3])]);
+    expect(result.explicitAcks).toHaveLength(2);
+    expect(result.retryMessages).toEqual([]);
+    expect(await count("v = 'imp-a'")).toBe(3);
+  });
+
+  it("does not insert a redelivered batch twice", async () => {
+    const bodies = [message("imp-b", 0, [10, 11]), message("imp-b", 1, [12])];
+    await consume("tern-events", bodies);
+    await consume("tern-events", bodies, 2);
+    expect(await count("v = 'imp-b'")).toBe(3);
+  });
+
+  it("retries, never acknowledges, when the datasource is not live", async () => {
+    const result = await consume("tern-events", [message("imp-c", 0, [20], "missing")], 3);
+    expect(result.explicitAcks).toEqual([]);
+    expect(result.retryMessages).toHaveLength(1);
+  });
+
+  it("backs off 1, 2, 4 … seconds up to 5 minutes", () => {
+    expect([1, 2, 3, 4, 10, 20].map(retryDelaySeconds)).toEqual([1, 2, 4, 8, 300, 300]);
+  });
+
+  it("retries a message that is not an ingest message, so it reaches the DLQ", async () => {
+    const result = await consume("tern-events", [{ nonsense: true }]);
+    expect(result.retryMessages).toHaveLength(1);
+  });
+
+  it("parks dead letters in R2 and replays them to the events queue", async () => {
+    const parked = await consume("tern-events-dlq", [message("imp-d", 0, [30, 31])]);
+    expect(parked.explicitAcks).toHaveLength(1);
+    const counted = await api("/v0/events/dead-letters", { token: ws.token });
+    expect(await counted.json()).toEqual({ dead_letters: 1 });
+    const replay = await api("/v0/events/dead-letters/replay", { method: "POST", token: ws.token });
+    expect(await replay.json()).toEqual({ replayed: 1, remaining: 0 });
+    const after = await api("/v0/events/dead-letters", { token: ws.token });
+    expect(await after.json()).toEqual({ dead_letters: 0 });
+  });
+});
