@@ -153,7 +153,10 @@ function checkPipe(
     try {
       rendered.push({ name: node.name, sql: render(compileTemplate(node.sql), {}, { mode }).sql });
     } catch (e) {
-      problem(p.result, node.sqlLine, `node '${node.name}': ${e instanceof Error ? e.message : String(e)}`);
+      const message = e instanceof Error ? e.message : String(e);
+      // Tornado-style errors name the template line (`at <string>:2`); the node's `%` line is line 1.
+      const at = /at <string>:(\d+)/.exec(message);
+      problem(p.result, node.sqlLine + (at ? Number(at[1]) - 1 : 0), `node '${node.name}': ${message}`);
       failed.add(node.name);
       // A stand-in keeps the other nodes' chains checkable.
       rendered.push({ name: node.name, sql: "SELECT 1" });

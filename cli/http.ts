@@ -78,8 +78,8 @@ export function createApi(host: string, token: string, fetchFn: typeof fetch = f
       }
       if (!res.ok) {
         const error = (json as { error?: unknown } | undefined)?.error;
-        const message = typeof error === "string" && error !== "" ? error : `HTTP ${res.status} ${res.statusText}`.trim();
-        throw new ApiError(res.status, `${method} ${url.pathname} answered ${res.status}: ${message}`, json);
+        const message = typeof error === "string" && error !== "" ? `${error} (HTTP ${res.status})` : `${method} ${url.pathname} answered HTTP ${res.status}`;
+        throw new ApiError(res.status, message, json);
       }
       if (json === undefined) throw new ApiError(res.status, `${method} ${url.pathname}: the answer is not JSON`, undefined);
       return json as T;

@@ -6,8 +6,7 @@
 import type { CliIO, Command } from "./command.js";
 import { UsageError } from "./command.js";
 import { commands } from "./commands/index.js";
-
-const VERSION = "0.1.0";
+import { VERSION } from "./version.js";
 
 function topHelp(): string {
   const width = Math.max(...commands.map((c) => c.name.length));
@@ -21,8 +20,31 @@ function topHelp(): string {
   ].join("\n");
 }
 
+/** Options that may also come before the command name (`tern --host URL deploy`). */
+const GLOBAL_WITH_VALUE = new Set(["--cwd", "--host", "--token", "--user-token"]);
+const GLOBAL_FLAGS = new Set(["--json"]);
+
+/** Moves leading global options behind the command (and its subcommand), where commands parse them. */
+function hoistGlobalOptions(argv: string[]): string[] {
+  const globals: string[] = [];
+  let i = 0;
+  while (i < argv.length) {
+    const arg = argv[i]!;
+    const key = arg.split("=")[0]!;
+    if (GLOBAL_WITH_VALUE.has(key)) {
+      const take = arg.includes("=") ? 1 : 2;
+      globals.push(...argv.slice(i, i + take));
+      i += take;
+    } else if (GLOBAL_FLAGS.has(arg)) {
+      globals.push(arg);
+      i += 1;
+    } else break;
+  }
+  return [...argv.slice(i), ...globals];
+}
+
 export async function runCli(argv: string[], io: CliIO): Promise<number> {
-  const [name, ...rest] = argv;
+  const [name, ...rest] = hoistGlobalOptions(argv);
   if (!name || name === "--help" || name === "-h" || name === "help") {
     io.out(topHelp());
     return 0;
@@ -44,7 +66,7 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
     return await command.run(rest, io);
   } catch (e) {
     if (e instanceof UsageError) {
-      io.err(`tern ${command.name}: ${e.message}\n\n${command.help}`);
+      io.err(`tern ${command.name}: ${e.message}\n\nRun \`tern ${command.name} --help\` for its usage.`);
       return 2;
     }
     io.err(`tern ${command.name}: ${e instanceof Error ? e.message : String(e)}`);
