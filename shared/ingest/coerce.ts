@@ -138,6 +138,7 @@ function float(is32: boolean): Coercer {
   };
 }
 
+const PLAIN_DECIMAL_RE = /^-?\d+(?:\.(\d+))?$/;
 const DECIMAL_RE = /^([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/;
 
 /** Canonical decimal text of `text` at `scale` (extra digits truncated, as ClickHouse does), or FAIL. */
@@ -172,7 +173,10 @@ function decimal(type: DecimalType): Coercer {
     }
     if (typeof v === "string") {
       const r = decimalText(v, precision, scale);
-      return r === v ? v : r;
+      if (r === FAIL || r === v) return r;
+      // Plain text that ClickHouse reads exactly (no exponent, nothing truncated) stays as sent.
+      const m = PLAIN_DECIMAL_RE.exec(v);
+      return m !== null && (m[1] ?? "").length <= scale ? v : r;
     }
     return FAIL;
   };
