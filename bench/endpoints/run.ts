@@ -1,0 +1,221 @@
+/**
+ * Endpoint latency and throughput through the whole platform (`npm run dev`:
+ * wrangler dev + local ClickHouse): a 3-node templated pipe over 1M rows,
+ * called with a static token and with a JWT carrying `limits.rps` (so every
+ * call also goes through the RateLimiter DO), next to the same SQL sent
+ * straight to ClickHouse in the same run. Rounds are interleaved, iteration
+ * counts fixed, the whole run bounded in time.
+ *
+ * Run: npx tsx bench/endpoints/run.ts [--requests 300] [--concurrency 4] [--rounds 3]
+ */
+import { spawn } from "node:child_process";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { createServer } from "node:net";
+import { cpus, loadavg, tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { SignJWT } from "jose";
+
+const { values } = parseArgs({
+  options: {
+    requests: { type: "string", default: "300" },
+    concurrency: { type: "string", default: "4" },
+    rounds: { type: "string", default: "3" },
+    "max-seconds": { type: "string", default: "240" },
+  },
+});
+const REQUESTS = Number(values.requests);
+const CONCURRENCY = Number(values.concurrency);
+const ROUNDS = Number(values.rounds);
+const deadline = Date.now() + Number(values["max-seconds"]) * 1000;
+const repoRoot = resolve(import.meta.dirname, "..", "..");
+
+const EVENTS = `SCHEMA >
+    \`timestamp\` DateTime,
+    \`tenant\` LowCardinality(String),
+    \`pathname\` String,
+    \`value\` Int64
+
+ENGINE "MergeTree"
+ENGINE_SORTING_KEY "tenant, timestamp"
+`;
+
+const TOP_PAGES = `NODE filtered
+SQL >
+    %
+    SELECT pathname, value FROM events
+    WHERE tenant = {{ String(tenant, 't1') }}
+      AND timestamp >= {{ DateTime(start, '2026-01-01 00:00:00') }}
+
+NODE aggregated
+SQL >
+    SELECT pathname, count() AS views, sum(value) AS total FROM filtered GROUP BY pathname
+
+NODE endpoint
+SQL >
+    %
+    SELECT * FROM aggregated ORDER BY views DESC, pathname LIMIT {{ Int32(limit, 10) }}
+
+TYPE endpoint
+`;
+
+function freePort(): Promise<number> {
+  return new Promise((ok, fail) => {
+    const s = createServer();
+    s.listen(0, "127.0.0.1", () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => ok(port));
+    });
+    s.on("error", fail);
+  });
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+interface Result {
+  p50: number;
+  p99: number;
+  qps: number;
+  errors: number;
+}
+
+async function measure(call: () => Promise<Response>): Promise<Result> {
+  const latencies: number[] = [];
+  let errors = 0;
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (next < REQUESTS && Date.now() < deadline) {
+        next++;
+        const t0 = performance.now();
+        const res = await call();
+        await res.arrayBuffer();
+        latencies.push(performance.now() - t0);
+        if (res.status !== 200) errors++;
+      }
+    }),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  latencies.sort((a, b) => a - b);
+  return { p50: percentile(latencies, 50), p99: percentile(latencies, 99), qps: latencies.length / seconds, errors };
+}
+
+async function main(): Promise<void> {
+  const dataDir = await mkdtemp(join(tmpdir(), "tern-bench-endpoints-"));
+  const port = await freePort();
+  const chPort = await freePort();
+  const dev = spawn(join(repoRoot, "node_modules", ".bin", "tsx"), ["cli/dev.ts", "--port", String(port), "--clickhouse-port", String(chPort), "--data-dir", dataDir], {
+    cwd: repoRoot,
+    detached: true,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  dev.stdout!.on("data", (d) => (output += d));
+  dev.stderr!.on("data", (d) => (output += d));
+  const stop = async () => {
+    if (dev.pid) {
+      try {
+        process.kill(-dev.pid, "SIGTERM");
+      } catch {
+        /* gone */
+      }
+      await new Promise((r) => setTimeout(r, 3000));
+      try {
+        process.kill(-dev.pid, "SIGKILL");
+      } catch {
+        /* gone */
+      }
+    }
+    await rm(dataDir, { recursive: true, force: true });
+  };
+  try {
+    const started = Date.now();
+    while (!/Admin token: (\S+)/.test(output)) {
+      if (Date.now() - started > 180_000 || dev.exitCode !== null) throw new Error(`npm run dev did not start:\n${output}`);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    const admin = output.match(/Admin token: (\S+)/)![1]!;
+    const workspaceId = output.match(/Workspace: +\S+ \(([^)]+)\)/)![1]!;
+    const state = JSON.parse(await readFile(join(dataDir, "state.json"), "utf8")) as { clickhouse: { user: string; password: string } };
+    const base = `http://127.0.0.1:${port}`;
+    const chUrl = `http://127.0.0.1:${chPort}/`;
+    const chAuth = { "X-ClickHouse-User": state.clickhouse.user, "X-ClickHouse-Key": state.clickhouse.password };
+    const ch = async (sql: string, settings = "") => {
+      const res = await fetch(`${chUrl}?${settings}`, { method: "POST", headers: chAuth, body: sql });
+      if (!res.ok) throw new Error(`ClickHouse: ${await res.text()}`);
+      return res;
+    };
+
+    const form = new FormData();
+    form.append("data_project://", new File([EVENTS], "events.datasource"));
+    form.append("data_project://", new File([TOP_PAGES], "top_pages.pipe"));
+    const deployed = await fetch(`${base}/v1/deploy?auto_promote=true`, { method: "POST", headers: { authorization: `Bearer ${admin}` }, body: form });
+    if (deployed.status !== 200) throw new Error(`deploy: ${await deployed.text()}`);
+    const database = `tern_${workspaceId.replace(/[^A-Za-z0-9]/g, "").toLowerCase()}`;
+    const table = (
+      await (await ch(`SELECT name FROM system.tables WHERE database = '${database}' AND name LIKE 'events%' AND name NOT LIKE '%quarantine%' FORMAT TSV`)).text()
+    ).trim();
+    const physical = `${database}.${table}`;
+    await ch(
+      `INSERT INTO ${physical} SELECT toDateTime('2026-01-01 00:00:00') + number, concat('t', toString(number % 20)), concat('/page/', toString(number % 500)), number % 1000 FROM numbers(1000000)`,
+    );
+
+    const jwt = await new SignJWT({
+      workspace_id: workspaceId,
+      name: "bench_user",
+      exp: Math.floor(Date.now() / 1000) + 3600,
+      scopes: [{ type: "PIPES:READ", resource: "top_pages" }],
+      limits: { rps: 100_000 },
+    })
+      .setProtectedHeader({ alg: "HS256", typ: "JWT" })
+      .sign(new TextEncoder().encode(admin));
+
+    const params = "tenant=t7&start=2026-01-01%2000:00:00&limit=10";
+    const directSql = `WITH
+filtered AS (SELECT pathname, value FROM ${physical} AS events WHERE tenant = 't7' AND timestamp >= '2026-01-01 00:00:00'),
+aggregated AS (SELECT pathname, count() AS views, sum(value) AS total FROM filtered GROUP BY pathname)
+SELECT * FROM aggregated ORDER BY views DESC, pathname LIMIT 10
+FORMAT JSON`;
+    const settings = "readonly=1&max_execution_time=10&output_format_json_quote_64bit_integers=0";
+
+    // Same answer on both paths before timing anything.
+    const viaEndpoint = ((await (await fetch(`${base}/v0/pipes/top_pages.json?${params}`, { headers: { authorization: `Bearer ${admin}` } })).json()) as { data: unknown }).data;
+    const viaDirect = ((await (await ch(directSql, settings)).json()) as { data: unknown }).data;
+    if (JSON.stringify(viaEndpoint) !== JSON.stringify(viaDirect)) throw new Error("endpoint and direct answers differ");
+
+    const modes: Record<string, () => Promise<Response>> = {
+      "ClickHouse direct": () => fetch(`${chUrl}?${settings}`, { method: "POST", headers: chAuth, body: directSql }),
+      "endpoint, static token": () => fetch(`${base}/v0/pipes/top_pages.json?${params}`, { headers: { authorization: `Bearer ${admin}` } }),
+      "endpoint, JWT limits.rps": () => fetch(`${base}/v0/pipes/top_pages.json?${params}`, { headers: { authorization: `Bearer ${jwt}` } }),
+    };
+    for (const call of Object.values(modes)) for (let i = 0; i < 20; i++) await (await call()).arrayBuffer(); // warm-up
+
+    const results: Record<string, Result[]> = {};
+    for (let round = 0; round < ROUNDS && Date.now() < deadline; round++) {
+      for (const [name, call] of Object.entries(modes)) (results[name] ??= []).push(await measure(call));
+    }
+    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+    const direct = results["ClickHouse direct"]!;
+    console.log(`\nmachine: ${cpus().length}x ${cpus()[0]?.model ?? "?"}, load ${loadavg().map((l) => l.toFixed(2)).join(" ")}, node ${process.version}`);
+    console.log(`1,000,000 rows, 3-node pipe, ${REQUESTS} requests x ${ROUNDS} rounds, concurrency ${CONCURRENCY} (medians of rounds)\n`);
+    console.log("mode                        p50 ms   p99 ms      QPS   errors   p50 vs direct");
+    for (const [name, rs] of Object.entries(results)) {
+      const p50 = median(rs.map((r) => r.p50));
+      const p99 = median(rs.map((r) => r.p99));
+      const qps = median(rs.map((r) => r.qps));
+      const errors = rs.reduce((a, r) => a + r.errors, 0);
+      const ratio = p50 / median(direct.map((r) => r.p50));
+      console.log(`${name.padEnd(26)} ${p50.toFixed(1).padStart(7)} ${p99.toFixed(1).padStart(8)} ${qps.toFixed(0).padStart(8)} ${String(errors).padStart(8)}   ${ratio.toFixed(2)}x`);
+    }
+  } finally {
+    await stop();
+  }
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
