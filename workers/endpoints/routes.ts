@@ -125,7 +125,8 @@ async function callEndpoint(c: Context<AppEnv>): Promise<Response> {
     let sql = compiled.sql;
     const q = option(input, "q");
     if (q !== undefined && q.trim() !== "") {
-      const wrapped = wrapForQueryParam(sql, splitFormatClause(q).ok ? stripFormat(q) : q);
+      // The extension picks the format; a FORMAT clause in q is dropped.
+      const wrapped = wrapForQueryParam(sql, stripFormat(q));
       if (!wrapped.ok) throw toTernError(wrapped.error);
       sql = wrapped.sql;
     }
