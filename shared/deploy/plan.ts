@@ -12,7 +12,7 @@
 import type { DatasourceFile, PipeFile } from "../datafiles/index.js";
 import { createMaterializedViewSql, createQuarantineTableSql, createTableSql, quarantineTableName, quoteQualifiedName } from "../sql/ddl/index.js";
 import { compilePipe } from "../sql/pipeline/index.js";
-import { quoteIdentifier, type TableResolver } from "../sql/rewrite/index.js";
+import { quoteIdentifier, type TableResolution } from "../sql/rewrite/index.js";
 import { shortHash } from "./hash.js";
 import type { DeploymentChanges, DeploymentManifest, ManifestDatasource, ManifestPipe } from "./manifest.js";
 import type { Project, ProjectProblem } from "./project.js";
@@ -135,7 +135,7 @@ export function planDeployment(input: PlanInput): { ok: true; plan: Plan } | { o
   // Physical names, resolved depth-first: a target's identity includes the
   // SQL of the views feeding it, which names their sources' physical tables.
   const tableOf = new Map<string, { table: string; identity: string; shared: boolean }>();
-  const viewSql = new Map<string, { compile: (resolve: TableResolver) => string | undefined; sources: string[] }>();
+  const viewSql = new Map<string, { compile: (resolve: (name: string) => TableResolution) => string | undefined; sources: string[] }>();
   const visiting = new Set<string>();
 
   const renderedNodes = (pipe: PipeFile, mode: "normal" | "check") => {
@@ -145,6 +145,36 @@ export function planDeployment(input: PlanInput): { ok: true; plan: Plan } | { o
       return undefined;
     }
     return rendered.nodes;
+  };
+
+  /**
+   * A view's SELECT: its node chain with defaults only (views run without
+   * request params), datasources resolved by `resolveDs`, and pipes it reads
+   * inlined as subqueries, so the view still fires on their datasources.
+   */
+  const compileView = (pipe: PipeFile, node: string, resolveDs: (name: string) => TableResolution, stack: string[]): string | undefined => {
+    if (stack.includes(pipe.name)) {
+      errors.push({ filename: pipe.path, error: `${pipe.path}: pipes read each other in a cycle: ${[...stack, pipe.name].join(" → ")}` });
+      return undefined;
+    }
+    const nodes = renderedNodes(pipe, "normal");
+    if (!nodes) return undefined;
+    const compiled = compilePipe(nodes, node, (t, db) => {
+      if (db !== undefined) return { error: `Resource '${db}.${t}' not found` };
+      if (project.datasources.has(t)) return resolveDs(t);
+      const other = project.pipes.get(t);
+      if (other && other.publication.type !== "materialized") {
+        const target = "node" in other.publication ? other.publication.node : other.nodes[other.nodes.length - 1]?.name;
+        const sub = target ? compileView(other, target, resolveDs, [...stack, pipe.name]) : undefined;
+        return sub === undefined ? { error: `Pipe '${t}' cannot be read` } : { subquery: sub };
+      }
+      return { error: `Resource '${t}' not found` };
+    });
+    if (!compiled.ok) {
+      errors.push({ filename: pipe.path, error: `${pipe.path}: node '${node}': ${compiled.error.message}` });
+      return undefined;
+    }
+    return compiled.sql;
   };
 
   const resolveDatasource = (name: string): string | undefined => {
@@ -159,30 +189,20 @@ export function planDeployment(input: PlanInput): { ok: true; plan: Plan } | { o
     visiting.add(name);
     const feeds: string[] = [];
     for (const pipe of feeding.get(name) ?? []) {
-      // Views run without request params: defaults only.
-      const nodes = renderedNodes(pipe, "normal");
-      if (!nodes) continue;
       const pub = pipe.publication as { node: string };
       const sources: string[] = [];
-      const resolver: TableResolver = (table, db) => {
-        if (db !== undefined) return { error: `Resource '${db}.${table}' not found` };
-        const physical = resolveDatasource(table);
-        if (!physical) return { error: `Resource '${table}' not found` };
+      const collect = (t: string): TableResolution => {
+        const physical = resolveDatasource(t);
+        if (!physical) return { error: `Resource '${t}' not found` };
         sources.push(physical);
         return { database, table: physical };
       };
-      const compiled = compilePipe(nodes, pub.node, resolver);
-      if (!compiled.ok) {
-        errors.push({ filename: pipe.path, error: `${pipe.path}: node '${pub.node}': ${compiled.error.message}` });
-        continue;
-      }
-      feeds.push(compiled.sql);
+      const sql = compileView(pipe, pub.node, collect, []);
+      if (sql === undefined) continue;
+      feeds.push(sql);
       viewSql.set(pipe.name, {
         sources: [...new Set(sources)],
-        compile: (resolve) => {
-          const again = compilePipe(nodes, pub.node, resolve);
-          return again.ok ? again.sql : undefined;
-        },
+        compile: (resolve) => compileView(pipe, pub.node, resolve, []),
       });
     }
     visiting.delete(name);
@@ -308,25 +328,50 @@ export function planDeployment(input: PlanInput): { ok: true; plan: Plan } | { o
     pipes[name] = entry;
   }
 
-  // Every query a pipe can serve must compile against this deployment.
+  // Every query a pipe can serve must compile against this deployment. A pipe
+  // may read another pipe (its published node, or its last one) as a subquery.
   const validations: Plan["validations"] = [];
-  for (const pipe of project.pipes.values()) {
+  const pipeQueries = new Map<string, string | null>();
+  const targetNodeOf = (pipe: PipeFile) => {
     const pub = pipe.publication;
-    if (pub.type === "materialized") continue;
-    const node = "node" in pub ? pub.node : pipe.nodes[pipe.nodes.length - 1]?.name;
-    if (!node) continue;
-    const nodes = renderedNodes(pipe, "check");
-    if (!nodes) continue;
+    return "node" in pub ? pub.node : pipe.nodes[pipe.nodes.length - 1]?.name;
+  };
+  const pipeQuery = (pipe: PipeFile, stack: string[]): string | null => {
+    const known = pipeQueries.get(pipe.name);
+    if (known !== undefined) return known;
+    if (stack.includes(pipe.name)) {
+      errors.push({ filename: pipe.path, error: `${pipe.path}: pipes read each other in a cycle: ${[...stack, pipe.name].join(" → ")}` });
+      return null;
+    }
+    const node = targetNodeOf(pipe);
+    const nodes = node ? renderedNodes(pipe, "check") : undefined;
+    if (!node || !nodes) {
+      pipeQueries.set(pipe.name, null);
+      return null;
+    }
     const compiled = compilePipe(nodes, node, (t, db) => {
       if (db !== undefined) return db === "tinybird" ? { database: db, table: t } : { error: `Resource '${db}.${t}' not found` };
       const physical = tableOf.get(t)?.table;
-      return physical ? { database, table: physical } : { error: `Resource '${t}' not found` };
+      if (physical) return { database, table: physical };
+      const other = project.pipes.get(t);
+      if (other && other.publication.type !== "materialized") {
+        const sub = pipeQuery(other, [...stack, pipe.name]);
+        return sub === null ? { error: `Pipe '${t}' cannot be read` } : { subquery: sub };
+      }
+      return { error: `Resource '${t}' not found` };
     });
     if (!compiled.ok) {
       errors.push({ filename: pipe.path, error: `${pipe.path}: node '${node}': ${compiled.error.message}` });
-      continue;
+      pipeQueries.set(pipe.name, null);
+      return null;
     }
-    validations.push({ pipe: pipe.name, node, sql: compiled.sql });
+    pipeQueries.set(pipe.name, compiled.sql);
+    return compiled.sql;
+  };
+  for (const pipe of project.pipes.values()) {
+    if (pipe.publication.type === "materialized") continue;
+    const sql = pipeQuery(pipe, []);
+    if (sql !== null) validations.push({ pipe: pipe.name, node: targetNodeOf(pipe)!, sql });
   }
   if (errors.length > 0) return { ok: false, errors };
 

@@ -59,13 +59,15 @@ export function loadProject(
       continue;
     }
     const file = parsed.file;
+    // Names are unique per kind; a copy pipe may share its target datasource's
+    // name, and in SQL a datasource wins over a pipe of the same name.
     const key = `${file.kind}:${file.name}`;
-    const clash = seen.get(file.kind === "connection" ? key : `resource:${file.name}`);
+    const clash = seen.get(key);
     if (clash) {
       errors.push({ filename: f.name, error: `${f.name}: the name '${file.name}' is already used by ${clash}` });
       continue;
     }
-    seen.set(file.kind === "connection" ? key : `resource:${file.name}`, f.name);
+    seen.set(key, f.name);
     project.files[name] = f.text;
     if (file.kind === "datasource") project.datasources.set(file.name, file);
     else if (file.kind === "pipe") project.pipes.set(file.name, file);

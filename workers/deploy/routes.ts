@@ -54,8 +54,9 @@ async function uploadedFiles(c: Context<AppEnv>): Promise<UploadedFile[]> {
 
 /** The deployment object as Tinybird clients read it. */
 export function deploymentJson(d: DeploymentRecord) {
-  const { manifest: _m, retired: _r, ...rest } = d;
-  return rest;
+  const { manifest: _m, retired, ...rest } = d;
+  // `rollback_target`: a former live deployment kept (with its tables) for rollback.
+  return { ...rest, rollback_target: retired && d.status === "data_ready" };
 }
 
 function outcomeResponse(c: Context<AppEnv>, outcome: DeployOutcome, asBuild = false): Response {
