@@ -2,8 +2,15 @@
  * @module service/datasources
  * Tinybird's service datasources (`tinybird.*`) as Tern stores them: one shared
  * table per kind in the service database, with a `workspace_id` column. A query
- * naming `tinybird.x` reads `(SELECT * EXCEPT workspace_id FROM <service>.x
+ * naming `tinybird.x` reads `(SELECT <columns> FROM <service>.x [FINAL]
  * WHERE workspace_id = '<ws>')`, so a workspace only ever sees its own rows.
+ *
+ * | name | rows | written by |
+ * |---|---|---|
+ * | `pipe_stats_rt` | one per endpoint / Query API call (TTL 7 days) | workers/endpoints/stats.ts, after the answer |
+ * | `pipe_stats` | one per workspace, pipe and **hour** (see PIPE_STATS) | a ClickHouse MV on `pipe_stats_rt` |
+ * | `endpoint_errors` | one per failed endpoint call (TTL 30 days) | workers/endpoints/stats.ts, next to `pipe_stats_rt` |
+ * | `datasources_ops_log` | one per ingest / maintenance operation | workers/ingest/ops-log.ts |
  */
 import { quoteIdentifier, quoteQualifiedName, quoteString } from "../sql/ddl/index.js";
 
@@ -14,6 +21,21 @@ export interface ServiceDatasource {
   /** Columns after `workspace_id`, as ClickHouse column definitions. */
   columns: Array<[name: string, type: string]>;
   engine: string;
+  /**
+   * Read with `FINAL`: for rollups (Summing/AggregatingMergeTree) so every key
+   * shows as one fully merged row whatever the state of background merges.
+   */
+  final?: boolean;
+}
+
+/**
+ * A ClickHouse materialized view between two service tables, created after
+ * every table exists. `select` names tables with `{db}` for the service database.
+ */
+export interface ServiceMaterializedView {
+  name: string;
+  to: string;
+  select: string;
 }
 
 export const DATASOURCES_OPS_LOG: ServiceDatasource = {
@@ -50,11 +72,126 @@ export const DATASOURCES_OPS_LOG: ServiceDatasource = {
   engine: "MergeTree PARTITION BY toYYYYMM(timestamp) ORDER BY (workspace_id, timestamp) TTL toDateTime(timestamp) + INTERVAL 90 DAY",
 };
 
-export const SERVICE_DATASOURCES: ServiceDatasource[] = [DATASOURCES_OPS_LOG];
+/** Tinybird's documented columns (spec 8.1), plus `user_agent`; `token` is a short hash, never the secret. */
+export const PIPE_STATS_RT: ServiceDatasource = {
+  name: "pipe_stats_rt",
+  columns: [
+    ["start_datetime", "DateTime"],
+    ["pipe_id", "String"],
+    ["pipe_name", "String"],
+    ["duration", "Float32"],
+    ["read_bytes", "UInt64"],
+    ["read_rows", "UInt64"],
+    ["result_rows", "UInt64"],
+    ["url", "String"],
+    ["error", "UInt8"],
+    ["request_id", "String"],
+    ["token", "String"],
+    ["token_name", "String"],
+    ["status_code", "Int32"],
+    ["method", "LowCardinality(String)"],
+    ["parameters", "Map(String, String)"],
+    ["user_agent", "String"],
+    ["cpu_time", "Float32"],
+  ],
+  engine: "MergeTree PARTITION BY toDate(start_datetime) ORDER BY (workspace_id, start_datetime) TTL start_datetime + INTERVAL 7 DAY",
+};
+
+/**
+ * `tinybird.pipe_stats`: Tinybird's daily aggregate (spec 8.2) with its column
+ * names and meanings (`avg_duration_state` and `quantile_timing_state` in
+ * milliseconds, the quantiles 0.9/0.95/0.99), kept by a materialized view on
+ * `pipe_stats_rt`.
+ *
+ * Rows are per **hour**, not per day: one row per (hour, pipe), with Tinybird's
+ * `date` column plus an extra `hour` column (last, so `SELECT *` on Tinybird's
+ * columns keeps its order). Every measure is a sum or a mergeable state, so the
+ * queries written for Tinybird (`GROUP BY date` with `sum(view_count)`,
+ * `avgMerge(avg_duration_state)`, `quantilesTimingMerge(0.9, 0.95, 0.99)(…)`)
+ * give exactly the daily figures, while the finer grain answers per-hour charts
+ * past the 7-day TTL of `pipe_stats_rt`. A query that reads rows without
+ * aggregating sees up to 24 rows per pipe and day instead of one. Read with
+ * FINAL: each (hour, pipe) is one row even before background merges. TTL 1 year.
+ * `cpu_time_sum` is 0 until `pipe_stats_rt.cpu_time` is measured.
+ */
+export const PIPE_STATS: ServiceDatasource = {
+  name: "pipe_stats",
+  columns: [
+    ["date", "Date"],
+    ["pipe_id", "String"],
+    ["pipe_name", "String"],
+    ["view_count", "UInt64"],
+    ["error_count", "UInt64"],
+    ["avg_duration_state", "AggregateFunction(avg, Float64)"],
+    ["quantile_timing_state", "AggregateFunction(quantilesTiming(0.9, 0.95, 0.99), Float64)"],
+    ["read_bytes_sum", "UInt64"],
+    ["read_rows_sum", "UInt64"],
+    ["cpu_time_sum", "Float64"],
+    ["hour", "DateTime"],
+  ],
+  // SummingMergeTree sums the plain numbers and merges the AggregateFunction states.
+  engine: "SummingMergeTree PARTITION BY toYYYYMM(date) ORDER BY (workspace_id, date, hour, pipe_name, pipe_id) TTL date + INTERVAL 1 YEAR",
+  final: true,
+};
+
+export const PIPE_STATS_MV: ServiceMaterializedView = {
+  name: "pipe_stats_mv",
+  to: PIPE_STATS.name,
+  select: `SELECT
+    workspace_id,
+    toDate(start_datetime) AS date,
+    toStartOfHour(start_datetime) AS hour,
+    pipe_id,
+    pipe_name,
+    count() AS view_count,
+    countIf(error != 0) AS error_count,
+    avgState(toFloat64(duration) * 1000) AS avg_duration_state,
+    quantilesTimingState(0.9, 0.95, 0.99)(toFloat64(duration) * 1000) AS quantile_timing_state,
+    sum(read_bytes) AS read_bytes_sum,
+    sum(read_rows) AS read_rows_sum,
+    sum(toFloat64(cpu_time)) AS cpu_time_sum
+FROM {db}.${quoteIdentifier(PIPE_STATS_RT.name)}
+GROUP BY workspace_id, date, hour, pipe_id, pipe_name`,
+};
+
+/**
+ * `tinybird.endpoint_errors`: one row per failed API endpoint call
+ * (`/v0/pipes/<pipe>.<format>`; Query API failures are only in
+ * `pipe_stats_rt`). Tinybird documents the name but not the columns (spec 8.4,
+ * [GAP]); these are Tern's choice, named as in `pipe_stats_rt`: `params` is the
+ * request's template parameters (as `pipe_stats_rt.parameters`), `url` has the
+ * token removed, `error` is the message the caller received. Calls refused
+ * before the endpoint runs for auth or rate limits (401, 403, 429) are not
+ * logged, as in `pipe_stats_rt`. TTL 30 days.
+ */
+export const ENDPOINT_ERRORS: ServiceDatasource = {
+  name: "endpoint_errors",
+  columns: [
+    ["start_datetime", "DateTime"],
+    ["request_id", "String"],
+    ["pipe_id", "String"],
+    ["pipe_name", "String"],
+    ["params", "Map(String, String)"],
+    ["url", "String"],
+    ["status_code", "Int32"],
+    ["error", "String"],
+  ],
+  engine: "MergeTree PARTITION BY toYYYYMM(start_datetime) ORDER BY (workspace_id, start_datetime) TTL start_datetime + INTERVAL 30 DAY",
+};
+
+/** In creation order: a view's source and target come before it. */
+export const SERVICE_DATASOURCES: ServiceDatasource[] = [DATASOURCES_OPS_LOG, PIPE_STATS_RT, PIPE_STATS, ENDPOINT_ERRORS];
+
+export const SERVICE_MATERIALIZED_VIEWS: ServiceMaterializedView[] = [PIPE_STATS_MV];
 
 export function serviceTableDdl(ds: ServiceDatasource): string {
   const cols = [["workspace_id", "String"] as const, ...ds.columns].map(([n, t]) => `    ${quoteIdentifier(n)} ${t}`);
   return `CREATE TABLE IF NOT EXISTS ${quoteQualifiedName(SERVICE_DATABASE, ds.name)}\n(\n${cols.join(",\n")}\n)\nENGINE = ${ds.engine}`;
+}
+
+export function serviceMaterializedViewDdl(mv: ServiceMaterializedView): string {
+  const select = mv.select.replaceAll("{db}", quoteIdentifier(SERVICE_DATABASE));
+  return `CREATE MATERIALIZED VIEW IF NOT EXISTS ${quoteQualifiedName(SERVICE_DATABASE, mv.name)} TO ${quoteQualifiedName(SERVICE_DATABASE, mv.to)}\nAS ${select}`;
 }
 
 /** The subquery a workspace's `tinybird.<name>` reads, or undefined for an unknown name. */
@@ -62,5 +199,5 @@ export function serviceDatasourceSubquery(name: string, workspaceId: string, reg
   const ds = registry.find((d) => d.name === name);
   if (!ds) return undefined;
   const cols = ds.columns.map(([n]) => quoteIdentifier(n)).join(", ");
-  return `SELECT ${cols} FROM ${quoteQualifiedName(SERVICE_DATABASE, ds.name)} WHERE workspace_id = ${quoteString(workspaceId)}`;
+  return `SELECT ${cols} FROM ${quoteQualifiedName(SERVICE_DATABASE, ds.name)}${ds.final ? " FINAL" : ""} WHERE workspace_id = ${quoteString(workspaceId)}`;
 }

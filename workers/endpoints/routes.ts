@@ -69,7 +69,8 @@ async function answer(
   } catch (e) {
     const status = e instanceof TernError ? e.status : 500;
     if (status !== 429 && status !== 403 && status !== 401) {
-      recordStats(c, { ...stats, readRows: 0, readBytes: 0, resultRows: 0, statusCode: status, error: true });
+      const errorMessage = e instanceof TernError ? e.message : "Internal server error";
+      recordStats(c, { ...stats, readRows: 0, readBytes: 0, resultRows: 0, statusCode: status, error: true, errorMessage });
     }
     throw e;
   }
@@ -182,7 +183,8 @@ async function querySql(c: Context<AppEnv>): Promise<Response> {
         return nodeNames.has(name) ? { subquery: ctx.pipeSql(pipe, name).sql } : null;
       };
     }
-    if (/\btinybird\s*\.\s*pipe_stats_rt\b/i.test(split.sql)) await ensurePipeStatsTable(clickhouseFor(c.get("config")));
+    // Service tables are created lazily by their writers; a read may come first.
+    if (/\btinybird\s*\.\s*\w/i.test(split.sql)) await ensurePipeStatsTable(clickhouseFor(c.get("config")));
     const rewritten = rewriteTables(split.sql, ctx.resolver(extra));
     if (!rewritten.ok) throw toTernError(rewritten.error);
     return { sql: rewritten.sql, format: split.format, settings: { ...rendered.settings, ...outputSettings(input) }, headers };

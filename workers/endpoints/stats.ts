@@ -2,54 +2,30 @@
  * @module endpoints/stats
  * `tinybird.pipe_stats_rt`: one row per endpoint or Query API request, written
  * after the answer is on its way (`waitUntil`), into the shared service table
- * (filtered by workspace when read back through `/v0/sql`).
+ * (filtered by workspace when read back through `/v0/sql`); a failed endpoint
+ * call also gets a `tinybird.endpoint_errors` row. `tinybird.pipe_stats` is a
+ * ClickHouse materialized view on `pipe_stats_rt` (shared/service).
  */
 import type { ClickHouseClient } from "@clickhouse/client-web";
 import type { Context } from "hono";
-import { SERVICE_DATABASE, serviceTableDdl, type ServiceDatasource } from "../../shared/service/datasources.js";
-import { quoteIdentifier } from "../../shared/sql/ddl/index.js";
+import { ENDPOINT_ERRORS, PIPE_STATS_RT, SERVICE_DATABASE, type ServiceDatasource } from "../../shared/service/datasources.js";
+import { ensureServiceTables } from "../service/tables.js";
 import type { AppEnv } from "../api/context.js";
 import { clickhouseFor } from "../clickhouse/client.js";
 import { clickhouseMessage } from "../clickhouse/errors.js";
 
-export const PIPE_STATS_RT: ServiceDatasource = {
-  name: "pipe_stats_rt",
-  columns: [
-    ["start_datetime", "DateTime"],
-    ["pipe_id", "String"],
-    ["pipe_name", "String"],
-    ["duration", "Float32"],
-    ["read_bytes", "UInt64"],
-    ["read_rows", "UInt64"],
-    ["result_rows", "UInt64"],
-    ["url", "String"],
-    ["error", "UInt8"],
-    ["request_id", "String"],
-    ["token", "String"],
-    ["token_name", "String"],
-    ["status_code", "Int32"],
-    ["method", "LowCardinality(String)"],
-    ["parameters", "Map(String, String)"],
-    ["user_agent", "String"],
-    ["cpu_time", "Float32"],
-  ],
-  engine: "MergeTree PARTITION BY toDate(start_datetime) ORDER BY (workspace_id, start_datetime) TTL start_datetime + INTERVAL 7 DAY",
-};
+/**
+ * Service datasources this room serves on reads besides the shared registry:
+ * none any more (`pipe_stats_rt` moved into shared/service/datasources.ts so
+ * the `pipe_stats` view can be built on it); kept for sql-context.ts.
+ */
+export const READ_SERVICE_DATASOURCES: readonly ServiceDatasource[] = [];
 
-/** Service datasources this room serves on reads (besides the shared registry). */
-export const READ_SERVICE_DATASOURCES: readonly ServiceDatasource[] = [PIPE_STATS_RT];
+export { PIPE_STATS_RT };
 
-let ready: Promise<void> | undefined;
-
+/** Creates every service table and view (shared once-per-isolate DDL). */
 export function ensurePipeStatsTable(ch: ClickHouseClient): Promise<void> {
-  ready ??= (async () => {
-    await ch.command({ query: `CREATE DATABASE IF NOT EXISTS ${quoteIdentifier(SERVICE_DATABASE)}` });
-    await ch.command({ query: serviceTableDdl(PIPE_STATS_RT) });
-  })().catch((e) => {
-    ready = undefined;
-    throw e;
-  });
-  return ready;
+  return ensureServiceTables(ch);
 }
 
 export interface RequestStats {
@@ -62,6 +38,8 @@ export interface RequestStats {
   statusCode: number;
   error: boolean;
   parameters: Record<string, string>;
+  /** The message the caller got, for `endpoint_errors`. */
+  errorMessage?: string;
 }
 
 /** Short stable id of a token string: identifies it in logs without leaking it. */
@@ -99,21 +77,23 @@ export function recordStats(c: Context<AppEnv>, stats: RequestStats, finished: P
   const work = (async () => {
     const more = (await finished.catch(() => undefined)) ?? {};
     const s = { ...stats, ...more };
-    await ensurePipeStatsTable(ch);
-    await ch.insert({
+    await ensureServiceTables(ch);
+    const startDatetime = toDateTime(s.startedAt);
+    const url = urlWithoutToken(req.url);
+    const logged = ch.insert({
       table: `${SERVICE_DATABASE}.${PIPE_STATS_RT.name}`,
       format: "JSONEachRow",
       values: [
         {
           workspace_id: workspaceId,
-          start_datetime: toDateTime(s.startedAt),
+          start_datetime: startDatetime,
           pipe_id: s.pipeId,
           pipe_name: s.pipeName,
           duration: (Date.now() - s.startedAt) / 1000,
           read_bytes: s.readBytes,
           read_rows: s.readRows,
           result_rows: s.resultRows,
-          url: urlWithoutToken(req.url),
+          url,
           error: s.error ? 1 : 0,
           request_id: requestId,
           token: await tokenId(token),
@@ -126,6 +106,27 @@ export function recordStats(c: Context<AppEnv>, stats: RequestStats, finished: P
         },
       ],
     });
+    // Endpoint calls only: the Query API's `pipe_id` is `query_api`.
+    const failed = s.error && s.pipeId !== "query_api"
+      ? ch.insert({
+          table: `${SERVICE_DATABASE}.${ENDPOINT_ERRORS.name}`,
+          format: "JSONEachRow",
+          values: [
+            {
+              workspace_id: workspaceId,
+              start_datetime: startDatetime,
+              request_id: requestId,
+              pipe_id: s.pipeId,
+              pipe_name: s.pipeName,
+              params: s.parameters,
+              url,
+              status_code: s.statusCode,
+              error: s.errorMessage ?? "",
+            },
+          ],
+        })
+      : undefined;
+    await Promise.all([logged, failed]);
   })().catch((e) => console.error(`pipe_stats_rt: ${clickhouseMessage(e)}`));
   try {
     c.executionCtx.waitUntil(work);
