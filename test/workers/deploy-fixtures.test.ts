@@ -1,3 +1,4 @@
+/// <reference types="vite/client" />
 // Every fixture project (written for the datafile tests) deploys for real:
 // tables, materialized views, pipes reading pipes, copies and sinks.
 import { describe, expect, it } from "vitest";

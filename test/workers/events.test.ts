@@ -148,6 +148,25 @@ describe("POST /v0/events", () => {
   });
 });
 
+describe("tinybird.datasources_ops_log", () => {
+  it("has a row per events batch, queryable through /v0/sql for this workspace only", async () => {
+    const res = await post('{"timestamp":"2026-03-08 00:00:00","user":{"id":8000},"action":"logged"}\n{"bad json', { query: "wait=true" });
+    expect(res.status).toBe(200);
+    const requestId = res.headers.get("x-request-id")!;
+    const sql = `SELECT event_type, datasource_name, result, rows, rows_quarantine FROM tinybird.datasources_ops_log WHERE request_id = '${requestId}' FORMAT JSON`;
+    let data: unknown[] = [];
+    await vi.waitUntil(async () => {
+      const r = await api(`/v0/sql?q=${encodeURIComponent(sql)}`, { token: ws.token });
+      data = ((await r.json()) as { data: unknown[] }).data ?? [];
+      return data.length > 0;
+    }, { timeout: 10_000, interval: 200 });
+    expect(data).toEqual([{ event_type: "append-hfi", datasource_name: "events", result: "ok", rows: 1, rows_quarantine: 1 }]);
+    const other = await createWorkspace("opslog_other");
+    const r2 = await api(`/v0/sql?q=${encodeURIComponent(sql)}`, { token: other.token });
+    expect(((await r2.json()) as { data: unknown[] }).data).toEqual([]);
+  });
+});
+
 describe("POST /v0/events errors", () => {
   it.each([
     ["an empty body", "", 400, "The request body is empty: send one JSON object per line (NDJSON)"],

@@ -21,7 +21,7 @@ import { importCsv } from "./import-csv.js";
 import { jobJson } from "./jobs.js";
 import { validatorFor } from "../ingest/validators.js";
 import { insertJsonLines } from "../ingest/insert.js";
-import { writeOpsLog } from "../ingest/ops-log.js";
+import { logOps } from "../ingest/ops-log.js";
 
 const MAX_IMPORT_BYTES = 100 * 1024 * 1024;
 
@@ -129,13 +129,11 @@ export async function appendOrReplace(c: Context<AppEnv>): Promise<Response> {
       await ch.command({ query: `INSERT INTO ${live} SELECT * FROM ${quoteQualifiedName(manifest.database, into)}` });
     }
     const done = await catalog.updateJob(job.id, { status: "done", statistics: { rows: counts.rows, quarantine_rows: counts.quarantined, bytes: bytes.byteLength } });
-    c.executionCtx.waitUntil(
-      writeOpsLog(ch, [{
+    logOps(ch, c.executionCtx, [{
         workspaceId: principal.workspaceId, eventType: mode, datasource: query.name, result: "ok",
         elapsedSeconds: (Date.now() - started) / 1000, requestId: importId, importId, jobId: job.id,
         rows: counts.rows, rowsQuarantine: counts.quarantined, writtenBytes: bytes.byteLength, options: { format, mode },
-      }]).catch(() => undefined),
-    );
+      }]);
     return c.json({
       ...jobJson(done!, new URL(c.req.url).origin),
       import_id: importId,
@@ -145,12 +143,10 @@ export async function appendOrReplace(c: Context<AppEnv>): Promise<Response> {
     });
   } catch (e) {
     await catalog.updateJob(job.id, { status: "error", error: e instanceof TernError ? e.message : clickhouseMessage(e) });
-    c.executionCtx.waitUntil(
-      writeOpsLog(ch, [{
+    logOps(ch, c.executionCtx, [{
         workspaceId: principal.workspaceId, eventType: mode, datasource: query.name, result: "error",
         elapsedSeconds: (Date.now() - started) / 1000, error: clickhouseMessage(e), requestId: importId, importId, jobId: job.id, rows: 0, rowsQuarantine: 0,
-      }]).catch(() => undefined),
-    );
+      }]);
     if (e instanceof TernError) throw e;
     throw fromClickHouse(e);
   } finally {

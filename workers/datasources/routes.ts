@@ -18,7 +18,7 @@ import { liveManifest } from "../catalog/live-manifest.js";
 import { liveDatasource } from "./resolve.js";
 import { describeDatasource } from "./describe.js";
 import { jobJson } from "./jobs.js";
-import { writeOpsLog } from "../ingest/ops-log.js";
+import { logOps } from "../ingest/ops-log.js";
 import { appendOrReplace } from "./append.js";
 
 export const datasourceRoutes = new Hono<AppEnv>();
@@ -75,9 +75,7 @@ datasourceRoutes.post("/v0/datasources/:name/truncate", requireAuth(), async (c)
   } catch (e) {
     throw fromClickHouse(e);
   }
-  c.executionCtx.waitUntil(
-    writeOpsLog(ch, [{ workspaceId: c.get("principal").workspaceId, eventType: "truncate", datasource: name, result: "ok", elapsedSeconds: (Date.now() - started) / 1000, requestId: c.get("requestId"), rows: 0, rowsQuarantine: 0 }]).catch(() => undefined),
-  );
+  logOps(ch, c.executionCtx, [{ workspaceId: c.get("principal").workspaceId, eventType: "truncate", datasource: name, result: "ok", elapsedSeconds: (Date.now() - started) / 1000, requestId: c.get("requestId"), rows: 0, rowsQuarantine: 0 }]);
   return c.json({ result: "ok", datasource: { id: name, name } });
 });
 
@@ -124,7 +122,7 @@ datasourceRoutes.post("/v0/datasources/:name/delete", requireAuth(), async (c) =
         clickhouse_settings: { mutations_sync: "2" },
       });
       await catalog.updateJob(jobId, { status: "done", statistics: { rows_affected: Number(row?.c ?? 0) } });
-      await writeOpsLog(ch, [{ workspaceId: principal.workspaceId, eventType: "delete", datasource: name, result: "ok", elapsedSeconds: (Date.now() - started) / 1000, jobId, rows: Number(row?.c ?? 0), rowsQuarantine: 0, options: { delete_condition: parsed.data.delete_condition } }]).catch(() => undefined);
+      logOps(ch, c.executionCtx, [{ workspaceId: principal.workspaceId, eventType: "delete", datasource: name, result: "ok", elapsedSeconds: (Date.now() - started) / 1000, jobId, rows: Number(row?.c ?? 0), rowsQuarantine: 0, options: { delete_condition: parsed.data.delete_condition } }]);
     } catch (e) {
       await catalog.updateJob(jobId, { status: "error", error: clickhouseMessage(e) });
     }

@@ -20,7 +20,7 @@ import { packMessages } from "./message.js";
 import { insertJsonLines } from "./insert.js";
 import { clickhouseFor } from "../clickhouse/client.js";
 import { clickhouseMessage } from "../clickhouse/errors.js";
-import { writeOpsLog } from "./ops-log.js";
+import { logOps } from "./ops-log.js";
 import { countDeadLetters, replayDeadLetters } from "./dead-letters.js";
 
 export const eventsRoutes = new Hono<AppEnv>();
@@ -73,13 +73,11 @@ eventsRoutes.post("/v0/events", requireAuth(), async (c) => {
       // Nothing was acknowledged: the client may safely retry (SDKs retry 503).
       throw new UpstreamUnavailableError(`The rows could not be written: ${clickhouseMessage(e)}`);
     }
-    c.executionCtx.waitUntil(
-      writeOpsLog(ch, [{
+    logOps(ch, c.executionCtx, [{
         workspaceId: principal.workspaceId, eventType: "append-hfi", datasource: name, result: "ok",
         elapsedSeconds: (Date.now() - started) / 1000, requestId: importId, importId,
         rows: result.validCount, rowsQuarantine: result.quarantine.length,
-      }]).catch(() => undefined),
-    );
+      }]);
     return c.json({ successful_rows: result.validCount, quarantined_rows: result.quarantine.length }, 200);
   }
 

@@ -1,8 +1,9 @@
 /**
  * @module ingest/ops-log
  * One `tinybird.datasources_ops_log` row per ingest operation (events batch,
- * append, replace, truncate, delete). Written off the hot path; a failure to
- * log never fails the operation it describes.
+ * append, replace, truncate, delete). Written off the hot path and batched per
+ * isolate (one insert per FLUSH_MS instead of one per request: every insert is
+ * a part ClickHouse must merge); a failure to log never fails the operation.
  */
 import type { ClickHouseClient } from "@clickhouse/client-web";
 import { DATASOURCES_OPS_LOG, SERVICE_DATABASE } from "../../shared/service/datasources.js";
@@ -63,4 +64,27 @@ export async function writeOpsLog(ch: ClickHouseClient, entries: OpsLogEntry[]):
       cpu_time: 0,
     })),
   });
+}
+
+const FLUSH_MS = 500;
+const MAX_BUFFER = 5_000;
+let buffer: OpsLogEntry[] = [];
+let flushing = false;
+
+/** Queues entries; the first call in a window schedules the flush on `ctx`. */
+export function logOps(ch: ClickHouseClient, ctx: { waitUntil(p: Promise<unknown>): void }, entries: OpsLogEntry[]): void {
+  if (entries.length === 0) return;
+  buffer.push(...entries);
+  if (buffer.length > MAX_BUFFER) buffer = buffer.slice(-MAX_BUFFER);
+  if (flushing) return;
+  flushing = true;
+  ctx.waitUntil(
+    (async () => {
+      await new Promise((r) => setTimeout(r, FLUSH_MS));
+      const batch = buffer;
+      buffer = [];
+      flushing = false;
+      await writeOpsLog(ch, batch).catch((e) => console.error(`ops log: ${e instanceof Error ? e.message : e}`));
+    })(),
+  );
 }

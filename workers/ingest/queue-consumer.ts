@@ -8,7 +8,7 @@
  */
 import { IngestMessage, messageKey } from "./message.js";
 import { insertJsonLines } from "./insert.js";
-import { writeOpsLog, type OpsLogEntry } from "./ops-log.js";
+import { logOps, type OpsLogEntry } from "./ops-log.js";
 import { liveManifest } from "../catalog/live-manifest.js";
 import { clickhouseFor } from "../clickhouse/client.js";
 import { readConfig, type Env } from "../env.js";
@@ -70,5 +70,5 @@ export async function consumeEvents(batch: MessageBatch<unknown>, env: Env, ctx:
       }
     }),
   );
-  ctx.waitUntil(writeOpsLog(ch, log).catch((e) => console.error(`ops log: ${clickhouseMessage(e)}`)));
+  logOps(ch, ctx, log);
 }
