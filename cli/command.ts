@@ -10,6 +10,10 @@ export interface CliIO {
   env: NodeJS.ProcessEnv;
   /** True when stderr is a terminal: progress lines are shown only then. */
   errIsTTY?: boolean;
+  /** Writes to stderr as is (no newline added): progress bars redraw a line with "\r". */
+  errWrite?: (text: string) => void;
+  /** Asks a yes/no question on the terminal; absent when stdin is not a terminal. */
+  confirm?: (question: string) => Promise<boolean>;
   /** HTTP client; tests may inject one. Defaults to the global `fetch`. */
   fetch?: typeof fetch;
 }

@@ -40,6 +40,11 @@ export interface RequestOptions {
   query?: Record<string, string | boolean | undefined>;
   json?: unknown;
   form?: FormData;
+  /** A raw body (text, bytes or a stream) with its content type. */
+  body?: BodyInit;
+  headers?: Record<string, string>;
+  /** Query parameters that may repeat (`scope=a&scope=b`), added after `query`. */
+  params?: Array<[string, string]>;
   /** Overrides the client's token for this call. */
   token?: string;
 }
@@ -47,28 +52,38 @@ export interface RequestOptions {
 export interface Api {
   readonly host: string;
   request<T>(method: string, path: string, options?: RequestOptions): Promise<T>;
+  /** The server's answer as is, whatever its status; only an unreachable host throws (ConnectionError). */
+  raw(method: string, path: string, options?: RequestOptions): Promise<Response>;
 }
 
 export function createApi(host: string, token: string, fetchFn: typeof fetch = fetch): Api {
+  const raw = async (method: string, path: string, options: RequestOptions = {}): Promise<Response> => {
+    const url = new URL(path, `${host}/`);
+    for (const [k, v] of Object.entries(options.query ?? {})) if (v !== undefined && v !== false) url.searchParams.set(k, String(v));
+    for (const [k, v] of options.params ?? []) url.searchParams.append(k, v);
+    const headers: Record<string, string> = { authorization: `Bearer ${options.token ?? token}`, accept: "application/json", ...options.headers };
+    let body: BodyInit | undefined;
+    if (options.form) body = options.form;
+    else if (options.body !== undefined) body = options.body;
+    else if (options.json !== undefined) {
+      body = JSON.stringify(options.json);
+      headers["content-type"] = "application/json";
+    }
+    const streamed = body instanceof ReadableStream;
+    try {
+      // A streamed body needs duplex: "half" in Node's fetch.
+      return await fetchFn(url, { method, headers, ...(body !== undefined ? { body } : {}), ...(streamed ? { duplex: "half" } : {}) } as RequestInit);
+    } catch (e) {
+      const cause = e instanceof Error && e.cause instanceof Error ? e.cause.message : e instanceof Error ? e.message : String(e);
+      throw new ConnectionError(`cannot reach ${host} (${cause})`);
+    }
+  };
   return {
     host,
+    raw,
     async request<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
       const url = new URL(path, `${host}/`);
-      for (const [k, v] of Object.entries(options.query ?? {})) if (v !== undefined && v !== false) url.searchParams.set(k, String(v));
-      const headers: Record<string, string> = { authorization: `Bearer ${options.token ?? token}`, accept: "application/json" };
-      let body: BodyInit | undefined;
-      if (options.form) body = options.form;
-      else if (options.json !== undefined) {
-        body = JSON.stringify(options.json);
-        headers["content-type"] = "application/json";
-      }
-      let res: Response;
-      try {
-        res = await fetchFn(url, { method, headers, ...(body !== undefined ? { body } : {}) });
-      } catch (e) {
-        const cause = e instanceof Error && e.cause instanceof Error ? e.cause.message : e instanceof Error ? e.message : String(e);
-        throw new ConnectionError(`cannot reach ${host} (${cause})`);
-      }
+      const res = await raw(method, path, options);
       const text = await res.text();
       let json: unknown;
       try {
@@ -81,10 +96,26 @@ export function createApi(host: string, token: string, fetchFn: typeof fetch = f
         const message = typeof error === "string" && error !== "" ? `${error} (HTTP ${res.status})` : `${method} ${url.pathname} answered HTTP ${res.status}`;
         throw new ApiError(res.status, message, json);
       }
-      if (json === undefined) throw new ApiError(res.status, `${method} ${url.pathname}: the answer is not JSON`, undefined);
+      if (json === undefined) {
+        if (res.status === 204) return undefined as T;
+        throw new ApiError(res.status, `${method} ${url.pathname}: the answer is not JSON`, undefined);
+      }
       return json as T;
     },
   };
+}
+
+/** An ApiError from a non-2xx answer already read as text. */
+export function apiErrorFrom(res: Response, text: string, what: string): ApiError {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = undefined;
+  }
+  const error = (json as { error?: unknown } | undefined)?.error;
+  const message = typeof error === "string" && error !== "" ? `${error} (HTTP ${res.status})` : `${what} answered HTTP ${res.status}`;
+  return new ApiError(res.status, message, json);
 }
 
 /** The server's own `error` text from an ApiError's body, if it has one. */

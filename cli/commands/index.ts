@@ -1,10 +1,16 @@
 import type { Command } from "../command.js";
 import { build } from "./build.js";
 import { check } from "./check.js";
+import { datasource } from "./datasource.js";
 import { deploy } from "./deploy.js";
 import { deployment } from "./deployment.js";
+import { endpoint } from "./endpoint.js";
+import { events } from "./events.js";
 import { login } from "./login.js";
+import { sql } from "./sql.js";
+import { test } from "./test.js";
+import { token } from "./token.js";
 import { workspace } from "./workspace.js";
 
 /** Every `tern` command, in the order `tern --help` lists them. */
-export const commands: Command[] = [check, login, build, deploy, deployment, workspace];
+export const commands: Command[] = [check, login, build, deploy, deployment, workspace, datasource, endpoint, sql, token, events, test];
