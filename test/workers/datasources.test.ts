@@ -166,6 +166,43 @@ describe("appending files", () => {
   });
 });
 
+describe("appending CSV into Array, Map, Tuple and LowCardinality(Nullable) columns", () => {
+  // What @tinybirdco/sdk's generated datafiles carry (t.array, t.map, t.tuple, .lowCardinality()).
+  const DS = "SCHEMA >\n    `id` UInt32,\n    `tags` Array(String),\n    `attrs` Map(String, UInt8),\n    `pair` Tuple(UInt8, String),\n    `country` LowCardinality(Nullable(String))\n\nENGINE \"MergeTree\"\nENGINE_SORTING_KEY \"id\"\n";
+  let w: { id: string; token: string };
+  let t: { table: string; quarantine: string };
+  beforeAll(async () => {
+    w = await createWorkspace("appendcomposite");
+    const deployed = await deploy({ "things.datasource": DS }, "auto_promote=true", w.token);
+    expect(deployed.status, JSON.stringify(deployed.body)).toBe(200);
+    const live = await liveManifest(env, w.id);
+    const ds = live!.manifest.datasources.things!;
+    t = { table: `${live!.manifest.database}.${ds.table}`, quarantine: `${live!.manifest.database}.${ds.quarantineTable}` };
+  });
+
+  it("casts valid values and quarantines the ones that do not parse", async () => {
+    const csv = [
+      `1,"['a','b']","{'k':1}","(1,'x')",ES`,
+      `2,[],{},"(0,'')",`,
+      `3,not-an-array,{},"(0,'')",FR`,
+      `4,[],"{'k':300}","(0,'')",FR`,
+    ].join("\n");
+    const form = new FormData();
+    form.append("csv", new File([csv], "things.csv", { type: "application/octet-stream" }));
+    const res = await api("/v0/datasources?name=things&mode=append&format=csv", { method: "POST", token: w.token, body: form });
+    expect(res.status, await res.clone().text()).toBe(200);
+    expect(await res.json()).toMatchObject({ successful_rows: 2, quarantined_rows: 2 });
+    expect(await rowsOf(`SELECT id, tags, attrs, pair, country FROM ${t.table} ORDER BY id`)).toEqual([
+      { id: 1, tags: ["a", "b"], attrs: { k: 1 }, pair: [1, "x"], country: "ES" },
+      { id: 2, tags: [], attrs: {}, pair: [0, ""], country: "" }, // an empty field stays "" in a string column, as before
+    ]);
+    expect(await rowsOf(`SELECT id, c__error_column FROM ${t.quarantine} ORDER BY id`)).toEqual([
+      { id: "3", c__error_column: ["tags"] },
+      { id: "4", c__error_column: ["attrs"] },
+    ]);
+  });
+});
+
 async function rowsOf(sql: string): Promise<unknown[]> {
   const rs = await testClickHouse().query({ query: sql, format: "JSONEachRow" });
   return rs.json();

@@ -26,6 +26,23 @@ export function looksLikeHeader(firstLine: string, columns: readonly string[], d
   return cells.length > 0 && cells.every((c) => columns.includes(c));
 }
 
+/** Types ClickHouse refuses inside Nullable, so `accurateCastOrNull` cannot target them directly. */
+const CANNOT_BE_NULLABLE = /^(?:Array|Map|Tuple|Nested)\(/;
+
+/**
+ * The type a CSV text value is checked against: outer LowCardinality and
+ * Nullable wrappers dropped (`accurateCastOrNull` refuses LowCardinality; the
+ * INSERT converts back to the column type).
+ */
+export function castTarget(type: string): string {
+  let t = type.trim();
+  for (;;) {
+    const m = /^(?:LowCardinality|Nullable)\((.*)\)$/.exec(t);
+    if (!m) return t;
+    t = m[1]!.trim();
+  }
+}
+
 export async function importCsv(
   ch: ClickHouseClient,
   database: string,
@@ -56,22 +73,31 @@ export async function importCsv(
         input_format_csv_allow_variable_number_of_columns: 1,
       },
     });
-    // Per column: the cast value, and whether it failed. NULL/empty means "use the default" for non-Nullable columns with one.
-    const cast = (c: (typeof columns)[number]) => {
+    // Per column: the parsed value (NULL when the text does not cast), and whether it failed.
+    // NULL/empty means "use the default" for non-Nullable columns with one.
+    const parsed = (c: (typeof columns)[number]) => {
       const v = quoteIdentifier(c.name);
-      if (c.type === "String" || c.type === "LowCardinality(String)" || c.type === "Nullable(String)") return v;
-      return `accurateCastOrNull(${v}, ${quoteString(c.type.replace(/^Nullable\((.*)\)$/, "$1"))})`;
+      const type = castTarget(c.type);
+      if (type === "String") return v;
+      // Array/Map/Tuple cannot be inside Nullable: parse into a one-type Variant, NULL when the text does not parse.
+      if (CANNOT_BE_NULLABLE.test(type)) return `accurateCastOrNull(${v}, ${quoteString(`Variant(${type})`)})`;
+      return `accurateCastOrNull(${v}, ${quoteString(type)})`;
+    };
+    const cast = (c: (typeof columns)[number]) => {
+      const type = castTarget(c.type);
+      if (CANNOT_BE_NULLABLE.test(type)) return `CAST(${parsed(c)}, ${quoteString(type)})`;
+      return c.nullable ? parsed(c) : `assumeNotNull(${parsed(c)})`;
     };
     const failed = (c: (typeof columns)[number]) => {
       const v = quoteIdentifier(c.name);
       const missingOk = c.nullable || c.default !== undefined ? "1" : "0";
-      return `(if(${v} IS NULL OR ${v} = '', NOT ${missingOk}, ${cast(c)} IS NULL AND NOT ${c.nullable ? `lower(${v}) = 'null'` : "0"}))`;
+      return `(if(${v} IS NULL OR ${v} = '', NOT ${missingOk}, ${parsed(c)} IS NULL AND NOT ${c.nullable ? `lower(${v}) = 'null'` : "0"}))`;
     };
     const anyFailed = columns.map(failed).join(" OR ") || "0";
     const valueOf = (c: (typeof columns)[number]) => {
       const v = quoteIdentifier(c.name);
-      if (c.default !== undefined) return `if(${v} IS NULL OR ${v} = '', ${c.default}, ${c.nullable ? cast(c) : `assumeNotNull(${cast(c)})`})`;
-      return c.nullable ? cast(c) : `assumeNotNull(${cast(c)})`;
+      if (c.default !== undefined) return `if(${v} IS NULL OR ${v} = '', ${c.default}, ${cast(c)})`;
+      return cast(c);
     };
     await ch.command({
       query: `INSERT INTO ${target} (${names.map(quoteIdentifier).join(", ")}) SELECT ${columns.map(valueOf).join(", ")} FROM ${scratchQ} WHERE NOT (${anyFailed})`,
