@@ -136,6 +136,13 @@ describe("tinybird deploy (the SDK's CLI)", () => {
     const { deployments } = await get("/v1/deployments");
     expect(deployments.map((d: any) => [d.id, d.live])).toEqual([["1", true]]);
   }, 120_000);
+
+  it("validates with deploy --check without deploying", async () => {
+    const { code, out } = await tinybird("deploy", "--check");
+    expect(code, out).toBe(0);
+    const { deployments } = await get("/v1/deployments");
+    expect(deployments.map((d: any) => [d.id, d.live])).toEqual([["1", true]]);
+  }, 120_000);
 });
 
 const row = (session: string, timestamp: string, pathname: string, country: string | null, duration: number, tags: string[]) => ({
@@ -249,4 +256,20 @@ describe("the SDK's runtime client", () => {
     await tb.pageViews.truncate();
     expect((await tb.sql("SELECT count() AS c FROM page_views")).data).toEqual([{ c: 0 }]);
   });
+});
+
+describe("tinybird deploy of a change", () => {
+  it("deploys a changed endpoint as a new live deployment", async () => {
+    await writeFile(join(dir, "src", "tinybird.ts"), PROJECT.replace("{{Int32(limit, 10)}}", "{{Int32(limit, 1)}}"));
+    const { code, out } = await tinybird("deploy");
+    expect(code, out).toBe(0);
+    expect(out).toMatch(/modified\s*│\s*top_pages/);
+    const { deployments } = await get("/v1/deployments");
+    const live = deployments.filter((d: any) => d.live);
+    expect(live).toEqual([expect.objectContaining({ id: "2", changed_pipe_names: ["top_pages"], new_pipe_names: [], new_datasource_names: [] })]);
+    const c = createClient({ baseUrl, token, devMode: false });
+    await c.ingestBatch("page_views", [row("s11", "2026-01-06 10:00:00", "/g", "ES", 1, []), row("s12", "2026-01-06 11:00:00", "/g", "ES", 1, []), row("s13", "2026-01-06 12:00:00", "/h", "ES", 1, [])]);
+    // The new default LIMIT 1 is live.
+    expect((await c.query("top_pages", {})).data).toEqual([{ pathname: "/g", views: 2 }]);
+  }, 120_000);
 });
