@@ -50,6 +50,7 @@ describe("tern check on the fixture projects", () => {
     iot: "12 datafiles checked (4 datasources, 6 pipes, 2 connections): no errors",
     llm_usage: "7 datafiles checked (3 datasources, 4 pipes): no errors",
     logs: "7 datafiles checked (2 datasources, 4 pipes, 1 connection): no errors",
+    tested_shop: "5 datafiles checked (2 datasources, 3 pipes): no errors",
     web_analytics: "10 datafiles checked (4 datasources, 6 pipes): no errors",
   };
 
