@@ -92,8 +92,13 @@ describe("deployments", () => {
       new_pipe_names: ["top_pages"],
     });
     firstId = body.deployment.id;
-    const insert = `INSERT INTO ${await liveTable("page_views")} (timestamp, session_id, pathname) SELECT toDateTime('2026-01-01 00:00:00') + number, toString(number % 7), concat('/p', toString(number % 5)) FROM numbers(1000)`;
-    await testClickHouse().command({ query: insert });
+    // Ingested the way apps do: NDJSON through the Events API.
+    const start = Date.parse("2026-01-01T00:00:00Z");
+    const ndjson = Array.from({ length: 1000 }, (_, i) =>
+      JSON.stringify({ timestamp: new Date(start + i * 1000).toISOString(), session_id: String(i % 7), pathname: `/p${i % 5}` }),
+    ).join("\n");
+    const ingest = await api("/v0/events?name=page_views&wait=true", { method: "POST", body: ndjson });
+    expect(await ingest.json()).toEqual({ successful_rows: 1000, quarantined_rows: 0 });
     expect(await count(await liveTable("page_views"))).toBe(1000);
   });
 
