@@ -40,6 +40,12 @@ export async function readBodyText(req: Request, limits: BodyLimits): Promise<st
   if (Number.isFinite(declared) && declared > limits.maxBytes) throw tooLarge();
   if (!req.body) return "";
   const encoding = (req.headers.get("content-encoding") ?? "").trim().toLowerCase();
+  // Fast path: a plain body whose declared length is under the limit is read in one go.
+  if ((encoding === "" || encoding === "identity") && Number.isFinite(declared)) {
+    const buf = await req.arrayBuffer();
+    if (buf.byteLength > limits.maxBytes) throw tooLarge();
+    return new TextDecoder("utf-8").decode(buf);
+  }
   let stream: ReadableStream<Uint8Array> = req.body;
   // Count the bytes as sent before they are decompressed.
   let sent = 0;
