@@ -12,7 +12,8 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { createClient } from "@clickhouse/client-web";
 import { spawnLocalClickHouse } from "../../clickhouse-local/spawn.js";
-import { deployFiles, startPlatformWith } from "../../test/e2e/helpers/platform-args.js";
+import { deployFiles } from "../../test/e2e/helpers/deploy-files.js";
+import { startDevPlatform } from "../../test/e2e/helpers/dev-platform.js";
 import { freePort } from "../../test/e2e/helpers/processes.js";
 import { parseDatafile } from "../../shared/datafiles/index.js";
 import { compileRowValidator, validateNdjson } from "../../shared/ingest/index.js";
@@ -91,7 +92,7 @@ async function main(): Promise<void> {
   const chDir = await mkdtemp(join(tmpdir(), "tern-bench-ingest-"));
   const credentials = { user: "bench", password: "bench-password" };
   const ch = await spawnLocalClickHouse({ port: await freePort(), dataDir: chDir, ...credentials });
-  const platform = await startPlatformWith(["--clickhouse-url", ch.url, "--clickhouse-user", credentials.user, "--clickhouse-password", credentials.password]);
+  const platform = await startDevPlatform(["--clickhouse-url", ch.url, "--clickhouse-user", credentials.user, "--clickhouse-password", credentials.password]);
   try {
     await deployFiles(platform, { "bench_events.datasource": DATASOURCE });
     const client = createClient({ url: ch.url, username: credentials.user, password: credentials.password });
@@ -115,14 +116,14 @@ async function main(): Promise<void> {
       await client.command({ query: `INSERT INTO ${t!.database}.direct_baseline FORMAT JSONEachRow\n${body}`, clickhouse_settings: { date_time_input_format: "best_effort" } });
     }, bodies);
     const waitTrue = await timed("Events API, wait=true", async (body) => {
-      const res = await fetch(`${platform.url}/v0/events?name=bench_events&wait=true`, { method: "POST", headers: { authorization: `Bearer ${platform.adminToken}` }, body });
+      const res = await fetch(`${platform.baseUrl}/v0/events?name=bench_events&wait=true`, { method: "POST", headers: { authorization: `Bearer ${platform.adminToken}` }, body });
       if (res.status !== 200) throw new Error(`events: ${res.status} ${await res.text()}`);
       await res.arrayBuffer();
     }, bodies);
     const before = Number((await (await client.query({ query: `SELECT count() AS c FROM ${tern}`, format: "JSONEachRow" })).json<{ c: string }>())[0]!.c);
     const queuedStart = Date.now();
     const queued = await timed("Events API, queued (202, accepted)", async (body) => {
-      const res = await fetch(`${platform.url}/v0/events?name=bench_events`, { method: "POST", headers: { authorization: `Bearer ${platform.adminToken}` }, body });
+      const res = await fetch(`${platform.baseUrl}/v0/events?name=bench_events`, { method: "POST", headers: { authorization: `Bearer ${platform.adminToken}` }, body });
       if (res.status !== 202) throw new Error(`events: ${res.status} ${await res.text()}`);
       await res.arrayBuffer();
     }, bodies);

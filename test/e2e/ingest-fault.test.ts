@@ -6,7 +6,8 @@ import { join } from "node:path";
 import { createClient } from "@clickhouse/client-web";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { spawnLocalClickHouse } from "../../clickhouse-local/spawn.js";
-import { deployFiles, startPlatformWith, type Platform } from "./helpers/platform-args.js";
+import { deployFiles } from "./helpers/deploy-files.js";
+import { startDevPlatform, type DevPlatform } from "./helpers/dev-platform.js";
 import { freePort } from "./helpers/processes.js";
 
 const DS = "SCHEMA >\n    `id` UInt32 `json:$.id`,\n    `kind` LowCardinality(String) `json:$.kind`,\n    `at` DateTime `json:$.at`\n\nENGINE \"MergeTree\"\nENGINE_SORTING_KEY \"id\"\n";
@@ -16,14 +17,14 @@ const PER_REQUEST = 2_000;
 let chDir: string;
 let chPort: number;
 let ch: Awaited<ReturnType<typeof spawnLocalClickHouse>>;
-let platform: Platform;
+let platform: DevPlatform;
 const credentials = { user: "fault", password: "fault-test-password" };
 
 beforeAll(async () => {
   chDir = await mkdtemp(join(tmpdir(), "tern-fault-ch-"));
   chPort = await freePort();
   ch = await spawnLocalClickHouse({ port: chPort, dataDir: chDir, ...credentials });
-  platform = await startPlatformWith(["--clickhouse-url", ch.url, "--clickhouse-user", credentials.user, "--clickhouse-password", credentials.password]);
+  platform = await startDevPlatform(["--clickhouse-url", ch.url, "--clickhouse-user", credentials.user, "--clickhouse-password", credentials.password]);
   await deployFiles(platform, { "hits.datasource": DS });
 }, 240_000);
 
@@ -44,7 +45,7 @@ describe("ingest through a ClickHouse outage", () => {
     let sent = 0;
     let outage: Promise<void> | undefined;
     for (let from = 0; from < TOTAL; from += PER_REQUEST) {
-      const res = await fetch(`${platform.url}/v0/events?name=hits`, {
+      const res = await fetch(`${platform.baseUrl}/v0/events?name=hits`, {
         method: "POST",
         headers: { authorization: `Bearer ${platform.adminToken}`, "content-type": "application/x-ndjson" },
         body: body(from),
