@@ -16,6 +16,7 @@ import { tokenRoutes } from "../tokens/routes.js";
 import { datasourceRoutes } from "../datasources/routes.js";
 import { jobRoutes } from "../datasources/jobs.js";
 import { eventsRoutes } from "../ingest/events-route.js";
+import { pipesApiRoutes } from "../endpoints/pipes-api.js";
 
 export function createApp(): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
@@ -30,6 +31,7 @@ export function createApp(): Hono<AppEnv> {
   app.route("/", deployRoutes);
   app.route("/", workspaceRoutes);
   app.route("/", endpointRoutes);
+  app.route("/", pipesApiRoutes);
   app.route("/", tokenRoutes);
   app.route("/", datasourceRoutes);
   app.route("/", jobRoutes);

@@ -86,11 +86,13 @@ describe("generated DDL on the local ClickHouse", () => {
       "GROUP BY date, service, level, environment, status_code",
     ].join("\n");
     await client.command({ query: createMaterializedViewSql({ database: db, view: "logs_daily_dimensions_mv", targetTable: target.table }, select) });
+    // Recent timestamps: the fixtures' TTLs would let a background merge delete old rows before the read.
+    const ago = (hours: number) => new Date(Date.now() - hours * 3_600_000).toISOString().replace("T", " ").replace("Z", "");
     await client.insert({
       table: `${db}.${source.table}`,
       values: [
-        { timestamp: "2025-03-01 10:00:00.000", level: "ERROR", service: "api", message: "boom", status_code: 500, duration_ms: 12.5, attributes: {}, raw: "{}" },
-        { timestamp: "2025-03-01 11:00:00.000", level: "ERROR", service: "api", message: "boom", status_code: 500, duration_ms: 7.5, attributes: {}, raw: "{}" },
+        { timestamp: ago(2), level: "ERROR", service: "api", message: "boom", status_code: 500, duration_ms: 12.5, attributes: {}, raw: "{}" },
+        { timestamp: ago(1), level: "ERROR", service: "api", message: "boom", status_code: 500, duration_ms: 7.5, attributes: {}, raw: "{}" },
       ],
       format: "JSONEachRow",
     });
