@@ -9,6 +9,7 @@
 import type { ClickHouseClient } from "@clickhouse/client-web";
 import type { Context } from "hono";
 import { ENDPOINT_ERRORS, PIPE_STATS_RT, SERVICE_DATABASE, type ServiceDatasource } from "../../shared/service/datasources.js";
+import { createBatchWriter } from "../service/batch-writer.js";
 import { ensureServiceTables } from "../service/tables.js";
 import type { AppEnv } from "../api/context.js";
 import { clickhouseFor } from "../clickhouse/client.js";
@@ -62,6 +63,10 @@ function toDateTime(ms: number): string {
  * Schedules the row write. `finished` resolves when the response body is fully
  * sent (streams), so `duration` covers the whole answer.
  */
+// Rows are batched per isolate (one insert per window), off the request path.
+const statsWriter = createBatchWriter<Record<string, unknown>>(`${SERVICE_DATABASE}.${PIPE_STATS_RT.name}`);
+const errorsWriter = createBatchWriter<Record<string, unknown>>(`${SERVICE_DATABASE}.${ENDPOINT_ERRORS.name}`);
+
 export function recordStats(c: Context<AppEnv>, stats: RequestStats, finished: Promise<Partial<RequestStats> | void> = Promise.resolve()): void {
   let principal: AppEnv["Variables"]["principal"] | undefined;
   try {
@@ -74,59 +79,55 @@ export function recordStats(c: Context<AppEnv>, stats: RequestStats, finished: P
   const req = c.req.raw;
   const ch = clickhouseFor(c.get("config"));
   const requestId = c.get("requestId");
+  let ctx: ExecutionContext | undefined;
+  try {
+    ctx = c.executionCtx;
+  } catch {
+    ctx = undefined;
+  }
   const work = (async () => {
     const more = (await finished.catch(() => undefined)) ?? {};
     const s = { ...stats, ...more };
-    await ensureServiceTables(ch);
     const startDatetime = toDateTime(s.startedAt);
     const url = urlWithoutToken(req.url);
-    const logged = ch.insert({
-      table: `${SERVICE_DATABASE}.${PIPE_STATS_RT.name}`,
-      format: "JSONEachRow",
-      values: [
+    statsWriter.add(ch, ctx, [
+      {
+        workspace_id: workspaceId,
+        start_datetime: startDatetime,
+        pipe_id: s.pipeId,
+        pipe_name: s.pipeName,
+        duration: (Date.now() - s.startedAt) / 1000,
+        read_bytes: s.readBytes,
+        read_rows: s.readRows,
+        result_rows: s.resultRows,
+        url,
+        error: s.error ? 1 : 0,
+        request_id: requestId,
+        token: await tokenId(token),
+        token_name: tokenName,
+        status_code: s.statusCode,
+        method: req.method,
+        parameters: s.parameters,
+        user_agent: req.headers.get("user-agent") ?? "",
+        cpu_time: 0,
+      },
+    ]);
+    // Endpoint calls only: the Query API's `pipe_id` is `query_api`.
+    if (s.error && s.pipeId !== "query_api") {
+      errorsWriter.add(ch, ctx, [
         {
           workspace_id: workspaceId,
           start_datetime: startDatetime,
+          request_id: requestId,
           pipe_id: s.pipeId,
           pipe_name: s.pipeName,
-          duration: (Date.now() - s.startedAt) / 1000,
-          read_bytes: s.readBytes,
-          read_rows: s.readRows,
-          result_rows: s.resultRows,
+          params: s.parameters,
           url,
-          error: s.error ? 1 : 0,
-          request_id: requestId,
-          token: await tokenId(token),
-          token_name: tokenName,
           status_code: s.statusCode,
-          method: req.method,
-          parameters: s.parameters,
-          user_agent: req.headers.get("user-agent") ?? "",
-          cpu_time: 0,
+          error: s.errorMessage ?? "",
         },
-      ],
-    });
-    // Endpoint calls only: the Query API's `pipe_id` is `query_api`.
-    const failed = s.error && s.pipeId !== "query_api"
-      ? ch.insert({
-          table: `${SERVICE_DATABASE}.${ENDPOINT_ERRORS.name}`,
-          format: "JSONEachRow",
-          values: [
-            {
-              workspace_id: workspaceId,
-              start_datetime: startDatetime,
-              request_id: requestId,
-              pipe_id: s.pipeId,
-              pipe_name: s.pipeName,
-              params: s.parameters,
-              url,
-              status_code: s.statusCode,
-              error: s.errorMessage ?? "",
-            },
-          ],
-        })
-      : undefined;
-    await Promise.all([logged, failed]);
+      ]);
+    }
   })().catch((e) => console.error(`pipe_stats_rt: ${clickhouseMessage(e)}`));
   try {
     c.executionCtx.waitUntil(work);

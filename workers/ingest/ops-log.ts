@@ -7,7 +7,7 @@
  */
 import type { ClickHouseClient } from "@clickhouse/client-web";
 import { DATASOURCES_OPS_LOG, SERVICE_DATABASE } from "../../shared/service/datasources.js";
-import { ensureServiceTables } from "../service/tables.js";
+import { createBatchWriter } from "../service/batch-writer.js";
 
 export interface OpsLogEntry {
   workspaceId: string;
@@ -26,65 +26,43 @@ export interface OpsLogEntry {
   options?: Record<string, string>;
 }
 
-export async function writeOpsLog(ch: ClickHouseClient, entries: OpsLogEntry[]): Promise<void> {
-  if (entries.length === 0) return;
-  await ensureServiceTables(ch);
-  const now = new Date().toISOString().replace("T", " ").replace("Z", "");
-  await ch.insert({
-    table: `${SERVICE_DATABASE}.${DATASOURCES_OPS_LOG.name}`,
-    format: "JSONEachRow",
-    values: entries.map((e) => ({
-      workspace_id: e.workspaceId,
-      timestamp: now,
-      event_type: e.eventType,
-      datasource_id: e.datasource,
-      datasource_name: e.datasource,
-      result: e.result,
-      elapsed_time: e.elapsedSeconds,
-      error: e.error ?? null,
-      request_id: e.requestId ?? "",
-      import_id: e.importId ?? "",
-      job_id: e.jobId ?? null,
-      rows: e.rows,
-      rows_quarantine: e.rowsQuarantine,
-      blocks_ids: [],
-      "Options.Names": Object.keys(e.options ?? {}),
-      "Options.Values": Object.values(e.options ?? {}),
-      operation_id: e.importId ?? e.jobId ?? "",
-      read_rows: 0,
-      read_bytes: 0,
-      written_rows: e.result === "ok" ? e.rows : 0,
-      written_bytes: e.writtenBytes ?? 0,
-      written_rows_quarantine: e.rowsQuarantine,
-      written_bytes_quarantine: e.writtenBytesQuarantine ?? 0,
-      pipe_id: "",
-      pipe_name: "",
-      release: "",
-      resource_tags: [],
-      cpu_time: 0,
-    })),
-  });
+function toRow(e: OpsLogEntry, now: string): Record<string, unknown> {
+  return {
+    workspace_id: e.workspaceId,
+    timestamp: now,
+    event_type: e.eventType,
+    datasource_id: e.datasource,
+    datasource_name: e.datasource,
+    result: e.result,
+    elapsed_time: e.elapsedSeconds,
+    error: e.error ?? null,
+    request_id: e.requestId ?? "",
+    import_id: e.importId ?? "",
+    job_id: e.jobId ?? null,
+    rows: e.rows,
+    rows_quarantine: e.rowsQuarantine,
+    blocks_ids: [],
+    "Options.Names": Object.keys(e.options ?? {}),
+    "Options.Values": Object.values(e.options ?? {}),
+    operation_id: e.importId ?? e.jobId ?? "",
+    read_rows: 0,
+    read_bytes: 0,
+    written_rows: e.result === "ok" ? e.rows : 0,
+    written_bytes: e.writtenBytes ?? 0,
+    written_rows_quarantine: e.rowsQuarantine,
+    written_bytes_quarantine: e.writtenBytesQuarantine ?? 0,
+    pipe_id: "",
+    pipe_name: "",
+    release: "",
+    resource_tags: [],
+    cpu_time: 0,
+  };
 }
 
-const FLUSH_MS = 500;
-const MAX_BUFFER = 5_000;
-let buffer: OpsLogEntry[] = [];
-let flushing = false;
+const writer = createBatchWriter<Record<string, unknown>>(`${SERVICE_DATABASE}.${DATASOURCES_OPS_LOG.name}`);
 
-/** Queues entries; the first call in a window schedules the flush on `ctx`. */
+/** Queues entries for the next batched write (one insert per window per isolate). */
 export function logOps(ch: ClickHouseClient, ctx: { waitUntil(p: Promise<unknown>): void }, entries: OpsLogEntry[]): void {
-  if (entries.length === 0) return;
-  buffer.push(...entries);
-  if (buffer.length > MAX_BUFFER) buffer = buffer.slice(-MAX_BUFFER);
-  if (flushing) return;
-  flushing = true;
-  ctx.waitUntil(
-    (async () => {
-      await new Promise((r) => setTimeout(r, FLUSH_MS));
-      const batch = buffer;
-      buffer = [];
-      flushing = false;
-      await writeOpsLog(ch, batch).catch((e) => console.error(`ops log: ${e instanceof Error ? e.message : e}`));
-    })(),
-  );
+  const now = new Date().toISOString().replace("T", " ").replace("Z", "");
+  writer.add(ch, ctx, entries.map((e) => toRow(e, now)));
 }
