@@ -103,7 +103,7 @@ eventsRoutes.post("/v0/events", requireAuth(), async (c) => {
         batch = [];
         bytes = 0;
       }
-      batch.push({ body: m, contentType: "json" });
+      batch.push({ body: m, contentType: "v8" });
       bytes += size;
     }
     if (batch.length > 0) await c.env.EVENTS_QUEUE.sendBatch(batch);
