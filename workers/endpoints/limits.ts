@@ -6,10 +6,10 @@
  */
 import type { Context } from "hono";
 import { z } from "zod";
-import { RateLimitedError } from "../../shared/errors.js";
 import type { TakeResult } from "../../shared/ratelimit/token-bucket.js";
 import type { AppEnv } from "../api/context.js";
 import type { Env } from "../env.js";
+import { rateLimitedError, rateLimitHeaders, takeToken } from "../ratelimit/limit.js";
 
 const ReadLimits = z.object({
   workspaceQps: z.coerce.number().min(0).default(0),
@@ -32,17 +32,6 @@ export function readLimits(env: Env): ReadLimits {
   return parsed;
 }
 
-function take(env: Env, key: string, rate: number, burst: number): Promise<TakeResult> {
-  return env.RATE_LIMITER.get(env.RATE_LIMITER.idFromName(key)).take(key, rate, burst);
-}
-
-function limitHeaders(r: TakeResult): Record<string, string> {
-  return {
-    "X-RateLimit-Limit": String(r.limit),
-    "X-RateLimit-Remaining": String(r.remaining),
-    "X-RateLimit-Reset": String(r.resetSeconds),
-  };
-}
 
 /**
  * Takes one request from every bucket that applies. Throws 429 (with
@@ -55,24 +44,22 @@ export async function enforceRateLimits(c: Context<AppEnv>): Promise<Record<stri
   const qps = readLimits(c.env).workspaceQps;
   if (qps > 0) {
     const key = `qps:${principal.workspaceId}`;
-    checks.push(take(c.env, key, qps, Math.max(1, qps * 2)).then((result) => ({ what: "workspace QPS", result })));
+    checks.push(takeToken(c.env, key, qps, Math.max(1, qps * 2)).then((result) => ({ what: "workspace QPS", result })));
   }
   const rps = principal.kind === "jwt" ? principal.limits?.rps : undefined;
   if (rps) {
     const key = `jwt:${principal.workspaceId}:${principal.tokenName}`;
-    checks.push(take(c.env, key, rps, rps).then((result) => ({ what: `JWT '${principal.tokenName}'`, result })));
+    checks.push(takeToken(c.env, key, rps, rps).then((result) => ({ what: `JWT '${principal.tokenName}'`, result })));
   }
   if (checks.length === 0) return {};
   const results = await Promise.all(checks);
   const refused = results.find((r) => !r.result.allowed);
   if (refused) {
-    const error = new RateLimitedError(
+    throw rateLimitedError(
       `Too many requests: the ${refused.what} limit of ${refused.result.limit} requests is exhausted; retry in ${Math.max(1, refused.result.retryAfterSeconds)} s`,
-      refused.result.retryAfterSeconds,
+      refused.result,
     );
-    Object.assign(error.headers, limitHeaders(refused.result));
-    throw error;
   }
   const tightest = results.reduce((a, b) => (b.result.remaining < a.result.remaining ? b : a));
-  return limitHeaders(tightest.result);
+  return rateLimitHeaders(tightest.result);
 }

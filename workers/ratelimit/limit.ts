@@ -15,14 +15,22 @@ export function rateLimitHeaders(r: TakeResult): Record<string, string> {
   };
 }
 
-/** Takes a token or throws 429 (with the headers attached); returns the headers to send. */
+export function takeToken(env: Env, key: string, rate: number, burst = rate): Promise<TakeResult> {
+  return env.RATE_LIMITER.get(env.RATE_LIMITER.idFromName(key)).take(key, rate, burst);
+}
+
+/** The 429 for an empty bucket, carrying Retry-After and the bucket's headers. */
+export function rateLimitedError(message: string, result: TakeResult): RateLimitedError {
+  const err = new RateLimitedError(message, result.retryAfterSeconds);
+  Object.assign(err.headers, rateLimitHeaders(result));
+  return err;
+}
+
+/** Takes a token or throws 429; returns the headers to send. */
 export async function enforceRateLimit(env: Env, key: string, rate: number, burst = rate): Promise<Record<string, string>> {
-  const result = await env.RATE_LIMITER.get(env.RATE_LIMITER.idFromName(key)).take(key, rate, burst);
-  const headers = rateLimitHeaders(result);
+  const result = await takeToken(env, key, rate, burst);
   if (!result.allowed) {
-    const err = new RateLimitedError(`Too many requests: the limit is ${result.limit} requests per second; retry after ${result.retryAfterSeconds} s`, result.retryAfterSeconds);
-    Object.assign(err.headers, headers);
-    throw err;
+    throw rateLimitedError(`Too many requests: the limit is ${result.limit} requests per second; retry after ${result.retryAfterSeconds} s`, result);
   }
-  return headers;
+  return rateLimitHeaders(result);
 }
