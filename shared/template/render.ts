@@ -228,6 +228,17 @@ class Runner {
   steps = 0;
   constructor(readonly s: Scope) {}
 
+  /**
+   * A Python `for`/`while`: `body` runs after each `next()` that returns true;
+   * `orelse` runs when the loop ends without `break`, and its signal is returned.
+   */
+  loop(next: () => boolean, body: readonly Node[], orelse: readonly Node[] | null): Signal | undefined {
+    while (next()) {
+      if (this.run(body) === BREAK) return undefined;
+    }
+    return orelse ? this.run(orelse) : undefined;
+  }
+
   run(nodes: readonly Node[]): Signal | undefined {
     const s = this.s;
     for (const n of nodes) {
@@ -252,38 +263,33 @@ class Runner {
           break;
         case "for": {
           s.line = n.line;
-          let broke = false;
-          for (const item of iterate(evaluate(n.iter, s))) {
-            this.tick();
-            this.assign(n.target, item);
-            const sig = this.run(n.body);
-            if (sig === BREAK) {
-              broke = true;
-              break;
-            }
-          }
-          if (!broke && n.orelse) {
-            const sig = this.run(n.orelse);
-            if (sig) return sig;
-          }
+          const items = iterate(evaluate(n.iter, s)).values();
+          const sig = this.loop(
+            () => {
+              const item = items.next();
+              if (item.done) return false;
+              this.tick();
+              this.assign(n.target, item.value);
+              return true;
+            },
+            n.body,
+            n.orelse,
+          );
+          if (sig) return sig;
           break;
         }
         case "while": {
-          let broke = false;
-          for (;;) {
-            s.line = n.line;
-            if (!truthy(evaluate(n.test, s))) break;
-            this.tick();
-            const sig = this.run(n.body);
-            if (sig === BREAK) {
-              broke = true;
-              break;
-            }
-          }
-          if (!broke && n.orelse) {
-            const sig = this.run(n.orelse);
-            if (sig) return sig;
-          }
+          const sig = this.loop(
+            () => {
+              s.line = n.line;
+              if (!truthy(evaluate(n.test, s))) return false;
+              this.tick();
+              return true;
+            },
+            n.body,
+            n.orelse,
+          );
+          if (sig) return sig;
           break;
         }
         case "try": {
