@@ -2,35 +2,18 @@
 // build, deploy (success, no changes, failure, --check), the deployment
 // lifecycle and workspaces. Each command is a child process (`node
 // cli/bin/tern.js`) in a temp project copied from a fixture; outputs are exact.
-import { execFile } from "node:child_process";
 import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { REPO_ROOT, startDevPlatform, type DevPlatform } from "./helpers/dev-platform.js";
+import { lines, runTern, type Run } from "./helpers/tern.js";
 import { freePort } from "./helpers/processes.js";
 
-const TERN = join(REPO_ROOT, "cli", "bin", "tern.js");
 const FIXTURE = join(REPO_ROOT, "test", "fixtures", "projects", "logs");
 
-interface Run {
-  code: number;
-  out: string;
-  err: string;
-}
-
 /** Runs `tern args` in `cwd` with only the given TERN_/TB_/TINYBIRD_ variables set. */
-function tern(args: string[], cwd: string, env: Record<string, string> = {}): Promise<Run> {
-  const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(TERN_|TB_|TINYBIRD_)/.test(k)));
-  return new Promise((resolve) => {
-    execFile(process.execPath, [TERN, ...args], { cwd, env: { ...clean, ...env, HOME: home } }, (error, stdout, stderr) => {
-      const code = error ? (typeof error.code === "number" ? error.code : 1) : 0;
-      resolve({ code, out: stdout, err: stderr });
-    });
-  });
-}
-
-const lines = (...l: string[]) => l.map((x) => `${x}\n`).join("");
+const tern = (args: string[], cwd: string, env: Record<string, string> = {}): Promise<Run> => runTern(args, { cwd, env, home });
 
 let platform: DevPlatform;
 let tmp: string;
