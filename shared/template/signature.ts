@@ -80,6 +80,15 @@ export const RESERVED_PARAM_NAMES = [
 
 // ---------------------------------------------------------------------------
 
+/** The node lists nested in a `for`, `while` or `try` statement, in source order. */
+function nestedBlocks(n: Extract<Node, { k: "for" | "while" | "try" }>): (readonly Node[])[] {
+  const out: (readonly Node[])[] = [n.body];
+  if (n.k === "try" && n.handler) out.push(n.handler.body);
+  if (n.orelse) out.push(n.orelse);
+  if (n.k === "try" && n.final) out.push(n.final);
+  return out;
+}
+
 type WalkNode = Expr | { k: "kw"; value: Expr } | { k: "target"; t: Target } | { k: "stmt"; children: WalkNode[] };
 
 function children(n: WalkNode): WalkNode[] {
@@ -256,20 +265,15 @@ export function collectVars(nodes: readonly Node[]): VarEntry[] {
           break;
         }
         case "for":
-          walk(n.body);
-          if (n.orelse) walk(n.orelse);
+          nestedBlocks(n).forEach(walk);
           statement({ k: "stmt", children: [{ k: "target", t: n.target }, n.iter] }, n.src, n.line);
           break;
         case "while":
-          walk(n.body);
-          if (n.orelse) walk(n.orelse);
+          nestedBlocks(n).forEach(walk);
           statement(n.test, n.src, n.line);
           break;
         case "try":
-          walk(n.body);
-          if (n.handler) walk(n.handler.body);
-          if (n.orelse) walk(n.orelse);
-          if (n.final) walk(n.final);
+          nestedBlocks(n).forEach(walk);
           break;
         case "set":
           if (!n.src.includes("{{")) statement({ k: "stmt", children: [{ k: "target", t: n.target }, n.value] }, n.src, n.line);
@@ -307,19 +311,14 @@ export function referencedNames(nodes: readonly Node[]): { name: string; line: n
         case "for":
           visit({ k: "target", t: n.target }, n.line);
           visit(n.iter, n.line);
-          walk(n.body);
-          if (n.orelse) walk(n.orelse);
+          nestedBlocks(n).forEach(walk);
           break;
         case "while":
           visit(n.test, n.line);
-          walk(n.body);
-          if (n.orelse) walk(n.orelse);
+          nestedBlocks(n).forEach(walk);
           break;
         case "try":
-          walk(n.body);
-          if (n.handler) walk(n.handler.body);
-          if (n.orelse) walk(n.orelse);
-          if (n.final) walk(n.final);
+          nestedBlocks(n).forEach(walk);
           break;
         case "set":
           visit({ k: "target", t: n.target }, n.line);
