@@ -94,3 +94,18 @@ describe("WorkspaceCatalog Durable Object", () => {
     expect(await stub.markDeleted(d1.id)).toEqual({ ok: false, status: 400, error: `Deployment ${d1.id} is live; promote another one before deleting it` });
   });
 });
+
+describe("token caches", () => {
+  it("stop honouring a deleted token at once, in this isolate and in KV", async () => {
+    const { api, createWorkspace } = await import("./helpers/api.js");
+    const ws = await createWorkspace("tokcache");
+    const created = await api("/v0/tokens?name=temp&scope=DATASOURCES:CREATE", { method: "POST", token: ws.token });
+    expect(created.status).toBe(200);
+    const { token } = (await created.json()) as { token: string };
+    expect((await api("/v1/workspace", { token })).status).toBe(200);
+    const keys = await env.CACHE.list({ prefix: "token:" });
+    expect(keys.keys.length).toBeGreaterThan(0);
+    expect((await api("/v0/tokens/temp", { method: "DELETE", token: ws.token })).status).toBe(204);
+    expect((await api("/v1/workspace", { token })).status).toBe(403);
+  });
+});

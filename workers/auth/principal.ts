@@ -57,17 +57,38 @@ export async function ensureDefaultWorkspace(env: Env, config: Config): Promise<
 }
 
 const TOKEN_TTL_MS = 10_000;
+const KV_TTL_SECONDS = 60;
 const tokenCache = new Map<string, { record: TokenRecord | undefined; at: number }>();
 
-/** Forgets a token string this isolate may have cached (after refresh or delete). */
-export function evictToken(token: string): void {
-  tokenCache.delete(token);
+/** KV key of a token: its SHA-256, so the secret itself is never a key. */
+async function tokenKey(token: string): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(token));
+  return `token:${Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("")}`;
 }
 
+/** Forgets a token everywhere it may be cached (after refresh, delete or a scope change). */
+export async function evictToken(env: Env, token: string): Promise<void> {
+  tokenCache.delete(token);
+  await env.CACHE.delete(await tokenKey(token));
+}
+
+/**
+ * Token → record: isolate memory (10 s), then KV (60 s, written on a catalog
+ * hit), then the workspace catalog. Changes evict both caches.
+ */
 async function lookupStatic(env: Env, workspaceId: string, token: string): Promise<TokenRecord | undefined> {
   const hit = tokenCache.get(token);
   if (hit && Date.now() - hit.at < TOKEN_TTL_MS) return hit.record;
-  const record = await catalogStub(env, workspaceId).resolveToken(token);
+  const key = await tokenKey(token);
+  const cached = await env.CACHE.get<Omit<TokenRecord, "token">>(key, "json");
+  let record: TokenRecord | undefined = cached ? { ...cached, token } : undefined;
+  if (!record) {
+    record = await catalogStub(env, workspaceId).resolveToken(token);
+    if (record) {
+      const { token: _secret, ...rest } = record;
+      await env.CACHE.put(key, JSON.stringify(rest), { expirationTtl: KV_TTL_SECONDS });
+    }
+  }
   tokenCache.set(token, { record, at: Date.now() });
   return record;
 }

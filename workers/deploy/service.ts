@@ -16,6 +16,7 @@ import { unwrap } from "../catalog/result.js";
 import { publishLive } from "../catalog/live-manifest.js";
 import { applyPlan, DeploymentFailed, destructiveProblems, dropObjects, objectsToDrop } from "./apply.js";
 import { clickhouseMessage } from "../clickhouse/errors.js";
+import { evictToken } from "../auth/principal.js";
 
 type Catalog = DurableObjectStub<WorkspaceCatalog>;
 
@@ -105,7 +106,9 @@ export class DeployService {
         newTokens[t.name] = { id: tokenId, token: await signToken({ u: this.workspace.id, id: tokenId }, secret) };
       }
     }
+    const before = await this.catalog.listTokens();
     const { live, previous } = unwrap(await this.catalog.promote(id, newTokens));
+    await this.evictResourceTokens(before);
     await publishLive(this.env, this.workspace.id, live.id, (await this.catalog.getDeployment(live.id, true))!.manifest!);
     // Keep one previous deployment for rollback; older retired ones go.
     await this.pruneRetired(previous?.id);
@@ -113,10 +116,22 @@ export class DeployService {
   }
 
   async rollback(): Promise<DeploymentRecord> {
+    const before = await this.catalog.listTokens();
     const { live, previous } = unwrap(await this.catalog.rollback());
+    await this.evictResourceTokens(before);
     await publishLive(this.env, this.workspace.id, live.id, (await this.catalog.getDeployment(live.id, true))!.manifest!);
     void previous;
     return live;
+  }
+
+  /**
+   * TOKEN lines follow the live deployment: on a switch, cached scopes of the
+   * resource tokens that existed before or after it are stale.
+   */
+  private async evictResourceTokens(before: Array<{ token: string; origin: string }>): Promise<void> {
+    const after = await this.catalog.listTokens();
+    const stale = new Set([...before, ...after].filter((t) => t.origin === "resource").map((t) => t.token));
+    for (const token of stale) await evictToken(this.env, token);
   }
 
   private async pruneRetired(keep: string | undefined): Promise<void> {

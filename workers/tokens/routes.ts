@@ -158,7 +158,7 @@ async function createStatic(c: Context<AppEnv>): Promise<Response> {
     origin: existing?.origin ?? "api",
     ...(description !== undefined ? { description } : {}),
   });
-  if (existing) evictToken(existing.token);
+  if (existing) await evictToken(c.env, existing.token);
   return c.json(tokenJson(record));
 }
 
@@ -180,13 +180,13 @@ tokenRoutes.get("/v0/tokens/:name", manageTokens, async (c) => {
 
 tokenRoutes.post("/v0/tokens/:name/refresh", manageTokens, async (c) => {
   const { before, after } = unwrap(await stub(c).replaceTokenSecret(c.req.param("name"), await mintStatic(c)));
-  evictToken(before.token);
+  await evictToken(c.env, before.token);
   if (before.name === WORKSPACE_ADMIN_TOKEN) evictJwtKey(c.get("principal").workspaceId);
   return c.json(tokenJson(after));
 });
 
 tokenRoutes.delete("/v0/tokens/:name", manageTokens, async (c) => {
   const deleted = unwrap(await stub(c).deleteToken(c.req.param("name")));
-  evictToken(deleted.token);
+  await evictToken(c.env, deleted.token);
   return c.body(null, 204);
 });
