@@ -6,31 +6,13 @@
 import type { IndexDefinition } from "./ast.js";
 import type { Diagnostics } from "./errors.js";
 import type { SourceLine } from "./lexer.js";
-import { blankSqlComments, mapLines } from "./schema.js";
+import { blankSqlComments, mapLines, splitTopLevel } from "./schema.js";
 
 const INDEX_LINE = /^(`[^`]+`|\S+)\s+(.+?)\s+TYPE\s+(.+?)\s+GRANULARITY\s+(\d+)$/i;
 
 /** Splits at newlines and commas that are outside parentheses and quotes. */
-function splitEntries(text: string): { start: number; end: number }[] {
-  const parts: { start: number; end: number }[] = [];
-  let depth = 0;
-  let quote: string | null = null;
-  let start = 0;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
-    if (quote) {
-      if (c === "\\") { i++; continue; }
-      if (c === quote) quote = null;
-      continue;
-    }
-    if (c === "'" || c === '"' || c === "`") quote = c;
-    else if (c === "(" || c === "[") depth++;
-    else if (c === ")" || c === "]") depth--;
-    else if ((c === "," || c === "\n") && depth === 0) { parts.push({ start, end: i }); start = i + 1; }
-  }
-  parts.push({ start, end: text.length });
-  return parts;
-}
+const splitEntries = (text: string): { start: number; end: number }[] =>
+  splitTopLevel(text, { separators: ",\n", braces: false, backtickEscapes: true });
 
 export function parseIndexes(lines: SourceLine[], diagnostics: Diagnostics): IndexDefinition[] {
   const mapped = mapLines(lines);

@@ -59,8 +59,25 @@ export function blankSqlComments(text: string): string {
   return out;
 }
 
-/** Offsets of top-level commas (outside parentheses, brackets, quotes, backticks). */
-export function splitTopLevel(text: string, separator = ","): { start: number; end: number }[] {
+/** How {@link splitTopLevel} scans; the defaults are the SCHEMA block's rules. */
+export interface SplitTopLevelOptions {
+  /** The characters that split (default `","`). */
+  separators?: string;
+  /** Whether `{ }` nest like `( )` and `[ ]` (default true). */
+  braces?: boolean;
+  /** Whether a backslash escapes the next character inside backticks too, not only in quotes (default false). */
+  backtickEscapes?: boolean;
+}
+
+/**
+ * Offsets of the parts between top-level separators (outside parentheses,
+ * brackets, quotes, backticks). Used for SCHEMA, INDEXES and engine keys
+ * (`shared/sql/ddl/engine-clause.ts`), each with its own options.
+ */
+export function splitTopLevel(text: string, opts: SplitTopLevelOptions = {}): { start: number; end: number }[] {
+  const separators = opts.separators ?? ",";
+  const braces = opts.braces ?? true;
+  const backtickEscapes = opts.backtickEscapes ?? false;
   const parts: { start: number; end: number }[] = [];
   let depth = 0;
   let quote: string | null = null;
@@ -68,14 +85,14 @@ export function splitTopLevel(text: string, separator = ","): { start: number; e
   for (let i = 0; i < text.length; i++) {
     const c = text[i]!;
     if (quote) {
-      if (c === "\\" && quote !== "`") { i++; continue; }
+      if (c === "\\" && (backtickEscapes || quote !== "`")) { i++; continue; }
       if (c === quote) quote = null;
       continue;
     }
     if (c === "'" || c === '"' || c === "`") quote = c;
-    else if (c === "(" || c === "[" || c === "{") depth++;
-    else if (c === ")" || c === "]" || c === "}") depth--;
-    else if (c === separator && depth === 0) { parts.push({ start, end: i }); start = i + 1; }
+    else if (c === "(" || c === "[" || (braces && c === "{")) depth++;
+    else if (c === ")" || c === "]" || (braces && c === "}")) depth--;
+    else if (separators.includes(c) && depth === 0) { parts.push({ start, end: i }); start = i + 1; }
   }
   parts.push({ start, end: text.length });
   return parts;

@@ -5,25 +5,11 @@
  * the user and go in as written; column arguments are quoted.
  */
 import type { EngineSpec, MergeTreeOptions } from "../../datafiles/ast.js";
+import { splitTopLevel } from "../../datafiles/schema.js";
 import { quoteIdentifier } from "./quote.js";
 
-function hasTopLevelComma(expr: string): boolean {
-  let depth = 0;
-  let quote: string | null = null;
-  for (let i = 0; i < expr.length; i++) {
-    const c = expr[i]!;
-    if (quote) {
-      if (c === "\\") { i++; continue; }
-      if (c === quote) quote = null;
-      continue;
-    }
-    if (c === "'" || c === '"' || c === "`") quote = c;
-    else if (c === "(" || c === "[") depth++;
-    else if (c === ")" || c === "]") depth--;
-    else if (c === "," && depth === 0) return true;
-  }
-  return false;
-}
+/** Whether `expr` has a comma outside parentheses, brackets and quotes. */
+const hasTopLevelComma = (expr: string): boolean => splitTopLevel(expr, { braces: false, backtickEscapes: true }).length > 1;
 
 /** A key list as one expression: `a, b` becomes `(a, b)`; a single expression stays as is. */
 export function keyExpression(expr: string): string {
