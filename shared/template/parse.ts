@@ -346,19 +346,20 @@ class ExprParser {
   }
 
   orTest(): Expr {
-    const first = this.andTest();
-    if (!this.isKw("or")) return first;
-    const values = [first];
-    while (this.eatKw("or")) values.push(this.andTest());
-    return { k: "bool", op: "or", values };
+    return this.boolChain("or", () => this.andTest());
   }
 
   andTest(): Expr {
-    const first = this.notTest();
-    if (!this.isKw("and")) return first;
+    return this.boolChain("and", () => this.notTest());
+  }
+
+  /** `operand (op operand)*`: a single operand as is, several as one `bool` node. */
+  boolChain(op: "and" | "or", operand: () => Expr): Expr {
+    const first = operand();
+    if (!this.isKw(op)) return first;
     const values = [first];
-    while (this.eatKw("and")) values.push(this.notTest());
-    return { k: "bool", op: "and", values };
+    while (this.eatKw(op)) values.push(operand());
+    return { k: "bool", op, values };
   }
 
   notTest(): Expr {
