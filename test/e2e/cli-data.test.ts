@@ -2,22 +2,21 @@
 // datasource, endpoint, sql, token, events and test. Each command is a child
 // process (`node cli/bin/tern.js`) in a copy of the tested_shop fixture, which
 // is deployed once; outputs and exit codes are exact.
-import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { cp, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { REPO_ROOT, startDevPlatform, type DevPlatform } from "./helpers/dev-platform.js";
-import { lines, runTern, type Run } from "./helpers/tern.js";
+import { REPO_ROOT, type DevPlatform } from "./helpers/dev-platform.js";
+import { lines, startTernSetup, type Run, type TernSetup } from "./helpers/tern.js";
 import { runCli } from "../../cli/run.js";
 
 const FIXTURE = join(REPO_ROOT, "test", "fixtures", "projects", "tested_shop");
 
+let setup: TernSetup;
 /** Runs `tern args` in `cwd` with only the given TERN_/TB_/TINYBIRD_ variables set. */
-const tern = (args: string[], cwd: string, env: Record<string, string> = {}): Promise<Run> => runTern(args, { cwd, env, home });
+const tern = (args: string[], cwd: string, env: Record<string, string> = {}): Promise<Run> => setup.tern(args, cwd, env);
 
 let platform: DevPlatform;
 let tmp: string;
-let home: string;
 let project: string;
 let env: Record<string, string>;
 /** tern with the platform's host and admin token, in the project. */
@@ -28,11 +27,8 @@ async function api(path: string, init: RequestInit = {}): Promise<Response> {
 }
 
 beforeAll(async () => {
-  tmp = await mkdtemp(join(tmpdir(), "tern-e2e-cli-data-"));
-  home = join(tmp, "home");
-  await mkdir(home);
-  platform = await startDevPlatform();
-  env = { TERN_HOST: platform.baseUrl, TERN_TOKEN: platform.adminToken };
+  setup = await startTernSetup("tern-e2e-cli-data-");
+  ({ platform, tmp, env } = setup);
   project = join(tmp, "shop");
   await cp(FIXTURE, project, { recursive: true });
   const deployed = await tern(["deploy"], project, env);
@@ -40,8 +36,7 @@ beforeAll(async () => {
 }, 240_000);
 
 afterAll(async () => {
-  await platform?.stop();
-  if (tmp) await rm(tmp, { recursive: true, force: true });
+  await setup?.stop();
 });
 
 describe("tern --help", () => {

@@ -2,31 +2,27 @@
 // build, deploy (success, no changes, failure, --check), the deployment
 // lifecycle and workspaces. Each command is a child process (`node
 // cli/bin/tern.js`) in a temp project copied from a fixture; outputs are exact.
-import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { cp, mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { REPO_ROOT, startDevPlatform, type DevPlatform } from "./helpers/dev-platform.js";
-import { lines, runTern, type Run } from "./helpers/tern.js";
+import { REPO_ROOT, type DevPlatform } from "./helpers/dev-platform.js";
+import { lines, startTernSetup, type Run, type TernSetup } from "./helpers/tern.js";
 import { freePort } from "./helpers/processes.js";
 
 const FIXTURE = join(REPO_ROOT, "test", "fixtures", "projects", "logs");
 
+let setup: TernSetup;
 /** Runs `tern args` in `cwd` with only the given TERN_/TB_/TINYBIRD_ variables set. */
-const tern = (args: string[], cwd: string, env: Record<string, string> = {}): Promise<Run> => runTern(args, { cwd, env, home });
+const tern = (args: string[], cwd: string, env: Record<string, string> = {}): Promise<Run> => setup.tern(args, cwd, env);
 
 let platform: DevPlatform;
 let tmp: string;
-let home: string;
 let project: string;
 let env: Record<string, string>;
 
 beforeAll(async () => {
-  tmp = await mkdtemp(join(tmpdir(), "tern-e2e-cli-"));
-  home = join(tmp, "home");
-  await mkdir(home);
-  platform = await startDevPlatform();
-  env = { TERN_HOST: platform.baseUrl, TERN_TOKEN: platform.adminToken };
+  setup = await startTernSetup("tern-e2e-cli-");
+  ({ platform, tmp, env } = setup);
   // The logs fixture without its S3 sink: the server cannot deploy that node
   // yet (job_timestamp renders as a String in toStartOfHour).
   project = join(tmp, "project");
@@ -35,8 +31,7 @@ beforeAll(async () => {
 }, 240_000);
 
 afterAll(async () => {
-  await platform?.stop();
-  if (tmp) await rm(tmp, { recursive: true, force: true });
+  await setup?.stop();
 });
 
 const CHANGES = [

@@ -1,8 +1,11 @@
 // The `tern` binary as users run it: a child process (`node cli/bin/tern.js`)
-// with a clean environment, its exit code and both outputs captured.
+// with a clean environment, its exit code and both outputs captured; and the
+// setup the CLI tests share (a temp dir, an empty HOME, a local platform).
 import { execFile } from "node:child_process";
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { REPO_ROOT } from "./dev-platform.js";
+import { REPO_ROOT, startDevPlatform, type DevPlatform } from "./dev-platform.js";
 
 const TERN = join(REPO_ROOT, "cli", "bin", "tern.js");
 
@@ -28,3 +31,42 @@ export function runTern(args: string[], opts: { cwd: string; home: string; env?:
 
 /** The expected output of a command that prints these lines. */
 export const lines = (...l: string[]): string => l.map((x) => `${x}\n`).join("");
+
+/** What a CLI test file runs against: see {@link startTernSetup}. */
+export interface TernSetup {
+  platform: DevPlatform;
+  /** A temp dir for the file's projects; `stop()` removes it. */
+  tmp: string;
+  /** The HOME the commands see: an empty dir under `tmp`. */
+  home: string;
+  /** TERN_HOST and TERN_TOKEN (the admin token) of the platform. */
+  env: Record<string, string>;
+  /** Runs `tern args` in `cwd` with HOME set and only the given TERN_/TB_/TINYBIRD_ variables set. */
+  tern(args: string[], cwd: string, env?: Record<string, string>): Promise<Run>;
+  stop(): Promise<void>;
+}
+
+/** A temp dir (named from `prefix`) with an empty HOME, and a local platform started for it. */
+export async function startTernSetup(prefix: string): Promise<TernSetup> {
+  const tmp = await mkdtemp(join(tmpdir(), prefix));
+  const home = join(tmp, "home");
+  let platform: DevPlatform;
+  try {
+    await mkdir(home);
+    platform = await startDevPlatform();
+  } catch (e) {
+    await rm(tmp, { recursive: true, force: true });
+    throw e;
+  }
+  return {
+    platform,
+    tmp,
+    home,
+    env: { TERN_HOST: platform.baseUrl, TERN_TOKEN: platform.adminToken },
+    tern: (args, cwd, env = {}) => runTern(args, { cwd, env, home }),
+    stop: async () => {
+      await platform.stop();
+      await rm(tmp, { recursive: true, force: true });
+    },
+  };
+}
