@@ -28,41 +28,39 @@ export interface ReplayResult {
   remaining: number;
 }
 
-/** Re-enqueues parked messages of `workspaceId` (all workspaces when undefined). */
-export async function replayDeadLetters(env: Env, workspaceId: string | undefined, limit = 1000): Promise<ReplayResult> {
-  let replayed = 0;
-  let remaining = 0;
+/** Every parked message of `workspaceId` (all workspaces when undefined), page by page. */
+async function* parked(env: Env, workspaceId: string | undefined): AsyncGenerator<{ key: string; body: unknown }> {
   let cursor: string | undefined;
   do {
     const page = await env.SINKS.list({ prefix: PREFIX, ...(cursor ? { cursor } : {}) });
     for (const obj of page.objects) {
       const text = await (await env.SINKS.get(obj.key))?.text();
       if (!text) continue;
-      const parked = JSON.parse(text) as { body: { workspaceId?: string } };
-      if (workspaceId !== undefined && parked.body?.workspaceId !== workspaceId) continue;
-      if (replayed >= limit) {
-        remaining++;
-        continue;
-      }
-      await env.EVENTS_QUEUE.send(parked.body);
-      await env.SINKS.delete(obj.key);
-      replayed++;
+      const body = (JSON.parse(text) as { body: { workspaceId?: string } }).body;
+      if (workspaceId === undefined || body?.workspaceId === workspaceId) yield { key: obj.key, body };
     }
     cursor = page.truncated ? page.cursor : undefined;
   } while (cursor);
+}
+
+/** Re-enqueues parked messages of `workspaceId` (all workspaces when undefined). */
+export async function replayDeadLetters(env: Env, workspaceId: string | undefined, limit = 1000): Promise<ReplayResult> {
+  let replayed = 0;
+  let remaining = 0;
+  for await (const letter of parked(env, workspaceId)) {
+    if (replayed >= limit) {
+      remaining++;
+      continue;
+    }
+    await env.EVENTS_QUEUE.send(letter.body);
+    await env.SINKS.delete(letter.key);
+    replayed++;
+  }
   return { replayed, remaining };
 }
 
 export async function countDeadLetters(env: Env, workspaceId: string): Promise<number> {
   let n = 0;
-  let cursor: string | undefined;
-  do {
-    const page = await env.SINKS.list({ prefix: PREFIX, ...(cursor ? { cursor } : {}) });
-    for (const obj of page.objects) {
-      const text = await (await env.SINKS.get(obj.key))?.text();
-      if (text && (JSON.parse(text) as { body: { workspaceId?: string } }).body?.workspaceId === workspaceId) n++;
-    }
-    cursor = page.truncated ? page.cursor : undefined;
-  } while (cursor);
+  for await (const _ of parked(env, workspaceId)) n++;
   return n;
 }
