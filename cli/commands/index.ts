@@ -1,6 +1,7 @@
 import type { Command } from "../command.js";
 import { build } from "./build.js";
 import { check } from "./check.js";
+import { credentials } from "./credentials.js";
 import { datasource } from "./datasource.js";
 import { deploy } from "./deploy.js";
 import { deployment } from "./deployment.js";
@@ -13,4 +14,4 @@ import { token } from "./token.js";
 import { workspace } from "./workspace.js";
 
 /** Every `tern` command, in the order `tern --help` lists them. */
-export const commands: Command[] = [check, login, build, deploy, deployment, workspace, datasource, endpoint, sql, token, events, test];
+export const commands: Command[] = [check, login, build, deploy, deployment, workspace, datasource, endpoint, sql, token, events, test, credentials];
