@@ -167,6 +167,37 @@ describe("tinybird.datasources_ops_log", () => {
   });
 });
 
+describe("POST /v0/events with a JWT (browsers)", () => {
+  async function mint(body: unknown): Promise<string> {
+    const exp = Math.floor(Date.now() / 1000) + 3600;
+    const res = await api(`/v0/tokens/?expiration_time=${exp}`, { method: "POST", token: ws.token, headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+    expect(res.status).toBe(200);
+    return ((await res.json()) as { token: string }).token;
+  }
+
+  it("accepts a JWT with DATASOURCES:APPEND on the datasource", async () => {
+    const jwt = await mint({ name: "browser_user_1", scopes: [{ type: "DATASOURCES:APPEND", resource: "events" }] });
+    const res = await post('{"timestamp":"2026-03-09 00:00:00","user":{"id":9000},"action":"jwt"}', { query: "wait=true", token: jwt });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ successful_rows: 1, quarantined_rows: 0 });
+  });
+
+  it("refuses a JWT that only reads", async () => {
+    const jwt = await mint({ name: "browser_reader", scopes: [{ type: "DATASOURCES:READ", resource: "events" }] });
+    const res = await post('{"timestamp":"2026-03-09 00:00:00","user":{"id":9001},"action":"jwt"}', { query: "wait=true", token: jwt });
+    expect(res.status).toBe(403);
+    expect(await res.json()).toEqual({ error: "Permission denied: this operation needs the DATASOURCES:APPEND scope on 'events'" });
+  });
+
+  it("enforces the JWT's limits.rps", async () => {
+    const jwt = await mint({ name: "browser_limited", scopes: [{ type: "DATASOURCES:APPEND", resource: "events" }], limits: { rps: 1 } });
+    const statuses: number[] = [];
+    for (let i = 0; i < 3; i++) statuses.push((await post('{"timestamp":"2026-03-09 00:00:00","user":{"id":9002},"action":"jwt"}', { query: "wait=true", token: jwt })).status);
+    expect(statuses[0]).toBe(200);
+    expect(statuses).toContain(429);
+  });
+});
+
 describe("POST /v0/events errors", () => {
   it.each([
     ["an empty body", "", 400, "The request body is empty: send one JSON object per line (NDJSON)"],

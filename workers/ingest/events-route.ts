@@ -39,7 +39,8 @@ eventsRoutes.use(
 
 const SEND_BATCH_BYTES = 250 * 1024;
 
-eventsRoutes.post("/v0/events", requireAuth(), async (c) => {
+// Browsers send events with a JWT carrying DATASOURCES:APPEND (and maybe limits.rps).
+eventsRoutes.post("/v0/events", requireAuth(undefined, { allowJwt: true }), async (c) => {
   const name = c.req.query("name")?.trim();
   if (!name) throw new BadRequestError("The 'name' parameter is required: POST /v0/events?name=<datasource>");
   ensureAllowed(c, { kind: "append", datasource: name });
@@ -47,6 +48,9 @@ eventsRoutes.post("/v0/events", requireAuth(), async (c) => {
   const config = c.get("config");
   const { manifest, ds } = await liveDatasource(c.env, principal.workspaceId, name);
 
+  if (principal.kind === "jwt" && principal.limits?.rps) {
+    await enforceRateLimit(c.env, `jwt:${principal.workspaceId}:${principal.tokenName}`, principal.limits.rps);
+  }
   const limitHeaders = await enforceRateLimit(c.env, `events:${principal.workspaceId}:${name}`, config.ingest.rps);
   for (const [k, v] of Object.entries(limitHeaders)) c.header(k, v);
 
