@@ -7,6 +7,7 @@ import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
 export default defineConfig({
   test: {
     globalSetup: ["./test/setup/global-clickhouse.ts"],
+    reporters: ["default", "./test/setup/summary-reporter.ts"],
     projects: [
       {
         test: {
