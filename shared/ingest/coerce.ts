@@ -162,6 +162,30 @@ export function decimalText(text: string, precision: number, scale: number): str
   return negative ? "-" + body : body;
 }
 
+/**
+ * Fast path of `decimal` for strings: `-?\d+(\.\d+)?` with at most `scale`
+ * fraction digits and at most `precision - scale` integer digits (leading
+ * zeros aside) is valid and stays as sent (the general path gives the same).
+ */
+function isPlainDecimalAsSent(v: string, precision: number, scale: number): boolean {
+  const n = v.length;
+  let i = v.charCodeAt(0) === 45 ? 1 : 0;
+  while (i < n && v.charCodeAt(i) === 48) i++; // leading zeros
+  const wholeStart = i;
+  while (i < n && isDigit(v.charCodeAt(i))) i++;
+  if (i === (v.charCodeAt(0) === 45 ? 1 : 0)) return false; // no integer digit at all
+  if (i - wholeStart > precision - scale) return false;
+  if (i === n) return true;
+  if (v.charCodeAt(i) !== 46) return false;
+  const fracStart = ++i;
+  while (i < n && isDigit(v.charCodeAt(i))) i++;
+  return i === n && i > fracStart && i - fracStart <= scale;
+}
+
+function isDigit(c: number): boolean {
+  return c >= 48 && c <= 57;
+}
+
 function decimal(type: DecimalType): Coercer {
   const { precision, scale } = type;
   return (v) => {
@@ -172,6 +196,7 @@ function decimal(type: DecimalType): Coercer {
       return decimalText(text, precision, scale);
     }
     if (typeof v === "string") {
+      if (isPlainDecimalAsSent(v, precision, scale)) return v;
       const r = decimalText(v, precision, scale);
       if (r === FAIL || r === v) return r;
       // Plain text that ClickHouse reads exactly (no exponent, nothing truncated) stays as sent.
@@ -232,8 +257,20 @@ function fixedString(length: number): Coercer {
 
 const UUID_RE = /^\{?([0-9a-fA-F]{8})-?([0-9a-fA-F]{4})-?([0-9a-fA-F]{4})-?([0-9a-fA-F]{4})-?([0-9a-fA-F]{12})\}?$/;
 
+/** Already canonical: lowercase, dashed, no braces. */
+function isCanonicalUuid(v: string): boolean {
+  if (v.length !== 36) return false;
+  for (let i = 0; i < 36; i++) {
+    const c = v.charCodeAt(i);
+    if (i === 8 || i === 13 || i === 18 || i === 23) { if (c !== 45) return false; }
+    else if (!((c >= 48 && c <= 57) || (c >= 97 && c <= 102))) return false;
+  }
+  return true;
+}
+
 const uuid: Coercer = (v) => {
   if (typeof v !== "string") return FAIL;
+  if (isCanonicalUuid(v)) return v;
   const m = UUID_RE.exec(v);
   if (!m || (v[0] === "{") !== (v[v.length - 1] === "}")) return FAIL;
   const canonical = `${m[1]}-${m[2]}-${m[3]}-${m[4]}-${m[5]}`.toLowerCase();
@@ -308,11 +345,13 @@ function pad(n: number, width: number): string {
   return String(n).padStart(width, "0");
 }
 
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
 /** Days since 1970-01-01 of a valid calendar date, or null. */
 function civilDays(y: number, m: number, d: number): number | null {
   if (m < 1 || m > 12 || d < 1) return null;
   const leap = (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
-  const dim = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][m - 1]!;
+  const dim = m === 2 ? (leap ? 29 : 28) : DAYS_IN_MONTH[m - 1]!;
   if (d > dim) return null;
   return Date.UTC(y, m - 1, d) / DAY_MS;
 }
@@ -348,7 +387,56 @@ interface ParsedInstant {
   y: number; mo: number; d: number; h: number; mi: number; s: number;
 }
 
+/** Two digits at `i` as a number, or -1. */
+function digits2(v: string, i: number): number {
+  const a = v.charCodeAt(i) - 48, b = v.charCodeAt(i + 1) - 48;
+  return a >= 0 && a <= 9 && b >= 0 && b <= 9 ? a * 10 + b : -1;
+}
+
+/** Fields found by `scanDateTime` (reused: no allocation per value). */
+const scanned = { y: 0, mo: 0, d: 0, h: 0, mi: 0, s: 0, fraction: "", zulu: false };
+
+/**
+ * What DATETIME_RE would capture, for the common shape
+ * `YYYY-MM-DD[T ]HH:MM:SS[(.|,)digits][Z|z]`, by char codes, into `scanned`.
+ * False for anything else (the regexp decides then).
+ */
+function scanDateTime(v: string): boolean {
+  const n = v.length;
+  if (n < 19) return false;
+  const y1 = digits2(v, 0), y2 = digits2(v, 2), mo = digits2(v, 5), d = digits2(v, 8);
+  const h = digits2(v, 11), mi = digits2(v, 14), s = digits2(v, 17);
+  if (y1 < 0 || y2 < 0 || mo < 0 || d < 0 || h < 0 || mi < 0 || s < 0) return false;
+  const t = v.charCodeAt(10);
+  if (v.charCodeAt(4) !== 45 || v.charCodeAt(7) !== 45 || (t !== 84 && t !== 32) || v.charCodeAt(13) !== 58 || v.charCodeAt(16) !== 58) return false;
+  let i = 19;
+  let fraction = "";
+  const dot = v.charCodeAt(i);
+  if (dot === 46 || dot === 44) {
+    const start = ++i;
+    while (i < n && isDigit(v.charCodeAt(i))) i++;
+    if (i === start) return false;
+    fraction = v.slice(start, i);
+  }
+  let zulu = false;
+  if (i < n) {
+    const z = v.charCodeAt(i);
+    if (i + 1 !== n || (z !== 90 && z !== 122)) return false;
+    zulu = true;
+  }
+  scanned.y = y1 * 100 + y2; scanned.mo = mo; scanned.d = d;
+  scanned.h = h; scanned.mi = mi; scanned.s = s;
+  scanned.fraction = fraction; scanned.zulu = zulu;
+  return true;
+}
+
 function parseDateTimeText(v: string): ParsedInstant | null {
+  if (scanDateTime(v)) {
+    const { y, mo, d, h, mi, s, fraction, zulu } = scanned;
+    const days = civilDays(y, mo, d);
+    if (days === null || h > 23 || mi > 59 || s > 59) return null;
+    return { seconds: days * 86_400 + h * 3600 + mi * 60 + s, fraction: fraction.slice(0, 9), zoned: zulu, y, mo, d, h, mi, s };
+  }
   const m = DATETIME_RE.exec(v);
   if (!m) return null;
   const y = Number(m[1]), mo = Number(m[2]), d = Number(m[3]);
@@ -373,6 +461,22 @@ function naiveText(p: ParsedInstant): string {
   return `${pad(p.y, 4)}-${pad(p.mo, 2)}-${pad(p.d, 2)} ${pad(p.h, 2)}:${pad(p.mi, 2)}:${pad(p.s, 2)}`;
 }
 
+/**
+ * Fast path of `dateTime` for text already in its output form
+ * `YYYY-MM-DD HH:MM:SS[.<p digits>]`, a real date and time within [min, max];
+ * years before 1900 are left to the general path.
+ */
+function isCanonicalWallClock(v: string, p: number, min: number, max: number): boolean {
+  if (v.length !== (p === 0 ? 19 : 20 + p)) return false;
+  if (!scanDateTime(v)) return false;
+  const { y, mo, d, h, mi, s, fraction, zulu } = scanned;
+  if (zulu || v.charCodeAt(10) !== 32 || fraction.length !== p || (p > 0 && v.charCodeAt(19) !== 46) || y < 1900) return false;
+  const days = civilDays(y, mo, d);
+  if (days === null || h > 23 || mi > 59 || s > 59) return false;
+  const seconds = days * 86_400 + h * 3600 + mi * 60 + s;
+  return seconds >= min && seconds <= max;
+}
+
 /** `precision` null = DateTime (seconds), else DateTime64(precision). */
 function dateTime(precision: number | null): Coercer {
   const min = precision === null ? 0 : DT64_MIN;
@@ -384,8 +488,13 @@ function dateTime(precision: number | null): Coercer {
 
   return (v) => {
     if (typeof v === "string") {
-      if (INT_RE.test(v)) return fromNumber(Number(v), v);
-      if (FLOAT_RE.test(v) && !v.includes("e") && !v.includes("E")) return fromSecondsText(v);
+      // `DDDD-…` is neither an integer nor a plain decimal: straight to the date forms.
+      const dateShaped = v.charCodeAt(4) === 45 && digits2(v, 0) >= 0 && digits2(v, 2) >= 0;
+      if (!dateShaped) {
+        if (INT_RE.test(v)) return fromNumber(Number(v), v);
+        if (FLOAT_RE.test(v) && !v.includes("e") && !v.includes("E")) return fromSecondsText(v);
+      }
+      if (dateShaped && isCanonicalWallClock(v, p, min, max)) return v;
       const parsed = parseDateTimeText(v);
       if (parsed === null || parsed.seconds < min || parsed.seconds > max) return FAIL;
       if (parsed.zoned) {

@@ -14,9 +14,9 @@
 import { decodeBody, forEachNdjsonRow, type IngestBody } from "./ndjson.js";
 import {
   buildQuarantineRow, malformedJsonMessage, quarantineLine, unparsedQuarantineInfo,
-  type QuarantineContext, type QuarantineRow,
+  type QuarantineContext, type QuarantineInfo, type QuarantineRow,
 } from "./quarantine.js";
-import { toClickHouseLine, type RowValidator } from "./validate-row.js";
+import { LINE_VALIDATOR, toClickHouseLine, type LineValidator, type RowValidator } from "./validate-row.js";
 
 export { compileRowValidator, toClickHouseLine, SchemaError, type RowValidator, type RowResult, type ValidRow, type IngestColumn } from "./validate-row.js";
 export { compileCoercer, FAIL, decimalText, type Coercer } from "./coerce.js";
@@ -67,29 +67,50 @@ export function validateNdjson(body: IngestBody, validator: RowValidator, option
   let validChars = 0;
   const columns = validator.columnNames;
 
-  const rows = forEachNdjsonRow(text, {
-    row(value, raw, lineNumber) {
-      const r = validator(value, raw);
-      if (r.ok) {
-        const line = r.passthrough ? raw : toClickHouseLine(r.row);
-        if (r.passthrough) passthroughRows++;
-        validChars += line.length;
-        validLines.push(line);
-        return;
-      }
-      const q = buildQuarantineRow(r.quarantine, columns, options);
-      quarantine.push(q);
-      quarantineLineNumbers.push(lineNumber);
-      quarantineLines.push(quarantineLine(q));
-    },
-    malformed(raw, lineNumber, message) {
-      malformedRows++;
-      const q = buildQuarantineRow(unparsedQuarantineInfo(malformedJsonMessage(lineNumber, message, raw)), columns, options);
-      quarantine.push(q);
-      quarantineLineNumbers.push(lineNumber);
-      quarantineLines.push(quarantineLine(q));
-    },
-  });
+  const quarantineRow = (info: QuarantineInfo, lineNumber: number) => {
+    const q = buildQuarantineRow(info, columns, options);
+    quarantine.push(q);
+    quarantineLineNumbers.push(lineNumber);
+    quarantineLines.push(quarantineLine(q));
+  };
+  const malformed = (raw: string, lineNumber: number, message: string) => {
+    malformedRows++;
+    quarantineRow(unparsedQuarantineInfo(malformedJsonMessage(lineNumber, message, raw)), lineNumber);
+  };
+
+  const lines = (validator as { [LINE_VALIDATOR]?: LineValidator })[LINE_VALIDATOR];
+  let rows: number;
+  if (lines !== undefined) {
+    // compileRowValidator's validators: lines straight away, no row object for passthrough rows.
+    const last = lines.last;
+    rows = forEachNdjsonRow(text, {
+      row(value, raw, lineNumber) {
+        const r = lines(value, raw);
+        if (typeof r === "string") {
+          if (last.passthrough) passthroughRows++;
+          validChars += r.length;
+          validLines.push(r);
+        } else quarantineRow(r, lineNumber);
+      },
+      malformed,
+    });
+    lines.release();
+  } else {
+    rows = forEachNdjsonRow(text, {
+      row(value, raw, lineNumber) {
+        const r = validator(value, raw);
+        if (r.ok) {
+          const line = r.passthrough ? raw : toClickHouseLine(r.row);
+          if (r.passthrough) passthroughRows++;
+          validChars += line.length;
+          validLines.push(line);
+          return;
+        }
+        quarantineRow(r.quarantine, lineNumber);
+      },
+      malformed,
+    });
+  }
 
   return {
     validLines,

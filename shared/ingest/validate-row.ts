@@ -134,23 +134,51 @@ function integerSyntaxAfterKey(line: string, quotedKey: string): boolean {
 
 const NON_INTEGER_NUMBER = /\d[.eE]/;
 
+/** Marks a column with no value in the current row (absent, or null for a non-Nullable column). */
+const SKIP: unique symbol = Symbol("skip");
+
+const OK = 0, RETRY = 1, FAILED = 2;
+
+/**
+ * Internal entry used by `validateNdjson`: the row's JSONEachRow line (the
+ * original text when passthrough, see `last`) or its quarantine
+ * info. Same results as the validator, without building a row object or a
+ * result for rows forwarded as-is.
+ */
+export interface LineValidator {
+  (parsed: unknown, rawLine: string): string | QuarantineInfo;
+  /** `passthrough`: whether the last string returned was the original line. */
+  readonly last: { passthrough: boolean };
+  /** Drops references to the last row's values. */
+  release(): void;
+}
+export const LINE_VALIDATOR: unique symbol = Symbol("lineValidator");
+
 export function compileRowValidator(columns: readonly IngestColumn[]): RowValidator {
   const compiled = columns.filter((c) => c.materialized === undefined).map(compileColumn);
   const directKeys = compiled.every((c) => c.path === null);
   const columnNames = columns.map((c) => c.name);
+  const n = compiled.length;
+  // Per-row scratch, reused across rows: coerced values (SKIP when left out) and integer-syntax checks.
+  const outs: unknown[] = new Array<unknown>(n).fill(SKIP);
+  const keyCheck = new Uint8Array(n);
+  let passthroughResult = false;
+  let quarantineResult: QuarantineInfo | null = null;
+  const last = { passthrough: false };
 
-  function run(parsed: unknown, rawLine: string, lossless: boolean): RowResult | null {
-    const row: ValidRow = {};
+  function run(parsed: unknown, rawLine: string, lossless: boolean): number {
     let errorColumns: string[] | null = null;
     let errors: string[] | null = null;
     let identical = directKeys;
     let present = 0;
     let needsTextCheck = false;
-    let keyChecks: CompiledColumn[] | null = null;
+    let anyKeyCheck = false;
     coerceState.lossy = false;
 
-    for (let i = 0; i < compiled.length; i++) {
+    for (let i = 0; i < n; i++) {
       const col = compiled[i]!;
+      outs[i] = SKIP;
+      keyCheck[i] = 0;
       let value: unknown;
       if (col.path === null) value = getKey(parsed, col.name);
       else if (col.path === "root") value = col.kind === "string" ? rawLine.trim() : parsed;
@@ -163,6 +191,11 @@ export function compileRowValidator(columns: readonly IngestColumn[]): RowValida
         identical = false;
         continue;
       }
+      if (col.kind === "string" && typeof value === "string") {
+        // Every String coercer (also Nullable/LowCardinality, and "root") returns a string as-is.
+        outs[i] = value;
+        continue;
+      }
       coerceState.intNumber = false;
       const out = col.coerce(value);
       if (out === FAIL) {
@@ -171,14 +204,14 @@ export function compileRowValidator(columns: readonly IngestColumn[]): RowValida
         continue;
       }
       if (coerceState.intNumber) {
-        if (col.scalarKey) (keyChecks ??= []).push(col);
+        if (col.scalarKey) { keyCheck[i] = 1; anyKeyCheck = true; }
         else needsTextCheck = true;
       }
       if (out !== value) identical = false;
-      row[col.name] = out;
+      outs[i] = out;
     }
 
-    if (coerceState.lossy && !lossless) return null;
+    if (coerceState.lossy && !lossless) return RETRY;
 
     if (errorColumns !== null) {
       const values: Record<string, string | null> = {};
@@ -189,7 +222,8 @@ export function compileRowValidator(columns: readonly IngestColumn[]): RowValida
         else v = evaluateJsonPath(col.path, parsed);
         values[col.name] = v === MISSING ? null : rawText(v);
       }
-      return { ok: false, quarantine: { errorColumns, errors: errors!, values } };
+      quarantineResult = { errorColumns, errors: errors!, values };
+      return FAILED;
     }
 
     let passthrough = identical && !lossless;
@@ -199,22 +233,66 @@ export function compileRowValidator(columns: readonly IngestColumn[]): RowValida
       passthrough = keys === present;
     }
     if (passthrough && needsTextCheck) passthrough = !NON_INTEGER_NUMBER.test(rawLine);
-    if (passthrough && keyChecks !== null) {
-      for (const col of keyChecks) if (!integerSyntaxAfterKey(rawLine, col.quotedName)) { passthrough = false; break; }
+    if (passthrough && anyKeyCheck) {
+      for (let i = 0; i < n; i++) {
+        if (keyCheck[i] === 1 && !integerSyntaxAfterKey(rawLine, compiled[i]!.quotedName)) { passthrough = false; break; }
+      }
     }
-    return { ok: true, row, passthrough };
+    passthroughResult = passthrough;
+    return OK;
+  }
+
+  function buildRow(): ValidRow {
+    const row: ValidRow = {};
+    for (let i = 0; i < n; i++) {
+      const out = outs[i];
+      if (out !== SKIP) row[compiled[i]!.name] = out;
+    }
+    return row;
+  }
+
+  function release(): void {
+    outs.fill(SKIP);
+    quarantineResult = null;
+  }
+
+  /** OK, or FAILED with quarantineResult set. */
+  function check(parsed: object, rawLine: string): number {
+    const status = run(parsed, rawLine, false);
+    if (status !== RETRY) return status;
+    // Some number lost digits in JSON.parse: redo the row from the line's own text.
+    let exact: unknown;
+    try { exact = parseJsonLossless(rawLine); } catch { exact = parsed; }
+    return run(exact, rawLine, true);
+  }
+
+  function takeQuarantine(): QuarantineInfo {
+    const q = quarantineResult!;
+    quarantineResult = null;
+    return q;
   }
 
   const validator = (parsed: unknown, rawLine: string): RowResult => {
     if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
-      return { ok: false, quarantine: { errorColumns: [], errors: ["row is not a JSON object"], values: {} } };
+      return { ok: false, quarantine: notAnObject() };
     }
-    const first = run(parsed, rawLine, false);
-    if (first !== null) return first;
-    // Some number lost digits in JSON.parse: redo the row from the line's own text.
-    let exact: unknown;
-    try { exact = parseJsonLossless(rawLine); } catch { exact = parsed; }
-    return run(exact, rawLine, true)!;
+    if (check(parsed, rawLine) === FAILED) return { ok: false, quarantine: takeQuarantine() };
+    const row = buildRow();
+    release();
+    return { ok: true, row, passthrough: passthroughResult };
   };
-  return Object.assign(validator, { columnNames, directKeys }) as RowValidator;
+
+  const lineValidator = ((parsed: unknown, rawLine: string): string | QuarantineInfo => {
+    if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) return notAnObject();
+    if (check(parsed, rawLine) === FAILED) return takeQuarantine();
+    last.passthrough = passthroughResult;
+    return passthroughResult ? rawLine : toClickHouseLine(buildRow());
+  }) as LineValidator;
+  Object.assign(lineValidator, { last, release });
+
+  return Object.assign(validator, { columnNames, directKeys, [LINE_VALIDATOR]: lineValidator }) as RowValidator;
+}
+
+function notAnObject(): QuarantineInfo {
+  return { errorColumns: [], errors: ["row is not a JSON object"], values: {} };
 }
