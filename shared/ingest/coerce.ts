@@ -430,12 +430,19 @@ function scanDateTime(v: string): boolean {
   return true;
 }
 
+/** parseDateTimeText's result, reused (read it before the next call). */
+const instant: ParsedInstant = { seconds: 0, fraction: "", zoned: false, y: 0, mo: 0, d: 0, h: 0, mi: 0, s: 0 };
+
 function parseDateTimeText(v: string): ParsedInstant | null {
   if (scanDateTime(v)) {
     const { y, mo, d, h, mi, s, fraction, zulu } = scanned;
     const days = civilDays(y, mo, d);
     if (days === null || h > 23 || mi > 59 || s > 59) return null;
-    return { seconds: days * 86_400 + h * 3600 + mi * 60 + s, fraction: fraction.slice(0, 9), zoned: zulu, y, mo, d, h, mi, s };
+    instant.seconds = days * 86_400 + h * 3600 + mi * 60 + s;
+    instant.fraction = fraction.length <= 9 ? fraction : fraction.slice(0, 9);
+    instant.zoned = zulu;
+    instant.y = y; instant.mo = mo; instant.d = d; instant.h = h; instant.mi = mi; instant.s = s;
+    return instant;
   }
   const m = DATETIME_RE.exec(v);
   if (!m) return null;
@@ -484,7 +491,7 @@ function dateTime(precision: number | null): Coercer {
   const p = precision ?? 0;
   const scale = 10 ** p;
   const unixText = (seconds: number, fraction: string) =>
-    p === 0 ? String(seconds) : `${seconds}.${fraction.padEnd(p, "0").slice(0, p)}`;
+    p === 0 ? String(seconds) : `${seconds}.${fraction.length === p ? fraction : fraction.padEnd(p, "0").slice(0, p)}`;
 
   return (v) => {
     if (typeof v === "string") {

@@ -260,7 +260,37 @@ export function compileRowValidator(columns: readonly IngestColumn[]): RowValida
     return row;
   }
 
+  // lineValidator serializes a row right away, so it reuses one row object
+  // while rows have the same columns present: assigning existing keys, in the
+  // same order, gives the same JSON.stringify text without a new object per row.
+  let lineRowObject: ValidRow | null = null;
+  const lineRowHas = new Uint8Array(n);
+  const reusable = !compiled.some((c) => c.name === "__proto__");
+
+  function lineRow(): ValidRow {
+    if (lineRowObject !== null) {
+      let same = true;
+      for (let i = 0; i < n; i++) {
+        if ((outs[i] !== SKIP) !== (lineRowHas[i] === 1)) { same = false; break; }
+      }
+      if (same) {
+        for (let i = 0; i < n; i++) {
+          const out = outs[i];
+          if (out !== SKIP) lineRowObject[compiled[i]!.name] = out;
+        }
+        return lineRowObject;
+      }
+    }
+    const row = buildRow();
+    if (reusable) {
+      lineRowObject = row;
+      for (let i = 0; i < n; i++) lineRowHas[i] = outs[i] !== SKIP ? 1 : 0;
+    }
+    return row;
+  }
+
   function release(): void {
+    lineRowObject = null;
     outs.fill(SKIP);
     quarantineResult = null;
   }
@@ -295,7 +325,7 @@ export function compileRowValidator(columns: readonly IngestColumn[]): RowValida
     if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) return notAnObject();
     if (check(parsed, rawLine) === FAILED) return takeQuarantine();
     last.passthrough = passthroughResult;
-    return passthroughResult ? rawLine : toClickHouseLine(buildRow());
+    return passthroughResult ? rawLine : toClickHouseLine(lineRow());
   }) as LineValidator;
   Object.assign(lineValidator, { last, release });
 
