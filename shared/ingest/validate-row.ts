@@ -81,7 +81,8 @@ function compileColumn(column: IngestColumn): CompiledColumn {
     else if (!isOwnKeyPath(compiled.path, column.name)) path = compiled.path;
   }
   const inner = unwrap(dataType);
-  let coerce = compileCoercer(dataType);
+  // Nullable/LowCardinality wrappers only pass non-null values on: `run` handles null itself.
+  let coerce = compileCoercer(inner);
   if (path === "root" && inner.kind === "string") {
     coerce = (v) => v; // the line's own text is used (see below)
   }
@@ -195,7 +196,8 @@ export function compileRowValidator(columns: readonly IngestColumn[]): RowValida
 
       if (value === missing) continue;
       present++;
-      if (value === null && !col.nullable) {
+      if (value === null) {
+        if (col.nullable) { outs[i] = null; continue; }
         // Treated as absent: the column DEFAULT (or the type's zero value) applies.
         identical = false;
         continue;
