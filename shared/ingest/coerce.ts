@@ -353,7 +353,6 @@ function civilDays(y: number, m: number, d: number): number | null {
   const leap = (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
   const dim = m === 2 ? (leap ? 29 : 28) : DAYS_IN_MONTH[m - 1]!;
   if (d > dim) return null;
-  if (y < 100) return Date.UTC(y, m - 1, d) / DAY_MS; // (Date.UTC reads years 0-99 as 1900-1999)
   // Days from civil (proleptic Gregorian, as Date.UTC), without the Date.UTC call.
   const yy = m <= 2 ? y - 1 : y;
   const era = Math.floor(yy / 400);

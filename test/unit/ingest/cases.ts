@@ -164,7 +164,7 @@ export const REJECT: RejectCase[] = [
   // dates
   no("Date", '"2023-02-29"'), no("Date", '"2024-13-01"'), no("Date", '"1969-12-31"'), no("Date", '"2149-06-07"'),
   no("Date", '"2024-01-02 10:00:00"'), no("Date", "65536"), no("Date", "-1"), no("Date", '""'),
-  no("Date32", '"1899-12-31"'), no("Date32", '"2300-01-01"'),
+  no("Date32", '"1899-12-31"'), no("Date32", '"2300-01-01"'), no("Date32", '"0050-01-01"'), no("DateTime64(3)", '"0050-01-01 00:00:00.000"'),
   no("DateTime('UTC')", '"2026-13-45 00:00:00"'), no("DateTime('UTC')", '"2024-02-30 00:00:00"'), no("DateTime('UTC')", '"2024-01-02 24:00:00"'),
   no("DateTime('UTC')", '"2024-01-02 23:60:00"'), no("DateTime('UTC')", '"1969-12-31 23:59:59"'), no("DateTime('UTC')", '"2106-02-07 06:28:16"'),
   no("DateTime('UTC')", "-1"), no("DateTime('UTC')", "4294967296"), no("DateTime('UTC')", '""'), no("DateTime('UTC')", '"yesterday"'),
