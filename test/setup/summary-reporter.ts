@@ -1,4 +1,9 @@
+import { mkdirSync, writeFileSync } from "node:fs";
+import { dirname } from "node:path";
 import type { Reporter, TestModule } from "vitest/node";
+
+/** Where .ci/run finds the line again, to print it after the pool's shutdown noise. */
+export const SUMMARY_FILE = "node_modules/.cache/tern/test-summary.txt";
 
 /**
  * Ends the run with one plain line, `N passed, N failed` (`, N skipped` when
@@ -18,6 +23,9 @@ export default class SummaryReporter implements Reporter {
       }
       if (mod.state() === "failed" && [...mod.children.allTests()].length === 0) failed++;
     }
-    process.stdout.write(`\n${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ""}\n`);
+    const line = `${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ""}`;
+    process.stdout.write(`\n${line}\n`);
+    mkdirSync(dirname(SUMMARY_FILE), { recursive: true });
+    writeFileSync(SUMMARY_FILE, `${line}\n`);
   }
 }
