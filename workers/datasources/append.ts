@@ -1,9 +1,10 @@
 /**
  * @module datasources/append
  * `POST /v0/datasources?name=<ds>&mode=append|replace`: a file (multipart part
- * `csv`, as Tinybird's SDK sends even for NDJSON/Parquet) or `url=`. CSV is
- * checked by ClickHouse (import-csv.ts), NDJSON by the Events API's validator,
- * Parquet goes straight in (ClickHouse refuses a file that does not fit).
+ * `csv`, as Tinybird's SDK sends even for NDJSON/Parquet; `ndjson`, `parquet`
+ * and `file` too) or `url=`. CSV is checked by ClickHouse (import-csv.ts),
+ * NDJSON by the Events API's validator, Parquet is read by ClickHouse into the
+ * schema by column name (parquet.ts: a file that does not fit is refused whole).
  * Each import is recorded as a job and in the ops log.
  */
 import type { Context } from "hono";
@@ -14,10 +15,11 @@ import { catalogStub } from "../auth/principal.js";
 import { clickhouseFor } from "../clickhouse/client.js";
 import { clickhouseMessage, fromClickHouse } from "../clickhouse/errors.js";
 import { BadRequestError, PayloadTooLargeError, TernError } from "../../shared/errors.js";
-import { quoteQualifiedName, quoteString } from "../../shared/sql/ddl/index.js";
+import { quoteQualifiedName } from "../../shared/sql/ddl/index.js";
 import { validateNdjson } from "../../shared/ingest/index.js";
 import { liveDatasource } from "./resolve.js";
 import { importCsv } from "./import-csv.js";
+import { importParquet, looksLikeParquet } from "./parquet.js";
 import { jobJson } from "./jobs.js";
 import { validatorFor } from "../ingest/validators.js";
 import { insertJsonLines } from "../ingest/insert.js";
@@ -35,15 +37,17 @@ const Query = z.object({
 
 type Format = "csv" | "ndjson" | "parquet";
 
-function formatFrom(name: string | undefined, explicit: string | undefined): Format {
+/** `format=` first, then the file name's extension, then the multipart part's name; CSV otherwise. */
+function formatFrom(name: string | undefined, explicit: string | undefined, field?: string): Format {
   if (explicit) return explicit === "jsonl" ? "ndjson" : (explicit as Format);
   const ext = name?.toLowerCase().match(/\.(csv|ndjson|jsonl|json|parquet)(\.gz)?$/)?.[1];
   if (ext === "ndjson" || ext === "jsonl" || ext === "json") return "ndjson";
   if (ext === "parquet") return "parquet";
+  if (ext === undefined && (field === "ndjson" || field === "parquet")) return field;
   return "csv";
 }
 
-async function source(c: Context<AppEnv>, query: z.infer<typeof Query>): Promise<{ bytes: Uint8Array; filename?: string; url?: string }> {
+async function source(c: Context<AppEnv>, query: z.infer<typeof Query>): Promise<{ bytes: Uint8Array; filename?: string; field?: string; url?: string }> {
   const type = c.req.header("content-type") ?? "";
   let url = query.url;
   if (type.includes("multipart/form-data")) {
@@ -52,7 +56,7 @@ async function source(c: Context<AppEnv>, query: z.infer<typeof Query>): Promise
       const part = form.get(field) as unknown as File | string | null;
       if (part && typeof part !== "string") {
         if (part.size > MAX_IMPORT_BYTES) throw new PayloadTooLargeError("The file is larger than the 100 MB import limit");
-        return { bytes: new Uint8Array(await part.arrayBuffer()), filename: part.name };
+        return { bytes: new Uint8Array(await part.arrayBuffer()), filename: part.name, field };
       }
     }
     throw new BadRequestError("No file: send it as the multipart part 'csv' (also for NDJSON and Parquet)");
@@ -88,8 +92,10 @@ export async function appendOrReplace(c: Context<AppEnv>): Promise<Response> {
   const { manifest, ds } = await liveDatasource(c.env, principal.workspaceId, query.name);
   const parquetUrl = query.url && formatFrom(new URL(query.url).pathname, query.format) === "parquet";
   const source_ = parquetUrl ? { bytes: new Uint8Array(), filename: new URL(query.url!).pathname, url: query.url } : await source(c, query);
-  const format = formatFrom(source_.filename, query.format);
   const bytes = await maybeGunzip(source_.bytes, source_.filename);
+  let format = formatFrom(source_.filename, query.format, "field" in source_ ? source_.field : undefined);
+  // A Parquet file sent under a name without its extension (the SDK's part `csv`, `blob`, …).
+  if (format === "csv" && !query.format && !/\.(csv|tsv|txt)(\.gz)?$/i.test(source_.filename ?? "") && looksLikeParquet(bytes)) format = "parquet";
   const ch = clickhouseFor(c.get("config"));
   const catalog = catalogStub(c.env, principal.workspaceId);
   const importId = c.get("requestId");
@@ -114,14 +120,8 @@ export async function appendOrReplace(c: Context<AppEnv>): Promise<Response> {
       await insertJsonLines(ch, { database: manifest.database, table: ds.quarantineTable }, r.quarantineLines.join("\n"), { dedupToken: `${importId}-q`, rows: r.quarantine.length });
       counts = { rows: r.validCount, quarantined: r.quarantine.length };
     } else {
-      // Parquet is binary: ClickHouse reads it from the URL itself (and checks it against the table).
-      if (!source_.url) throw new BadRequestError("Parquet is imported from a URL: send url=<https://…/file.parquet> (file uploads take CSV or NDJSON)");
-      await ch.command({
-        query: `INSERT INTO ${quoteQualifiedName(manifest.database, into)} SELECT * FROM url(${quoteString(source_.url)}, 'Parquet')`,
-        clickhouse_settings: { insert_deduplication_token: importId },
-      });
-      const rs = await ch.query({ query: `SELECT count() AS c FROM ${quoteQualifiedName(manifest.database, into)}`, format: "JSONEachRow" });
-      counts = { rows: Number(((await rs.json()) as Array<{ c: string }>)[0]?.c ?? 0), quarantined: 0 };
+      // Uploaded bytes go inline in the query; from a URL, ClickHouse downloads the file itself.
+      counts = await importParquet(ch, manifest.database, ds, source_.url ? { url: source_.url } : { bytes }, { importId, into });
     }
     if (mode === "replace") {
       const live = quoteQualifiedName(manifest.database, ds.table);
