@@ -34,8 +34,8 @@ export const datasource: Command = {
 
 Subcommands:
   ls                                the live deployment's datasources with rows and size
-  append <ds> <file|url>            append a CSV or NDJSON file (.csv, .ndjson, .jsonl, .gz),
-                                    or an http(s) URL the server downloads (also Parquet)
+  append <ds> <file|url>            append a CSV, NDJSON or Parquet file (.csv, .ndjson, .jsonl,
+                                    .parquet, .gz), or an http(s) URL the server downloads
   replace <ds> <file|url>           same as append --mode replace: the data replaces the contents
   truncate <ds> [--yes]             delete every row
   delete <ds> --sql-condition "<expr>" [--dry-run] [--wait]

@@ -3,6 +3,8 @@
 // process (`node cli/bin/tern.js`) in a copy of the tested_shop fixture, which
 // is deployed once; outputs and exit codes are exact.
 import { cp, readFile, rm, writeFile } from "node:fs/promises";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { REPO_ROOT, type DevPlatform } from "./helpers/dev-platform.js";
@@ -71,6 +73,29 @@ describe("tern datasource", () => {
       err: "",
     });
     expect((await t("sql", "SELECT count() AS n FROM products")).out).toBe(lines("n", "4"));
+  });
+
+  it("appends a Parquet file, matched to the schema by column name, and replaces from a Parquet URL", async () => {
+    // The Parquet bytes come from the platform itself, columns in reverse order.
+    const res = await api(`/v0/sql?q=${encodeURIComponent("SELECT price, category, title, sku FROM products ORDER BY sku FORMAT Parquet")}`);
+    expect(res.status).toBe(200);
+    const file = new Uint8Array(await res.arrayBuffer());
+    expect(new TextDecoder().decode(file.subarray(0, 4))).toBe("PAR1");
+    await writeFile(join(project, "products.parquet"), file);
+    expect(await t("datasource", "append", "products", "products.parquet")).toEqual({ code: 0, out: lines("Appended to 'products': 4 rows, 0 quarantined rows"), err: "" });
+    expect((await t("sql", "SELECT count() AS n, uniqExact(sku, title, category, price) AS distinct_rows FROM products")).out).toBe(lines("n  distinct_rows", "8  4"));
+    // A URL is read by ClickHouse itself.
+    const server = createServer((_req, reply) => reply.writeHead(200, { "content-type": "application/octet-stream" }).end(file));
+    await new Promise<void>((ready) => server.listen(0, "127.0.0.1", ready));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/products.parquet`;
+      expect(await t("datasource", "replace", "products", url)).toEqual({ code: 0, out: lines("Replaced the contents of 'products': 4 rows, 0 quarantined rows"), err: "" });
+    } finally {
+      server.close();
+    }
+    expect((await t("sql", "SELECT sku, price FROM products ORDER BY sku")).out).toBe(
+      lines("sku          price", "mug-blue     12", "poster-a2    15", "sticker-set  3", "tee-m        19.5"),
+    );
   });
 
   it("reports quarantined rows", async () => {
