@@ -77,8 +77,8 @@ async function job(id: string): Promise<{ status: string; error?: string; statis
   return (await api(`/v0/jobs/${id}`, { token: w.token })).json();
 }
 
-const ALL = `SELECT id, name, score, day, tags FROM ${"{t}"} ORDER BY id`;
-const all = () => rowsOf(ALL.replace("{t}", scores));
+/** Every row of `scores`. */
+const all = () => rowsOf(`SELECT id, name, score, day, tags FROM ${scores} ORDER BY id`);
 
 describe("uploading Parquet", () => {
   it("appends an uploaded file: exactly its rows land, and the count is the file's", async () => {

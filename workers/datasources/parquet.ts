@@ -235,6 +235,7 @@ export interface ParquetMapping {
  */
 export function mapParquetColumns(ds: ManifestDatasource, fileColumns: readonly string[]): ParquetMapping {
   const inFile = new Set(fileColumns);
+  const listed = (fileColumns.length > 30 ? [...fileColumns.slice(0, 30), `… (${fileColumns.length} in all)`] : fileColumns).join(", ") || "none";
   const read: ParquetMapping["read"] = [];
   const required: string[] = [];
   for (const column of ds.file.columns) {
@@ -247,10 +248,10 @@ export function mapParquetColumns(ds: ManifestDatasource, fileColumns: readonly 
   if (required.length > 0) {
     const which = required.length === 1 ? `column ${required[0]}` : `columns ${required.join(", ")}`;
     throw new BadRequestError(
-      `The Parquet file has no ${which} of '${ds.name}', which ${required.length === 1 ? "is" : "are"} neither Nullable nor with a DEFAULT. Columns in the file: ${fileColumns.join(", ") || "none"}`,
+      `The Parquet file has no ${which} of '${ds.name}', which ${required.length === 1 ? "is" : "are"} neither Nullable nor with a DEFAULT. Columns in the file: ${listed}`,
     );
   }
-  if (read.length === 0) throw new BadRequestError(`The Parquet file has none of the columns of '${ds.name}'. Columns in the file: ${fileColumns.join(", ") || "none"}`);
+  if (read.length === 0) throw new BadRequestError(`The Parquet file has none of the columns of '${ds.name}'. Columns in the file: ${listed}`);
   const seen = new Map<string, string>();
   for (const { column, from } of read) if (!seen.has(from)) seen.set(from, column.type);
   const structure = [...seen].map(([name, type]) => `${quoteIdentifier(name)} ${type}`).join(", ");
