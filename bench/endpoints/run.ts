@@ -190,6 +190,8 @@ FORMAT JSON`;
       "ClickHouse direct": () => fetch(`${chUrl}?${settings}`, { method: "POST", headers: chAuth, body: directSql }),
       "endpoint, static token": () => fetch(`${base}/v0/pipes/top_pages.json?${params}`, { headers: { authorization: `Bearer ${admin}` } }),
       "endpoint, JWT limits.rps": () => fetch(`${base}/v0/pipes/top_pages.json?${params}`, { headers: { authorization: `Bearer ${jwt}` } }),
+      // wrangler dev's own floor: a Worker route that neither authenticates nor calls ClickHouse.
+      "Worker route, no ClickHouse": () => fetch(`${base}/tokens`),
     };
     for (const call of Object.values(modes)) for (let i = 0; i < 20; i++) await (await call()).arrayBuffer(); // warm-up
 
@@ -210,6 +212,13 @@ FORMAT JSON`;
       const ratio = p50 / median(direct.map((r) => r.p50));
       console.log(`${name.padEnd(26)} ${p50.toFixed(1).padStart(7)} ${p99.toFixed(1).padStart(8)} ${qps.toFixed(0).padStart(8)} ${String(errors).padStart(8)}   ${ratio.toFixed(2)}x`);
     }
+    const p50Of = (name: string) => median(results[name]!.map((r) => r.p50));
+    const directP50 = p50Of("ClickHouse direct");
+    console.log(
+      `\nadded latency at p50 (endpoint - direct): static token ${(p50Of("endpoint, static token") - directP50).toFixed(1)} ms, ` +
+        `JWT ${(p50Of("endpoint, JWT limits.rps") - directP50).toFixed(1)} ms (target < 3 ms); ` +
+        `wrangler dev's inbound floor (Worker route, no ClickHouse) ${p50Of("Worker route, no ClickHouse").toFixed(1)} ms`,
+    );
   } finally {
     await stop();
   }

@@ -18,6 +18,7 @@ import { readBodyText } from "./read-body.js";
 import { enforceRateLimit } from "../ratelimit/limit.js";
 import { packMessages } from "./message.js";
 import { insertJsonLines } from "./insert.js";
+import { insertGrouped } from "./group-insert.js";
 import { clickhouseFor } from "../clickhouse/client.js";
 import { clickhouseMessage } from "../clickhouse/errors.js";
 import { logOps } from "./ops-log.js";
@@ -71,8 +72,9 @@ eventsRoutes.post("/v0/events", requireAuth(undefined, { allowJwt: true }), asyn
 
   if (wait) {
     try {
-      await insertJsonLines(ch, target, result.validLines.join("\n"), { dedupToken: importId, rows: result.validCount });
-      await insertJsonLines(ch, quarantineTarget, result.quarantineLines.join("\n"), { dedupToken: `${importId}-q`, rows: result.quarantine.length });
+      // Concurrent requests for the same table share inserts (group commit).
+      await insertGrouped(ch, target, result.validLines.join("\n"), { dedupToken: importId, rows: result.validCount });
+      await insertGrouped(ch, quarantineTarget, result.quarantineLines.join("\n"), { dedupToken: `${importId}-q`, rows: result.quarantine.length });
     } catch (e) {
       // Nothing was acknowledged: the client may safely retry (SDKs retry 503).
       throw new UpstreamUnavailableError(`The rows could not be written: ${clickhouseMessage(e)}`);

@@ -61,8 +61,8 @@ function toRow(e: OpsLogEntry, now: string): Record<string, unknown> {
 
 const writer = createBatchWriter<Record<string, unknown>>(`${SERVICE_DATABASE}.${DATASOURCES_OPS_LOG.name}`);
 
-/** Queues entries for the next batched write (one insert per window per isolate). */
-export function logOps(ch: ClickHouseClient, ctx: { waitUntil(p: Promise<unknown>): void }, entries: OpsLogEntry[]): void {
+/** Queues entries for the next batched write (one insert per window per isolate; `flushMs: 0` writes now). */
+export function logOps(ch: ClickHouseClient, ctx: { waitUntil(p: Promise<unknown>): void }, entries: OpsLogEntry[], opts?: { flushMs?: number }): void {
   const now = new Date().toISOString().replace("T", " ").replace("Z", "");
-  writer.add(ch, ctx, entries.map((e) => toRow(e, now)));
+  writer.add(ch, ctx, entries.map((e) => toRow(e, now)), opts);
 }

@@ -70,5 +70,7 @@ export async function consumeEvents(batch: MessageBatch<unknown>, env: Env, ctx:
       }
     }),
   );
-  logOps(ch, ctx, log);
+  // Written now, not after the usual window: the queue hands out the next batch
+  // only once this invocation, waitUntil included, has finished.
+  logOps(ch, ctx, log, { flushMs: 0 });
 }

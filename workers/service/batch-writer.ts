@@ -9,7 +9,12 @@ import type { ClickHouseClient } from "@clickhouse/client-web";
 import { ensureServiceTables } from "./tables.js";
 
 export interface BatchWriter<Row> {
-  add(ch: ClickHouseClient, ctx: { waitUntil(p: Promise<unknown>): void } | undefined, rows: Row[]): void;
+  /**
+   * `flushMs` overrides the window for a flush this call schedules: a queue
+   * consumer passes 0, because its batch is not done (and the next batch not
+   * delivered) until its `waitUntil` promises settle.
+   */
+  add(ch: ClickHouseClient, ctx: { waitUntil(p: Promise<unknown>): void } | undefined, rows: Row[], opts?: { flushMs?: number }): void;
 }
 
 export function createBatchWriter<Row>(table: string, opts: { flushMs?: number; maxRows?: number } = {}): BatchWriter<Row> {
@@ -18,7 +23,7 @@ export function createBatchWriter<Row>(table: string, opts: { flushMs?: number; 
   let buffer: Row[] = [];
   let scheduled = false;
   return {
-    add(ch, ctx, rows) {
+    add(ch, ctx, rows, addOpts) {
       if (rows.length === 0) return;
       buffer.push(...rows);
       // Bounded: past the cap the oldest rows go (these are logs, never user data).
@@ -26,7 +31,8 @@ export function createBatchWriter<Row>(table: string, opts: { flushMs?: number; 
       if (scheduled) return;
       scheduled = true;
       const flush = (async () => {
-        await new Promise((r) => setTimeout(r, flushMs));
+        const wait = addOpts?.flushMs ?? flushMs;
+        if (wait > 0) await new Promise((r) => setTimeout(r, wait));
         const batch = buffer;
         buffer = [];
         scheduled = false;
