@@ -103,6 +103,28 @@ async function measure(call: () => Promise<Response>): Promise<Result> {
   return { p50: percentile(latencies, 50), p99: percentile(latencies, 99), qps: latencies.length / seconds, errors };
 }
 
+/** Concurrency 1, modes interleaved call by call; QPS is 1 / mean latency. */
+async function measureInterleaved(modes: Record<string, () => Promise<Response>>): Promise<Record<string, Result>> {
+  const latencies: Record<string, number[]> = Object.fromEntries(Object.keys(modes).map((k) => [k, []]));
+  const errors: Record<string, number> = Object.fromEntries(Object.keys(modes).map((k) => [k, 0]));
+  for (let i = 0; i < REQUESTS && Date.now() < deadline; i++) {
+    for (const [name, call] of Object.entries(modes)) {
+      const t0 = performance.now();
+      const res = await call();
+      await res.arrayBuffer();
+      latencies[name]!.push(performance.now() - t0);
+      if (res.status !== 200) errors[name]!++;
+    }
+  }
+  const out: Record<string, Result> = {};
+  for (const [name, xs] of Object.entries(latencies)) {
+    const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
+    xs.sort((a, b) => a - b);
+    out[name] = { p50: percentile(xs, 50), p99: percentile(xs, 99), qps: 1000 / mean, errors: errors[name]! };
+  }
+  return out;
+}
+
 async function main(): Promise<void> {
   const dataDir = await mkdtemp(join(tmpdir(), "tern-bench-endpoints-"));
   const port = await freePort();
@@ -197,7 +219,13 @@ FORMAT JSON`;
 
     const results: Record<string, Result[]> = {};
     for (let round = 0; round < ROUNDS && Date.now() < deadline; round++) {
-      for (const [name, call] of Object.entries(modes)) (results[name] ??= []).push(await measure(call));
+      if (CONCURRENCY === 1) {
+        // One call at a time, modes interleaved call by call: every mode sees the
+        // same background (merges, batched service-table writes, other load).
+        for (const [name, r] of Object.entries(await measureInterleaved(modes))) (results[name] ??= []).push(r);
+      } else {
+        for (const [name, call] of Object.entries(modes)) (results[name] ??= []).push(await measure(call));
+      }
     }
     const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
     const direct = results["ClickHouse direct"]!;
