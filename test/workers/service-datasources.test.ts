@@ -66,8 +66,7 @@ describe("service datasources fed by endpoint calls", () => {
       "SELECT sum(read_rows) AS read_rows, sum(read_bytes) AS read_bytes, avg(duration) * 1000 AS avg_ms FROM tinybird.pipe_stats_rt WHERE pipe_name = 'top_pages'",
       ws.token,
     );
-    // read_rows/read_bytes in pipe_stats_rt come from the ClickHouse summary header (sent
-    // before a streamed body, so often 0); the rollup must match them, whatever they are.
+    // The rollup must carry exactly what pipe_stats_rt has.
     expect(daily).toEqual({
       pipe_id: "top_pages",
       pipe_name: "top_pages",
@@ -111,6 +110,20 @@ describe("service datasources fed by endpoint calls", () => {
         past: 1,
       },
     ]);
+  });
+
+  it("read_rows and read_bytes of a streamed JSON answer are what its statistics say", async () => {
+    // Over 1 MB of JSON: the local ClickHouse streams it, so its summary header went out before the read.
+    const res = await api(`/v0/sql?q=${encodeURIComponent("SELECT number, toString(number) AS s FROM numbers(100000)")}`, { token: ws.token });
+    expect(res.status).toBe(200);
+    const answer = (await res.json()) as { rows: number; statistics: { rows_read: number; bytes_read: number } };
+    expect(answer.rows).toBe(100_000);
+    expect(answer.statistics.rows_read).toBe(100_000);
+    const requestId = res.headers.get("x-request-id")!;
+    const logged = async () =>
+      sqlRows(`SELECT read_rows, read_bytes, result_rows FROM tinybird.pipe_stats_rt WHERE request_id = '${requestId}'`, ws.token);
+    await vi.waitUntil(async () => (await logged()).length === 1, { timeout: 15_000, interval: 200 });
+    expect(await logged()).toEqual([{ read_rows: 100_000, read_bytes: answer.statistics.bytes_read, result_rows: 100_000 }]);
   });
 
   it("another workspace sees none of these rows", async () => {

@@ -12,6 +12,7 @@ import type { AppEnv } from "../api/context.js";
 import { clickhouseFor } from "../clickhouse/client.js";
 import { fromClickHouse } from "../clickhouse/errors.js";
 import { readLimits } from "./limits.js";
+import { jsonStatistics, TailBuffer } from "../../shared/format/json-statistics.js";
 
 export interface ReadRequest {
   sql: string;
@@ -26,8 +27,12 @@ export interface ReadOutcome {
   readRows: number;
   readBytes: number;
   resultRows: number;
-  /** Resolves when the body has been fully sent, with the bytes sent. */
-  finished: Promise<{ resultBytes: number }>;
+  /**
+   * Resolves when the body has been fully sent, with the bytes sent and, for a
+   * JSON answer, the rows it read (from its closing `statistics`: a streamed
+   * answer's summary header was sent before the query had read anything).
+   */
+  finished: Promise<{ resultBytes: number; readRows?: number; readBytes?: number; resultRows?: number }>;
 }
 
 /** Output settings a caller may pass as request params, as Tinybird allows. */
@@ -59,15 +64,17 @@ export async function runRead(c: Context<AppEnv>, req: ReadRequest): Promise<Rea
     throw error;
   }
   let resultBytes = 0;
-  let done!: (v: { resultBytes: number }) => void;
-  const finished = new Promise<{ resultBytes: number }>((resolve) => (done = resolve));
+  let done!: (v: Awaited<ReadOutcome["finished"]>) => void;
+  const finished = new Promise<Awaited<ReadOutcome["finished"]>>((resolve) => (done = resolve));
+  const tail = req.format.clickhouse === "JSON" ? new TailBuffer() : undefined;
   const counter = new TransformStream<Uint8Array, Uint8Array>({
     transform(chunk, controller) {
       resultBytes += chunk.byteLength;
+      tail?.push(chunk);
       controller.enqueue(chunk);
     },
     flush() {
-      done({ resultBytes });
+      done({ resultBytes, ...(tail ? jsonStatistics(tail.text()) : {}) });
     },
   });
   const body = (result.stream as ReadableStream<Uint8Array>).pipeThrough(counter);

@@ -63,7 +63,12 @@ async function answer(
     recordStats(
       c,
       { ...stats, readRows: outcome.readRows, readBytes: outcome.readBytes, resultRows: outcome.resultRows, statusCode: 200, error: false },
-      outcome.finished.then(() => ({})),
+      // What the answer's own statistics say wins over the summary header (sent before a streamed query ended).
+      outcome.finished.then(({ readRows, readBytes, resultRows }) => ({
+        ...(readRows !== undefined ? { readRows } : {}),
+        ...(readBytes !== undefined ? { readBytes } : {}),
+        ...(resultRows !== undefined ? { resultRows } : {}),
+      })),
     );
     return outcome.response;
   } catch (e) {
