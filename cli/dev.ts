@@ -29,7 +29,7 @@ Options:
   --compat <version>      make the local ClickHouse behave like this production version
   --inspect               keep wrangler's DevTools proxy (console, network panel);
                           off by default, see below
-  --inspector-port <n>    workerd's inspector port (default: a free one)
+  --inspector-port <n>    DevTools port with --inspect (default: a free one)
   -h, --help              show this help
 
 Without --inspect, wrangler dev runs without its DevTools inspector proxy: that

@@ -2,15 +2,26 @@
 // Worker, serves /v0/health and /tokens, and Ctrl-C leaves no process behind.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startDevPlatform, type DevPlatform } from "./helpers/dev-platform.js";
-import { commandOf, descendantsOf, isAlive } from "./helpers/processes.js";
+import { commandOf, descendantsOf, freePort, isAlive } from "./helpers/processes.js";
 
 let platform: DevPlatform;
 let port: number;
 let adminToken: string;
+let inspectorPort: number;
 const seenPids = new Set<number>();
 
+/** What a DevTools client reads first: the list of debuggable targets. */
+async function devtoolsTargets(port: number): Promise<Array<{ webSocketDebuggerUrl: string }> | "refused"> {
+  try {
+    return (await (await fetch(`http://127.0.0.1:${port}/json`)).json()) as Array<{ webSocketDebuggerUrl: string }>;
+  } catch {
+    return "refused";
+  }
+}
+
 beforeAll(async () => {
-  platform = await startDevPlatform();
+  inspectorPort = await freePort();
+  platform = await startDevPlatform(["--inspector-port", String(inspectorPort)]);
   port = platform.port;
   adminToken = platform.adminToken;
   for (const pid of descendantsOf(platform.child.pid!)) seenPids.add(pid);
@@ -43,6 +54,10 @@ describe("npm run dev", () => {
     expect(Object.keys(body).sort()).toEqual(["admin_token", "user_token", "workspace_admin_token"]);
   });
 
+  it("runs without wrangler's DevTools proxy (it traces every fetch the Worker makes)", async () => {
+    expect(await devtoolsTargets(inspectorPort)).toBe("refused");
+  });
+
   it("runs workerd and the local ClickHouse as its children", () => {
     const commands = [...seenPids].map(commandOf).join("\n");
     expect(commands).toMatch(/workerd/);
@@ -64,4 +79,18 @@ describe("npm run dev", () => {
     } while (Date.now() < deadline);
     expect(left.map((pid) => `${pid} ${commandOf(pid)}`)).toEqual([]);
   }, 30_000);
+});
+
+describe("npm run dev -- --inspect", () => {
+  it("serves wrangler's DevTools targets on --inspector-port", async () => {
+    const port = await freePort();
+    const withDevtools = await startDevPlatform(["--inspect", "--inspector-port", String(port)]);
+    try {
+      const targets = await devtoolsTargets(port);
+      expect(targets).not.toBe("refused");
+      expect((targets as Array<{ webSocketDebuggerUrl: string }>)[0]?.webSocketDebuggerUrl).toBe(`ws://127.0.0.1:${port}/ws`);
+    } finally {
+      await withDevtools.stop();
+    }
+  }, 240_000);
 });
