@@ -93,6 +93,22 @@ describe("insertGrouped", () => {
     expect(await rs.json()).toEqual([0, 1, 10, 11, 20, 21].map((id) => ({ id })));
   });
 
+  it("hands each insert to the leading request's waitUntil (the others' rows must not depend on its client)", async () => {
+    const t = await table("wait_until");
+    const ch = testClickHouse();
+    const held: Array<{ by: string; work: Promise<unknown> }> = [];
+    const waitUntil = (by: string) => (work: Promise<unknown>) => void held.push({ by, work });
+    await Promise.all([
+      insertGrouped(ch, t, lines(0, 1), { dedupToken: "w-1", rows: 1, waitUntil: waitUntil("first") }),
+      insertGrouped(ch, t, lines(1, 1), { dedupToken: "w-2", rows: 1, waitUntil: waitUntil("second") }),
+      insertGrouped(ch, t, lines(2, 1), { dedupToken: "w-3", rows: 1, waitUntil: waitUntil("third") }),
+    ]);
+    // The first goes alone; the second leads the group of the other two.
+    expect(held.map((h) => h.by)).toEqual(["first", "second"]);
+    await Promise.all(held.map((h) => h.work));
+    expect(await count("wait_until")).toBe(3);
+  });
+
   it("does nothing for an empty batch", async () => {
     const t = await table("empty");
     expect(await insertGrouped(testClickHouse(), t, "", { dedupToken: "e-1", rows: 0 })).toEqual({ rows: 0, bytes: 0 });

@@ -73,8 +73,9 @@ eventsRoutes.post("/v0/events", requireAuth(undefined, { allowJwt: true }), asyn
   if (wait) {
     try {
       // Concurrent requests for the same table share inserts (group commit).
-      await insertGrouped(ch, target, result.validLines.join("\n"), { dedupToken: importId, rows: result.validCount });
-      await insertGrouped(ch, quarantineTarget, result.quarantineLines.join("\n"), { dedupToken: `${importId}-q`, rows: result.quarantine.length });
+      const waitUntil = (p: Promise<unknown>) => c.executionCtx.waitUntil(p);
+      await insertGrouped(ch, target, result.validLines.join("\n"), { dedupToken: importId, rows: result.validCount, waitUntil });
+      await insertGrouped(ch, quarantineTarget, result.quarantineLines.join("\n"), { dedupToken: `${importId}-q`, rows: result.quarantine.length, waitUntil });
     } catch (e) {
       // Nothing was acknowledged: the client may safely retry (SDKs retry 503).
       throw new UpstreamUnavailableError(`The rows could not be written: ${clickhouseMessage(e)}`);

@@ -13,7 +13,9 @@
  * retried alone, so one bad batch cannot fail the others.
  *
  * The insert runs in the context of a request whose batch is waiting (the
- * "leader"): that request is still being handled, so its I/O is allowed.
+ * "leader"): that request is still being handled, so its I/O is allowed. The
+ * leader also hands the insert to its `waitUntil`, so the others' rows do not
+ * depend on the leader's client staying connected.
  */
 import { ClickHouseError, type ClickHouseClient } from "@clickhouse/client-web";
 import { insertJsonLines, type InsertResult } from "./insert.js";
@@ -97,7 +99,7 @@ export async function insertGrouped(
   ch: ClickHouseClient,
   target: { database: string; table: string },
   lines: string,
-  opts: { dedupToken: string; rows: number },
+  opts: { dedupToken: string; rows: number; waitUntil?: (p: Promise<unknown>) => void },
 ): Promise<InsertResult> {
   if (opts.rows === 0 || lines.length === 0) return { rows: 0, bytes: 0 };
   const lane = laneFor(ch, `${target.database}\u0000${target.table}`);
@@ -115,12 +117,12 @@ export async function insertGrouped(
     lane.busy = true;
     let done!: () => void;
     lane.idle = new Promise<void>((r) => (done = r));
-    try {
-      await insertGroup(ch, target, takeGroup(lane.queue));
-    } finally {
+    const running = insertGroup(ch, target, takeGroup(lane.queue)).finally(() => {
       lane.busy = false;
       done();
-    }
+    });
+    opts.waitUntil?.(running);
+    await running;
   }
   return outcome;
 }
