@@ -212,6 +212,8 @@ FORMAT JSON`;
       "ClickHouse direct": () => fetch(`${chUrl}?${settings}`, { method: "POST", headers: chAuth, body: directSql }),
       "endpoint, static token": () => fetch(`${base}/v0/pipes/top_pages.json?${params}`, { headers: { authorization: `Bearer ${admin}` } }),
       "endpoint, JWT limits.rps": () => fetch(`${base}/v0/pipes/top_pages.json?${params}`, { headers: { authorization: `Bearer ${jwt}` } }),
+      // Diagnostic: the local runtime gzips JSON for clients that accept it (as Cloudflare's edge does); Node's fetch does.
+      "endpoint, no gzip": () => fetch(`${base}/v0/pipes/top_pages.json?${params}`, { headers: { authorization: `Bearer ${admin}`, "accept-encoding": "identity" } }),
       // wrangler dev's own floor: a Worker route that neither authenticates nor calls ClickHouse.
       "Worker route, no ClickHouse": () => fetch(`${base}/tokens`),
     };
@@ -245,6 +247,7 @@ FORMAT JSON`;
     console.log(
       `\nadded latency at p50 (endpoint - direct): static token ${(p50Of("endpoint, static token") - directP50).toFixed(1)} ms, ` +
         `JWT ${(p50Of("endpoint, JWT limits.rps") - directP50).toFixed(1)} ms (target < 3 ms); ` +
+        `static token without gzip ${(p50Of("endpoint, no gzip") - directP50).toFixed(1)} ms; ` +
         `wrangler dev's inbound floor (Worker route, no ClickHouse) ${p50Of("Worker route, no ClickHouse").toFixed(1)} ms`,
     );
   } finally {
