@@ -1,8 +1,11 @@
 /**
  * bench/ingest: NDJSON through the Events API of `npm run dev` (wrangler dev +
  * local ClickHouse) against the same bytes inserted straight into the same
- * ClickHouse, in one run. Prints events/s, MB/s, the ratio, and the edge's
- * validation CPU per MB (the Worker's own code, timed in-process).
+ * ClickHouse, in one run. Prints events/s and MB/s as sent and sustained (until
+ * the phase's rows landed and ClickHouse's merges settled), the ratios of the
+ * sustained rates, a landed-rows check per phase, CPU ms per MB by process from
+ * /proc (ClickHouse and its merges, workerd, wrangler, this client) and the
+ * edge's validation CPU per MB (the Worker's own code, timed in-process).
  *
  *   npx tsx bench/ingest/run.ts [--seconds 30] [--concurrency 4] [--rows-per-request 5000]
  */
