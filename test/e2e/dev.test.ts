@@ -1,7 +1,9 @@
 // The README's dev line, for real: `npm run dev` brings up ClickHouse and the
 // Worker, serves /v0/health and /tokens, and Ctrl-C leaves no process behind.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startDevPlatform, type DevPlatform } from "./helpers/dev-platform.js";
+import { spawnSync } from "node:child_process";
+import { join } from "node:path";
+import { REPO_ROOT, startDevPlatform, type DevPlatform } from "./helpers/dev-platform.js";
 import { commandOf, descendantsOf, freePort, isAlive } from "./helpers/processes.js";
 
 let platform: DevPlatform;
@@ -93,4 +95,16 @@ describe("npm run dev -- --inspect", () => {
       await withDevtools.stop();
     }
   }, 240_000);
+});
+
+describe("npm run dev -- --log-level", () => {
+  it("refuses a level wrangler does not know, before starting anything", () => {
+    const run = spawnSync(join(REPO_ROOT, "node_modules", ".bin", "tsx"), ["cli/dev.ts", "--log-level", "loud", "--data-dir", join(REPO_ROOT, ".tern", "never-created")], {
+      cwd: REPO_ROOT,
+      encoding: "utf8",
+      timeout: 60_000,
+    });
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain("--log-level: one of none, error, warn, info, log, debug, not loud");
+  });
 });
