@@ -156,7 +156,7 @@ async function main(): Promise<void> {
   const chDir = await mkdtemp(join(tmpdir(), "tern-bench-ingest-"));
   const credentials = { user: "bench", password: "bench-password" };
   const ch = await spawnLocalClickHouse({ port: await freePort(), dataDir: chDir, ...credentials });
-  const platform = await startDevPlatform(["--clickhouse-url", ch.url, "--clickhouse-user", credentials.user, "--clickhouse-password", credentials.password]);
+  const platform = await startDevPlatform([...(process.env.BENCH_DEV_ARGS ? process.env.BENCH_DEV_ARGS.split(" ") : []), "--clickhouse-url", ch.url, "--clickhouse-user", credentials.user, "--clickhouse-password", credentials.password]);
   try {
     await deployFiles(platform, { "bench_events.datasource": DATASOURCE });
     const client = createClient({ url: ch.url, username: credentials.user, password: credentials.password });
