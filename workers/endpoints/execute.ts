@@ -12,7 +12,7 @@ import type { AppEnv } from "../api/context.js";
 import { clickhouseFor } from "../clickhouse/client.js";
 import { fromClickHouse } from "../clickhouse/errors.js";
 import { readLimits } from "./limits.js";
-import { jsonStatistics, TailBuffer } from "../../shared/format/json-statistics.js";
+import { jsonStatistics, TailBuffer, type JsonStatistics } from "../../shared/format/json-statistics.js";
 
 export interface ReadRequest {
   sql: string;
@@ -29,10 +29,10 @@ export interface ReadOutcome {
   resultRows: number;
   /**
    * Resolves when the body has been fully sent, with the bytes sent and, for a
-   * JSON answer, the rows it read (from its closing `statistics`: a streamed
-   * answer's summary header was sent before the query had read anything).
+   * JSON answer, what its closing `statistics` say (a streamed answer's summary
+   * header was sent before the query had read anything).
    */
-  finished: Promise<{ resultBytes: number; readRows?: number; readBytes?: number; resultRows?: number }>;
+  finished: Promise<{ resultBytes: number; fromAnswer?: JsonStatistics }>;
 }
 
 /** Output settings a caller may pass as request params, as Tinybird allows. */
@@ -74,7 +74,7 @@ export async function runRead(c: Context<AppEnv>, req: ReadRequest): Promise<Rea
       controller.enqueue(chunk);
     },
     flush() {
-      done({ resultBytes, ...(tail ? jsonStatistics(tail.text()) : {}) });
+      done({ resultBytes, fromAnswer: tail && jsonStatistics(tail.text()) });
     },
   });
   const body = (result.stream as ReadableStream<Uint8Array>).pipeThrough(counter);

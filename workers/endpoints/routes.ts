@@ -64,11 +64,7 @@ async function answer(
       c,
       { ...stats, readRows: outcome.readRows, readBytes: outcome.readBytes, resultRows: outcome.resultRows, statusCode: 200, error: false },
       // What the answer's own statistics say wins over the summary header (sent before a streamed query ended).
-      outcome.finished.then(({ readRows, readBytes, resultRows }) => ({
-        ...(readRows !== undefined ? { readRows } : {}),
-        ...(readBytes !== undefined ? { readBytes } : {}),
-        ...(resultRows !== undefined ? { resultRows } : {}),
-      })),
+      outcome.finished.then(({ fromAnswer }) => fromAnswer ?? {}),
     );
     return outcome.response;
   } catch (e) {
