@@ -56,8 +56,30 @@ async function signingKey(env: Env, workspaceId: string): Promise<Uint8Array | u
   return key;
 }
 
+/**
+ * JWTs already verified in this isolate, with the key that verified them: a
+ * browser sends the same JWT on every call, and checking its signature and
+ * claims again proves nothing new while the key is unchanged. Expiry is checked
+ * on every use.
+ */
+const verified = new Map<string, { workspaceId: string; key: Uint8Array; claims: JwtClaims }>();
+const VERIFIED_MAX = 10_000;
+
 /** Checks signature, expiry and claims; any failure is a 403, as in Tinybird. */
 export async function verifyJwt(env: Env, token: string): Promise<JwtClaims> {
+  const known = verified.get(token);
+  if (known && (await signingKey(env, known.workspaceId)) === known.key) {
+    if (known.claims.exp * 1000 > Date.now()) return known.claims;
+    verified.delete(token);
+    throw new ForbiddenError("Invalid token: the JWT has expired");
+  }
+  const claims = await verifyJwtFully(env, token);
+  if (verified.size >= VERIFIED_MAX) verified.clear();
+  verified.set(token, claims);
+  return claims.claims;
+}
+
+async function verifyJwtFully(env: Env, token: string): Promise<{ workspaceId: string; key: Uint8Array; claims: JwtClaims }> {
   let unverified: Record<string, unknown>;
   try {
     unverified = decodeJwt(token);
@@ -77,7 +99,7 @@ export async function verifyJwt(env: Env, token: string): Promise<JwtClaims> {
   }
   const claims = JwtClaims.safeParse(payload);
   if (!claims.success) throw new ForbiddenError(`Invalid token: ${claims.error.issues[0]!.path.join(".")} ${claims.error.issues[0]!.message}`);
-  return claims.data;
+  return { workspaceId, key, claims: claims.data };
 }
 
 /** Mints a JWT the way `POST /v0/tokens?expiration_time=` does. */

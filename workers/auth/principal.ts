@@ -38,8 +38,8 @@ const bootstrapped = new Set<string>();
 export async function ensureDefaultWorkspace(env: Env, config: Config): Promise<WorkspaceInfo | undefined> {
   const creds = config.credentials;
   if (!creds) return undefined;
-  const stub = catalogStub(env, creds.workspaceId);
   if (bootstrapped.has(creds.workspaceId)) return undefined;
+  const stub = catalogStub(env, creds.workspaceId);
   const info = await stub.ensureWorkspace({
     id: creds.workspaceId,
     name: creds.workspaceName,

@@ -63,10 +63,89 @@ export async function runRead(c: Context<AppEnv>, req: ReadRequest): Promise<Rea
     if (e instanceof ClickHouseError) error.headers["X-DB-Exception-Code"] = e.code;
     throw error;
   }
+  const stream = result.stream as ReadableStream<Uint8Array>;
+  const small = limits.smallAnswerBytes > 0 ? await readWhole(stream, limits.smallAnswerBytes) : undefined;
+  const headers = new Headers({ "content-type": req.format.contentType, ...req.headers });
+  let body: ReadableStream<Uint8Array> | Uint8Array;
+  let finished: ReadOutcome["finished"];
+  if (small?.whole) {
+    // The whole answer is in hand: it goes out in one piece with its length, and
+    // uncompressed (limits.ts says why).
+    body = small.whole;
+    headers.set("content-encoding", "identity");
+    headers.set("content-length", String(small.whole.byteLength));
+    const fromAnswer = req.format.clickhouse === "JSON" ? jsonStatistics(new TextDecoder().decode(small.whole)) : undefined;
+    finished = Promise.resolve({ resultBytes: small.whole.byteLength, fromAnswer });
+  } else {
+    const streamed = countAnswer(small ? small.rest : stream, req.format.clickhouse === "JSON");
+    body = streamed.body;
+    finished = streamed.finished;
+  }
+  const summary = result.summary;
+  return {
+    response: new Response(body, { status: 200, headers }),
+    readRows: Number(summary?.read_rows ?? 0),
+    readBytes: Number(summary?.read_bytes ?? 0),
+    resultRows: Number(summary?.result_rows ?? 0),
+    finished,
+  };
+}
+
+type Finished = Awaited<ReadOutcome["finished"]>;
+
+/**
+ * Reads up to `limit` bytes. When the answer ends within them it comes back
+ * whole; otherwise `rest` replays what was read, then the remaining stream.
+ */
+async function readWhole(stream: ReadableStream<Uint8Array>, limit: number): Promise<{ whole: Uint8Array; rest?: never } | { whole?: never; rest: ReadableStream<Uint8Array> }> {
+  const reader = stream.getReader();
+  const head: Uint8Array[] = [];
+  let bytes = 0;
+  for (;;) {
+    let next: ReadableStreamReadResult<Uint8Array>;
+    try {
+      next = await reader.read();
+    } catch (e) {
+      throw fromClickHouse(e);
+    }
+    if (next.done) break;
+    head.push(next.value);
+    bytes += next.value.byteLength;
+    if (bytes > limit) {
+      const rest = new ReadableStream<Uint8Array>(
+        {
+          start(controller) {
+            for (const chunk of head) controller.enqueue(chunk);
+          },
+          async pull(controller) {
+            const r = await reader.read();
+            if (r.done) controller.close();
+            else controller.enqueue(r.value);
+          },
+          cancel(reason) {
+            return reader.cancel(reason);
+          },
+        },
+        { highWaterMark: 0 },
+      );
+      return { rest };
+    }
+  }
+  const whole = new Uint8Array(bytes);
+  let offset = 0;
+  for (const chunk of head) {
+    whole.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return { whole };
+}
+
+/** Streams an answer through, counting its bytes and keeping a JSON answer's closing statistics. */
+function countAnswer(stream: ReadableStream<Uint8Array>, json: boolean): { body: ReadableStream<Uint8Array>; finished: Promise<Finished> } {
   let resultBytes = 0;
-  let done!: (v: Awaited<ReadOutcome["finished"]>) => void;
-  const finished = new Promise<Awaited<ReadOutcome["finished"]>>((resolve) => (done = resolve));
-  const tail = req.format.clickhouse === "JSON" ? new TailBuffer() : undefined;
+  let done!: (v: Finished) => void;
+  const finished = new Promise<Finished>((resolve) => (done = resolve));
+  const tail = json ? new TailBuffer() : undefined;
   const counter = new TransformStream<Uint8Array, Uint8Array>({
     transform(chunk, controller) {
       resultBytes += chunk.byteLength;
@@ -77,14 +156,5 @@ export async function runRead(c: Context<AppEnv>, req: ReadRequest): Promise<Rea
       done({ resultBytes, fromAnswer: tail && jsonStatistics(tail.text()) });
     },
   });
-  const body = (result.stream as ReadableStream<Uint8Array>).pipeThrough(counter);
-  const summary = result.summary;
-  const headers = new Headers({ "content-type": req.format.contentType, ...req.headers });
-  return {
-    response: new Response(body, { status: 200, headers }),
-    readRows: Number(summary?.read_rows ?? 0),
-    readBytes: Number(summary?.read_bytes ?? 0),
-    resultRows: Number(summary?.result_rows ?? 0),
-    finished,
-  };
+  return { body: stream.pipeThrough(counter), finished };
 }

@@ -16,6 +16,14 @@ const ReadLimits = z.object({
   queryTimeoutSeconds: z.coerce.number().positive().default(10),
   /** Tinybird's documented response size limit. */
   maxResultBytes: z.number().int().positive().default(100 * 1024 * 1024),
+  /**
+   * Answers up to this many bytes are sent whole and uncompressed (0: always
+   * streamed, compression left to the runtime). An answer that fits in about one
+   * TCP segment saves no packet by being gzipped, yet costs a compression on the
+   * way out and a decompression in the client; larger answers stream as soon as
+   * ClickHouse sends them and are compressed for clients that accept it.
+   */
+  smallAnswerBytes: z.coerce.number().int().min(0).default(1400),
 });
 export type ReadLimits = z.infer<typeof ReadLimits>;
 
@@ -27,6 +35,7 @@ export function readLimits(env: Env): ReadLimits {
   const parsed = ReadLimits.parse({
     workspaceQps: env.TERN_WORKSPACE_QPS || undefined,
     queryTimeoutSeconds: env.TERN_QUERY_TIMEOUT_SECONDS || undefined,
+    smallAnswerBytes: env.TERN_SMALL_ANSWER_BYTES || undefined,
   });
   cache.set(env, parsed);
   return parsed;

@@ -67,6 +67,17 @@ function nodeTemplates(ctx: ReadContext, pipe: ManifestPipe): CompiledTemplate[]
   return hit;
 }
 
+/**
+ * Compiled pipes by everything compilation depends on: the deployment, the
+ * caller's scopes (filters, access checks), the target and the rendered SQL of
+ * every node. Rewriting and assembling the nodes is most of a request's own
+ * CPU, and dashboards repeat the same calls. Only compilations that read no
+ * other pipe are kept (a pipe read through a node renders with the params, which
+ * the node SQL does not show).
+ */
+const compiledPipes = new Map<string, { sql: string; nodes: string[] }>();
+const COMPILED_PIPES_MAX = 1000;
+
 /** The node a pipe answers with: its published node, else its last one. */
 export function targetNode(pipe: ManifestPipe): string {
   const p = pipe.file.publication;
@@ -167,15 +178,31 @@ export class SqlContext {
           return { name: n.name, sql: "SELECT 1" };
         }
       });
-      // Render errors come first: a missing param says more than the SQL it broke.
-      const compiled = compilePipe(nodes, target, this.resolver(extra));
-      if (compiled.ok) {
-        for (const n of compiled.nodes) if (failures.has(n)) throw templateToTern(failures.get(n));
-      } else {
-        const failed = compiled.error.node !== undefined && failures.get(compiled.error.node);
-        if (failed) throw templateToTern(failed);
-        throw toTernError(compiled.error);
+      const key = extra
+        ? undefined
+        : JSON.stringify([this.ctx.workspaceId, this.ctx.manifestId, pipe.name, target, this.checking, this.ctx.scopes, nodes.map((n) => n.sql)]);
+      let compiled = key === undefined ? undefined : compiledPipes.get(key);
+      if (!compiled) {
+        let readsPipe = false;
+        const resolve = this.resolver(extra);
+        const result = compilePipe(nodes, target, (name, db) => {
+          const resolution = resolve(name, db);
+          if (db === undefined && this.ctx.manifest?.pipes[name]) readsPipe = true;
+          return resolution;
+        });
+        if (!result.ok) {
+          // Render errors come first: a missing param says more than the SQL it broke.
+          const failed = result.error.node !== undefined && failures.get(result.error.node);
+          if (failed) throw templateToTern(failed);
+          throw toTernError(result.error);
+        }
+        compiled = { sql: result.sql, nodes: result.nodes };
+        if (key !== undefined && !readsPipe) {
+          if (compiledPipes.size >= COMPILED_PIPES_MAX) compiledPipes.delete(compiledPipes.keys().next().value as string);
+          compiledPipes.set(key, compiled);
+        }
       }
+      for (const n of compiled.nodes) if (failures.has(n)) throw templateToTern(failures.get(n));
       const settings: Record<string, number | string> = {};
       for (const n of compiled.nodes) {
         for (const [k, v] of Object.entries(settingsByNode.get(n) ?? {})) if (TEMPLATE_SETTINGS.has(k)) settings[k] = v;

@@ -43,10 +43,19 @@ export interface RequestStats {
   errorMessage?: string;
 }
 
-/** Short stable id of a token string: identifies it in logs without leaking it. */
+/**
+ * Short stable id of a token string: identifies it in logs without leaking it.
+ * Kept per isolate: a workspace has few tokens, and a digest per request is not free.
+ */
+const tokenIds = new Map<string, string>();
 async function tokenId(token: string): Promise<string> {
+  const known = tokenIds.get(token);
+  if (known) return known;
   const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(token));
-  return Array.from(new Uint8Array(digest).slice(0, 8), (b) => b.toString(16).padStart(2, "0")).join("");
+  const id = Array.from(new Uint8Array(digest).slice(0, 8), (b) => b.toString(16).padStart(2, "0")).join("");
+  if (tokenIds.size >= 10_000) tokenIds.clear();
+  tokenIds.set(token, id);
+  return id;
 }
 
 function urlWithoutToken(raw: string): string {
