@@ -70,10 +70,10 @@ function nodeTemplates(ctx: ReadContext, pipe: ManifestPipe): CompiledTemplate[]
 /**
  * Compiled pipes by everything compilation depends on: the deployment, the
  * caller's scopes (filters, access checks), the target and the rendered SQL of
- * every node. Rewriting and assembling the nodes is most of a request's own
- * CPU, and dashboards repeat the same calls. Only compilations that read no
- * other pipe are kept (a pipe read through a node renders with the params, which
- * the node SQL does not show).
+ * every node. Rewriting and assembling the nodes was the largest share of an
+ * endpoint call's own CPU, and dashboards repeat the same calls. Only
+ * compilations that read no other pipe are kept (a pipe read through a node
+ * renders with the params, which the node SQL does not show).
  */
 const compiledPipes = new Map<string, { sql: string; nodes: string[] }>();
 const COMPILED_PIPES_MAX = 1000;
