@@ -63,23 +63,20 @@ export async function runRead(c: Context<AppEnv>, req: ReadRequest): Promise<Rea
     if (e instanceof ClickHouseError) error.headers["X-DB-Exception-Code"] = e.code;
     throw error;
   }
-  const stream = result.stream as ReadableStream<Uint8Array>;
-  const small = limits.smallAnswerBytes > 0 ? await readWhole(stream, limits.smallAnswerBytes) : undefined;
+  const json = req.format.clickhouse === "JSON";
+  const read = await readHead((result.stream as ReadableStream<Uint8Array>).getReader(), limits.smallAnswerBytes);
   const headers = new Headers({ "content-type": req.format.contentType, ...req.headers });
   let body: ReadableStream<Uint8Array> | Uint8Array;
   let finished: ReadOutcome["finished"];
-  if (small?.whole) {
+  if (read.whole) {
     // The whole answer is in hand: it goes out in one piece with its length, and
     // uncompressed (limits.ts says why).
-    body = small.whole;
+    body = read.whole;
     headers.set("content-encoding", "identity");
-    headers.set("content-length", String(small.whole.byteLength));
-    const fromAnswer = req.format.clickhouse === "JSON" ? jsonStatistics(new TextDecoder().decode(small.whole)) : undefined;
-    finished = Promise.resolve({ resultBytes: small.whole.byteLength, fromAnswer });
+    headers.set("content-length", String(read.whole.byteLength));
+    finished = Promise.resolve({ resultBytes: read.whole.byteLength, fromAnswer: json ? jsonStatistics(new TextDecoder().decode(read.whole)) : undefined });
   } else {
-    const streamed = countAnswer(small ? small.rest : stream, req.format.clickhouse === "JSON");
-    body = streamed.body;
-    finished = streamed.finished;
+    ({ body, finished } = streamAnswer(read.head, read.reader, json));
   }
   const summary = result.summary;
   return {
@@ -94,67 +91,68 @@ export async function runRead(c: Context<AppEnv>, req: ReadRequest): Promise<Rea
 type Finished = Awaited<ReadOutcome["finished"]>;
 
 /**
- * Reads up to `limit` bytes. When the answer ends within them it comes back
- * whole; otherwise `rest` replays what was read, then the remaining stream.
+ * Reads while the answer fits in `limit` bytes (0: reads nothing). An answer
+ * that ends within them comes back whole; otherwise what was read so far and
+ * the reader, to stream the rest.
  */
-async function readWhole(stream: ReadableStream<Uint8Array>, limit: number): Promise<{ whole: Uint8Array; rest?: never } | { whole?: never; rest: ReadableStream<Uint8Array> }> {
-  const reader = stream.getReader();
+async function readHead(
+  reader: ReadableStreamDefaultReader<Uint8Array>,
+  limit: number,
+): Promise<{ whole: Uint8Array; head?: never; reader?: never } | { whole?: never; head: Uint8Array[]; reader: ReadableStreamDefaultReader<Uint8Array> }> {
   const head: Uint8Array[] = [];
   let bytes = 0;
-  for (;;) {
+  while (bytes <= limit && limit > 0) {
     let next: ReadableStreamReadResult<Uint8Array>;
     try {
       next = await reader.read();
     } catch (e) {
       throw fromClickHouse(e);
     }
-    if (next.done) break;
+    if (next.done) {
+      const whole = new Uint8Array(bytes);
+      let offset = 0;
+      for (const chunk of head) {
+        whole.set(chunk, offset);
+        offset += chunk.byteLength;
+      }
+      return { whole };
+    }
     head.push(next.value);
     bytes += next.value.byteLength;
-    if (bytes > limit) {
-      const rest = new ReadableStream<Uint8Array>(
-        {
-          start(controller) {
-            for (const chunk of head) controller.enqueue(chunk);
-          },
-          async pull(controller) {
-            const r = await reader.read();
-            if (r.done) controller.close();
-            else controller.enqueue(r.value);
-          },
-          cancel(reason) {
-            return reader.cancel(reason);
-          },
-        },
-        { highWaterMark: 0 },
-      );
-      return { rest };
-    }
   }
-  const whole = new Uint8Array(bytes);
-  let offset = 0;
-  for (const chunk of head) {
-    whole.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return { whole };
+  return { head, reader };
 }
 
-/** Streams an answer through, counting its bytes and keeping a JSON answer's closing statistics. */
-function countAnswer(stream: ReadableStream<Uint8Array>, json: boolean): { body: ReadableStream<Uint8Array>; finished: Promise<Finished> } {
+/**
+ * Streams the answer (what was already read, then the rest), counting its bytes
+ * and keeping a JSON answer's closing statistics.
+ */
+function streamAnswer(head: Uint8Array[], reader: ReadableStreamDefaultReader<Uint8Array>, json: boolean): { body: ReadableStream<Uint8Array>; finished: Promise<Finished> } {
   let resultBytes = 0;
   let done!: (v: Finished) => void;
   const finished = new Promise<Finished>((resolve) => (done = resolve));
   const tail = json ? new TailBuffer() : undefined;
-  const counter = new TransformStream<Uint8Array, Uint8Array>({
-    transform(chunk, controller) {
-      resultBytes += chunk.byteLength;
-      tail?.push(chunk);
-      controller.enqueue(chunk);
+  const pass = (chunk: Uint8Array, controller: ReadableStreamDefaultController<Uint8Array>) => {
+    resultBytes += chunk.byteLength;
+    tail?.push(chunk);
+    controller.enqueue(chunk);
+  };
+  const body = new ReadableStream<Uint8Array>(
+    {
+      start(controller) {
+        for (const chunk of head) pass(chunk, controller);
+      },
+      async pull(controller) {
+        const next = await reader.read();
+        if (!next.done) return pass(next.value, controller);
+        done({ resultBytes, fromAnswer: tail && jsonStatistics(tail.text()) });
+        controller.close();
+      },
+      cancel(reason) {
+        return reader.cancel(reason);
+      },
     },
-    flush() {
-      done({ resultBytes, fromAnswer: tail && jsonStatistics(tail.text()) });
-    },
-  });
-  return { body: stream.pipeThrough(counter), finished };
+    { highWaterMark: 0 },
+  );
+  return { body, finished };
 }
