@@ -15,7 +15,7 @@ Options:
   --port N              port to listen on (default 8123; 0 = any free port)
   --host H              address to listen on (default 127.0.0.1)
   --user U              user name clients must send (default "default")
-  --password P          password clients must send (default empty)
+  --password P          password clients must send (default: $CLICKHOUSE_LOCAL_PASSWORD, else empty)
   --pool N              engine connections that may run at once (default 8)
   --compat VERSION      behave like this ClickHouse version (the compatibility setting), e.g. 24.8
   --max-body-bytes N    largest accepted request body (default 1073741824)
@@ -33,7 +33,7 @@ async function main(): Promise<void> {
         port: { type: "string", default: "8123" },
         host: { type: "string", default: "127.0.0.1" },
         user: { type: "string", default: "default" },
-        password: { type: "string", default: "" },
+        password: { type: "string", default: process.env.CLICKHOUSE_LOCAL_PASSWORD ?? "" },
         pool: { type: "string", default: "8" },
         compat: { type: "string" },
         "max-body-bytes": { type: "string" },

@@ -46,21 +46,21 @@ export async function spawnLocalClickHouse(opts: SpawnOptions): Promise<SpawnedC
     "--import",
     tsxLoader(),
     join(here, "main.ts"),
-    "--data-dir",
-    opts.dataDir,
-    "--port",
-    String(opts.port ?? 0),
+    `--data-dir=${opts.dataDir}`,
+    `--port=${opts.port ?? 0}`,
     "--exit-with-stdin",
   ];
-  if (opts.user !== undefined) args.push("--user", opts.user);
-  if (opts.password !== undefined) args.push("--password", opts.password);
-  if (opts.compat !== undefined) args.push("--compat", opts.compat);
-  if (opts.pool !== undefined) args.push("--pool", String(opts.pool));
-  if (opts.maxBodyBytes !== undefined) args.push("--max-body-bytes", String(opts.maxBodyBytes));
+  // "--name=value", never "--name value": a value may begin with "-", which
+  // parseArgs would read as an option.
+  if (opts.user !== undefined) args.push(`--user=${opts.user}`);
+  if (opts.compat !== undefined) args.push(`--compat=${opts.compat}`);
+  if (opts.pool !== undefined) args.push(`--pool=${opts.pool}`);
+  if (opts.maxBodyBytes !== undefined) args.push(`--max-body-bytes=${opts.maxBodyBytes}`);
 
   // Node itself, not the tsx CLI: one process, so the pid we hold is the server.
   const child = spawn(process.execPath, args, {
-    env: { ...process.env, ...opts.env },
+    // The password by environment, not argv: it stays out of `ps` output.
+    env: { ...process.env, ...opts.env, CLICKHOUSE_LOCAL_PASSWORD: opts.password ?? "" },
     stdio: ["pipe", "pipe", "pipe"],
   });
   const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {

@@ -122,6 +122,15 @@ describe("client disconnect", () => {
 });
 
 describe("options", () => {
+  it("a user and password that begin with a dash are taken as values, not options", async () => {
+    const p = await privateServer({ user: "-u", password: "-Xy_9" });
+    cleanups.push(p.cleanup);
+    const ch = p.client({ username: "-u", password: "-Xy_9" });
+    const rs = await ch.query({ query: "SELECT currentUser() AS u", format: "JSONEachRow" });
+    expect(await rs.json()).toHaveLength(1);
+    await ch.close();
+  });
+
   it("--compat 24.8 quotes 64-bit integers in JSON like 24.8 does", async () => {
     const p = await privateServer({ compat: "24.8" });
     cleanups.push(p.cleanup);
