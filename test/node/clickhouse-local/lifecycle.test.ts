@@ -126,9 +126,13 @@ describe("options", () => {
     const p = await privateServer({ user: "-u", password: "-Xy_9" });
     cleanups.push(p.cleanup);
     const ch = p.client({ username: "-u", password: "-Xy_9" });
-    const rs = await ch.query({ query: "SELECT currentUser() AS u", format: "JSONEachRow" });
-    expect(await rs.json()).toHaveLength(1);
+    const rs = await ch.query({ query: "SELECT 1 AS ok", format: "JSONEachRow" });
+    expect(await rs.json()).toEqual([{ ok: 1 }]);
     await ch.close();
+    // The password is enforced, not dropped on the way to the server.
+    const wrong = p.client({ username: "-u", password: "" });
+    await expect(wrong.query({ query: "SELECT 1" })).rejects.toMatchObject({ code: "516" });
+    await wrong.close();
   });
 
   it("--compat 24.8 quotes 64-bit integers in JSON like 24.8 does", async () => {
