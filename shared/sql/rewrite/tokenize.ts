@@ -66,7 +66,25 @@ const isDigit = (c: string) => c >= "0" && c <= "9";
 const isWordStart = (c: string) =>
   (c >= "a" && c <= "z") || (c >= "A" && c <= "Z") || c === "_" || c === "$";
 const isWord = (c: string) => isWordStart(c) || isDigit(c);
-const isSpace = (c: string) => c === " " || c === "\t" || c === "\n" || c === "\r" || c === "\f" || c === "\v";
+/**
+ * ClickHouse's lexer skips these as whitespace, not only ASCII ones (probed on
+ * the chDB 26.7 engine over the whole BMP: `SELECT<c>1` parses for exactly
+ * these). Missing one here once let `FROM<U+00A0>system.tables` pass unseen.
+ */
+const UNICODE_SPACES = new Set([
+  "\u0085", "\u00a0", "\u180e", "\u2000", "\u2001", "\u2002", "\u2003", "\u2004", "\u2005", "\u2006",
+  "\u2007", "\u2008", "\u2009", "\u200a", "\u200b", "\u200c", "\u200d", "\u2028", "\u2029", "\u202f",
+  "\u205f", "\u2060", "\u3000", "\ufeff",
+]);
+const isSpace = (c: string) =>
+  c === " " || c === "\t" || c === "\n" || c === "\r" || c === "\f" || c === "\v" || UNICODE_SPACES.has(c);
+/** Typographic quotes ClickHouse accepts: “name” is an identifier, ‘text’ a string; no escapes inside. */
+const CURLY_OPEN: Record<string, { close: string; kind: "quoted_identifier" | "string" }> = {
+  "\u201c": { close: "\u201d", kind: "quoted_identifier" },
+  "\u2018": { close: "\u2019", kind: "string" },
+};
+/** U+2212 MINUS SIGN is the `-` operator to ClickHouse. */
+const UNICODE_MINUS = "\u2212";
 
 /** Backslash escapes ClickHouse understands inside quoted literals. */
 const ESCAPES: Record<string, string> = {
@@ -129,6 +147,24 @@ export function tokenize(sql: string): TokenizeResult {
       }
       pos = scanned.end;
       push(c === "'" ? "string" : "quoted_identifier", start, pos, scanned.value);
+      continue;
+    }
+
+    const curly = CURLY_OPEN[c];
+    if (curly) {
+      const close = sql.indexOf(curly.close, pos + 1);
+      if (close < 0) {
+        fail(start, curly.kind === "string" ? "Single quoted string is not closed" : "Double quoted string is not closed");
+        continue;
+      }
+      pos = close + 1;
+      push(curly.kind, start, pos, sql.slice(start + 1, close));
+      continue;
+    }
+
+    if (c === UNICODE_MINUS) {
+      pos++;
+      push("operator", start, pos);
       continue;
     }
 

@@ -1,0 +1,1 @@
+export { parseExplainAst, walk, type AstNode, type ParseAstResult } from "./explain-ast.js";
