@@ -10,6 +10,7 @@ import { z } from "zod";
 import { ForbiddenError } from "../../shared/errors.js";
 import type { Scope } from "../../shared/tokens/scopes.js";
 import type { Env } from "../env.js";
+import { isKnownWorkspace } from "./known-workspaces.js";
 
 /** Name of the catalog token whose string signs JWTs. */
 export const WORKSPACE_ADMIN_TOKEN = "workspace admin token";
@@ -50,6 +51,8 @@ export function evictJwtKey(workspaceId: string): void {
 async function signingKey(env: Env, workspaceId: string): Promise<Uint8Array | undefined> {
   const hit = keys.get(workspaceId);
   if (hit && Date.now() - hit.at < KEY_TTL_MS) return hit.key;
+  // An unverified workspace_id must not bring a catalog object into being.
+  if (!(await isKnownWorkspace(env, workspaceId))) return undefined;
   const admin = await env.WORKSPACE.get(env.WORKSPACE.idFromName(workspaceId)).getToken(WORKSPACE_ADMIN_TOKEN);
   const key = admin ? new TextEncoder().encode(admin.token) : undefined;
   keys.set(workspaceId, { key, at: Date.now() });

@@ -5,13 +5,15 @@
  * workspace of TERN_CREDENTIALS is created in the catalog on first use.
  */
 import type { Context } from "hono";
-import { decodeToken } from "../../shared/tokens/format.js";
+import { decodeToken, verifyToken } from "../../shared/tokens/format.js";
 import { parseScope, type Scope } from "../../shared/tokens/scopes.js";
 import { ForbiddenError } from "../../shared/errors.js";
 import type { AppEnv } from "../api/context.js";
 import type { Config, Env } from "../env.js";
 import type { TokenRecord, WorkspaceInfo } from "../catalog/workspace-catalog.js";
+import { DEFAULT_USER_ID } from "../catalog/directory.js";
 import { extractToken } from "./extract-token.js";
+import { signingSecretOf } from "./known-workspaces.js";
 import { jwtScopes, looksLikeJwt, verifyJwt } from "./jwt.js";
 
 export interface Principal {
@@ -20,6 +22,8 @@ export interface Principal {
   tokenName: string;
   token: string;
   scopes: Scope[];
+  /** The user a user-bound default token identifies (see docs/workspaces.md). */
+  userId?: string;
   limits?: { rps?: number };
 }
 
@@ -47,8 +51,8 @@ export async function ensureDefaultWorkspace(env: Env, config: Config): Promise<
     signingSecret: creds.signingSecret,
     tokens: [
       { id: "workspace-admin-token", name: "workspace admin token", token: creds.workspaceAdminToken, scopes: ["ADMIN"] },
-      { id: "admin-token", name: "admin token", token: creds.adminToken, scopes: ["ADMIN"] },
-      { id: "user-token", name: "user token", token: creds.userToken, scopes: ["ADMIN_USER"] },
+      { id: "admin-token", name: "admin token", token: creds.adminToken, scopes: ["ADMIN"], userId: DEFAULT_USER_ID },
+      { id: "user-token", name: "user token", token: creds.userToken, scopes: ["ADMIN_USER"], userId: DEFAULT_USER_ID },
     ],
   });
   await env.DIRECTORY.get(env.DIRECTORY.idFromName("global")).register(creds.workspaceId, creds.workspaceName);
@@ -79,6 +83,9 @@ export async function evictToken(env: Env, token: string): Promise<void> {
 async function lookupStatic(env: Env, workspaceId: string, token: string): Promise<TokenRecord | undefined> {
   const hit = tokenCache.get(token);
   if (hit && Date.now() - hit.at < TOKEN_TTL_MS) return hit.record;
+  // Nothing is looked up for a token before its signature proves it was minted for the workspace it names.
+  const secret = await signingSecretOf(env, workspaceId);
+  if (!secret || !(await verifyToken(token, secret))) return undefined;
   const key = await tokenKey(token);
   const cached = await env.CACHE.get<Omit<TokenRecord, "token">>(key, "json");
   let record: TokenRecord | undefined = cached ? { ...cached, token } : undefined;
@@ -123,6 +130,7 @@ export async function resolvePrincipal(c: Context<AppEnv>, options: ResolveOptio
     workspaceId: payload.u,
     tokenName: record.name,
     token,
+    ...(record.user_id ? { userId: record.user_id } : {}),
     scopes: record.scopes.flatMap((s) => {
       try {
         return [parseScope(s)];

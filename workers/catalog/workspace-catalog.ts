@@ -32,6 +32,8 @@ export interface TokenRecord {
   scopes: string[];
   origin: TokenOrigin;
   description: string;
+  /** The user a default token identifies (the user token, the user's admin token); null for workspace tokens. */
+  user_id: string | null;
   created_at: string;
   updated_at: string;
 }
@@ -111,21 +113,32 @@ export class WorkspaceCatalog extends DurableObject<Env> {
         updated_at TEXT NOT NULL
       );
     `);
+    // Catalogs written before tokens could belong to a user get the column; ensureWorkspace binds their default tokens.
+    if (!this.sql.exec("SELECT * FROM tokens LIMIT 0").columnNames.includes("user_id")) this.sql.exec("ALTER TABLE tokens ADD COLUMN user_id TEXT");
   }
 
   // ------------------------------------------------------------ workspace
 
-  /** Creates the workspace and its default tokens once; later calls return it unchanged. */
+  /**
+   * Creates the workspace and its default tokens once; later calls return it
+   * unchanged, except that a default token given with a `userId` that has none
+   * yet (a catalog older than users) is bound to that user.
+   */
   ensureWorkspace(input: {
     id: string;
     name: string;
     database: string;
     /** HMAC secret for the workspace's static tokens. */
     signingSecret: string;
-    tokens: Array<{ id: string; name: string; token: string; scopes: string[] }>;
+    tokens: Array<{ id: string; name: string; token: string; scopes: string[]; userId?: string }>;
   }): WorkspaceInfo {
     const existing = this.info();
-    if (existing) return existing;
+    if (existing) {
+      for (const t of input.tokens) {
+        if (t.userId) this.sql.exec("UPDATE tokens SET user_id = ? WHERE id = ? AND origin = 'default' AND user_id IS NULL", t.userId, t.id);
+      }
+      return existing;
+    }
     const at = now();
     this.sql.exec(
       "INSERT INTO workspace (id, name, database_name, signing_secret, created_at) VALUES (?, ?, ?, ?, ?)",
@@ -137,11 +150,12 @@ export class WorkspaceCatalog extends DurableObject<Env> {
     );
     for (const t of input.tokens) {
       this.sql.exec(
-        "INSERT INTO tokens (id, name, token, scopes, origin, created_at, updated_at) VALUES (?, ?, ?, ?, 'default', ?, ?)",
+        "INSERT INTO tokens (id, name, token, scopes, origin, user_id, created_at, updated_at) VALUES (?, ?, ?, ?, 'default', ?, ?, ?)",
         t.id,
         t.name,
         t.token,
         JSON.stringify(t.scopes),
+        t.userId ?? null,
         at,
         at,
       );
@@ -176,6 +190,7 @@ export class WorkspaceCatalog extends DurableObject<Env> {
       scopes: JSON.parse(String(row.scopes)) as string[],
       origin: String(row.origin) as TokenOrigin,
       description: String(row.description ?? ""),
+      user_id: row.user_id === null || row.user_id === undefined ? null : String(row.user_id),
       created_at: String(row.created_at),
       updated_at: String(row.updated_at),
     };

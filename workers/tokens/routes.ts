@@ -2,8 +2,11 @@
  * @module tokens/routes
  * Tinybird's Token API: list, create (static tokens, or JWTs with
  * `?expiration_time=`), get, refresh and delete. Every call needs the TOKENS
- * or ADMIN scope. Static tokens live in the workspace catalog; JWTs are signed
- * with the workspace admin token and never stored.
+ * or ADMIN scope, and no call mints or reveals a token stronger than the
+ * caller (`power.ts`): a token grants only scopes it holds, and a stored token
+ * it does not cover is listed without its secret and refused (403) otherwise.
+ * Static tokens live in the workspace catalog; JWTs are signed with the
+ * workspace admin token and never stored.
  */
 import { Hono, type Context } from "hono";
 import { z } from "zod";
@@ -15,7 +18,8 @@ import { unwrap } from "../catalog/result.js";
 import type { TokenRecord } from "../catalog/workspace-catalog.js";
 import { signToken } from "../../shared/tokens/format.js";
 import { parseScope, ScopeSyntaxError, type Scope } from "../../shared/tokens/scopes.js";
-import { BadRequestError, InternalError, NotFoundError } from "../../shared/errors.js";
+import { BadRequestError, ForbiddenError, InternalError, NotFoundError } from "../../shared/errors.js";
+import { coversScope, coversToken } from "./power.js";
 
 export const tokenRoutes = new Hono<AppEnv>();
 
@@ -37,6 +41,31 @@ function tokenJson(t: TokenRecord) {
   return { id: t.id, name: t.name, description: t.description, scopes: scopeObjects(t.scopes), token: t.token, origin: t.origin };
 }
 
+/** A token the caller does not cover: everything but its secret. */
+function tokenJsonWithoutSecret(t: TokenRecord) {
+  const { token: _secret, ...rest } = tokenJson(t);
+  return rest;
+}
+
+function ensureCovers(c: Context<AppEnv>, t: TokenRecord): void {
+  if (!coversToken(c.get("principal"), t)) throw new ForbiddenError(`Permission denied: token '${t.name}' holds more than your token does`);
+}
+
+function ensureGrantable(c: Context<AppEnv>, scope: Scope, text: string): void {
+  if (scope.type === "ADMIN_USER") throw new ForbiddenError("Permission denied: ADMIN_USER is the user token's own scope and cannot be granted");
+  if (!coversScope(c.get("principal").scopes, scope)) {
+    throw new ForbiddenError(`Permission denied: a token can only grant scopes it holds, and yours does not hold '${text}'`);
+  }
+}
+
+/** The stored token by name or id, if the caller covers it. */
+async function coveredToken(c: Context<AppEnv>, nameOrId: string): Promise<TokenRecord> {
+  const t = await stub(c).getToken(nameOrId);
+  if (!t) throw new NotFoundError(`Token '${nameOrId}' not found`);
+  ensureCovers(c, t);
+  return t;
+}
+
 function stub(c: Context<AppEnv>) {
   return catalogStub(c.env, c.get("principal").workspaceId);
 }
@@ -49,7 +78,8 @@ async function mintStatic(c: Context<AppEnv>): Promise<string> {
 
 tokenRoutes.get("/v0/tokens", manageTokens, async (c) => {
   const tokens = await stub(c).listTokens();
-  return c.json({ tokens: tokens.map(tokenJson) });
+  const caller = c.get("principal");
+  return c.json({ tokens: tokens.map((t) => (coversToken(caller, t) ? tokenJson(t) : tokenJsonWithoutSecret(t))) });
 });
 
 // ------------------------------------------------------------------ create
@@ -104,9 +134,10 @@ async function createJwt(c: Context<AppEnv>, expirationTime: string): Promise<Re
     const issue = parsed.error.issues[0]!;
     throw new BadRequestError(`Invalid JWT token request: ${issue.path.join(".") || "body"}: ${issue.message}`);
   }
+  const { name, scopes, limits } = parsed.data;
+  for (const s of scopes) ensureGrantable(c, s, [s.type, s.resource, s.filter].filter(Boolean).join(":"));
   const admin = await stub(c).getToken(WORKSPACE_ADMIN_TOKEN);
   if (!admin) throw new InternalError("The workspace has no workspace admin token to sign JWTs with");
-  const { name, scopes, limits } = parsed.data;
   const token = await signJwt(admin.token, {
     workspace_id: c.get("principal").workspaceId,
     name,
@@ -140,15 +171,18 @@ async function createStatic(c: Context<AppEnv>): Promise<Response> {
     }
   }
   if (!name || !/^[A-Za-z0-9_ .:@-]{1,128}$/.test(name)) throw new BadRequestError("The token 'name' is required (letters, digits, spaces and _ . : @ -)");
-  for (const s of scopes) {
+  const parsedScopes = scopes.map((s) => {
     try {
-      parseScope(s);
+      return parseScope(s);
     } catch (e) {
       throw new BadRequestError(`Invalid scope '${s}': ${(e as Error).message}`);
     }
-  }
+  });
+  parsedScopes.forEach((scope, i) => ensureGrantable(c, scope, scopes[i]!.trim()));
   const catalog = stub(c);
   const existing = await catalog.getToken(name);
+  // Changing a token's scopes hands back its secret: the caller must cover what it is now, too.
+  if (existing) ensureCovers(c, existing);
   if (existing?.origin === "default") throw new BadRequestError(`Token '${name}' is a default token and cannot be modified`);
   const record = await catalog.upsertToken({
     id: crypto.randomUUID(),
@@ -173,20 +207,20 @@ tokenRoutes.post("/v0/tokens/", manageTokens, create);
 // ------------------------------------------------------ get, refresh, delete
 
 tokenRoutes.get("/v0/tokens/:name", manageTokens, async (c) => {
-  const t = await stub(c).getToken(c.req.param("name"));
-  if (!t) throw new NotFoundError(`Token '${c.req.param("name")}' not found`);
-  return c.json(tokenJson(t));
+  return c.json(tokenJson(await coveredToken(c, c.req.param("name"))));
 });
 
 tokenRoutes.post("/v0/tokens/:name/refresh", manageTokens, async (c) => {
-  const { before, after } = unwrap(await stub(c).replaceTokenSecret(c.req.param("name"), await mintStatic(c)));
+  const target = await coveredToken(c, c.req.param("name"));
+  const { before, after } = unwrap(await stub(c).replaceTokenSecret(target.id, await mintStatic(c)));
   await evictToken(c.env, before.token);
   if (before.name === WORKSPACE_ADMIN_TOKEN) evictJwtKey(c.get("principal").workspaceId);
   return c.json(tokenJson(after));
 });
 
 tokenRoutes.delete("/v0/tokens/:name", manageTokens, async (c) => {
-  const deleted = unwrap(await stub(c).deleteToken(c.req.param("name")));
+  const target = await coveredToken(c, c.req.param("name"));
+  const deleted = unwrap(await stub(c).deleteToken(target.id));
   await evictToken(c.env, deleted.token);
   return c.body(null, 204);
 });
