@@ -2,8 +2,9 @@
  * @module service/datasources
  * Tinybird's service datasources (`tinybird.*`) as Tern stores them: one shared
  * table per kind in the service database, with a `workspace_id` column. A query
- * naming `tinybird.x` reads `(SELECT <columns> FROM <service>.x [FINAL]
- * WHERE workspace_id = '<ws>')`, so a workspace only ever sees its own rows.
+ * naming `tinybird.x` reads the view `<workspace db>.tinybird__x` (`serviceViewDdl`):
+ * `SELECT <columns> FROM <service>.x [FINAL] WHERE workspace_id = '<ws>'`, so a
+ * workspace only ever sees its own rows.
  *
  * | name | rows | written by |
  * |---|---|---|
@@ -194,10 +195,22 @@ export function serviceMaterializedViewDdl(mv: ServiceMaterializedView): string 
   return `CREATE MATERIALIZED VIEW IF NOT EXISTS ${quoteQualifiedName(SERVICE_DATABASE, mv.name)} TO ${quoteQualifiedName(SERVICE_DATABASE, mv.to)}\nAS ${select}`;
 }
 
-/** The subquery a workspace's `tinybird.<name>` reads, or undefined for an unknown name. */
-export function serviceDatasourceSubquery(name: string, workspaceId: string, registry: readonly ServiceDatasource[] = SERVICE_DATASOURCES): string | undefined {
-  const ds = registry.find((d) => d.name === name);
-  if (!ds) return undefined;
+/** Name of the view of `tinybird.<name>` inside a workspace's database. */
+export function serviceViewName(name: string): string {
+  return `tinybird__${name}`;
+}
+
+/**
+ * The view a workspace reads `tinybird.<name>` through: its own rows of the
+ * shared table, without `workspace_id`. It lives in the workspace's database,
+ * so a read never names the shared table (the read guard only lets a query
+ * name its own database), and it runs with its definer's rights, so a
+ * ClickHouse user granted only its own database can read it.
+ */
+export function serviceViewDdl(ds: ServiceDatasource, workspaceId: string, database: string): string {
   const cols = ds.columns.map(([n]) => quoteIdentifier(n)).join(", ");
-  return `SELECT ${cols} FROM ${quoteQualifiedName(SERVICE_DATABASE, ds.name)}${ds.final ? " FINAL" : ""} WHERE workspace_id = ${quoteString(workspaceId)}`;
+  return (
+    `CREATE OR REPLACE VIEW ${quoteQualifiedName(database, serviceViewName(ds.name))} DEFINER = CURRENT_USER SQL SECURITY DEFINER AS ` +
+    `SELECT ${cols} FROM ${quoteQualifiedName(SERVICE_DATABASE, ds.name)}${ds.final ? " FINAL" : ""} WHERE workspace_id = ${quoteString(workspaceId)}`
+  );
 }

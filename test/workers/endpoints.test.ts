@@ -240,10 +240,10 @@ describe("SQL injection through params", () => {
     expect(res.status).toBe(400);
   });
 
-  it("quotes a column() param as an identifier", async () => {
+  it("quotes a column() param as an identifier, and refuses names with escapes", async () => {
     const res = await call(`/v0/pipes/echo.json?col=${encodeURIComponent("pathname` FROM system.tables --")}`);
     expect(res.status).toBe(400);
-    expect(res.headers.get("x-db-exception-code")).toBe("47");
+    expect(await res.json()).toEqual({ error: "Names with control characters, backslashes or back-quotes are not allowed" });
   });
 
   it("keeps Array elements inside their literals", async () => {

@@ -147,10 +147,10 @@ describe("read-only and isolation", () => {
     expect(await res.json()).toEqual({ error: "Resource 'nope' not found" });
   });
 
-  it("refuses SETTINGS that change limits (readonly)", async () => {
+  it("refuses SETTINGS that change limits", async () => {
     const res = await sql("SELECT 1 SETTINGS max_execution_time = 1000");
-    expect(res.status).toBe(400);
-    expect(res.headers.get("x-db-exception-code")).toBe("164");
+    expect(res.status).toBe(403);
+    expect(await res.json()).toEqual({ error: "SETTINGS clauses are not allowed in queries; the platform sets query limits" });
   });
 });
 

@@ -2,8 +2,10 @@
  * @module endpoints/execute
  * Runs one read on ClickHouse and streams the answer back untouched: the
  * ClickHouse format is the response format (its `FORMAT JSON` envelope is
- * Tinybird's JSON shape). Reads run with `readonly=1`, a time budget and a
- * result size cap; the request id is the ClickHouse `query_id`.
+ * Tinybird's JSON shape). Every read passes the read guard first (ClickHouse's
+ * own parse of the exact SQL, `read-guard.ts`), then runs in the empty sandbox
+ * database with `readonly=1`, a time budget and a result size cap; the request
+ * id is the ClickHouse `query_id`.
  */
 import { ClickHouseError, type ClickHouseSettings } from "@clickhouse/client-web";
 import type { Context } from "hono";
@@ -12,10 +14,13 @@ import type { AppEnv } from "../api/context.js";
 import { clickhouseFor } from "../clickhouse/client.js";
 import { fromClickHouse } from "../clickhouse/errors.js";
 import { readLimits } from "./limits.js";
+import { ensureSandbox, guardRead, SANDBOX_DATABASE } from "./read-guard.js";
 import { jsonStatistics, TailBuffer, type JsonStatistics } from "../../shared/format/json-statistics.js";
 
 export interface ReadRequest {
   sql: string;
+  /** The caller's workspace database: the only database the SQL may name. */
+  database: string;
   format: OutputFormat;
   settings: Record<string, number | string>;
   /** Extra response headers (rate-limit state). */
@@ -51,9 +56,12 @@ export async function runRead(c: Context<AppEnv>, req: ReadRequest): Promise<Rea
     max_result_bytes: String(limits.maxResultBytes),
     result_overflow_mode: "throw",
   } as ClickHouseSettings;
+  const config = c.get("config");
+  const admin = clickhouseFor(config);
+  await Promise.all([ensureSandbox(admin), guardRead(admin, req.sql, req.database)]);
   let result;
   try {
-    result = await clickhouseFor(c.get("config")).exec({
+    result = await clickhouseFor(config, SANDBOX_DATABASE).exec({
       query: `${req.sql}\nFORMAT ${req.format.clickhouse}`,
       query_id: c.get("requestId"),
       clickhouse_settings: settings,

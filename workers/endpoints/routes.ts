@@ -19,8 +19,12 @@ import { enforceRateLimits } from "./limits.js";
 import { OUTPUT_SETTINGS, runRead } from "./execute.js";
 import { option, paramsForLog, readInput, type RequestInput } from "./params.js";
 import { renderStatement, SqlContext, targetNode } from "./sql-context.js";
-import { ensurePipeStatsTable, recordStats, type RequestStats } from "./stats.js";
+import { recordStats, type RequestStats } from "./stats.js";
 import { clickhouseFor } from "../clickhouse/client.js";
+import { workspaceDatabase } from "../auth/principal.js";
+import { ensureWorkspaceServiceViews } from "../service/workspace-views.js";
+import { canonicalSql } from "./read-guard.js";
+import type { Principal } from "../auth/principal.js";
 import { openApiDocument } from "./openapi.js";
 
 export const endpointRoutes = new Hono<AppEnv>();
@@ -56,7 +60,7 @@ async function manifestOf(c: Context<AppEnv>) {
 async function answer(
   c: Context<AppEnv>,
   stats: Omit<RequestStats, "readRows" | "readBytes" | "resultRows" | "statusCode" | "error">,
-  build: () => Promise<{ sql: string; format: OutputFormat; settings: Record<string, number | string>; headers: Record<string, string> }>,
+  build: () => Promise<{ sql: string; database: string; format: OutputFormat; settings: Record<string, number | string>; headers: Record<string, string> }>,
 ): Promise<Response> {
   try {
     const outcome = await runRead(c, await build());
@@ -115,8 +119,10 @@ async function callEndpoint(c: Context<AppEnv>): Promise<Response> {
     if (!live || !pipe) throw new NotFoundError(`The pipe '${pipeName}' does not exist`);
     if (pipe.file.publication.type !== "endpoint") throw new NotFoundError(`The pipe '${pipeName}' is not published as an API endpoint`);
     const principal = c.get("principal");
+    const database = live.manifest.database;
     const ctx = new SqlContext({
       workspaceId: principal.workspaceId,
+      database,
       manifestId: live.id,
       manifest: live.manifest,
       scopes: principal.scopes,
@@ -128,11 +134,12 @@ async function callEndpoint(c: Context<AppEnv>): Promise<Response> {
     const q = option(input, "q");
     if (q !== undefined && q.trim() !== "") {
       // The extension picks the format; a FORMAT clause in q is dropped.
-      const wrapped = wrapForQueryParam(sql, stripFormat(q));
+      const wrapped = wrapForQueryParam(sql, await canonicalSql(clickhouseFor(c.get("config")), stripFormat(q)));
       if (!wrapped.ok) throw toTernError(wrapped.error);
       sql = wrapped.sql;
     }
-    return { sql, format, settings: { ...compiled.settings, ...outputSettings(input) }, headers };
+    if (ctx.usesServiceViews) await ensureWorkspaceServiceViews(clickhouseFor(c.get("config")), principal.workspaceId, database);
+    return { sql, database, format, settings: { ...compiled.settings, ...outputSettings(input) }, headers };
   });
 }
 
@@ -155,17 +162,23 @@ async function querySql(c: Context<AppEnv>): Promise<Response> {
   return answer(c, stats, async () => {
     const headers = await enforceRateLimits(c);
     const principal = c.get("principal");
-    const rendered = isTemplated(q) ? renderStatement(q, input.params) : { sql: q, settings: {} };
+    const admin = clickhouseFor(c.get("config"));
+    const rendered = isTemplated(q) ? renderStatement(q, { ...input.params, ...jwtFixedParams(principal) }) : { sql: q, settings: {} };
     const split = splitFormatClause(rendered.sql);
     if (!split.ok) throw new BadRequestError(split.error);
+    // The names are rewritten on ClickHouse's own re-printing of the query, so
+    // what the tokenizer reads is what ClickHouse parses.
+    split.sql = await canonicalSql(admin, split.sql);
     const readOnly = checkReadOnly(split.sql);
     if (!readOnly.ok) throw toTernError(readOnly.error);
     if (readOnly.kind !== "select" && readOnly.kind !== "with" && readOnly.kind !== "describe" && readOnly.kind !== "exists") {
       throw new BadRequestError("Only SELECT queries are allowed in the Query API");
     }
     const live = await manifestOf(c);
+    const database = live?.manifest.database ?? workspaceDatabase(principal.workspaceId);
     const ctx = new SqlContext({
       workspaceId: principal.workspaceId,
+      database,
       manifestId: live?.id ?? "none",
       manifest: live?.manifest,
       scopes: principal.scopes,
@@ -175,21 +188,32 @@ async function querySql(c: Context<AppEnv>): Promise<Response> {
     let extra: ((name: string) => TableResolution | null) | undefined;
     const pipelineName = option(input, "pipeline");
     if (pipelineName) {
-      ensureAllowed(c, { kind: "read_pipe", pipe: pipelineName });
+      const grant = ensureAllowed(c, { kind: "read_pipe", pipe: pipelineName });
       const pipe = live?.manifest.pipes[pipelineName];
       if (!pipe) throw new NotFoundError(`The pipe '${pipelineName}' does not exist`);
       const nodeNames = new Set(pipe.file.nodes.map((n) => n.name));
+      const fixed = grant.fixedParams as Params;
       extra = (name) => {
-        if (name === "_") return { subquery: ctx.pipeSql(pipe, targetNode(pipe)).sql };
-        return nodeNames.has(name) ? { subquery: ctx.pipeSql(pipe, name).sql } : null;
+        if (name === "_") return { subquery: ctx.pipeSql(pipe, targetNode(pipe), grant.filters, undefined, fixed).sql };
+        return nodeNames.has(name) ? { subquery: ctx.pipeSql(pipe, name, grant.filters, undefined, fixed).sql } : null;
       };
     }
-    // Service tables are created lazily by their writers; a read may come first.
-    if (/\btinybird\s*\.\s*\w/i.test(split.sql)) await ensurePipeStatsTable(clickhouseFor(c.get("config")));
     const rewritten = rewriteTables(split.sql, ctx.resolver(extra));
     if (!rewritten.ok) throw toTernError(rewritten.error);
-    return { sql: rewritten.sql, format: split.format, settings: { ...rendered.settings, ...outputSettings(input) }, headers };
+    // Service tables and views are created lazily; a read may come first.
+    if (ctx.usesServiceViews) await ensureWorkspaceServiceViews(admin, principal.workspaceId, database);
+    return { sql: rewritten.sql, database, format: split.format, settings: { ...rendered.settings, ...outputSettings(input) }, headers };
   });
+}
+
+/**
+ * A JWT's fixed params, all scopes together, for a templated Query API
+ * statement: the request cannot override what the token pins. A pipe the
+ * statement reads renders with its own scope's fixed params (sql-context.ts).
+ */
+function jwtFixedParams(principal: Principal): Params {
+  if (principal.kind !== "jwt") return {};
+  return Object.assign({}, ...principal.scopes.map((s) => (s.fixed_params ?? {}) as Params));
 }
 
 endpointRoutes.get("/v0/sql", withJwt, querySql);

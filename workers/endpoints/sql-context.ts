@@ -5,17 +5,17 @@
  * resolved inside the caller's workspace only. A READ scope's SQL filter wraps
  * its datasource (`(SELECT * FROM db.t WHERE (<filter>))`); another workspace's
  * database or `system.*` can never be named; `tinybird.<service>` reads the
- * shared service table filtered to the workspace.
+ * workspace's view of the shared service table. A JWT's fixed params win over
+ * the request's wherever a pipe it reads is rendered, on every path.
  */
 import { compileTemplate, render, TemplateError, type CompiledTemplate, type Params } from "../../shared/template/index.js";
 import { compilePipe } from "../../shared/sql/pipeline/index.js";
 import { listTables, toTernError, tokenize, type TableResolution, type TableResolver } from "../../shared/sql/rewrite/index.js";
 import { quoteQualifiedName } from "../../shared/sql/ddl/index.js";
-import { SERVICE_DATASOURCES, serviceDatasourceSubquery } from "../../shared/service/datasources.js";
+import { SERVICE_DATASOURCES, serviceViewName } from "../../shared/service/datasources.js";
 import { authorize, type Scope } from "../../shared/tokens/scopes.js";
 import type { DeploymentManifest, ManifestPipe } from "../../shared/deploy/manifest.js";
 import { BadRequestError, ForbiddenError, TernError } from "../../shared/errors.js";
-import { READ_SERVICE_DATASOURCES } from "./stats.js";
 
 /** A template error answered with the status the template chose (400, or custom_error's). */
 export class TemplateHttpError extends TernError {
@@ -31,6 +31,8 @@ export function templateToTern(e: unknown): unknown {
 
 export interface ReadContext {
   workspaceId: string;
+  /** The workspace's ClickHouse database: the only one its reads may name. */
+  database: string;
   manifestId: string;
   manifest: DeploymentManifest | undefined;
   scopes: readonly Scope[];
@@ -75,7 +77,7 @@ function nodeTemplates(ctx: ReadContext, pipe: ManifestPipe): CompiledTemplate[]
  * compilations that read no other pipe are kept (a pipe read through a node
  * renders with the params, which the node SQL does not show).
  */
-const compiledPipes = new Map<string, { sql: string; nodes: string[] }>();
+const compiledPipes = new Map<string, { sql: string; nodes: string[]; service: boolean }>();
 const COMPILED_PIPES_MAX = 1000;
 
 /** The node a pipe answers with: its published node, else its last one. */
@@ -108,7 +110,13 @@ function withFilters(from: string, filters: readonly string[]): TableResolution 
 
 export class SqlContext {
   private depth = 0;
-  constructor(readonly ctx: ReadContext) {}
+  /** Params pipes render with: the request's, then fixed params of the scopes on the way down. */
+  private params: Params;
+  /** A `tinybird.*` view was named: the caller makes sure the workspace's views exist before running. */
+  usesServiceViews = false;
+  constructor(readonly ctx: ReadContext) {
+    this.params = ctx.params;
+  }
 
   /** Datasources (and `_quarantine`), pipes, service datasources: the workspace's namespace. */
   resolver(extra?: (name: string) => TableResolution | null): TableResolver {
@@ -125,8 +133,9 @@ export class SqlContext {
       if (this.checking && !authorize(this.ctx.scopes, { kind: "read_all" }).allowed) {
         return { error: `Resource 'tinybird.${name}' needs the ADMIN or WORKSPACE:READ_ALL scope` };
       }
-      const sub = serviceDatasourceSubquery(name, this.ctx.workspaceId, [...SERVICE_DATASOURCES, ...READ_SERVICE_DATASOURCES]);
-      return sub === undefined ? undefined : { subquery: sub };
+      if (!SERVICE_DATASOURCES.some((d) => d.name === name)) return undefined;
+      this.usesServiceViews = true;
+      return { database: this.ctx.database, table: serviceViewName(name) };
     }
     return { error: `Resource '${db}.${name}' is not accessible: only this workspace's datasources and pipes, and tinybird.* service datasources, can be queried` };
   }
@@ -152,7 +161,8 @@ export class SqlContext {
     if (pipe) {
       const grant = authorize(this.ctx.scopes, { kind: "read_pipe", pipe: name });
       if (this.checking && !grant.allowed) return { error: `Resource '${name}' needs the PIPES:READ:${name} scope` };
-      return { subquery: this.pipeSql(pipe, targetNode(pipe), grant.allowed ? grant.filters : []).sql };
+      const fixed = grant.allowed ? (grant.fixedParams as Params) : {};
+      return { subquery: this.pipeSql(pipe, targetNode(pipe), grant.allowed ? grant.filters : [], undefined, fixed).sql };
     }
     return undefined;
   }
@@ -162,15 +172,23 @@ export class SqlContext {
    * into one query. A node whose render fails only fails the call when the
    * target actually reads it.
    */
-  pipeSql(pipe: ManifestPipe, target: string, pipeFilters: readonly string[] = [], extra?: (name: string) => TableResolution | null): CompiledQuery {
+  pipeSql(
+    pipe: ManifestPipe,
+    target: string,
+    pipeFilters: readonly string[] = [],
+    extra?: (name: string) => TableResolution | null,
+    fixedParams: Params = {},
+  ): CompiledQuery {
     if (++this.depth > MAX_PIPE_DEPTH) throw new BadRequestError(`Pipes read each other more than ${MAX_PIPE_DEPTH} levels deep`);
+    const outer = this.params;
+    this.params = { ...outer, ...fixedParams };
     try {
       const templates = nodeTemplates(this.ctx, pipe);
       const failures = new Map<string, unknown>();
       const settingsByNode = new Map<string, Record<string, number | string>>();
       const nodes = pipe.file.nodes.map((n, i) => {
         try {
-          const out = render(templates[i]!, this.ctx.params);
+          const out = render(templates[i]!, this.params);
           settingsByNode.set(n.name, out.settings);
           return { name: n.name, sql: out.sql };
         } catch (e) {
@@ -184,6 +202,8 @@ export class SqlContext {
       let compiled = key === undefined ? undefined : compiledPipes.get(key);
       if (!compiled) {
         let readsPipe = false;
+        const before = this.usesServiceViews;
+        this.usesServiceViews = false;
         const resolve = this.resolver(extra);
         const result = compilePipe(nodes, target, (name, db) => {
           const resolution = resolve(name, db);
@@ -196,12 +216,14 @@ export class SqlContext {
           if (failed) throw templateToTern(failed);
           throw toTernError(result.error);
         }
-        compiled = { sql: result.sql, nodes: result.nodes };
+        compiled = { sql: result.sql, nodes: result.nodes, service: this.usesServiceViews };
+        this.usesServiceViews ||= before;
         if (key !== undefined && !readsPipe) {
           if (compiledPipes.size >= COMPILED_PIPES_MAX) compiledPipes.delete(compiledPipes.keys().next().value as string);
           compiledPipes.set(key, compiled);
         }
       }
+      if (compiled.service) this.usesServiceViews = true;
       for (const n of compiled.nodes) if (failures.has(n)) throw templateToTern(failures.get(n));
       const settings: Record<string, number | string> = {};
       for (const n of compiled.nodes) {
@@ -211,6 +233,7 @@ export class SqlContext {
       return { sql, settings };
     } finally {
       this.depth--;
+      this.params = outer;
     }
   }
 }

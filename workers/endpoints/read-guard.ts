@@ -1,0 +1,135 @@
+/**
+ * @module endpoints/read-guard
+ * Every read a caller's SQL reaches ClickHouse through is checked here first,
+ * on ClickHouse's own parse of the exact SQL that will run (`EXPLAIN AST`, and
+ * `formatQuerySingleLine` to prove no name hides a line break): one read
+ * statement, allowlisted functions and table functions, no SETTINGS or INTO
+ * OUTFILE, and no table outside the caller's database that the rewriter did
+ * not put there (`shared/sql/guard`). Verdicts are cached per isolate by
+ * database and SQL text, so a repeated call costs a map lookup.
+ *
+ * Reads run in an empty database (`tern_sandbox`): a table named without a
+ * database that the tokenizer did not see resolves there and is unknown.
+ */
+import type { ClickHouseClient } from "@clickhouse/client-web";
+import { parseExplainAst } from "../../shared/sql/ast/index.js";
+import { checkFormattedNames, checkRead, expectedTables, type GuardVerdict } from "../../shared/sql/guard/index.js";
+import { quoteIdentifier, quoteString } from "../../shared/sql/ddl/index.js";
+import { BadRequestError, ForbiddenError, type TernError } from "../../shared/errors.js";
+import { fromClickHouse } from "../clickhouse/errors.js";
+
+export const SANDBOX_DATABASE = "tern_sandbox";
+
+/**
+ * Parse-only calls: nothing runs, so a small budget is plenty. readonly=2: a
+ * SETTINGS clause in the explained query may apply to the EXPLAIN itself
+ * (harmless) but nothing may write.
+ */
+const PARSE_SETTINGS = { readonly: "2", max_execution_time: 5 } as const;
+const CACHE_MAX = 5000;
+/** Longer SQL is checked every time rather than kept as a cache key. */
+const CACHE_MAX_SQL_CHARS = 64 * 1024;
+
+class Lru<V> {
+  readonly #map = new Map<string, V>();
+  get(key: string): V | undefined {
+    const v = this.#map.get(key);
+    if (v !== undefined) {
+      this.#map.delete(key);
+      this.#map.set(key, v);
+    }
+    return v;
+  }
+  set(key: string, value: V): void {
+    if (key.length > CACHE_MAX_SQL_CHARS) return;
+    this.#map.delete(key);
+    if (this.#map.size >= CACHE_MAX) this.#map.delete(this.#map.keys().next().value as string);
+    this.#map.set(key, value);
+  }
+}
+
+const verdicts = new Lru<GuardVerdict>();
+const canonicals = new Lru<string>();
+let sandbox: Promise<void> | undefined;
+
+/** The empty database reads run in (once per isolate). */
+export function ensureSandbox(ch: ClickHouseClient): Promise<void> {
+  sandbox ??= ch.command({ query: `CREATE DATABASE IF NOT EXISTS ${quoteIdentifier(SANDBOX_DATABASE)}` }).then(
+    () => undefined,
+    (e) => {
+      sandbox = undefined;
+      throw fromClickHouse(e);
+    },
+  );
+  return sandbox;
+}
+
+async function rows(ch: ClickHouseClient, query: string): Promise<string[]> {
+  try {
+    const rs = await ch.query({ query, format: "JSONCompactEachRow", clickhouse_settings: PARSE_SETTINGS });
+    return ((await rs.json()) as unknown[][]).map((r) => String(r[0]));
+  } catch (e) {
+    throw fromClickHouse(e);
+  }
+}
+
+/**
+ * `EXPLAIN AST` output as text. A FORMAT clause after an EXPLAIN belongs to the
+ * explained query, so the output format is set with `default_format` instead;
+ * raw TSV is the dump byte for byte (names with line breaks are refused before
+ * the dump is read).
+ */
+async function explainAst(ch: ClickHouseClient, sql: string): Promise<string> {
+  try {
+    const rs = await ch.exec({ query: `EXPLAIN AST ${sql}`, clickhouse_settings: { ...PARSE_SETTINGS, default_format: "TabSeparatedRaw" } });
+    return await new Response(rs.stream as ReadableStream<Uint8Array>).text();
+  } catch (e) {
+    throw fromClickHouse(e);
+  }
+}
+
+function refusal(v: Exclude<GuardVerdict, { ok: true }>): TernError {
+  return v.code === "forbidden" ? new ForbiddenError(v.message) : new BadRequestError(v.message);
+}
+
+/** ClickHouse's single-line formatting of `sql` (throws the parse error for invalid SQL). */
+async function formatted(ch: ClickHouseClient, sql: string): Promise<string> {
+  const [out] = await rows(ch, `SELECT formatQuerySingleLine(${quoteString(sql)})`);
+  return out ?? "";
+}
+
+/**
+ * User SQL as ClickHouse itself re-prints it: comments dropped, Unicode spaces
+ * and typographic quotes normalised, strings and names quoted one way. The
+ * tokenizer that rewrites table names then reads text whose every token
+ * ClickHouse produced.
+ */
+export async function canonicalSql(ch: ClickHouseClient, sql: string): Promise<string> {
+  const hit = canonicals.get(sql);
+  if (hit !== undefined) return hit;
+  const out = await formatted(ch, sql);
+  canonicals.set(sql, out);
+  return out;
+}
+
+/** Throws a 400/403 TernError unless ClickHouse's parse of `sql` shows a read confined to `database`. */
+export async function guardRead(ch: ClickHouseClient, sql: string, database: string): Promise<void> {
+  const key = `${database}\u0000${sql}`;
+  let verdict = verdicts.get(key);
+  if (!verdict) {
+    verdict = await decide(ch, sql, database);
+    verdicts.set(key, verdict);
+  }
+  if (!verdict.ok) throw refusal(verdict);
+}
+
+async function decide(ch: ClickHouseClient, sql: string, database: string): Promise<GuardVerdict> {
+  const expected = expectedTables(sql);
+  if (!expected) return { ok: false, code: "unverifiable", message: "The query could not be checked: it does not tokenize as ClickHouse SQL" };
+  const [dump, format] = await Promise.all([explainAst(ch, sql), formatted(ch, sql)]);
+  const names = checkFormattedNames(format);
+  if (!names.ok) return { ok: false, code: "unverifiable", message: names.message };
+  const parsed = parseExplainAst(dump);
+  if (!parsed.ok) return { ok: false, code: "unverifiable", message: `The query could not be checked: ${parsed.error}` };
+  return checkRead(parsed.root, { database, expectedTables: expected });
+}
