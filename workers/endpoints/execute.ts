@@ -14,7 +14,7 @@ import type { AppEnv } from "../api/context.js";
 import { clickhouseFor } from "../clickhouse/client.js";
 import { fromClickHouse } from "../clickhouse/errors.js";
 import { readLimits } from "./limits.js";
-import { ensureSandbox, guardRead, SANDBOX_DATABASE } from "./read-guard.js";
+import { ensureSandbox, guardRead, SANDBOX_DATABASE } from "../clickhouse/read-guard.js";
 import { jsonStatistics, TailBuffer, type JsonStatistics } from "../../shared/format/json-statistics.js";
 
 export interface ReadRequest {

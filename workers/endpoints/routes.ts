@@ -23,7 +23,7 @@ import { recordStats, type RequestStats } from "./stats.js";
 import { clickhouseFor } from "../clickhouse/client.js";
 import { workspaceDatabase } from "../auth/principal.js";
 import { ensureWorkspaceServiceViews } from "../service/workspace-views.js";
-import { canonicalSql } from "./read-guard.js";
+import { canonicalSql } from "../clickhouse/read-guard.js";
 import type { Principal } from "../auth/principal.js";
 import { openApiDocument } from "./openapi.js";
 

@@ -1,5 +1,5 @@
 /**
- * @module endpoints/read-guard
+ * @module clickhouse/read-guard
  * Every read a caller's SQL reaches ClickHouse through is checked here first,
  * on ClickHouse's own parse of the exact SQL that will run (`EXPLAIN AST`, and
  * `formatQuerySingleLine` to prove no name hides a line break): one read
@@ -16,7 +16,7 @@ import { parseExplainAst } from "../../shared/sql/ast/index.js";
 import { checkFormattedNames, checkRead, expectedTables, type GuardVerdict } from "../../shared/sql/guard/index.js";
 import { quoteIdentifier, quoteString } from "../../shared/sql/ddl/index.js";
 import { BadRequestError, ForbiddenError, type TernError } from "../../shared/errors.js";
-import { fromClickHouse } from "../clickhouse/errors.js";
+import { fromClickHouse } from "./errors.js";
 
 export const SANDBOX_DATABASE = "tern_sandbox";
 
