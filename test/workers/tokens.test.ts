@@ -1,8 +1,11 @@
 // The Token API: list, create (static and JWT), get, refresh, delete, and who may call it.
-import { decodeJwt } from "jose";
+import { env, listDurableObjectIds } from "cloudflare:test";
+import { decodeJwt, SignJWT } from "jose";
 import { beforeAll, describe, expect, it } from "vitest";
-import { api } from "./helpers/api.js";
+import { api, createWorkspace } from "./helpers/api.js";
 import { deployProject, type Deployed } from "./endpoints-project.js";
+import { decodeToken, signToken } from "../../shared/tokens/format.js";
+import type { LocalCredentials } from "../../shared/tokens/local.js";
 
 let ws: Deployed;
 
@@ -170,5 +173,386 @@ describe("JWTs", () => {
     });
     expect(res.status).toBe(403);
     expect(await res.json()).toEqual({ error: "Permission denied: this operation needs the TOKENS or ADMIN scope" });
+  });
+});
+
+// ------------------------------------------------------------------------
+// As an attacker: no token mints or reveals a token stronger than itself, and
+// no token acts outside its workspace. Rules: docs/workspaces.md.
+
+const creds = JSON.parse(env.TERN_CREDENTIALS!) as LocalCredentials;
+const JWT_DENIED = "JWT tokens are only accepted by API endpoints (/v0/pipes) and the Query API (/v0/sql)";
+const MANAGE_DENIED = "Permission denied: this operation needs the TOKENS or ADMIN scope";
+const cannotGrant = (scope: string) => `Permission denied: a token can only grant scopes it holds, and yours does not hold '${scope}'`;
+const holdsMore = (name: string) => `Permission denied: token '${name}' holds more than your token does`;
+
+async function send(method: string, path: string, token: string, init: { form?: Array<[string, string]>; json?: unknown } = {}): Promise<{ status: number; body: any }> {
+  const res = await api(path, {
+    method,
+    token,
+    ...(init.form ? { headers: { "content-type": "application/x-www-form-urlencoded" }, body: new URLSearchParams(init.form) } : {}),
+    ...(init.json !== undefined ? { headers: { "content-type": "application/json" }, body: JSON.stringify(init.json) } : {}),
+  });
+  return { status: res.status, body: res.status === 204 ? null : await res.json() };
+}
+
+/** POST /v0/tokens as `token`: a static token named `name` with `scopes`. */
+const createAs = (token: string, name: string, ...scopes: string[]) =>
+  send("POST", "/v0/tokens", token, { form: [["name", name], ...scopes.map((s) => ["scope", s] as [string, string])] });
+
+const mintAs = (token: string, scopes: unknown[]) =>
+  send("POST", `/v0/tokens/?expiration_time=${Math.floor(Date.now() / 1000) + 600}`, token, { json: { name: "tenant_jwt", scopes } });
+
+describe("a token grants only scopes it holds", () => {
+  let tokensOnly: any;
+  let manager: any;
+  beforeAll(async () => {
+    tokensOnly = await create("g_tokens_only", "TOKENS");
+    manager = await create("g_manager", "TOKENS", "PIPES:READ:top_pages", "DATASOURCES:READ:events:tenant = 'acme'");
+  });
+
+  it("ADMIN cannot grant ADMIN_USER, the user token's own scope", async () => {
+    expect(await createAs(ws.token, "g_user", "ADMIN_USER")).toEqual({
+      status: 403,
+      body: { error: "Permission denied: ADMIN_USER is the user token's own scope and cannot be granted" },
+    });
+  });
+
+  it("TOKENS alone grants TOKENS", async () => {
+    const res = await createAs(tokensOnly.token, "g_tokens_child", "TOKENS");
+    expect(res.status).toBe(200);
+    expect(res.body.scopes).toEqual([{ type: "TOKENS" }]);
+  });
+
+  it("TOKENS alone cannot grant ADMIN", async () => {
+    expect(await createAs(tokensOnly.token, "g_admin", "ADMIN")).toEqual({ status: 403, body: { error: cannotGrant("ADMIN") } });
+  });
+
+  it("TOKENS alone cannot grant a read", async () => {
+    expect(await createAs(tokensOnly.token, "g_read", "PIPES:READ:top_pages")).toEqual({ status: 403, body: { error: cannotGrant("PIPES:READ:top_pages") } });
+  });
+
+  it("a token grants a read it holds, and the new token reads", async () => {
+    const res = await createAs(manager.token, "g_reader", "PIPES:READ:top_pages");
+    expect(res.status).toBe(200);
+    expect((await call("/v0/pipes/top_pages.json", { token: res.body.token })).status).toBe(200);
+  });
+
+  it("a filtered read grants the very same filter", async () => {
+    const res = await createAs(manager.token, "g_acme", "DATASOURCES:READ:events:tenant = 'acme'");
+    expect(res.status).toBe(200);
+    expect(res.body.scopes).toEqual([{ type: "DATASOURCES:READ", resource: "events", filter: "tenant = 'acme'" }]);
+  });
+
+  it("a filtered read cannot grant the unfiltered read", async () => {
+    expect(await createAs(manager.token, "g_all", "DATASOURCES:READ:events")).toEqual({ status: 403, body: { error: cannotGrant("DATASOURCES:READ:events") } });
+  });
+
+  it("a filtered read cannot grant another filter", async () => {
+    expect(await createAs(manager.token, "g_globex", "DATASOURCES:READ:events:tenant = 'globex'")).toEqual({
+      status: 403,
+      body: { error: cannotGrant("DATASOURCES:READ:events:tenant = 'globex'") },
+    });
+  });
+
+  it("a filtered read cannot widen its own filter", async () => {
+    expect(await createAs(manager.token, "g_wide", "DATASOURCES:READ:events:tenant = 'acme' OR 1 = 1")).toEqual({
+      status: 403,
+      body: { error: cannotGrant("DATASOURCES:READ:events:tenant = 'acme' OR 1 = 1") },
+    });
+  });
+
+  it("a read on one pipe cannot grant another pipe", async () => {
+    expect(await createAs(manager.token, "g_other", "PIPES:READ:echo")).toEqual({ status: 403, body: { error: cannotGrant("PIPES:READ:echo") } });
+  });
+
+  it("DATASOURCES:CREATE grants APPEND on a datasource", async () => {
+    const creator = await create("g_creator", "TOKENS", "DATASOURCES:CREATE");
+    expect((await createAs(creator.token, "g_appender", "DATASOURCES:APPEND:events")).status).toBe(200);
+  });
+
+  it("WORKSPACE:READ_ALL grants a filtered read but not an append", async () => {
+    const all = await create("g_read_all", "TOKENS", "WORKSPACE:READ_ALL");
+    expect((await createAs(all.token, "g_ra_read", "DATASOURCES:READ:events:tenant = 'x'")).status).toBe(200);
+    expect(await createAs(all.token, "g_ra_append", "DATASOURCES:APPEND:events")).toEqual({ status: 403, body: { error: cannotGrant("DATASOURCES:APPEND:events") } });
+  });
+
+  it("one scope it does not hold refuses the whole token, and nothing is stored", async () => {
+    expect((await createAs(manager.token, "g_mixed", "PIPES:READ:top_pages", "WORKSPACE:READ_ALL")).status).toBe(403);
+    expect((await call("/v0/tokens/g_mixed")).status).toBe(404);
+  });
+
+  it("scope objects in a JSON body follow the same rule", async () => {
+    expect(await send("POST", "/v0/tokens", manager.token, { json: { name: "g_json", scopes: [{ type: "DATASOURCES:READ", resource: "events" }] } })).toEqual({
+      status: 403,
+      body: { error: cannotGrant("DATASOURCES:READ:events") },
+    });
+  });
+
+  it("no token raises its own scopes", async () => {
+    expect(await createAs(tokensOnly.token, "g_tokens_only", "TOKENS", "ADMIN")).toEqual({ status: 403, body: { error: cannotGrant("ADMIN") } });
+    expect((await (await call("/v0/tokens/g_tokens_only")).json()) as any).toMatchObject({ scopes: [{ type: "TOKENS" }] });
+  });
+
+  it("no token rewrites a token it does not cover (its secret would come back)", async () => {
+    const reader = await create("g_victim", "PIPES:READ:top_pages");
+    expect(await createAs(tokensOnly.token, "g_victim", "TOKENS")).toEqual({ status: 403, body: { error: holdsMore("g_victim") } });
+    expect((await call("/v0/pipes/top_pages.json", { token: reader.token })).status).toBe(200);
+  });
+
+  it("a token may narrow a token it covers", async () => {
+    await createAs(manager.token, "g_narrowed", "PIPES:READ:top_pages", "TOKENS");
+    const res = await createAs(manager.token, "g_narrowed", "PIPES:READ:top_pages");
+    expect(res.status).toBe(200);
+    expect(res.body.scopes).toEqual([{ type: "PIPES:READ", resource: "top_pages" }]);
+  });
+});
+
+describe("a JWT carries only scopes its minter holds", () => {
+  let tokensOnly: any;
+  let manager: any;
+  beforeAll(async () => {
+    tokensOnly = await create("j_tokens_only", "TOKENS");
+    manager = await create("j_manager", "TOKENS", "PIPES:READ:top_pages", "DATASOURCES:READ:events:tenant = 'acme'");
+  });
+
+  it("a token mints a JWT for a pipe it reads, with fixed params, and the JWT reads", async () => {
+    const res = await mintAs(manager.token, [{ type: "PIPES:READ", resource: "top_pages", fixed_params: { tenant: "acme" } }]);
+    expect(res.status).toBe(200);
+    expect((await call("/v0/pipes/top_pages.json", { token: res.body.token })).status).toBe(200);
+  });
+
+  it("a filtered read mints a JWT with the same filter", async () => {
+    const res = await mintAs(manager.token, [{ type: "DATASOURCES:READ", resource: "events", filter: "tenant = 'acme'" }]);
+    expect(res.status).toBe(200);
+    expect(decodeJwt(res.body.token).scopes).toEqual([{ type: "DATASOURCES:READ", resource: "events", filter: "tenant = 'acme'" }]);
+  });
+
+  it("a filtered read cannot mint an unfiltered JWT", async () => {
+    expect(await mintAs(manager.token, [{ type: "DATASOURCES:READ", resource: "events" }])).toEqual({ status: 403, body: { error: cannotGrant("DATASOURCES:READ:events") } });
+  });
+
+  it("a filtered read cannot mint a JWT with another filter", async () => {
+    expect(await mintAs(manager.token, [{ type: "DATASOURCES:READ", resource: "events", filter: "1 = 1" }])).toEqual({
+      status: 403,
+      body: { error: cannotGrant("DATASOURCES:READ:events:1 = 1") },
+    });
+  });
+
+  it("cannot mint a JWT for a pipe it does not read", async () => {
+    expect(await mintAs(manager.token, [{ type: "PIPES:READ", resource: "echo" }])).toEqual({ status: 403, body: { error: cannotGrant("PIPES:READ:echo") } });
+  });
+
+  it("cannot mint an appending JWT without an append scope", async () => {
+    expect(await mintAs(manager.token, [{ type: "DATASOURCES:APPEND", resource: "events" }])).toEqual({ status: 403, body: { error: cannotGrant("DATASOURCES:APPEND:events") } });
+  });
+
+  it("TOKENS alone mints no JWT", async () => {
+    expect(await mintAs(tokensOnly.token, [{ type: "PIPES:READ", resource: "top_pages" }])).toEqual({ status: 403, body: { error: cannotGrant("PIPES:READ:top_pages") } });
+  });
+
+  it("the `scope` string form follows the same rule", async () => {
+    const res = await send("POST", `/v0/tokens/?expiration_time=${Math.floor(Date.now() / 1000) + 600}`, manager.token, { json: { name: "s", scope: "PIPES:READ:echo" } });
+    expect(res).toEqual({ status: 403, body: { error: cannotGrant("PIPES:READ:echo") } });
+  });
+});
+
+describe("listing shows a secret only to a token that covers it", () => {
+  let lw: { id: string; name: string; token: string };
+  const secrets: Record<string, string> = {};
+  beforeAll(async () => {
+    lw = await createWorkspace("tok_list");
+    for (const [name, scopes] of [
+      ["l_tokens", ["TOKENS"]],
+      ["l_manager", ["TOKENS", "PIPES:READ:a"]],
+      ["l_a", ["PIPES:READ:a"]],
+      ["l_b", ["PIPES:READ:b"]],
+      ["l_admin", ["ADMIN"]],
+    ] as Array<[string, string[]]>) {
+      secrets[name] = (await createAs(lw.token, name, ...scopes)).body.token;
+    }
+  });
+  /** name → whether the list shows its secret. */
+  const shown = (body: any) => Object.fromEntries(body.tokens.map((t: any) => [t.name, "token" in t]));
+
+  it("ADMIN sees every secret of its workspace", async () => {
+    const { body } = await send("GET", "/v0/tokens", lw.token);
+    expect(shown(body)).toEqual({ "workspace admin token": true, l_tokens: true, l_manager: true, l_a: true, l_b: true, l_admin: true });
+  });
+
+  it("a TOKENS token sees the secrets of the tokens it covers only", async () => {
+    const { body } = await send("GET", "/v0/tokens", secrets.l_manager!);
+    expect(shown(body)).toEqual({ "workspace admin token": false, l_tokens: true, l_manager: true, l_a: true, l_b: false, l_admin: false });
+  });
+
+  it("a token it does not cover is listed with its name and scopes, without its secret", async () => {
+    const { body } = await send("GET", "/v0/tokens", secrets.l_tokens!);
+    expect(body.tokens.find((t: any) => t.name === "l_b")).toEqual({ id: expect.any(String), name: "l_b", description: "", scopes: [{ type: "PIPES:READ", resource: "b" }], origin: "api" });
+  });
+
+  it("a workspace admin token does not see the secrets of its user's tokens", async () => {
+    const { body } = await send("GET", "/v0/tokens", creds.workspaceAdminToken);
+    expect(shown(body)).toMatchObject({ "workspace admin token": true, "admin token": false, "user token": false });
+  });
+
+  it("the user's admin token sees its own secret, not the user token's", async () => {
+    const { body } = await send("GET", "/v0/tokens", creds.adminToken);
+    expect(shown(body)).toMatchObject({ "workspace admin token": true, "admin token": true, "user token": false });
+  });
+});
+
+describe("reading, refreshing and deleting a token need to cover it", () => {
+  let tokensOnly: any;
+  let manager: any;
+  let reader: any;
+  beforeAll(async () => {
+    tokensOnly = await create("r_tokens_only", "TOKENS");
+    manager = await create("r_manager", "TOKENS", "PIPES:READ:top_pages");
+    reader = await create("r_reader", "PIPES:READ:top_pages");
+  });
+
+  it("TOKENS cannot read the workspace admin token", async () => {
+    expect(await send("GET", "/v0/tokens/workspace%20admin%20token", tokensOnly.token)).toEqual({ status: 403, body: { error: holdsMore("workspace admin token") } });
+  });
+
+  it("TOKENS cannot read a token by its secret either", async () => {
+    expect(await send("GET", `/v0/tokens/${ws.token}`, tokensOnly.token)).toEqual({ status: 403, body: { error: holdsMore("workspace admin token") } });
+  });
+
+  it("a token reads a token it covers, secret included", async () => {
+    expect(await send("GET", "/v0/tokens/r_reader", manager.token)).toEqual({ status: 200, body: expect.objectContaining({ name: "r_reader", token: reader.token }) });
+  });
+
+  it("TOKENS cannot refresh a token it does not cover, which keeps working", async () => {
+    expect(await send("POST", "/v0/tokens/r_reader/refresh", tokensOnly.token)).toEqual({ status: 403, body: { error: holdsMore("r_reader") } });
+    expect((await call("/v0/pipes/top_pages.json", { token: reader.token })).status).toBe(200);
+  });
+
+  it("TOKENS cannot refresh the workspace admin token, which keeps working", async () => {
+    expect(await send("POST", "/v0/tokens/workspace%20admin%20token/refresh", tokensOnly.token)).toEqual({ status: 403, body: { error: holdsMore("workspace admin token") } });
+    expect((await call("/v0/tokens")).status).toBe(200);
+  });
+
+  it("TOKENS cannot delete a token it does not cover, which keeps working", async () => {
+    expect(await send("DELETE", "/v0/tokens/r_reader", tokensOnly.token)).toEqual({ status: 403, body: { error: holdsMore("r_reader") } });
+    expect((await call("/v0/pipes/top_pages.json", { token: reader.token })).status).toBe(200);
+  });
+
+  it("a token refreshes itself", async () => {
+    const self = await create("r_self", "TOKENS");
+    const res = await send("POST", "/v0/tokens/r_self/refresh", self.token);
+    expect(res.status).toBe(200);
+    expect(res.body.token).not.toBe(self.token);
+    expect((await call("/v0/tokens", { token: res.body.token })).status).toBe(200);
+  });
+
+  it("a token deletes a token it covers", async () => {
+    await create("r_doomed", "PIPES:READ:top_pages");
+    expect(await send("DELETE", "/v0/tokens/r_doomed", manager.token)).toEqual({ status: 204, body: null });
+  });
+
+  it("a workspace admin token cannot read the user token", async () => {
+    expect(await send("GET", "/v0/tokens/user%20token", creds.workspaceAdminToken)).toEqual({ status: 403, body: { error: holdsMore("user token") } });
+  });
+
+  it("a workspace admin token cannot read the user's admin token", async () => {
+    expect(await send("GET", "/v0/tokens/admin%20token", creds.workspaceAdminToken)).toEqual({ status: 403, body: { error: holdsMore("admin token") } });
+  });
+
+  it("a workspace admin token cannot refresh the user's admin token", async () => {
+    expect(await send("POST", "/v0/tokens/admin%20token/refresh", creds.workspaceAdminToken)).toEqual({ status: 403, body: { error: holdsMore("admin token") } });
+  });
+
+  it("a workspace admin token cannot delete the user token", async () => {
+    expect(await send("DELETE", "/v0/tokens/user%20token", creds.workspaceAdminToken)).toEqual({ status: 403, body: { error: holdsMore("user token") } });
+  });
+
+  it("the user's admin token cannot read the user token", async () => {
+    expect(await send("GET", "/v0/tokens/user%20token", creds.adminToken)).toEqual({ status: 403, body: { error: holdsMore("user token") } });
+  });
+});
+
+describe("tokens that cannot manage tokens", () => {
+  const tokens: Record<string, string> = {};
+  beforeAll(async () => {
+    tokens.READ = (await create("m_read", "PIPES:READ:top_pages", "DATASOURCES:READ:events")).token;
+    tokens.APPEND = (await create("m_append", "DATASOURCES:APPEND:events")).token;
+    tokens.user = creds.userToken;
+    tokens.JWT = (await mintAs(ws.token, [{ type: "PIPES:READ", resource: "top_pages" }])).body.token;
+  });
+  const routes: Array<[string, string, string]> = [
+    ["list", "GET", "/v0/tokens"],
+    ["create", "POST", "/v0/tokens?name=m_new&scope=PIPES:READ:top_pages"],
+    ["read", "GET", "/v0/tokens/m_read"],
+    ["refresh", "POST", "/v0/tokens/m_read/refresh"],
+    ["delete", "DELETE", "/v0/tokens/m_read"],
+  ];
+  const cases = ["READ", "APPEND", "user", "JWT"].flatMap((kind) => routes.map(([what, method, path]) => [kind, what, method, path] as const));
+
+  it.each(cases)("a %s token cannot %s tokens", async (kind, _what, method, path) => {
+    expect(await send(method, path, tokens[kind]!)).toEqual({ status: 403, body: { error: kind === "JWT" ? JWT_DENIED : MANAGE_DENIED } });
+  });
+});
+
+describe("a token acts only in the workspace it was minted for", () => {
+  /** A static token for `payload`, signed with `secret`. */
+  const forge = (payload: { u: string; id: string }, secret: string) => signToken(payload, secret);
+  const b64 = (o: unknown) => btoa(JSON.stringify(o)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+
+  it("a token whose payload is rewritten to name another workspace is refused", async () => {
+    const [, , signature] = ws.token.split(".");
+    const moved = `p.${b64({ u: creds.workspaceId, id: decodeToken(ws.token)!.id })}.${signature}`;
+    expect(await send("GET", "/v0/tokens", moved)).toEqual({ status: 403, body: { error: "Invalid token" } });
+  });
+
+  it("a token signed with one workspace's secret but naming another is refused", async () => {
+    const token = await forge({ u: ws.id, id: decodeToken(ws.token)!.id }, creds.signingSecret);
+    expect(await send("GET", "/v0/tokens", token)).toEqual({ status: 403, body: { error: "Invalid token" } });
+  });
+
+  it("an unsigned token is refused", async () => {
+    const [head, payload] = ws.token.split(".");
+    expect(await send("GET", "/v0/tokens", `${head}.${payload}.`)).toEqual({ status: 403, body: { error: "Invalid token" } });
+  });
+
+  it("a token with a made-up signature is refused", async () => {
+    const [head, payload] = ws.token.split(".");
+    expect(await send("GET", "/v0/tokens", `${head}.${payload}.${"A".repeat(43)}`)).toEqual({ status: 403, body: { error: "Invalid token" } });
+  });
+
+  it("a token signed with another workspace's secret is refused even when planted in this workspace's catalog", async () => {
+    const planted = await forge({ u: ws.id, id: "planted" }, creds.signingSecret);
+    await env.WORKSPACE.get(env.WORKSPACE.idFromName(ws.id)).upsertToken({ id: "planted", name: "planted", token: planted, scopes: ["ADMIN"], origin: "api" });
+    expect(await send("GET", "/v0/tokens", planted)).toEqual({ status: 403, body: { error: "Invalid token" } });
+  });
+
+  it("a token naming a workspace that does not exist is refused without bringing a catalog into being", async () => {
+    const u = crypto.randomUUID();
+    expect(await send("GET", "/v0/tokens", await forge({ u, id: "x" }, "any-secret-at-all"))).toEqual({ status: 403, body: { error: "Invalid token" } });
+    const made = (await listDurableObjectIds(env.WORKSPACE)).map((id) => id.toString());
+    expect(made).not.toContain(env.WORKSPACE.idFromName(u).toString());
+  });
+
+  it("a JWT naming a workspace that does not exist is refused without bringing a catalog into being", async () => {
+    const u = crypto.randomUUID();
+    const jwt = await new SignJWT({ workspace_id: u, name: "x", exp: Math.floor(Date.now() / 1000) + 600, scopes: [{ type: "PIPES:READ", resource: "top_pages" }] })
+      .setProtectedHeader({ alg: "HS256", typ: "JWT" })
+      .sign(new TextEncoder().encode("any-key"));
+    expect(await send("GET", "/v0/pipes/top_pages.json", jwt)).toEqual({ status: 403, body: { error: "Invalid token" } });
+    const made = (await listDurableObjectIds(env.WORKSPACE)).map((id) => id.toString());
+    expect(made).not.toContain(env.WORKSPACE.idFromName(u).toString());
+  });
+
+  it("a JWT signed with one workspace's admin token but naming another is refused", async () => {
+    const jwt = await new SignJWT({ workspace_id: creds.workspaceId, name: "x", exp: Math.floor(Date.now() / 1000) + 600, scopes: [{ type: "PIPES:READ", resource: "top_pages" }] })
+      .setProtectedHeader({ alg: "HS256", typ: "JWT" })
+      .sign(new TextEncoder().encode(ws.token));
+    expect(await send("GET", "/v0/pipes/top_pages.json", jwt)).toEqual({ status: 403, body: { error: "Invalid token" } });
+  });
+
+  it("a workspace admin token lists only its own workspace's tokens", async () => {
+    const { body } = await send("GET", "/v0/tokens", ws.token);
+    expect(body.tokens.map((t: any) => t.name)).not.toContain("user token");
+    expect(body.tokens.every((t: any) => !("token" in t) || decodeToken(t.token)?.u === ws.id)).toBe(true);
   });
 });
