@@ -94,8 +94,14 @@ function refusal(v: Exclude<GuardVerdict, { ok: true }>): TernError {
 
 /** ClickHouse's single-line formatting of `sql` (throws the parse error for invalid SQL). */
 async function formatted(ch: ClickHouseClient, sql: string): Promise<string> {
-  const [out] = await rows(ch, `SELECT formatQuerySingleLine(${quoteString(sql)})`);
-  return out ?? "";
+  try {
+    const [out] = await rows(ch, `SELECT formatQuerySingleLine(${quoteString(sql)})`);
+    return out ?? "";
+  } catch (e) {
+    // The parse error is about the caller's SQL; the wrapper it was parsed in is ours.
+    if (e instanceof Error) e.message = e.message.replace(/:? In scope SELECT formatQuerySingleLine\([\s\S]*?\)(?=\. \(|\.?$)/, "");
+    throw e;
+  }
 }
 
 /**

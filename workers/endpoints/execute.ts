@@ -15,12 +15,18 @@ import { clickhouseFor } from "../clickhouse/client.js";
 import { fromClickHouse } from "../clickhouse/errors.js";
 import { readLimits } from "./limits.js";
 import { ensureSandbox, guardRead, SANDBOX_DATABASE } from "../clickhouse/read-guard.js";
+import { toPublic } from "./public-errors.js";
+import { authorize } from "../../shared/tokens/scopes.js";
+import { isTernError } from "../../shared/errors.js";
+import type { DeploymentManifest } from "../../shared/deploy/manifest.js";
 import { jsonStatistics, TailBuffer, type JsonStatistics } from "../../shared/format/json-statistics.js";
 
 export interface ReadRequest {
   sql: string;
   /** The caller's workspace database: the only database the SQL may name. */
   database: string;
+  /** The live deployment, to name tables in errors as the caller knows them. */
+  manifest: DeploymentManifest | undefined;
   format: OutputFormat;
   settings: Record<string, number | string>;
   /** Extra response headers (rate-limit state). */
@@ -58,7 +64,12 @@ export async function runRead(c: Context<AppEnv>, req: ReadRequest): Promise<Rea
   } as ClickHouseSettings;
   const config = c.get("config");
   const admin = clickhouseFor(config);
-  await Promise.all([ensureSandbox(admin), guardRead(admin, req.sql, req.database)]);
+  const audience = { database: req.database, manifest: req.manifest, admin: authorize(c.get("principal").scopes, { kind: "admin" }).allowed };
+  try {
+    await Promise.all([ensureSandbox(admin), guardRead(admin, req.sql, req.database)]);
+  } catch (e) {
+    throw isTernError(e) ? toPublic(e, audience) : e;
+  }
   let result;
   try {
     result = await clickhouseFor(config, SANDBOX_DATABASE).exec({
@@ -67,7 +78,7 @@ export async function runRead(c: Context<AppEnv>, req: ReadRequest): Promise<Rea
       clickhouse_settings: settings,
     });
   } catch (e) {
-    const error = fromClickHouse(e);
+    const error = toPublic(fromClickHouse(e), audience);
     if (e instanceof ClickHouseError) error.headers["X-DB-Exception-Code"] = e.code;
     throw error;
   }

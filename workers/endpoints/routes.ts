@@ -25,6 +25,7 @@ import { workspaceDatabase } from "../auth/principal.js";
 import { ensureWorkspaceServiceViews } from "../service/workspace-views.js";
 import { canonicalSql } from "../clickhouse/read-guard.js";
 import type { Principal } from "../auth/principal.js";
+import type { DeploymentManifest } from "../../shared/deploy/manifest.js";
 import { openApiDocument } from "./openapi.js";
 
 export const endpointRoutes = new Hono<AppEnv>();
@@ -60,7 +61,7 @@ async function manifestOf(c: Context<AppEnv>) {
 async function answer(
   c: Context<AppEnv>,
   stats: Omit<RequestStats, "readRows" | "readBytes" | "resultRows" | "statusCode" | "error">,
-  build: () => Promise<{ sql: string; database: string; format: OutputFormat; settings: Record<string, number | string>; headers: Record<string, string> }>,
+  build: () => Promise<{ sql: string; database: string; manifest: DeploymentManifest | undefined; format: OutputFormat; settings: Record<string, number | string>; headers: Record<string, string> }>,
 ): Promise<Response> {
   try {
     const outcome = await runRead(c, await build());
@@ -139,7 +140,7 @@ async function callEndpoint(c: Context<AppEnv>): Promise<Response> {
       sql = wrapped.sql;
     }
     if (ctx.usesServiceViews) await ensureWorkspaceServiceViews(clickhouseFor(c.get("config")), principal.workspaceId, database);
-    return { sql, database, format, settings: { ...compiled.settings, ...outputSettings(input) }, headers };
+    return { sql, database, manifest: live.manifest, format, settings: { ...compiled.settings, ...outputSettings(input) }, headers };
   });
 }
 
@@ -202,7 +203,7 @@ async function querySql(c: Context<AppEnv>): Promise<Response> {
     if (!rewritten.ok) throw toTernError(rewritten.error);
     // Service tables and views are created lazily; a read may come first.
     if (ctx.usesServiceViews) await ensureWorkspaceServiceViews(admin, principal.workspaceId, database);
-    return { sql: rewritten.sql, database, format: split.format, settings: { ...rendered.settings, ...outputSettings(input) }, headers };
+    return { sql: rewritten.sql, database, manifest: live?.manifest, format: split.format, settings: { ...rendered.settings, ...outputSettings(input) }, headers };
   });
 }
 
