@@ -189,9 +189,10 @@ export async function resolveConnection(input: ResolveInput): Promise<Connection
     if (flags.userToken) return { token: flags.userToken, from: "--user-token" };
     if (fromEnv) return { token: fromEnv.value, from: fromEnv.name };
     if (configSameHost && config?.user_token) return { token: config.user_token, from: found!.path };
-    // An explicitly chosen workspace token wins over the local default user token.
-    const explicit = flags.token || firstEnv(env, ["TERN_TOKEN", "TINYBIRD_TOKEN", "TB_TOKEN"]) || configToken;
-    if (!explicit && isLocalHost(host)) return { token: (await localTokens()).user_token, from: `${host}/tokens` };
+    // Only a user token creates and deletes workspaces (a workspace token lists its own
+    // workspace only), so the local platform's user token is the fallback even when a
+    // workspace token was chosen explicitly.
+    if (isLocalHost(host)) return { token: (await localTokens()).user_token, from: `${host}/tokens` };
     return token();
   };
 

@@ -1,7 +1,7 @@
 /**
- * `tern workspace ls|create|use|current`, as `tb workspace`. Listing and
- * creating need a user token (or an admin token); `use` saves the chosen
- * workspace's token in `.tern.json`.
+ * `tern workspace ls|create|use|current`, as `tb workspace`. Listing the
+ * user's workspaces and creating one need a user token (a workspace token lists
+ * only its own workspace); `use` saves the chosen workspace's token in `.tern.json`.
  */
 import { join } from "node:path";
 import type { Command } from "../command.js";
@@ -40,7 +40,7 @@ export const workspace: Command = {
   help: `Usage: tern workspace <subcommand> [options]
 
 Subcommands:
-  ls               every workspace (needs a user or admin token); * marks the current one
+  ls               your workspaces (a workspace token sees only its own); * marks the current one
   create <name>    create a workspace (letters, digits and _)
   use <name|id>    save that workspace's token in .tern.json (the nearest one, or
                    a new one in the project folder)
