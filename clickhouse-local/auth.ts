@@ -1,7 +1,13 @@
-/** Checks request credentials against the one configured user. */
+/**
+ * Who a request is: the configured admin user (`--user`/`--password`, all
+ * rights), or a user created with CREATE USER (the rights in the access store).
+ */
 import { timingSafeEqual } from "node:crypto";
+import { passwordMatches, type AccessStore, type User } from "./access-store.js";
 import { ClickHouseException, Codes } from "./errors.js";
 import type { Credentials } from "./request.js";
+
+export type Principal = { kind: "admin"; name: string } | { kind: "user"; name: string; user: User };
 
 function same(a: string, b: string): boolean {
   const x = Buffer.from(a);
@@ -9,12 +15,16 @@ function same(a: string, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
-export function authenticate(creds: Credentials, user: string, password: string): void {
-  // Same answer for an unknown user and a wrong password, as ClickHouse gives.
-  if (!same(creds.user, user) || !same(creds.password, password)) {
-    throw new ClickHouseException(
-      Codes.AUTHENTICATION_FAILED,
-      `${creds.user}: Authentication failed: password is incorrect, or there is no user with such name`,
-    );
+export function authenticate(creds: Credentials, admin: { user: string; password: string }, store: AccessStore): Principal {
+  if (same(creds.user, admin.user)) {
+    if (same(creds.password, admin.password)) return { kind: "admin", name: admin.user };
+  } else {
+    const user = store.user(creds.user);
+    if (user && passwordMatches(user.auth, creds.password)) return { kind: "user", name: user.name, user };
   }
+  // Same answer for an unknown user and a wrong password, as ClickHouse gives.
+  throw new ClickHouseException(
+    Codes.AUTHENTICATION_FAILED,
+    `${creds.user}: Authentication failed: password is incorrect, or there is no user with such name`,
+  );
 }

@@ -1,19 +1,30 @@
 /**
- * One HTTP request, end to end: route, authenticate, read the body, run the
- * statement on a leased engine connection, and answer the way ClickHouse's
- * HTTP interface does.
+ * One HTTP request, end to end: route, authenticate, read the body, refuse a
+ * second statement, answer access-management statements and KILL QUERY
+ * itself, hold a restricted user to its profile, quotas and grants, then run
+ * the statement on a leased engine connection and answer the way
+ * ClickHouse's HTTP interface does.
  */
-import { randomBytes } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { authenticate } from "./auth.js";
-import { parseMultipart, readBody } from "./body.js";
-import type { Connection, Engine, ResultStream, StreamChunk } from "./engine.js";
+import { runAccessCommand } from "./access-admin.js";
+import { isAccessStatement, parseAccessStatement, requiredGrant } from "./access-sql.js";
+import type { AccessStore } from "./access-store.js";
+import { authenticate, type Principal } from "./auth.js";
+import { readBody } from "./body.js";
+import type { Connection, Engine } from "./engine.js";
 import { ClickHouseException, Codes, toClickHouseException } from "./errors.js";
-import { ChunkJoiner, contentTypeFor, isStreamable } from "./formats.js";
+import { execute, writeAnswer, type ExecuteContext } from "./execute.js";
+import type { EngineParser, Lru } from "./parser.js";
 import type { ConnectionPool, Lease } from "./pool.js";
+import type { QuotaTracker } from "./quota.js";
+import type { FunctionCatalog, ReadShape } from "./read-access.js";
 import { parseRequest, type RequestSpec } from "./request.js";
-import { ClientGoneError, emptySummary, ResponseWriter, summaryHeader, type Summary } from "./response.js";
-import { explicitFormat, quoteIdentifier, quoteString, statementKind } from "./sql.js";
+import { ClientGoneError } from "./response.js";
+import { assertConcurrency, authorize, planUser, readonlyStatement, type UserPlan } from "./restricted.js";
+import { untilAborted, type RunningQueries, type RunningQuery } from "./running.js";
+import { assertSingleStatement } from "./single-statement.js";
+import { firstKeyword, quoteIdentifier, quoteString } from "./sql.js";
+import { statementOf, statementText, type Statement } from "./statement.js";
 
 export interface ServerContext {
   engine: Engine;
@@ -23,32 +34,26 @@ export interface ServerContext {
   compat: string | undefined;
   maxBodyBytes: number;
   log: (line: string) => void;
-  /** query_id values of running queries (ClickHouse refuses duplicates). */
-  running: Set<string>;
+  /** Requests being served, by query id. */
+  running: RunningQueries;
+  access: AccessStore;
+  parser: EngineParser;
+  quotas: QuotaTracker;
+  /** The engine's default value of every setting (with --compat applied). */
+  settingDefaults: ReadonlyMap<string, string>;
+  functions: FunctionCatalog;
+  shapes: Lru<ReadShape>;
 }
-
-/** Results up to this size are gathered before the headers go out (accurate summary, clean error status). */
-const PREBUFFER_BYTES = 1 << 20;
 
 const NOT_FOUND_TEXT = (path: string) =>
   `There is no handle ${path}\n\nUse / or /ping for health checks.\n\nSend queries from your program with POST method or GET /?query=...\n`;
 
+/** Statements that can never be access management: no need to ask the engine. */
+const PLAIN_STATEMENTS = new Set(["SELECT", "WITH", "INSERT", "EXPLAIN", "DESCRIBE", "DESC", "EXISTS", "VALUES", "FROM"]);
+
 function plain(res: ServerResponse, status: number, text: string): void {
   res.writeHead(status, { "Content-Type": "text/plain; charset=UTF-8", "Content-Length": Buffer.byteLength(text) });
   res.end(text);
-}
-
-function baseHeaders(ctx: ServerContext, queryId: string, format: string, tag: string): Record<string, string> {
-  return {
-    "Content-Type": contentTypeFor(format),
-    "X-ClickHouse-Server-Display-Name": ctx.engine.info.hostname,
-    "X-ClickHouse-Query-Id": queryId,
-    "X-ClickHouse-Format": format,
-    "X-ClickHouse-Timezone": ctx.engine.info.timezone,
-    "X-ClickHouse-Exception-Tag": tag,
-    "Access-Control-Expose-Headers":
-      "X-ClickHouse-Query-Id,X-ClickHouse-Summary,X-ClickHouse-Server-Display-Name,X-ClickHouse-Format,X-ClickHouse-Timezone,X-ClickHouse-Exception-Code,X-ClickHouse-Exception-Tag",
-  };
 }
 
 function sendError(ctx: ServerContext, res: ServerResponse, e: ClickHouseException, queryId?: string): void {
@@ -66,47 +71,22 @@ function sendError(ctx: ServerContext, res: ServerResponse, e: ClickHouseExcepti
   res.end(body);
 }
 
-interface Statement {
-  sql: string;
-  /** INSERT data following the query text (may be empty). */
-  data: Buffer | undefined;
-  kind: ReturnType<typeof statementKind>;
-}
-
-function statementOf(spec: RequestSpec, body: Buffer, req: IncomingMessage): Statement {
-  let urlQuery = spec.urlQuery;
-  if (String(req.headers["content-type"] ?? "").toLowerCase().startsWith("multipart/form-data")) {
-    const parts = parseMultipart(body, String(req.headers["content-type"]));
-    for (const [name, value] of parts) {
-      if (name.startsWith("param_")) spec.params[name.slice("param_".length)] = value.toString("utf8");
-    }
-    const q = parts.get("query");
-    if (q !== undefined) urlQuery = urlQuery === undefined ? q.toString("utf8") : `${urlQuery}\n${q.toString("utf8")}`;
-    body = Buffer.alloc(0);
-  }
-  if (spec.method === "GET") body = Buffer.alloc(0);
-  if (urlQuery !== undefined) {
-    const kind = statementKind(urlQuery);
-    if (kind === "insert") return { sql: urlQuery, data: body, kind };
-    const sql = body.length > 0 ? `${urlQuery}\n${body.toString("utf8")}` : urlQuery;
-    return { sql, data: undefined, kind: statementKind(sql) };
-  }
-  // The query is the body. INSERT data may follow it inline (possibly binary), so keep it as bytes.
-  const head = body.subarray(0, 4096).toString("utf8");
-  const kind = statementKind(head);
-  if (kind === "insert") return { sql: "", data: body, kind };
-  return { sql: body.toString("utf8"), data: undefined, kind };
-}
-
-function engineArgs(ctx: ServerContext, spec: RequestSpec): string[] {
+function engineArgs(ctx: ServerContext, spec: RequestSpec, principal: Principal): string[] {
   const args: string[] = [];
   if (ctx.compat) args.push(`--compatibility=${ctx.compat}`);
   // ClickHouse runs GET requests with readonly=2: reads and setting changes only.
-  if (spec.method === "GET") args.push("--readonly=2");
+  // (Restricted users' connections are made readonly by their SET instead.)
+  if (spec.method === "GET" && principal.kind === "admin") args.push("--readonly=2");
   return args;
 }
 
-async function prepareConnection(conn: Connection, spec: RequestSpec): Promise<void> {
+async function prepareConnection(conn: Connection, spec: RequestSpec, plan: UserPlan | undefined): Promise<void> {
+  if (plan) {
+    // Profile, then URL settings, then readonly = 1: nothing in the statement can change them.
+    await conn.query(`SET ${plan.settings.assignments.join(", ")}`, "TabSeparated");
+    await conn.query(`USE ${quoteIdentifier(plan.database)}`, "TabSeparated");
+    return;
+  }
   const entries = Object.entries(spec.settings);
   if (entries.length > 0) {
     await conn.query(`SET ${entries.map(([k, v]) => `${k} = ${quoteString(v)}`).join(", ")}`, "TabSeparated");
@@ -114,14 +94,15 @@ async function prepareConnection(conn: Connection, spec: RequestSpec): Promise<v
   if (spec.database !== undefined) await conn.query(`USE ${quoteIdentifier(spec.database)}`, "TabSeparated");
 }
 
-function elapsedSince(start: bigint): bigint {
-  return process.hrtime.bigint() - start;
+/** The canonical text of an access-management statement (including KILL), or undefined for any other statement. */
+async function accessStatement(ctx: ServerContext, stmt: Statement, canonical: string | undefined): Promise<string | undefined> {
+  if (stmt.kind === "insert" || PLAIN_STATEMENTS.has(firstKeyword(stmt.sql))) return undefined;
+  const c = canonical ?? (await ctx.parser.canonical(stmt.sql));
+  return isAccessStatement(c) ? c : undefined;
 }
 
-function compressionLevel(spec: RequestSpec): number | undefined {
-  const v = spec.settings["http_zlib_compression_level"];
-  const n = v === undefined ? NaN : Number(v);
-  return Number.isInteger(n) && n >= 1 && n <= 9 ? n : undefined;
+function executeContext(ctx: ServerContext): ExecuteContext {
+  return { info: ctx.engine.info, withParamLock: (fn) => ctx.pool.withParamLock(fn), log: ctx.log };
 }
 
 export async function handleRequest(ctx: ServerContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -152,165 +133,77 @@ export async function handleRequest(ctx: ServerContext, req: IncomingMessage, re
   }
 
   let spec: RequestSpec;
+  let principal: Principal;
+  let plan: UserPlan | undefined;
+  let running: RunningQuery;
   try {
     spec = parseRequest(method, url, req.headers);
-    authenticate(spec.credentials, ctx.user, ctx.password);
+    principal = authenticate(spec.credentials, { user: ctx.user, password: ctx.password }, ctx.access);
+    if (principal.kind === "user") {
+      const profile = principal.user.profile === undefined ? undefined : ctx.access.profile(principal.user.profile);
+      plan = planUser(principal.user, profile, spec, ctx.settingDefaults);
+      assertConcurrency(plan, ctx.running.countFor(principal.name));
+    }
+    running = ctx.running.start(spec.queryId, principal.name, plan !== undefined);
   } catch (e) {
     req.resume();
-    return sendError(ctx, res, toClickHouseException(e));
+    return sendError(ctx, res, toClickHouseException(e), url.searchParams.get("query_id") ?? undefined);
   }
   const queryId = spec.queryId;
-  if (ctx.running.has(queryId)) {
-    req.resume();
-    return sendError(
-      ctx,
-      res,
-      new ClickHouseException(216, `Query with id = ${queryId} is already running`, "QUERY_WITH_SAME_ID_IS_ALREADY_RUNNING"),
-      queryId,
-    );
-  }
-  ctx.running.add(queryId);
+  // A client that goes away stops whatever the request is waiting for.
+  const onClose = () => {
+    if (!res.writableFinished) running.cancel(new ClientGoneError());
+  };
+  res.on("close", onClose);
+  const start = process.hrtime.bigint();
+  const quotas = plan ? ctx.access.quotasOf(plan.user.name) : [];
+  let counted = false;
   let lease: Lease | undefined;
   try {
-    const body = await readBody(req, ctx.maxBodyBytes);
+    const body = await untilAborted(readBody(req, ctx.maxBodyBytes), running.signal);
     const stmt = statementOf(spec, body, req);
+    running.query = statementText(stmt);
     if (stmt.kind !== "insert" && stmt.sql.trim() === "") {
       throw new ClickHouseException(Codes.SYNTAX_ERROR, "Empty query");
     }
-    lease = await ctx.pool.lease(engineArgs(ctx, spec));
-    await prepareConnection(lease.conn, spec);
-    await run(ctx, spec, stmt, lease.conn, res);
+    if (plan && stmt.kind === "insert") throw readonlyStatement(plan);
+    const canonical = await untilAborted(assertSingleStatement(ctx.parser, stmt), running.signal);
+    const access = await untilAborted(accessStatement(ctx, stmt, canonical), running.signal);
+    if (access !== undefined) {
+      if (plan) {
+        throw new ClickHouseException(
+          Codes.ACCESS_DENIED,
+          `${plan.user.name}: Not enough privileges. To execute this query, it's necessary to have the grant ${requiredGrant(access)}`,
+        );
+      }
+      const answer = await runAccessCommand(
+        { store: ctx.access, parser: ctx.parser, running: ctx.running, adminUser: ctx.user },
+        parseAccessStatement(access),
+        { database: spec.database ?? "default", defaultFormat: spec.defaultFormat, queryId },
+      );
+      running.check();
+      await writeAnswer(executeContext(ctx), spec, res, answer?.format ?? spec.defaultFormat, answer?.bytes ?? new Uint8Array(0), start);
+      return;
+    }
+    if (plan) {
+      ctx.quotas.begin(plan.user.name, quotas);
+      counted = true;
+      await untilAborted(
+        authorize({ parser: ctx.parser, shapes: ctx.shapes, functions: ctx.functions, withParamLock: (fn) => ctx.pool.withParamLock(fn) }, plan, stmt, spec),
+        running.signal,
+      );
+    }
+    lease = await ctx.pool.lease(engineArgs(ctx, spec, principal), { admin: plan === undefined, signal: running.signal });
+    await prepareConnection(lease.conn, spec, plan);
+    running.check();
+    await execute(executeContext(ctx), spec, stmt, lease.conn, res, running);
   } catch (e) {
     if (!(e instanceof ClientGoneError)) sendError(ctx, res, toClickHouseException(e), queryId);
   } finally {
-    ctx.running.delete(queryId);
+    res.off("close", onClose);
+    // Waits for the engine to let go of the connection (a one-shot statement cannot be interrupted).
     await lease?.release();
-  }
-}
-
-async function run(ctx: ServerContext, spec: RequestSpec, stmt: Statement, conn: Connection, res: ServerResponse): Promise<void> {
-  const start = process.hrtime.bigint();
-  const params = Object.keys(spec.params).length > 0 ? spec.params : undefined;
-  const locked = <T>(fn: () => Promise<T>): Promise<T> => (params ? ctx.pool.withParamLock(fn) : fn());
-  const tag = randomBytes(8).toString("hex");
-  const summary = emptySummary();
-  const out = new ResponseWriter(res, spec.responseEncoding, compressionLevel(spec));
-
-  if (stmt.kind === "insert") {
-    const data = stmt.data ?? Buffer.alloc(0);
-    // Params in INSERT ... SELECT / VALUES are bound by the engine too.
-    const r = await locked(() => (params ? insertWithParams(conn, stmt.sql, data, params) : conn.insert(stmt.sql, data)));
-    summary.written_rows = r.rowsWritten;
-    summary.written_bytes = r.bytesWritten;
-    summary.elapsed_ns = elapsedSince(start);
-    out.start(200, { ...baseHeaders(ctx, spec.queryId, spec.defaultFormat, tag), "X-ClickHouse-Summary": summaryHeader(summary) });
-    await out.end();
-    return;
-  }
-
-  const format = explicitFormat(stmt.sql) ?? spec.defaultFormat;
-  if (stmt.kind === "read" && isStreamable(format)) {
-    const streamed = await runStreamed(ctx, spec, stmt.sql, format, params, conn, out, tag, start, locked);
-    if (streamed) return;
-  }
-  const r = await locked(() => conn.query(stmt.sql, spec.defaultFormat, params));
-  summary.read_rows = r.rowsRead;
-  summary.read_bytes = r.bytesRead;
-  summary.result_bytes = r.bytes.length;
-  summary.elapsed_ns = elapsedSince(start);
-  out.start(200, {
-    ...baseHeaders(ctx, spec.queryId, format, tag),
-    "X-ClickHouse-Summary": summaryHeader(summary),
-  });
-  await out.end(r.bytes);
-}
-
-/** INSERT with query parameters: chDB binds parameters only on the query path, so the data must be inline. */
-async function insertWithParams(conn: Connection, sql: string, data: Buffer, params: Record<string, string>) {
-  const full = data.length > 0 ? `${sql}\n${data.toString("utf8")}` : sql;
-  const before = Date.now();
-  const r = await conn.query(full, "TabSeparated", params);
-  return { rowsWritten: 0, bytesWritten: 0, elapsedSec: r.elapsedSec || (Date.now() - before) / 1000 };
-}
-
-/**
- * Streams a SELECT. Returns false (nothing sent) when the statement cannot run
- * as a chDB stream, so the caller runs it one-shot instead.
- */
-async function runStreamed(
-  ctx: ServerContext,
-  spec: RequestSpec,
-  sql: string,
-  format: string,
-  params: Record<string, string> | undefined,
-  conn: Connection,
-  out: ResponseWriter,
-  tag: string,
-  start: bigint,
-  locked: <T>(fn: () => Promise<T>) => Promise<T>,
-): Promise<boolean> {
-  let stream: ResultStream | undefined;
-  const onClose = () => void stream?.cancel();
-  const joiner = new ChunkJoiner(format);
-  const pending: StreamChunk[] = [];
-  let done = false;
-  let bufferedBytes = 0;
-  let rows = 0;
-  let bytes = 0;
-  try {
-    // Parameters are bound while the cursor starts; hold the lock until the first block is out.
-    const started = await locked(async () => {
-      try {
-        stream = conn.stream(sql, spec.defaultFormat, params);
-      } catch (e) {
-        const ce = toClickHouseException(e);
-        if (ce.code === Codes.BAD_ARGUMENTS && /Streaming query is not supported/.test(ce.message)) return false;
-        throw ce;
-      }
-      const first = await stream.next();
-      if (first) pending.push(first);
-      else done = true;
-      return true;
-    });
-    if (!started || !stream) return false;
-    const s = stream;
-    out.res.on("close", onClose);
-    for (const c of pending) bufferedBytes += c.bytes.length;
-    while (!done && bufferedBytes < PREBUFFER_BYTES) {
-      const c = await s.next();
-      if (!c) done = true;
-      else {
-        pending.push(c);
-        bufferedBytes += c.bytes.length;
-      }
-    }
-    const summary: Summary = emptySummary();
-    const first = pending.map((c) => joiner.next(c.bytes));
-    for (let i = 0; i < pending.length; i++) {
-      rows += pending[i]!.rows;
-      bytes += first[i]!.length;
-    }
-    summary.result_rows = rows;
-    summary.result_bytes = bytes;
-    summary.elapsed_ns = elapsedSince(start);
-    out.start(200, { ...baseHeaders(ctx, spec.queryId, format, tag), "X-ClickHouse-Summary": summaryHeader(summary) });
-    for (const b of first) await out.write(b);
-    try {
-      while (!done) {
-        const c = await s.next();
-        if (!c) break;
-        await out.write(joiner.next(c.bytes));
-      }
-    } catch (e) {
-      if (e instanceof ClientGoneError) throw e;
-      ctx.log(`query ${spec.queryId} failed while streaming: ${String((e as Error).message ?? e)}`);
-      await out.endWithException(toClickHouseException(e), ctx.engine.info.version, tag);
-      return true;
-    }
-    await out.end();
-    return true;
-  } finally {
-    out.res.off("close", onClose);
-    await stream?.cancel();
+    if (counted) ctx.quotas.end(quotas, process.hrtime.bigint() - start);
+    ctx.running.finish(running);
   }
 }

@@ -5,10 +5,15 @@ import { mkdirSync } from "node:fs";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import { z } from "zod";
+import { AccessStore } from "./access-store.js";
 import { Engine } from "./engine.js";
+import { functionCatalog, settingDefaults } from "./engine-catalog.js";
 import { ClickHouseException, Codes } from "./errors.js";
 import { handleRequest, type ServerContext } from "./handler.js";
+import { EngineParser, Lru } from "./parser.js";
 import { ConnectionPool } from "./pool.js";
+import { QuotaTracker } from "./quota.js";
+import { RunningQueries } from "./running.js";
 
 export interface LocalClickHouseOptions {
   /** 0 (default) picks a free port. */
@@ -22,6 +27,11 @@ export interface LocalClickHouseOptions {
   password?: string;
   /** Engine connections that may run at once. Default 8. */
   poolSize?: number;
+  /**
+   * Connections only the admin user may use, so users created with CREATE USER
+   * cannot take them all. Default: 2, or poolSize - 1 if that is smaller.
+   */
+  adminReserve?: number;
   /** ClickHouse version whose defaults to emulate (the `compatibility` setting), e.g. "24.8". */
   compat?: string;
   /** Largest accepted request body, after decompression. Default 1 GiB. */
@@ -43,6 +53,7 @@ const optionsSchema = z.object({
   user: z.string().min(1).default("default"),
   password: z.string().default(""),
   poolSize: z.number().int().min(1).max(256).default(8),
+  adminReserve: z.number().int().min(0).optional(),
   compat: z
     .string()
     .regex(/^\d+\.\d+(\.\d+)*$/, "compat must be a ClickHouse version such as 24.8")
@@ -57,9 +68,20 @@ const optionsSchema = z.object({
 export async function startLocalClickHouse(opts: LocalClickHouseOptions): Promise<LocalClickHouse> {
   const { log = () => {}, ...rest } = opts;
   const o = optionsSchema.parse(rest);
+  const reserve = o.adminReserve ?? Math.min(2, o.poolSize - 1);
+  if (reserve >= o.poolSize) throw new Error(`adminReserve (${reserve}) must be smaller than poolSize (${o.poolSize})`);
   mkdirSync(o.dataDir, { recursive: true });
+  const access = AccessStore.open(o.dataDir);
   const engine = await Engine.open(o.dataDir);
-  const pool = new ConnectionPool(engine, o.poolSize);
+  const pool = new ConnectionPool(engine, o.poolSize, reserve);
+  const compatArgs = o.compat ? [`--compatibility=${o.compat}`] : [];
+  if (o.compat) {
+    // Fail at startup, not on the first request, if the engine rejects the version.
+    const probe = await pool.lease(compatArgs).catch(() => {
+      throw new Error(`the engine rejected --compat ${o.compat}`);
+    });
+    await probe.release();
+  }
   const ctx: ServerContext = {
     engine,
     pool,
@@ -68,15 +90,14 @@ export async function startLocalClickHouse(opts: LocalClickHouseOptions): Promis
     compat: o.compat,
     maxBodyBytes: o.maxBodyBytes,
     log,
-    running: new Set(),
+    running: new RunningQueries(),
+    access,
+    parser: new EngineParser(engine, o.maxBodyBytes),
+    quotas: new QuotaTracker(engine.info.timezone),
+    settingDefaults: await settingDefaults(engine, compatArgs),
+    functions: await functionCatalog(engine),
+    shapes: new Lru(1000),
   };
-  if (o.compat) {
-    // Fail at startup, not on the first request, if the engine rejects the version.
-    const probe = await pool.lease([`--compatibility=${o.compat}`]).catch(() => {
-      throw new Error(`the engine rejected --compat ${o.compat}`);
-    });
-    await probe.release();
-  }
 
   const sockets = new Set<Socket>();
   const inflight = new Set<ServerResponse>();
