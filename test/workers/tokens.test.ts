@@ -2,8 +2,8 @@
 import { env, listDurableObjectIds } from "cloudflare:test";
 import { decodeJwt, SignJWT } from "jose";
 import { beforeAll, describe, expect, it } from "vitest";
-import { api, createWorkspace } from "./helpers/api.js";
-import { deployProject, type Deployed } from "./endpoints-project.js";
+import { api, createWorkspace, deploy } from "./helpers/api.js";
+import { deployProject, EVENTS, type Deployed } from "./endpoints-project.js";
 import { decodeToken, signToken } from "../../shared/tokens/format.js";
 import type { LocalCredentials } from "../../shared/tokens/local.js";
 
@@ -554,5 +554,43 @@ describe("a token acts only in the workspace it was minted for", () => {
     const { body } = await send("GET", "/v0/tokens", ws.token);
     expect(body.tokens.map((t: any) => t.name)).not.toContain("user token");
     expect(body.tokens.every((t: any) => !("token" in t) || decodeToken(t.token)?.u === ws.id)).toBe(true);
+  });
+});
+
+describe("a deployment's TOKEN lines widen existing tokens only within the deployer's scopes", () => {
+  const pipe = (token: string) => `TOKEN "${token}" READ\n\nNODE endpoint\nSQL >\n    SELECT count() AS c FROM events\n\nTYPE endpoint\n`;
+  const project = (token: string) => ({ "events.datasource": EVENTS, "counted.pipe": pipe(token) });
+  const widenDenied = (name: string) =>
+    `Permission denied: this deployment gives token '${name}' scopes your token does not hold (PIPES:READ:counted); deploy it with a token that holds them, such as an ADMIN token`;
+
+  it("a DEPLOY token cannot name itself to gain a read, and nothing is deployed", async () => {
+    const dw = await createWorkspace("tok_deploy");
+    const ci = (await createAs(dw.token, "ci", "WORKSPACE:DEPLOY")).body;
+    expect(await deploy(project("ci"), "auto_promote=true", ci.token)).toEqual({ status: 403, body: { error: widenDenied("ci") } });
+    expect((await send("GET", "/v0/tokens/ci", dw.token)).body.scopes).toEqual([{ type: "WORKSPACE:DEPLOY" }]);
+    expect((await send("GET", "/v1/deployments", dw.token)).body).toEqual({ deployments: [] });
+  });
+
+  it("a DEPLOY token cannot set live a staged deployment that widens it", async () => {
+    const dw = await createWorkspace("tok_stage");
+    const ci = (await createAs(dw.token, "ci", "WORKSPACE:DEPLOY")).body;
+    const staged = await deploy(project("ci"), "auto_promote=false", dw.token);
+    expect(staged.status).toBe(200);
+    expect(await send("POST", `/v1/deployments/${staged.body.deployment.id}/set-live`, ci.token)).toEqual({ status: 403, body: { error: widenDenied("ci") } });
+  });
+
+  it("a DEPLOY token declares new tokens", async () => {
+    const dw = await createWorkspace("tok_new");
+    const ci = (await createAs(dw.token, "ci", "WORKSPACE:DEPLOY")).body;
+    expect((await deploy(project("fresh_reader"), "auto_promote=true", ci.token)).status).toBe(200);
+    expect((await send("GET", "/v0/tokens/fresh_reader", dw.token)).body.scopes).toEqual([{ type: "PIPES:READ", resource: "counted" }]);
+  });
+
+  it("an ADMIN deployment adds declared scopes to a hand-made token, which reads at once", async () => {
+    const dw = await createWorkspace("tok_hand");
+    const hand = (await createAs(dw.token, "hand", "DATASOURCES:READ:events")).body;
+    expect((await call("/v0/pipes/counted.json", { token: hand.token })).status).toBe(403); // now cached with its old scopes
+    expect((await deploy(project("hand"), "auto_promote=true", dw.token)).status).toBe(200);
+    expect((await call("/v0/pipes/counted.json", { token: hand.token })).status).toBe(200);
   });
 });

@@ -7,7 +7,7 @@
  * that workspace's secret, so a forged or unsigned payload never reaches KV or
  * the catalog's token table. Both answers are kept per isolate for a minute.
  */
-import type { Env } from "../env.js";
+import { readConfig, type Env } from "../env.js";
 
 const TTL_MS = 60_000;
 const MAX_ENTRIES = 10_000;
@@ -25,10 +25,13 @@ function remember(workspaceId: string, value: { exists: boolean; secret?: string
   return entry;
 }
 
-/** True when the Directory lists the workspace. */
+/** True when the Directory lists the workspace, or it is the configured default workspace. */
 export async function isKnownWorkspace(env: Env, workspaceId: string): Promise<boolean> {
   const hit = fresh(workspaceId);
   if (hit) return hit.exists;
+  // The default workspace needs no Directory entry: its listing can fail (a name
+  // its user already gave another workspace) and its tokens must still work.
+  if (readConfig(env).credentials?.workspaceId === workspaceId) return remember(workspaceId, { exists: true }).exists;
   const entry = await env.DIRECTORY.get(env.DIRECTORY.idFromName("global")).byId(workspaceId);
   return remember(workspaceId, { exists: entry !== undefined }).exists;
 }

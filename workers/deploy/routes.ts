@@ -32,7 +32,7 @@ async function service(c: Context<AppEnv>): Promise<DeployService> {
   const stub = catalogStub(c.env, workspaceId);
   const info = await stub.info();
   if (!info) throw new NotFoundError("Workspace not found");
-  return new DeployService(c.env, stub, clickhouseFor(c.get("config")), { id: info.id, database: info.database });
+  return new DeployService(c.env, stub, clickhouseFor(c.get("config")), { id: info.id, database: info.database }, c.get("principal"));
 }
 
 async function uploadedFiles(c: Context<AppEnv>): Promise<UploadedFile[]> {

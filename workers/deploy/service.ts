@@ -16,7 +16,8 @@ import { unwrap } from "../catalog/result.js";
 import { publishLive } from "../catalog/live-manifest.js";
 import { applyPlan, DeploymentFailed, destructiveProblems, dropObjects, objectsToDrop } from "./apply.js";
 import { clickhouseMessage } from "../clickhouse/errors.js";
-import { evictToken } from "../auth/principal.js";
+import { evictToken, type Principal } from "../auth/principal.js";
+import { ensureDeployGrants } from "../tokens/power.js";
 
 type Catalog = DurableObjectStub<WorkspaceCatalog>;
 
@@ -43,7 +44,13 @@ export class DeployService {
     private readonly catalog: Catalog,
     private readonly ch: ClickHouseClient,
     private readonly workspace: { id: string; database: string },
+    /** Who deploys: TOKEN lines may widen existing tokens only within its scopes. */
+    private readonly caller?: Principal,
   ) {}
+
+  private async checkTokenGrants(manifest: DeploymentManifest | null | undefined): Promise<void> {
+    if (this.caller && manifest) ensureDeployGrants(this.caller, await this.catalog.listTokens(), manifest.tokens);
+  }
 
   private plan(files: UploadedFile[], live: DeploymentManifest | undefined, database: string) {
     const loaded = loadProject(files);
@@ -58,6 +65,7 @@ export class DeployService {
     const plan = planned.plan;
     if (plan.identical && !opts.check) return { kind: "no_changes" };
     if (opts.check) return this.check(files, plan, opts, live?.manifest ?? undefined);
+    if (opts.autoPromote) await this.checkTokenGrants(plan.manifest); // refuse before anything is built
 
     const deployment = unwrap(await this.catalog.beginDeployment(plan.manifest, plan.changes));
     try {
@@ -98,6 +106,7 @@ export class DeployService {
 
   async promote(id: string): Promise<DeploymentRecord> {
     const target = await this.catalog.getDeployment(id, true);
+    await this.checkTokenGrants(target?.manifest);
     const secret = await this.catalog.signingSecret();
     const newTokens: Record<string, { id: string; token: string }> = {};
     if (target?.manifest && secret) {
@@ -116,6 +125,7 @@ export class DeployService {
   }
 
   async rollback(): Promise<DeploymentRecord> {
+    await this.checkTokenGrants((await this.catalog.rollbackTarget())?.manifest);
     const before = await this.catalog.listTokens();
     const { live, previous } = unwrap(await this.catalog.rollback());
     await this.evictResourceTokens(before);
@@ -128,9 +138,13 @@ export class DeployService {
    * TOKEN lines follow the live deployment: on a switch, cached scopes of the
    * resource tokens that existed before or after it are stale.
    */
-  private async evictResourceTokens(before: Array<{ token: string; origin: string }>): Promise<void> {
+  private async evictResourceTokens(before: Array<{ token: string; origin: string; scopes: string[] }>): Promise<void> {
     const after = await this.catalog.listTokens();
-    const stale = new Set([...before, ...after].filter((t) => t.origin === "resource").map((t) => t.token));
+    // Hand-made tokens that gained declared scopes are stale too.
+    const scopesBefore = new Map(before.map((t) => [t.token, t.scopes.join("\n")]));
+    const stale = new Set(
+      [...before, ...after].filter((t) => t.origin === "resource" || scopesBefore.get(t.token) !== t.scopes.join("\n")).map((t) => t.token),
+    );
     for (const token of stale) await evictToken(this.env, token);
   }
 

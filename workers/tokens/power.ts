@@ -6,6 +6,7 @@
  * in words, are in docs/workspaces.md.
  */
 import { parseScope, type Scope } from "../../shared/tokens/scopes.js";
+import { ForbiddenError } from "../../shared/errors.js";
 import type { Principal } from "../auth/principal.js";
 
 /** True when holding `holder` gives at least what `wanted` gives. */
@@ -56,4 +57,30 @@ export function coversScopes(holder: readonly Scope[], scopes: readonly string[]
 export function coversToken(caller: Principal, target: { scopes: readonly string[]; user_id: string | null }): boolean {
   if (target.user_id !== null && target.user_id !== caller.userId) return false;
   return coversScopes(caller.scopes, target.scopes);
+}
+
+/**
+ * A deployment's TOKEN lines give scopes to tokens of the workspace when it goes
+ * live (a token made by hand gains them, a resource token takes them). A token
+ * that already exists may only gain scopes its promoter covers, or a deploying
+ * token could name itself (or a token whose secret it read) and widen it.
+ * Tokens the deployment creates are not checked: nobody holds their secret yet,
+ * and the Token API shows it only to a token that covers them.
+ */
+export function ensureDeployGrants(
+  caller: Principal,
+  existing: ReadonlyArray<{ name: string; scopes: readonly string[] }>,
+  declared: ReadonlyArray<{ name: string; scopes: readonly string[] }>,
+): void {
+  for (const t of declared) {
+    const current = existing.find((e) => e.name === t.name);
+    if (!current) continue;
+    const added = t.scopes.filter((s) => !current.scopes.includes(s));
+    const refused = added.filter((s) => !coversScopes(caller.scopes, [s]));
+    if (refused.length > 0) {
+      throw new ForbiddenError(
+        `Permission denied: this deployment gives token '${t.name}' scopes your token does not hold (${refused.join(", ")}); deploy it with a token that holds them, such as an ADMIN token`,
+      );
+    }
+  }
 }
