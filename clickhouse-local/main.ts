@@ -17,6 +17,7 @@ Options:
   --user U              user name clients must send (default "default")
   --password P          password clients must send (default: $CLICKHOUSE_LOCAL_PASSWORD, else empty)
   --pool N              engine connections that may run at once (default 8)
+  --admin-reserve N     of those, how many only the --user may use (default 2, at most pool - 1)
   --compat VERSION      behave like this ClickHouse version (the compatibility setting), e.g. 24.8
   --max-body-bytes N    largest accepted request body (default 1073741824)
   --exit-with-stdin     shut down when stdin closes (used by spawn.ts so the server dies with its parent)
@@ -35,6 +36,7 @@ async function main(): Promise<void> {
         user: { type: "string", default: "default" },
         password: { type: "string", default: process.env.CLICKHOUSE_LOCAL_PASSWORD ?? "" },
         pool: { type: "string", default: "8" },
+        "admin-reserve": { type: "string" },
         compat: { type: "string" },
         "max-body-bytes": { type: "string" },
         "exit-with-stdin": { type: "boolean", default: false },
@@ -103,6 +105,7 @@ async function main(): Promise<void> {
     user: values.user,
     password: values.password,
     poolSize: int("pool", values.pool),
+    ...(values["admin-reserve"] !== undefined ? { adminReserve: int("admin-reserve", values["admin-reserve"]) } : {}),
     ...(values.compat ? { compat: values.compat } : {}),
     ...(values["max-body-bytes"] ? { maxBodyBytes: int("max-body-bytes", values["max-body-bytes"]) } : {}),
     log,

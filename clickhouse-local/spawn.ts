@@ -14,6 +14,8 @@ export interface SpawnOptions {
   password?: string;
   compat?: string;
   pool?: number;
+  /** Connections only the admin user may use (server default: 2, at most pool - 1). */
+  adminReserve?: number;
   env?: NodeJS.ProcessEnv;
   /** Largest accepted request body in bytes (server default 1 GiB). */
   maxBodyBytes?: number;
@@ -55,6 +57,7 @@ export async function spawnLocalClickHouse(opts: SpawnOptions): Promise<SpawnedC
   if (opts.user !== undefined) args.push(`--user=${opts.user}`);
   if (opts.compat !== undefined) args.push(`--compat=${opts.compat}`);
   if (opts.pool !== undefined) args.push(`--pool=${opts.pool}`);
+  if (opts.adminReserve !== undefined) args.push(`--admin-reserve=${opts.adminReserve}`);
   if (opts.maxBodyBytes !== undefined) args.push(`--max-body-bytes=${opts.maxBodyBytes}`);
 
   // Node itself, not the tsx CLI: one process, so the pid we hold is the server.
