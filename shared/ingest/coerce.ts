@@ -27,9 +27,19 @@ export type Coercer = (value: unknown) => unknown;
  * `lossy` — a JSON number whose exact digits JSON.parse may have lost (the row
  * is re-parsed losslessly); `intNumber` — a JSON number was accepted where
  * ClickHouse only reads integer syntax (`1.0`/`1e2` would fail there), so an
- * original line may only be forwarded after checking its text.
+ * original line may only be forwarded after checking its text; `rewrite` —
+ * the original text would not read back as the validated value (`-0` for an
+ * unsigned type, which ClickHouse refuses), so the row must be re-serialized;
+ * `reason` — why the last FAIL failed, when the type name alone does not say
+ * it (appended to the quarantine message).
  */
-export const coerceState = { lossy: false, intNumber: false };
+export const coerceState = { lossy: false, intNumber: false, rewrite: false, reason: null as string | null };
+
+/** Fails with a reason the quarantine message will carry. */
+function failBecause(reason: string): Fail {
+  coerceState.reason = reason;
+  return FAIL;
+}
 
 const INT_RE = /^[+-]?\d+$/;
 const FLOAT_RE = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
@@ -46,8 +56,8 @@ export function compileCoercer(type: ClickHouseType): Coercer {
     case "uuid": return uuid;
     case "date": return date(false);
     case "date32": return date(true);
-    case "dateTime": return dateTime(null);
-    case "dateTime64": return dateTime(type.precision);
+    case "dateTime": return dateTime(null, type.timezone);
+    case "dateTime64": return dateTime(type.precision, type.timezone);
     case "ipv4": return ipv4;
     case "ipv6": return ipv6;
     case "enum": return enumCoercer(type);
@@ -57,14 +67,17 @@ export function compileCoercer(type: ClickHouseType): Coercer {
     }
     case "lowCardinality": return compileCoercer(type.inner);
     case "array": return array(compileCoercer(type.element));
-    case "map": return map(compileCoercer(type.key), compileCoercer(type.value));
+    case "map": return isBoolKey(type.key) ? boolKeyedMap(compileCoercer(type.value)) : map(compileCoercer(type.key), compileCoercer(type.value));
     case "tuple": return tuple(type);
-    case "json": return (v) => (v !== null && typeof v === "object" && !Array.isArray(v) ? v : FAIL);
-    case "dynamic": return (v) => v;
+    case "json": return json;
+    case "dynamic": return dynamic;
     case "variant": {
       const options = type.types.map(compileCoercer);
       return (v) => {
-        for (const c of options) { const r = c(v); if (r !== FAIL) return r; }
+        for (const c of options) {
+          const r = c(v);
+          if (r !== FAIL) { coerceState.reason = null; return r; }
+        }
         return FAIL;
       };
     }
@@ -84,7 +97,9 @@ function smallInt(bits: number, signed: boolean): Coercer {
     if (typeof v === "number") {
       if (!Number.isInteger(v) || v < min || v > max) return FAIL;
       coerceState.intNumber = true;
-      return v + 0; // -0 → 0
+      // ClickHouse refuses the text `-0` for unsigned types; `v + 0` is 0 but `=== v`.
+      if (v === 0 && 1 / v < 0) coerceState.rewrite = true;
+      return v + 0;
     }
     if (typeof v === "string") {
       if (!INT_RE.test(v)) return FAIL;
@@ -105,6 +120,7 @@ function bigInt(bits: number, signed: boolean): Coercer {
       if (!Number.isSafeInteger(v)) { coerceState.lossy = true; return v; }
       if (!signed && v < 0) return FAIL;
       coerceState.intNumber = true;
+      if (v === 0 && 1 / v < 0) { coerceState.rewrite = true; return 0; }
       return v;
     }
     if (typeof v === "string") {
@@ -121,7 +137,11 @@ function bigInt(bits: number, signed: boolean): Coercer {
 
 function float(is32: boolean): Coercer {
   return (v) => {
-    if (typeof v === "number") return is32 && Math.abs(v) > FLOAT32_MAX ? FAIL : v;
+    if (typeof v === "number") {
+      // `1e309` parses to Infinity: ClickHouse would store inf (and JSON.stringify writes null).
+      if (!Number.isFinite(v)) return FAIL;
+      return is32 && Math.abs(v) > FLOAT32_MAX ? FAIL : v;
+    }
     if (typeof v === "string") {
       if (FLOAT_RE.test(v)) {
         const n = Number(v);
@@ -337,6 +357,7 @@ const DATE32_MAX = 120_529; // 2299-12-31
 const DATETIME_MAX = 4_294_967_295; // 2106-02-07 06:28:15 UTC
 const DT64_MIN = -2_208_988_800; // 1900-01-01 00:00:00 UTC
 const DT64_MAX = 10_413_791_999; // 2299-12-31 23:59:59 UTC
+const DT64_9_MAX = 9_223_372_035; // 2262-04-11 23:47:15 UTC: the last whole second whose nanoseconds fit in an Int64
 
 const DATE_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
 const DATETIME_RE = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?)?\s*(Z|z|[+-]\d{2}(?::?\d{2})?)?$/;
@@ -489,10 +510,18 @@ function isCanonicalWallClock(v: string, p: number, min: number, max: number): b
   return seconds >= min && seconds <= max;
 }
 
+/** Time zones that are UTC all year, so wall-clock text is the instant itself. */
+const UTC_ZONES = new Set(["UTC", "Etc/UTC", "UCT", "Etc/UCT", "GMT", "Etc/GMT", "Zulu", "Etc/Zulu", "Universal", "Etc/Universal"]);
+/** More than any time zone is behind UTC: wall-clock text this close to the upper limit may pass it once read in the zone. */
+const ZONE_MARGIN_SECONDS = 14 * 3600;
+
 /** `precision` null = DateTime (seconds), else DateTime64(precision). */
-function dateTime(precision: number | null): Coercer {
+function dateTime(precision: number | null, timezone: string | undefined): Coercer {
   const min = precision === null ? 0 : DT64_MIN;
-  const max = precision === null ? DATETIME_MAX : DT64_MAX;
+  // DateTime64(9) counts nanoseconds in an Int64: past its last whole second ClickHouse refuses the
+  // row (DECIMAL_OVERFLOW); wall-clock text is read in the column's zone, which may add hours.
+  const max = precision === null ? DATETIME_MAX : precision >= 9 ? DT64_9_MAX : DT64_MAX;
+  const wallMax = precision !== null && precision >= 9 && !(timezone !== undefined && UTC_ZONES.has(timezone)) ? max - ZONE_MARGIN_SECONDS : max;
   const p = precision ?? 0;
   const scale = 10 ** p;
   const unixText = (seconds: number, fraction: string) =>
@@ -506,9 +535,9 @@ function dateTime(precision: number | null): Coercer {
         if (INT_RE.test(v)) return fromNumber(Number(v), v);
         if (FLOAT_RE.test(v) && !v.includes("e") && !v.includes("E")) return fromSecondsText(v);
       }
-      if (dateShaped && isCanonicalWallClock(v, p, min, max)) return v;
+      if (dateShaped && isCanonicalWallClock(v, p, min, wallMax)) return v;
       const parsed = parseDateTimeText(v);
-      if (parsed === null || parsed.seconds < min || parsed.seconds > max) return FAIL;
+      if (parsed === null || parsed.seconds < min || parsed.seconds > (parsed.zoned ? max : wallMax)) return FAIL;
       if (parsed.zoned) {
         // An instant: unix time is read the same whatever the server or column time zone.
         if (precision === null) return parsed.seconds;
@@ -617,6 +646,114 @@ function map(key: Coercer, value: Coercer): Coercer {
     }
     return out ?? v;
   };
+}
+
+function isBoolKey(type: ClickHouseType): boolean {
+  while (type.kind === "lowCardinality" || type.kind === "nullable") type = type.inner;
+  return type.kind === "bool";
+}
+
+/**
+ * Map(Bool, V): JSON object keys are quoted, and ClickHouse reads no quoted
+ * Bool (`{"true": 1}` fails the whole insert), so only an empty map goes in.
+ */
+function boolKeyedMap(value: Coercer): Coercer {
+  const inner = map(bool, value);
+  return (v) => {
+    const r = inner(v);
+    if (r === FAIL) return FAIL;
+    for (const _ in r as object) return failBecause("ClickHouse cannot read Bool map keys from JSON");
+    return r;
+  };
+}
+
+// ------------------------------------------------------- JSON and Dynamic
+
+const INT64_MIN = -(2 ** 63);
+const UINT64_LIMIT = 2 ** 64;
+/** From here on, JSON.stringify writes numbers with an exponent (`1e+21`), which ClickHouse reads as Float64. */
+const EXPONENT_FROM = 1e21;
+
+/**
+ * What ClickHouse's JSON type refuses in an object, as a reason, or null:
+ * numbers beyond Float64 (`1e400`), integers written without an exponent
+ * outside Int64/UInt64, and two values for one path (`{"a":{"b":1},"a.b":2}`:
+ * dotted keys are paths). JSON.parse keeps no number text, so every integer
+ * between 2^64 and 1e21 is refused (its text may be plain digits, and
+ * re-serialized it would be).
+ */
+function jsonObjectProblem(obj: Record<string, unknown>, prefix: string, paths: Set<string>): string | null {
+  for (const key in obj) {
+    const v = obj[key];
+    const path = prefix + key;
+    if (v !== null && typeof v === "object" && !Array.isArray(v)) {
+      let empty = true;
+      for (const _ in v) { empty = false; break; }
+      if (!empty) {
+        const problem = jsonObjectProblem(v as Record<string, unknown>, path + ".", paths);
+        if (problem !== null) return problem;
+        continue;
+      }
+    }
+    if (paths.has(path)) return `path '${path}' has two values (dotted keys are paths)`;
+    paths.add(path);
+    const problem = jsonValueProblem(v);
+    if (problem !== null) return problem;
+  }
+  return null;
+}
+
+function jsonValueProblem(v: unknown): string | null {
+  if (typeof v === "number") return jsonNumberProblem(v);
+  if (Array.isArray(v)) {
+    for (const x of v) {
+      const problem = jsonValueProblem(x);
+      if (problem !== null) return problem;
+    }
+    return null;
+  }
+  // Objects inside arrays are documents of their own: their paths start afresh.
+  if (v !== null && typeof v === "object") return jsonObjectProblem(v as Record<string, unknown>, "", new Set());
+  return null;
+}
+
+function jsonNumberProblem(v: number): string | null {
+  if (!Number.isFinite(v)) return "a number is beyond the range of Float64";
+  // Doubles near the limits stand for several integers (-2^63 also for -2^63-1): the limits themselves are refused too.
+  if (Number.isInteger(v) && (v <= INT64_MIN || v >= UINT64_LIMIT) && Math.abs(v) < EXPONENT_FROM) {
+    return "an integer is outside Int64/UInt64 (send it as a string, or with an exponent past 1e21)";
+  }
+  return null;
+}
+
+const json: Coercer = (v) => {
+  if (v === null || typeof v !== "object" || Array.isArray(v)) return FAIL;
+  const problem = jsonObjectProblem(v as Record<string, unknown>, "", new Set());
+  if (problem !== null) return failBecause(problem);
+  // `1e21` and beyond: the original text may be plain digits (refused), the re-serialized one never is.
+  if (hasHugeInteger(v)) coerceState.rewrite = true;
+  return v;
+};
+
+function hasHugeInteger(v: unknown): boolean {
+  if (typeof v === "number") return Math.abs(v) >= EXPONENT_FROM && Number.isFinite(v);
+  if (v === null || typeof v !== "object") return false;
+  for (const k in v as object) if (hasHugeInteger((v as Record<string, unknown>)[k])) return true;
+  return false;
+}
+
+/** Dynamic takes any JSON value; a number beyond Float64 would be stored as inf (or, re-serialized, as NULL). */
+const dynamic: Coercer = (v) => {
+  if (typeof v === "number") return Number.isFinite(v) ? v : FAIL;
+  if (v !== null && typeof v === "object" && hasNonFinite(v)) return failBecause("a number is beyond the range of Float64");
+  return v;
+};
+
+function hasNonFinite(v: unknown): boolean {
+  if (typeof v === "number") return !Number.isFinite(v);
+  if (v === null || typeof v !== "object") return false;
+  for (const k in v as object) if (hasNonFinite((v as Record<string, unknown>)[k])) return true;
+  return false;
 }
 
 function tuple(type: TupleType): Coercer {

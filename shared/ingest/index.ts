@@ -22,6 +22,8 @@ export { compileRowValidator, toClickHouseLine, SchemaError, type RowValidator, 
 export { compileCoercer, FAIL, decimalText, type Coercer } from "./coerce.js";
 export { compileJsonPath, evaluateJsonPath, MISSING, type JsonPath, type JsonPathSegment } from "./jsonpath.js";
 export { decodeBody, forEachNdjsonRow, type IngestBody, type NdjsonHandlers } from "./ndjson.js";
+export { parseJsonLossless } from "./lossless-json.js";
+export { escapeLoneSurrogates, firstLoneSurrogate } from "./unicode.js";
 export {
   buildQuarantineRow, quarantineLine, quarantineMessage, QUARANTINE_RESERVED,
   type QuarantineContext, type QuarantineInfo, type QuarantineRow,

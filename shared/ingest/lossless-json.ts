@@ -60,6 +60,7 @@ export function parseJsonLossless(text: string): unknown {
     i += found[0].length;
     const raw = found[0];
     const n = Number(raw);
+    if (!Number.isFinite(n)) return raw; // `1e400`: the text, not Infinity
     if (/^-?\d+$/.test(raw)) return Number.isSafeInteger(n) ? n : raw;
     const significant = raw.replace(/[eE].*$/, "").replace(/[-.]/g, "").replace(/^0+/, "");
     return significant.length > 15 ? raw : n;

@@ -64,7 +64,9 @@ function tryWholeBody(text: string, handlers: NdjsonHandlers): boolean {
     return true;
   }
   if (doc !== null && typeof doc === "object") {
-    handlers.row(doc, text.trim(), 1);
+    // One line, like every other row: line breaks between JSON tokens are spaces
+    // (inside strings they are escaped, so none is touched there).
+    handlers.row(doc, text.trim().replace(/[\r\n]+/g, " "), 1);
     return true;
   }
   return false;

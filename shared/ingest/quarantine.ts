@@ -9,6 +9,8 @@
  * quarantineMessage("abslevel", "Float32", "") // "value '' on column 'abslevel' is not Float32"
  */
 
+import { escapeLoneSurrogates } from "./unicode.js";
+
 /** Columns the quarantine table defines itself; originals with these names are left out (as in the DDL). */
 export const QUARANTINE_RESERVED = new Set(["c__error_column", "c__error", "c__import_id", "insertion_date"]);
 
@@ -54,23 +56,38 @@ export function notAnObjectMessage(lineNumber: number, raw: string): string {
 export function rawText(value: unknown): string | null {
   if (value === undefined) return null;
   if (typeof value === "string") return value;
-  return JSON.stringify(value) ?? null;
+  if (typeof value === "number" && !Number.isFinite(value)) return String(value); // JSON.stringify says "null"
+  const text = JSON.stringify(value, keepInfinity) ?? null;
+  return text !== null && text.includes(INFINITY_MARK) ? text.replace(INFINITY_TEXT, "$1") : text;
+}
+
+// `1e400` inside an object parses to Infinity, which JSON.stringify writes as null: show it as Infinity.
+const INFINITY_MARK = "\\u0000inf:";
+const INFINITY_TEXT = /"\\u0000inf:(-?Infinity)"/g;
+function keepInfinity(_key: string, v: unknown): unknown {
+  return typeof v === "number" && !Number.isFinite(v) && !Number.isNaN(v) ? `\u0000inf:${v}` : v;
 }
 
 export function epochSeconds(now: Date | number): number {
   return Math.floor((typeof now === "number" ? now : now.getTime()) / 1000);
 }
 
+/**
+ * A quarantine row. Lone surrogates in values and messages are written as
+ * their escape text (`\ud800`): the quarantine insert itself must never be
+ * refused by ClickHouse.
+ */
 export function buildQuarantineRow(info: QuarantineInfo, columns: readonly string[], context: QuarantineContext): QuarantineRow {
   const row: QuarantineRow = {
     c__error_column: info.errorColumns,
-    c__error: info.errors,
+    c__error: info.errors.map(escapeLoneSurrogates),
     c__import_id: context.importId,
     insertion_date: epochSeconds(context.now),
   };
   for (const name of columns) {
     if (QUARANTINE_RESERVED.has(name)) continue;
-    row[name] = info.values[name] ?? null;
+    const value = info.values[name];
+    row[name] = value === undefined || value === null ? null : escapeLoneSurrogates(value);
   }
   return row;
 }

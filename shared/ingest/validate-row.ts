@@ -19,6 +19,7 @@ import { coerceState, compileCoercer, FAIL, type Coercer } from "./coerce.js";
 import { compileJsonPath, evaluateJsonPath, getKey, isOwnKeyPath, MISSING, type JsonPath } from "./jsonpath.js";
 import { parseJsonLossless } from "./lossless-json.js";
 import { quarantineMessage, rawText, type QuarantineInfo } from "./quarantine.js";
+import { firstLoneSurrogate, loneSurrogateReason, mayHoldSurrogates } from "./unicode.js";
 
 /** The column fields the validator reads. */
 export type IngestColumn = Pick<ColumnDefinition, "name" | "type"> & Partial<Pick<ColumnDefinition, "dataType" | "nullable" | "default" | "jsonPath" | "materialized">>;
@@ -139,6 +140,47 @@ function integerSyntaxAfterKey(line: string, needle: string): boolean {
 
 const NON_INTEGER_NUMBER = /\d[.eE]/;
 
+/** Types that accept a string where a number was sent (the lossless re-parse gives numbers as strings). */
+const TEXT_TAKING = new Set<ClickHouseType["kind"]>(["dynamic", "variant", "json"]);
+
+/**
+ * Object keys written in a JSON text: strings followed by `:`. Walks from
+ * quote to quote with `indexOf`, so it costs per string, not per character.
+ * -1 when the text ends inside a string (never for parsed lines).
+ */
+export function countKeysInText(text: string): number {
+  let keys = 0;
+  let i = 0;
+  for (;;) {
+    const open = text.indexOf('"', i);
+    if (open < 0) return keys;
+    let close = open;
+    for (;;) {
+      close = text.indexOf('"', close + 1);
+      if (close < 0) return -1;
+      let slashes = 0;
+      while (text.charCodeAt(close - 1 - slashes) === 92) slashes++;
+      if ((slashes & 1) === 0) break;
+    }
+    i = close + 1;
+    let c = text.charCodeAt(i);
+    while (c === 32 || c === 9 || c === 10 || c === 13) c = text.charCodeAt(++i);
+    if (c === 58) keys++;
+  }
+}
+
+/** Keys of a parsed JSON value, nested objects included. */
+function countKeys(value: unknown): number {
+  if (value === null || typeof value !== "object") return 0;
+  let keys = 0;
+  if (Array.isArray(value)) {
+    for (const x of value) keys += countKeys(x);
+    return keys;
+  }
+  for (const k in value) keys += 1 + countKeys((value as Record<string, unknown>)[k]);
+  return keys;
+}
+
 /** Marks a column with no value in the current row (absent, or null for a non-Nullable column). */
 const SKIP: unique symbol = Symbol("skip");
 
@@ -184,6 +226,8 @@ export function compileRowValidator(columns: readonly IngestColumn[]): RowValida
     let needsTextCheck = false;
     let anyKeyCheck = false;
     state.lossy = false;
+    state.rewrite = false;
+    state.reason = null;
 
     for (let i = 0; i < n; i++) {
       const col = compiled[i]!;
@@ -210,8 +254,13 @@ export function compileRowValidator(columns: readonly IngestColumn[]): RowValida
       state.intNumber = false;
       const out = col.coerce(value);
       if (out === fail) {
+        // `1e400` became Infinity: the lossless re-parse gives the number's own text for the message
+        // (not for types that would then take that text as a string).
+        if (typeof value === "number" && !Number.isFinite(value) && !TEXT_TAKING.has(col.kind)) state.lossy = true;
+        const message = quarantineMessage(col.name, col.typeText, rawText(value) ?? "");
         (errorColumns ??= []).push(col.name);
-        (errors ??= []).push(quarantineMessage(col.name, col.typeText, rawText(value) ?? ""));
+        (errors ??= []).push(state.reason === null ? message : `${message}: ${state.reason}`);
+        state.reason = null;
         continue;
       }
       if (state.intNumber) {
@@ -223,6 +272,21 @@ export function compileRowValidator(columns: readonly IngestColumn[]): RowValida
     }
 
     if (state.lossy && !lossless) return RETRY;
+
+    // A lone surrogate (`"\ud800"`) parses, but ClickHouse refuses the whole
+    // insert over it (or stores invalid UTF-8): the row goes to quarantine.
+    if (mayHoldSurrogates(rawLine)) {
+      for (let i = 0; i < n; i++) {
+        const out = outs[i];
+        if (out === SKIP || out === null) continue;
+        const lone = firstLoneSurrogate(out);
+        if (lone === null) continue;
+        const col = compiled[i]!;
+        const value = col.path === null ? keyOf(parsed, col.name) : col.path === "root" ? rawLine.trim() : pathOf(col.path, parsed);
+        (errorColumns ??= []).push(col.name);
+        (errors ??= []).push(`${quarantineMessage(col.name, col.typeText, rawText(value) ?? "")}: ${loneSurrogateReason(lone)}`);
+      }
+    }
 
     if (errorColumns !== null) {
       const values: Record<string, string | null> = {};
@@ -237,11 +301,19 @@ export function compileRowValidator(columns: readonly IngestColumn[]): RowValida
       return FAILED;
     }
 
-    let passthrough = identical && !lossless;
+    let passthrough = identical && !lossless && !state.rewrite;
     if (passthrough) {
       let keys = 0;
-      for (const _ in parsed as object) keys++;
-      passthrough = keys === present;
+      let nested = false;
+      for (const k in parsed as object) {
+        keys++;
+        const v = (parsed as Record<string, unknown>)[k];
+        if (v !== null && typeof v === "object") nested = true;
+      }
+      // JSON.parse keeps the last of two equal keys, ClickHouse refuses the
+      // line (or keeps the first): a line holding more keys than its parse is
+      // not forwarded.
+      passthrough = keys === present && countKeysInText(rawLine) === (nested ? countKeys(parsed) : keys);
     }
     if (passthrough && needsTextCheck) passthrough = !NON_INTEGER_NUMBER.test(rawLine);
     if (passthrough && anyKeyCheck) {

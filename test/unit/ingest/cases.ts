@@ -18,11 +18,16 @@ export interface AcceptCase {
 export interface RejectCase {
   type: string;
   json: string;
+  /** Appended to the message (`…is not <Type>: <because>`) when the type name alone does not say why. */
+  because?: string;
+  /** The raw value as the quarantine row shows it, when it is not the JSON text (defaults to it). */
+  raw?: string;
 }
 
 const ok = (type: string, json: string, out: unknown, stored?: string | null): AcceptCase =>
   stored === undefined ? { type, json, out } : { type, json, out, stored };
-const no = (type: string, json: string): RejectCase => ({ type, json });
+const no = (type: string, json: string, because?: string, raw?: string): RejectCase => ({ type, json, ...(because ? { because } : {}), ...(raw ? { raw } : {}) });
+const LONE = (escaped: string) => `it holds a lone UTF-16 surrogate (${escaped}), which is not Unicode text`;
 
 export const ACCEPT: AcceptCase[] = [
   // ---- integers: exact ranges, numeric strings, 64-bit+ as strings
@@ -48,6 +53,7 @@ export const ACCEPT: AcceptCase[] = [
   ok("Float64", '"2.5"', 2.5), ok("Float64", '"1e3"', 1000), ok("Float64", "7", 7),
   ok("Float64", '"inf"', "inf"), ok("Float64", '"-Infinity"', "-inf"), ok("Float64", '"NaN"', "nan"),
   ok("Float32", "0.5", 0.5), ok("Float32", "3.4028234663852886e38", 3.4028234663852886e38, "3.4028235e38"),
+  ok("Float64", "-0", -0, "-0"), ok("Float64", "100000000000000000000", 100000000000000000000, "100000000000000000000"),
   ok("Float32", '"inf"', "inf"),
 
   // ---- decimals: precision and scale (extra fraction digits are truncated, as ClickHouse does)
@@ -103,6 +109,10 @@ export const ACCEPT: AcceptCase[] = [
   ok("DateTime64(3, 'UTC')", '"1950-06-01 12:00:00.250"', "1950-06-01 12:00:00.250"),
   ok("DateTime64(6, 'UTC')", '"2024-01-02T03:04:05.123456789Z"', "1704164645.123456", "2024-01-02 03:04:05.123456"),
   ok("DateTime64(0, 'UTC')", '"2024-01-02T03:04:05.9Z"', "1704164645", "2024-01-02 03:04:05"),
+  // DateTime64(9) holds nanoseconds in an Int64: up to 2262-04-11 23:47:16.85, the last whole second kept
+  ok("DateTime64(9, 'UTC')", '"2262-04-11 23:47:15.123456789"', "2262-04-11 23:47:15.123456789"),
+  ok("DateTime64(9, 'UTC')", '"2262-04-11T23:47:15Z"', "9223372035.000000000", "2262-04-11 23:47:15.000000000"),
+  ok("DateTime64(9, 'Asia/Tokyo')", '"2262-04-11 09:00:00"', "2262-04-11 09:00:00.000000000"),
 
   // ---- composites
   ok("Array(Int32)", "[1,2,3]", [1, 2, 3], "[1,2,3]"), ok("Array(Int32)", "[]", [], "[]"),
@@ -111,6 +121,7 @@ export const ACCEPT: AcceptCase[] = [
   ok("Array(Array(UInt8))", "[[1],[2,3]]", [[1], [2, 3]], "[[1],[2,3]]"),
   ok("Array(UInt64)", '[18446744073709551615,"1"]', ["18446744073709551615", "1"], "[18446744073709551615,1]"),
   ok("Array(DateTime('UTC'))", '["2024-01-02T03:04:05Z"]', [1704164645], "['2024-01-02 03:04:05']"),
+  ok("Array(UInt8)", "[-0,1]", [-0, 1], "[0,1]"), ok("UInt8", "-0", 0, "0"), ok("UInt64", "-0", 0, "0"),
   ok("Map(String, UInt64)", '{"a":1,"b":"2"}', { a: 1, b: "2" }, "{'a':1,'b':2}"),
   ok("Map(Int32, String)", '{"1":"x","-2":"y"}', { "1": "x", "-2": "y" }, "{1:'x',-2:'y'}"),
   ok("Map(String, Nullable(Int8))", '{"k":null}', { k: null }, "{'k':NULL}"),
@@ -136,6 +147,11 @@ export const ACCEPT: AcceptCase[] = [
 
   // ---- JSON, SimpleAggregateFunction
   ok("JSON", '{"a":1,"b":{"c":"x"}}', { a: 1, b: { c: "x" } }),
+  ok("JSON", '{"a":1,"a.b":2}', { a: 1, "a.b": 2 }, '{"a":1,"a":{"b":2}}'),
+  ok("JSON", '{"a":18446744073709549568,"b":-9223372036854774784}', { a: 18446744073709549568, b: -9223372036854774784 }, '{"a":18446744073709549568,"b":-9223372036854774784}'),
+  ok("JSON", '{"a":1e21,"b":[{"c":1},{"c":"x"}]}', { a: 1e21, b: [{ c: 1 }, { c: "x" }] }, '{"a":1e21,"b":[{"c":1},{"c":"x"}]}'),
+  ok("String", '"🌍 \\ud83c\\udf0d"', "🌍 🌍"),
+  ok("Dynamic", '{"a":[1,"x"]}', { a: [1, "x"] }, "([1,'x'])"), ok("Dynamic", "1e300", 1e300, "1e300"),
   ok("SimpleAggregateFunction(sum, UInt64)", "5", 5),
   ok("SimpleAggregateFunction(max, DateTime('UTC'))", '"2024-01-02T03:04:05Z"', 1704164645, "2024-01-02 03:04:05"),
 ];
@@ -182,5 +198,26 @@ export const REJECT: RejectCase[] = [
   no("IPv4", '"256.1.1.1"'), no("IPv4", '"1.2.3"'), no("IPv4", '"01.2.3.4"'), no("IPv4", "-1"), no("IPv4", '"::1"'),
   no("IPv6", '"1::2::3"'), no("IPv6", '"12345::"'), no("IPv6", '"g::1"'), no("IPv6", '"1:2:3:4:5:6:7:8:9"'),
   no("JSON", "[1]"), no("JSON", '"x"'), no("JSON", "1"),
+  // ClickHouse refuses the whole insert over these: caught at the edge, with the reason
+  no("String", '"x\\ud800y"', LONE("\\ud800"), "x\\ud800y"), no("String", '"\\udc00"', LONE("\\udc00"), "\\udc00"),
+  no("String", '"\\udc00\\ud800"', LONE("\\udc00"), "\\udc00\\ud800"),
+  no("LowCardinality(Nullable(String))", '"\\ud83c"', LONE("\\ud83c"), "\\ud83c"),
+  no("Array(String)", '["ok","\\udfff"]', LONE("\\udfff"), '["ok","\\udfff"]'),
+  no("Map(String, UInt8)", '{"\\ud800":1}', LONE("\\ud800"), '{"\\ud800":1}'),
+  no("JSON", '{"a":{"b":"\\udbff"}}', LONE("\\udbff"), '{"a":{"b":"\\udbff"}}'),
+  no("Float64", "1e309", undefined, "1e309"), no("Float64", "-1e400", undefined, "-1e400"), no("Array(Float64)", "[1,1e400]", undefined, "[1,Infinity]"),
+  no("DateTime64(9, 'UTC')", '"2262-04-11 23:47:16"'), no("DateTime64(9, 'UTC')", '"2299-01-01 00:00:00"'),
+  no("DateTime64(9, 'UTC')", "9223372036854775807"), no("DateTime64(9, 'UTC')", '"2262-04-11T23:47:16Z"'),
+  // read in the column's zone, wall-clock text this close to the limit may pass it
+  no("DateTime64(9, 'America/New_York')", '"2262-04-11 20:00:00"'), no("DateTime64(9)", '"2262-04-11 10:00:00"'),
+  no("Map(Bool, String)", '{"true":"x"}', "ClickHouse cannot read Bool map keys from JSON"),
+  no("JSON", '{"a":{"b":1},"a.b":2}', "path 'a.b' has two values (dotted keys are paths)"),
+  no("JSON", '{"a":[{"b":{"c":1},"b.c":2}]}', "path 'b.c' has two values (dotted keys are paths)"),
+  no("JSON", '{"a":1e400}', "a number is beyond the range of Float64", '{"a":Infinity}'),
+  no("JSON", '{"a":[[1,-1e400]]}', "a number is beyond the range of Float64", '{"a":[[1,-Infinity]]}'),
+  no("JSON", '{"a":100000000000000000000}', "an integer is outside Int64/UInt64 (send it as a string, or with an exponent past 1e21)"),
+  no("JSON", '{"a":18446744073709551616}', "an integer is outside Int64/UInt64 (send it as a string, or with an exponent past 1e21)", '{"a":18446744073709552000}'),
+  no("JSON", '{"a":-9223372036854775809}', "an integer is outside Int64/UInt64 (send it as a string, or with an exponent past 1e21)", '{"a":-9223372036854776000}'),
+  no("Dynamic", "1e400", undefined, "Infinity"), no("Dynamic", '{"a":[1e400]}', "a number is beyond the range of Float64", '{"a":[Infinity]}'),
   no("AggregateFunction(uniq, String)", '"x"'),
 ];
