@@ -16,9 +16,9 @@ import { validateNdjson } from "../../shared/ingest/index.js";
 import { liveDatasource } from "../datasources/resolve.js";
 import { readBodyText } from "./read-body.js";
 import { enforceRateLimit } from "../ratelimit/limit.js";
-import { packMessages } from "./message.js";
-import { insertJsonLines } from "./insert.js";
-import { insertGrouped } from "./group-insert.js";
+import { packMessages, sendMessages, type IngestMessage } from "./message.js";
+import { writeNow } from "./write-now.js";
+import { IDEMPOTENCY_HEADER, idempotencyUnitKey, readIdempotencyKey } from "./idempotency.js";
 import { clickhouseFor } from "../clickhouse/client.js";
 import { clickhouseMessage } from "../clickhouse/errors.js";
 import { logOps } from "./ops-log.js";
@@ -32,19 +32,18 @@ eventsRoutes.use(
   cors({
     origin: "*",
     allowMethods: ["POST", "OPTIONS"],
-    allowHeaders: ["content-type", "authorization", "content-encoding"],
+    allowHeaders: ["content-type", "authorization", "content-encoding", IDEMPOTENCY_HEADER],
     exposeHeaders: ["x-ratelimit-limit", "x-ratelimit-remaining", "x-ratelimit-reset", "retry-after", "x-request-id"],
     maxAge: 86400,
   }),
 );
-
-const SEND_BATCH_BYTES = 250 * 1024;
 
 // Browsers send events with a JWT carrying DATASOURCES:APPEND (and maybe limits.rps).
 eventsRoutes.post("/v0/events", requireAuth(undefined, { allowJwt: true }), async (c) => {
   const name = c.req.query("name")?.trim();
   if (!name) throw new BadRequestError("The 'name' parameter is required: POST /v0/events?name=<datasource>");
   ensureAllowed(c, { kind: "append", datasource: name });
+  const idempotencyKey = readIdempotencyKey(c.req.header(IDEMPOTENCY_HEADER));
   const principal = c.get("principal");
   const config = c.get("config");
   const { manifest, ds } = await liveDatasource(c.env, principal.workspaceId, name);
@@ -69,56 +68,48 @@ eventsRoutes.post("/v0/events", requireAuth(undefined, { allowJwt: true }), asyn
   const target = { database: manifest.database, table: ds.table };
   const quarantineTarget = { database: manifest.database, table: ds.quarantineTable };
   const started = Date.now();
+  // Every token of this request's inserts derives from this key, so a keyed retry repeats them exactly.
+  const keyed = idempotencyKey !== undefined;
+  const unitKey = keyed ? await idempotencyUnitKey(idempotencyKey, { workspaceId: principal.workspaceId, datasource: name, body: text }) : importId;
+  const base = { v: 1 as const, workspaceId: principal.workspaceId, datasource: name, importId, receivedAt: receivedAt.toISOString() };
+  const enqueue = (messages: IngestMessage[]) => sendMessages(c.env.EVENTS_QUEUE, messages);
+  const writeOptions = {
+    keyed, columns: ds.file.columns.map((col) => col.name), importId, receivedAt, base, enqueue,
+    // Concurrent requests for the same table share inserts (group commit), held by the leader's waitUntil.
+    waitUntil: (p: Promise<unknown>) => c.executionCtx.waitUntil(p),
+  };
 
   if (wait) {
+    let written;
     try {
-      // Concurrent requests for the same table share inserts (group commit).
-      const waitUntil = (p: Promise<unknown>) => c.executionCtx.waitUntil(p);
-      await insertGrouped(ch, target, result.validLines.join("\n"), { dedupToken: importId, rows: result.validCount, waitUntil });
-      await insertGrouped(ch, quarantineTarget, result.quarantineLines.join("\n"), { dedupToken: `${importId}-q`, rows: result.quarantine.length, waitUntil });
+      written = await writeNow(ch, target, quarantineTarget, result.validLines, result.quarantineLines, { ...writeOptions, unitKey });
     } catch (e) {
-      // Nothing was acknowledged: the client may safely retry (SDKs retry 503).
+      // Nothing was acknowledged: the client may safely retry (SDKs retry 503); with the same Idempotency-Key nothing lands twice.
       throw new UpstreamUnavailableError(`The rows could not be written: ${clickhouseMessage(e)}`);
     }
     logOps(ch, c.executionCtx, [{
         workspaceId: principal.workspaceId, eventType: "append-hfi", datasource: name, result: "ok",
         elapsedSeconds: (Date.now() - started) / 1000, requestId: importId, importId,
-        rows: result.validCount, rowsQuarantine: result.quarantine.length,
+        rows: written.landed, rowsQuarantine: written.quarantined,
       }]);
-    return c.json({ successful_rows: result.validCount, quarantined_rows: result.quarantine.length }, 200);
+    // Rows whose refusals took more inserts to isolate than a request may spend finish on the queue.
+    return c.json({ successful_rows: written.landed + written.queued, quarantined_rows: written.quarantined }, written.queued > 0 ? 202 : 200);
   }
 
-  const { messages, oversize } = packMessages(
-    { v: 1, workspaceId: principal.workspaceId, datasource: name, importId, receivedAt: receivedAt.toISOString() },
-    result.validLines,
-    result.quarantineLines,
-  );
+  const { messages, oversize } = packMessages(base, result.validLines, result.quarantineLines, keyed ? unitKey : undefined);
+  let refused = 0;
   try {
     // Lines too large for a queue message go straight in.
-    if (oversize.lines.length > 0) {
-      await insertJsonLines(ch, target, oversize.lines.join("\n"), { dedupToken: `${importId}-big`, rows: oversize.lines.length });
+    if (oversize.lines.length > 0 || oversize.quarantineLines.length > 0) {
+      const big = await writeNow(ch, target, quarantineTarget, oversize.lines, oversize.quarantineLines, { ...writeOptions, keyed: true, unitKey: `${unitKey}:big` });
+      refused = big.quarantined - oversize.quarantineLines.length;
     }
-    if (oversize.quarantineLines.length > 0) {
-      await insertJsonLines(ch, quarantineTarget, oversize.quarantineLines.join("\n"), { dedupToken: `${importId}-bigq`, rows: oversize.quarantineLines.length });
-    }
-    let batch: MessageSendRequest[] = [];
-    let bytes = 0;
-    for (const m of messages) {
-      const size = m.lines.length + m.quarantineLines.length + 512;
-      if (batch.length > 0 && (bytes + size > SEND_BATCH_BYTES || batch.length >= 100)) {
-        await c.env.EVENTS_QUEUE.sendBatch(batch);
-        batch = [];
-        bytes = 0;
-      }
-      batch.push({ body: m, contentType: "v8" });
-      bytes += size;
-    }
-    if (batch.length > 0) await c.env.EVENTS_QUEUE.sendBatch(batch);
+    await sendMessages(c.env.EVENTS_QUEUE, messages);
   } catch (e) {
     if (e instanceof TernError) throw e;
     throw new UpstreamUnavailableError(`The rows could not be queued: ${e instanceof Error ? e.message : String(e)}`);
   }
-  return c.json({ successful_rows: result.validCount, quarantined_rows: result.quarantine.length }, 202);
+  return c.json({ successful_rows: result.validCount - refused, quarantined_rows: result.quarantine.length + refused }, 202);
 });
 
 // Dead letters: event batches that exhausted their retries, parked in R2.

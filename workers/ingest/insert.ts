@@ -14,6 +14,19 @@ export interface InsertResult {
   bytes: number;
 }
 
+/** Settings of every ingest INSERT (besides the deduplication token). */
+export const INSERT_SETTINGS = {
+  deduplicate_blocks_in_dependent_materialized_views: 1,
+  // A deployment may add columns between validation and insert; unknown
+  // keys are tolerated rather than failing a batch that was accepted.
+  input_format_skip_unknown_fields: 1,
+  date_time_input_format: "best_effort",
+  // One block per insert, so the dedup token covers the whole batch.
+  max_insert_block_size: "100000000",
+  min_insert_block_size_rows: "0",
+  min_insert_block_size_bytes: "0",
+} as const;
+
 export async function insertJsonLines(
   ch: ClickHouseClient,
   target: { database: string; table: string },
@@ -26,15 +39,7 @@ export async function insertJsonLines(
     query,
     clickhouse_settings: {
       ...(opts.dedupToken ? { insert_deduplication_token: opts.dedupToken, insert_deduplicate: 1 } : {}),
-      deduplicate_blocks_in_dependent_materialized_views: 1,
-      // A deployment may add columns between validation and insert; unknown
-      // keys are tolerated rather than failing a batch that was accepted.
-      input_format_skip_unknown_fields: 1,
-      date_time_input_format: "best_effort",
-      // One block per insert, so the dedup token covers the whole batch.
-      max_insert_block_size: "100000000",
-      min_insert_block_size_rows: "0",
-      min_insert_block_size_bytes: "0",
+      ...INSERT_SETTINGS,
     },
   });
   return { rows: opts.rows, bytes: lines.length };
