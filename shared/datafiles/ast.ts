@@ -3,7 +3,7 @@
  * The typed shape of parsed Tinybird datafiles. `Datafile` is a union on
  * `kind`, which comes from the file extension.
  */
-import type { DatafileWarning } from "./errors.js";
+import type { DatafileWarning, SourcePosition } from "./errors.js";
 import type { ClickHouseType } from "./types.js";
 
 export type DatafileKind = "datasource" | "pipe" | "connection";
@@ -124,6 +124,13 @@ export interface DatasourceFile extends DatafileBase {
   import?: ImportDatasourceSettings;
   /** Deprecated `VERSION n`. */
   version?: number;
+  /**
+   * Where the value of each directive that lands in SQL was written
+   * (`ENGINE`, `ENGINE_TTL`, `FORWARD_QUERY`, …), so a check made after
+   * parsing (the deploy's ClickHouse parse) can point at it. Columns and
+   * indexes carry their own line.
+   */
+  valuePositions?: Record<string, SourcePosition>;
 }
 
 // ---------------------------------------------------------------------- pipe

@@ -4,7 +4,7 @@
  * trailing comma is allowed, as the TS SDK may write one).
  */
 import type { IndexDefinition } from "./ast.js";
-import type { Diagnostics } from "./errors.js";
+import type { Diagnostics, SourcePosition } from "./errors.js";
 import type { SourceLine } from "./lexer.js";
 import { blankSqlComments, mapLines, splitTopLevel } from "./schema.js";
 
@@ -14,7 +14,8 @@ const INDEX_LINE = /^(`[^`]+`|\S+)\s+(.+?)\s+TYPE\s+(.+?)\s+GRANULARITY\s+(\d+)$
 const splitEntries = (text: string): { start: number; end: number }[] =>
   splitTopLevel(text, { separators: ",\n", braces: false, backtickEscapes: true });
 
-export function parseIndexes(lines: SourceLine[], diagnostics: Diagnostics): IndexDefinition[] {
+/** With `positions`, records where each index (by name) was written. */
+export function parseIndexes(lines: SourceLine[], diagnostics: Diagnostics, positions?: Map<string, SourcePosition>): IndexDefinition[] {
   const mapped = mapLines(lines);
   const text = blankSqlComments(mapped.text);
   const indexes: IndexDefinition[] = [];
@@ -32,6 +33,7 @@ export function parseIndexes(lines: SourceLine[], diagnostics: Diagnostics): Ind
     const name = match[1]!.replace(/^`|`$/g, "");
     if (seen.has(name)) { diagnostics.error(at, `index \`${name}\` is defined twice`); continue; }
     seen.add(name);
+    positions?.set(name, at);
     indexes.push({ file: at.file, line: at.line, name, expr: match[2]!, type: match[3]!, granularity: Number(match[4]) });
   }
   return indexes;

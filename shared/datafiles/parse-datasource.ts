@@ -11,6 +11,7 @@ import {
   OnceTracker, parseBooleanValue, parseTags, parseToken, positionOf, rawValue, requireValue,
   substitutedValue, unknownKeywordMessage, valuePosition, type DirectiveContext,
 } from "./directives.js";
+import { checkDatasourceDdlValues, type DdlValuePositions } from "./ddl-values.js";
 import type { SourcePosition } from "./errors.js";
 import { parseIndexes } from "./indexes.js";
 import type { Statement } from "./lexer.js";
@@ -97,6 +98,8 @@ export function parseDatasourceStatements(name: string, statements: Statement[],
   let forwardQuery: string | undefined;
   let backfill: "skip" | undefined;
   let version: number | undefined;
+  const positions: DdlValuePositions = { columns: new Map(), indexes: new Map(), directives: {} };
+  let schemaClean = false;
 
   for (const st of statements) {
     const kw = st.keyword;
@@ -128,17 +131,21 @@ export function parseDatasourceStatements(name: string, statements: Statement[],
           columns = [];
           break;
         }
-        columns = parseSchema(st.block, diagnostics);
+        const before = diagnostics.errors.length;
+        positions.columns.clear();
+        columns = parseSchema(st.block, diagnostics, positions.columns);
+        schemaClean = diagnostics.errors.length === before;
         break;
       }
       case "INDEXES": {
         once.note(st);
         const lines = st.block ? st.block : [{ text: st.value, file: st.file, line: st.line }];
-        indexes = parseIndexes(lines, diagnostics);
+        positions.indexes.clear();
+        indexes = parseIndexes(lines, diagnostics, positions.indexes);
         break;
       }
-      case "ENGINE": once.note(st); engineStatement = st; engineName = requireValue(st, context, "ENGINE MergeTree"); break;
-      case "FORWARD_QUERY": once.note(st); forwardQuery = rawValue(st).trim() || undefined; break;
+      case "ENGINE": once.note(st); engineStatement = st; engineName = requireValue(st, context, "ENGINE MergeTree"); positions.directives.ENGINE = valuePosition(st); break;
+      case "FORWARD_QUERY": once.note(st); forwardQuery = rawValue(st).trim() || undefined; positions.directives.FORWARD_QUERY = valuePosition(st); break;
       case "BACKFILL": {
         const v = substitutedValue(st, context).trim().toLowerCase();
         if (v === "skip") backfill = "skip";
@@ -156,7 +163,12 @@ export function parseDatasourceStatements(name: string, statements: Statement[],
           once.note(st);
           // The TS SDK can write an empty `ENGINE_SORTING_KEY ""`; empty means "not set".
           const value = substitutedValue(st, context).trim();
-          if (value !== "") engineOptions.set(kw as EngineOptionKeyword, { value, statement: st });
+          if (value !== "") {
+            engineOptions.set(kw as EngineOptionKeyword, { value, statement: st });
+            positions.directives[kw] = valuePosition(st);
+          } else {
+            delete positions.directives[kw];
+          }
         } else if ((KAFKA_KEYWORDS as readonly string[]).includes(kw)) {
           once.note(st);
           const value = requireValue(st, context, `${kw} <value>`);
@@ -189,6 +201,8 @@ export function parseDatasourceStatements(name: string, statements: Statement[],
   }
   if (kafkaSettings) file.kafka = kafkaSettings;
   if (importSettings) file.import = importSettings;
+  checkDatasourceDdlValues(file, positions, columns !== undefined && schemaClean, diagnostics);
+  file.valuePositions = positions.directives;
   return file;
 }
 

@@ -206,8 +206,18 @@ class ColumnReader {
   }
 }
 
-/** Parses SCHEMA block lines into columns, reporting every bad column. */
-export function parseSchema(lines: SourceLine[], diagnostics: Diagnostics): ColumnDefinition[] {
+/** Where a column's name, DEFAULT expression and CODEC were written, for checks made once every column is known. */
+export interface ColumnPositions {
+  name: SourcePosition;
+  default?: SourcePosition;
+  codec?: SourcePosition;
+}
+
+/**
+ * Parses SCHEMA block lines into columns, reporting every bad column. With
+ * `positions`, records where each column's parts were written.
+ */
+export function parseSchema(lines: SourceLine[], diagnostics: Diagnostics, positions?: Map<string, ColumnPositions>): ColumnDefinition[] {
   const mapped = mapLines(lines);
   const text = blankSqlComments(mapped.text);
   const columns: ColumnDefinition[] = [];
@@ -221,7 +231,8 @@ export function parseSchema(lines: SourceLine[], diagnostics: Diagnostics): Colu
       diagnostics.error(mapped.at(Math.min(part.start, text.length - 1)), "empty column definition; expected `name Type`");
       return;
     }
-    const column = parseColumn(reader, text, mapped, diagnostics);
+    const where: ColumnPositions = { name: mapped.at(reader.pos) };
+    const column = parseColumn(reader, text, mapped, diagnostics, where);
     if (!column) return;
     const previous = seen.get(column.name);
     if (previous !== undefined) {
@@ -230,11 +241,12 @@ export function parseSchema(lines: SourceLine[], diagnostics: Diagnostics): Colu
     }
     seen.set(column.name, column.line);
     columns.push(column);
+    positions?.set(column.name, where);
   });
   return columns;
 }
 
-function parseColumn(reader: ColumnReader, text: string, mapped: MappedText, diagnostics: Diagnostics): ColumnDefinition | undefined {
+function parseColumn(reader: ColumnReader, text: string, mapped: MappedText, diagnostics: Diagnostics, where: ColumnPositions): ColumnDefinition | undefined {
   const nameAt = mapped.at(reader.pos);
   let name: string;
   if (reader.peek() === "`") {
@@ -287,12 +299,15 @@ function parseColumn(reader: ColumnReader, text: string, mapped: MappedText, dia
     const word = reader.word();
     const upper = word.toUpperCase();
     if (upper === "DEFAULT") {
+      reader.skipSpace();
+      where.default = mapped.at(reader.pos);
       const expr = reader.expression();
       if (expr === "") { diagnostics.error(at, `DEFAULT for column \`${name}\` needs an expression`); ok = false; continue; }
       column.default = expr;
       continue;
     }
     if (upper === "CODEC") {
+      where.codec = at;
       reader.skipSpace();
       const inner = reader.peek() === "(" ? reader.balanced() : undefined;
       if (inner === undefined || inner.trim() === "") { diagnostics.error(at, `CODEC for column \`${name}\` must be written CODEC(codec[, ...])`); return undefined; }

@@ -364,6 +364,15 @@ export function parseClickHouseType(text: string): ParseTypeResult {
   }
 }
 
+/**
+ * A Tuple element or Nested field name as ClickHouse reads it: plain names as
+ * they are, anything else back-quoted with `\` and `` ` `` escaped, so a name
+ * written in backticks can never end the type early in the DDL.
+ */
+function typeFieldName(name: string): string {
+  return /^[A-Za-z_][A-Za-z0-9_]*$/.test(name) ? name : "`" + name.replace(/\\/g, "\\\\").replace(/`/g, "\\`") + "`";
+}
+
 function quoteTypeString(value: string): string {
   return `'${value.replace(/\\/g, "\\\\").replace(/'/g, "\\'")}'`;
 }
@@ -388,8 +397,8 @@ export function formatClickHouseType(type: ClickHouseType): string {
     case "lowCardinality": return `LowCardinality(${formatClickHouseType(type.inner)})`;
     case "array": return `Array(${formatClickHouseType(type.element)})`;
     case "map": return `Map(${formatClickHouseType(type.key)}, ${formatClickHouseType(type.value)})`;
-    case "tuple": return `Tuple(${type.elements.map((e) => (e.name === undefined ? "" : `${e.name} `) + formatClickHouseType(e.type)).join(", ")})`;
-    case "nested": return `Nested(${type.fields.map((f) => `${f.name} ${formatClickHouseType(f.type)}`).join(", ")})`;
+    case "tuple": return `Tuple(${type.elements.map((e) => (e.name === undefined ? "" : `${typeFieldName(e.name)} `) + formatClickHouseType(e.type)).join(", ")})`;
+    case "nested": return `Nested(${type.fields.map((f) => `${typeFieldName(f.name)} ${formatClickHouseType(f.type)}`).join(", ")})`;
     case "json": return type.args === undefined ? "JSON" : `JSON(${type.args})`;
     case "dynamic": return type.args === undefined ? "Dynamic" : `Dynamic(${type.args})`;
     case "variant": return `Variant(${type.types.map(formatClickHouseType).join(", ")})`;
