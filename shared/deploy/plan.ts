@@ -233,7 +233,10 @@ export function planDeployment(input: PlanInput): { ok: true; plan: Plan } | { o
     const quarantineTable = quarantineShared ? liveDs.quarantineTable : quarantineTableName(quarantineBase);
     datasources[name] = { name, table, identity, quarantineTable, quarantineIdentity, file: ds };
     if (!quarantineShared) {
-      tables.push({ datasource: name, table: quarantineTable, sql: createQuarantineTableSql(ds, { database, table: quarantineBase }) });
+      // Quarantine inserts carry deduplication tokens too (a retried batch's quarantined rows land once);
+      // the setting is left out of the identity, so existing quarantine tables stay in use.
+      const sql = `${createQuarantineTableSql(ds, { database, table: quarantineBase })}\nSETTINGS non_replicated_deduplication_window = 10000`;
+      tables.push({ datasource: name, table: quarantineTable, sql });
       ownedObjects.push(quarantineTable);
     }
     if (shared) continue;
