@@ -1,17 +1,18 @@
 // The events queue consumer, driven directly: grouping, dedup on redelivery,
 // retries with backoff, and the dead-letter path that parks and replays.
 import { createExecutionContext, createMessageBatch, env, getQueueResult, waitOnExecutionContext } from "cloudflare:test";
-import { beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it, vi } from "vitest";
 import worker from "../../workers/index.js";
 import { api, createWorkspace, deploy } from "./helpers/api.js";
 import { testClickHouse } from "./helpers/clickhouse.js";
 import { liveManifest } from "../../workers/catalog/live-manifest.js";
 import type { IngestMessage } from "../../workers/ingest/message.js";
-import { retryDelaySeconds } from "../../workers/ingest/queue-consumer.js";
+import { MAX_ISOLATION_INSERTS, retryDelaySeconds } from "../../workers/ingest/queue-consumer.js";
 
 const DS = "SCHEMA >\n    `id` UInt32,\n    `v` String\n\nENGINE \"MergeTree\"\nENGINE_SORTING_KEY \"id\"\n";
 let ws: { id: string; token: string };
 let table: string;
+let quarantine: string;
 
 function message(importId: string, part: number, ids: number[], datasource = "q"): IngestMessage {
   return {
@@ -21,10 +22,20 @@ function message(importId: string, part: number, ids: number[], datasource = "q"
   };
 }
 
-async function count(where = "1"): Promise<number> {
-  const rs = await testClickHouse().query({ query: `SELECT count() AS c FROM ${table} WHERE ${where}`, format: "JSONEachRow" });
+async function count(where = "1", from = table): Promise<number> {
+  const rs = await testClickHouse().query({ query: `SELECT count() AS c FROM ${from} WHERE ${where}`, format: "JSONEachRow" });
   return Number(((await rs.json()) as Array<{ c: string }>)[0]!.c);
 }
+
+/** A message whose rows are `lines` as given (as if an older edge had let them through). */
+function rawMessage(importId: string, lines: string[], key?: string): IngestMessage {
+  return {
+    v: 1, workspaceId: ws.id, datasource: "q", importId, part: 0, receivedAt: new Date().toISOString(),
+    rows: lines.length, lines: lines.join("\n"), quarantined: 0, quarantineLines: "", ...(key ? { key } : {}),
+  };
+}
+
+const poison = (id: number, importId: string) => `{"id":${id},"v":"${importId}\\ud800"}`;
 
 async function consume(queue: string, bodies: unknown[], attempts = 1) {
   const batch = createMessageBatch(queue, bodies.map((body, i) => ({ id: `m${i}-${Math.random()}`, timestamp: new Date(), attempts, body })));
@@ -39,6 +50,7 @@ beforeAll(async () => {
   expect((await deploy({ "q.datasource": DS }, "auto_promote=true", ws.token)).status).toBe(200);
   const live = await liveManifest(env, ws.id);
   table = `${live!.manifest.database}.${live!.manifest.datasources.q!.table}`;
+  quarantine = `${live!.manifest.database}.${live!.manifest.datasources.q!.quarantineTable}`;
 });
 
 describe("events queue consumer", () => {
@@ -60,6 +72,39 @@ describe("events queue consumer", () => {
     const result = await consume("tern-events", [message("imp-c", 0, [20], "missing")], 3);
     expect(result.explicitAcks).toEqual([]);
     expect(result.retryMessages).toHaveLength(1);
+  });
+
+  it("lands the other messages of a batch holding a row ClickHouse refuses, quarantines that row, and adds nothing on redelivery", async () => {
+    const ok = message("imp-p1", 0, [40, 41]);
+    const bad = rawMessage("imp-p2", [JSON.stringify({ id: 42, v: "imp-p2" }), poison(43, "imp-p2"), JSON.stringify({ id: 44, v: "imp-p2" })]);
+    for (const attempts of [1, 2]) {
+      const result = await consume("tern-events", [ok, bad], attempts);
+      expect(result.explicitAcks).toHaveLength(2);
+      expect(result.retryMessages).toEqual([]);
+    }
+    expect(await count("v IN ('imp-p1', 'imp-p2')")).toBe(4);
+    expect(await count("c__import_id IN ('imp-p1', 'imp-p2')", quarantine)).toBe(1);
+    const rs = await testClickHouse().query({ query: `SELECT c__error_column, c__import_id, id, v FROM ${quarantine} WHERE c__import_id = 'imp-p2'`, format: "JSONEachRow" });
+    expect(await rs.json()).toEqual([{ c__error_column: ["v"], c__import_id: "imp-p2", id: "43", v: "imp-p2\\ud800" }]);
+  });
+
+  it(`finishes through the queue what takes more than ${MAX_ISOLATION_INSERTS} inserts to isolate, every row once`, async () => {
+    // Every third row refused: isolating 40 of them in one message takes far more inserts than one invocation may spend.
+    const lines = Array.from({ length: 120 }, (_, i) => (i % 3 === 1 ? poison(1000 + i, "imp-spill") : JSON.stringify({ id: 1000 + i, v: "imp-spill" })));
+    const result = await consume("tern-events", [rawMessage("imp-spill", lines)]);
+    expect(result.explicitAcks).toHaveLength(1);
+    await vi.waitUntil(async () => (await count("v = 'imp-spill'")) === 80 && (await count("startsWith(v, 'imp-spill')", quarantine)) === 40, { timeout: 25_000, interval: 250 });
+    await new Promise((r) => setTimeout(r, 2_000));
+    expect(await count("v = 'imp-spill'")).toBe(80);
+    expect(await count("startsWith(v, 'imp-spill')", quarantine)).toBe(40);
+  });
+
+  it("inserts a keyed message alone, so it lands once whatever batch it comes in", async () => {
+    const keyed = { ...message("imp-k", 0, [60, 61]), key: "idem:test:r0-2" };
+    await consume("tern-events", [keyed]);
+    await consume("tern-events", [message("imp-k2", 0, [62]), keyed, keyed]);
+    expect(await count("v = 'imp-k'")).toBe(2);
+    expect(await count("v = 'imp-k2'")).toBe(1);
   });
 
   it("backs off 1, 2, 4 … seconds up to 5 minutes", () => {
