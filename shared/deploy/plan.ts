@@ -10,7 +10,11 @@
  * otherwise the new deployment gets its own table, `<name>__<identity>_<tag>`.
  */
 import type { DatasourceFile, PipeFile } from "../datafiles/index.js";
-import { createMaterializedViewSql, createQuarantineTableSql, createTableSql, quarantineTableName, quoteQualifiedName } from "../sql/ddl/index.js";
+import {
+  createMaterializedViewSql, createQuarantineTableSql, materializedViewQuery, createTableSql, quarantineTableName, quarantineTableShape, quoteQualifiedName,
+  tableShapeOf, type TableShape,
+} from "../sql/ddl/index.js";
+import { SERVICE_DATASOURCES, serviceViewName } from "../service/datasources.js";
 import { compilePipe } from "../sql/pipeline/index.js";
 import { quoteIdentifier, type TableResolution } from "../sql/rewrite/index.js";
 import { shortHash } from "./hash.js";
@@ -21,7 +25,11 @@ import { renderNodesWithDefaults } from "./render-defaults.js";
 export interface PlannedTable {
   datasource: string;
   table: string;
+  /** The datasource's own table, or its `_quarantine` table. */
+  kind: "datasource" | "quarantine";
   sql: string;
+  /** What `sql` declares, for the deploy's check on ClickHouse's parse of it. */
+  shape: TableShape;
 }
 
 export interface PlannedView {
@@ -31,6 +39,8 @@ export interface PlannedView {
   /** Physical tables the view reads. */
   sources: string[];
   sql: string;
+  /** The SELECT inside `sql`, exactly as written there: the deploy passes it through the read guard first. */
+  query: string;
   /** The view's SELECT with each source resolved by `from`, for backfills. */
   select(from: (table: string) => string): string;
 }
@@ -61,6 +71,8 @@ export interface Plan {
   backfills: PlannedBackfill[];
   destructive: DestructiveChange[];
   validations: Array<{ pipe: string; node: string; sql: string }>;
+  /** Some validated query reads `tinybird.*`, through the workspace's service views (they must exist before validation). */
+  usesServiceViews: boolean;
   /** Physical objects this deployment creates (cleanup on failure or discard). */
   ownedObjects: string[];
   identical: boolean;
@@ -235,12 +247,17 @@ export function planDeployment(input: PlanInput): { ok: true; plan: Plan } | { o
     if (!quarantineShared) {
       // Quarantine inserts carry deduplication tokens too (a retried batch's quarantined rows land once);
       // the setting is left out of the identity, so existing quarantine tables stay in use.
-      const sql = `${createQuarantineTableSql(ds, { database, table: quarantineBase })}\nSETTINGS non_replicated_deduplication_window = 10000`;
-      tables.push({ datasource: name, table: quarantineTable, sql });
+      const target = { database, table: quarantineBase };
+      const sql = `${createQuarantineTableSql(ds, target)}\nSETTINGS non_replicated_deduplication_window = 10000`;
+      const shape = quarantineTableShape(ds, target);
+      tables.push({ datasource: name, table: quarantineTable, kind: "quarantine", sql, shape: { ...shape, clauses: [...shape.clauses, "settings"] } });
       ownedObjects.push(quarantineTable);
     }
     if (shared) continue;
-    tables.push({ datasource: name, table, sql: createTableSql(withIngestSettings(ds), { database, table }) });
+    const definition = withIngestSettings(ds);
+    tables.push({
+      datasource: name, table, kind: "datasource", sql: createTableSql(definition, { database, table }), shape: tableShapeOf(definition, { database, table }),
+    });
     ownedObjects.push(table);
 
     if (liveDs) {
@@ -281,12 +298,14 @@ export function planDeployment(input: PlanInput): { ok: true; plan: Plan } | { o
       const select = (from: (t: string) => string) => `SELECT ${selectList} FROM (${from(liveDs.table)})`;
       backfills.push({ datasource: name, target: table, sources: [liveDs.table], select: (from) => select(from) });
       const forwardName = `${name}__forward_${tag}`;
+      const query = `SELECT ${selectList} FROM ${quoteQualifiedName(database, liveDs.table)}`;
       forwards.push({
         pipe: name,
         name: forwardName,
         target: table,
         sources: [liveDs.table],
-        sql: `CREATE MATERIALIZED VIEW ${quoteQualifiedName(database, forwardName)} TO ${quoteQualifiedName(database, table)} AS SELECT ${selectList} FROM ${quoteQualifiedName(database, liveDs.table)}`,
+        sql: `CREATE MATERIALIZED VIEW ${quoteQualifiedName(database, forwardName)} TO ${quoteQualifiedName(database, table)} AS ${query}`,
+        query,
         select,
       });
       ownedObjects.push(forwardName);
@@ -318,6 +337,7 @@ export function planDeployment(input: PlanInput): { ok: true; plan: Plan } | { o
             target: target.table,
             sources: view.sources,
             sql: createMaterializedViewSql({ database, view: mvName, targetTable: target.table }, select),
+            query: materializedViewQuery(select),
             select: (from) => view.compile((t) => {
               const physical = tableOf.get(t)?.table;
               return physical ? { subquery: from(physical) } : { error: `Resource '${t}' not found` };
@@ -335,6 +355,7 @@ export function planDeployment(input: PlanInput): { ok: true; plan: Plan } | { o
   // may read another pipe (its published node, or its last one) as a subquery.
   const validations: Plan["validations"] = [];
   const pipeQueries = new Map<string, string | null>();
+  let usesServiceViews = false;
   const targetNodeOf = (pipe: PipeFile) => {
     const pub = pipe.publication;
     return "node" in pub ? pub.node : pipe.nodes[pipe.nodes.length - 1]?.name;
@@ -353,7 +374,12 @@ export function planDeployment(input: PlanInput): { ok: true; plan: Plan } | { o
       return null;
     }
     const compiled = compilePipe(nodes, node, (t, db) => {
-      if (db !== undefined) return db === "tinybird" ? { database: db, table: t } : { error: `Resource '${db}.${t}' not found` };
+      // tinybird.* reads the workspace's own service views, as endpoints do.
+      if (db === "tinybird" && SERVICE_DATASOURCES.some((d) => d.name === t)) {
+        usesServiceViews = true;
+        return { database, table: serviceViewName(t) };
+      }
+      if (db !== undefined) return { error: `Resource '${db}.${t}' not found` };
       const physical = tableOf.get(t)?.table;
       if (physical) return { database, table: physical };
       const other = project.pipes.get(t);
@@ -446,6 +472,7 @@ export function planDeployment(input: PlanInput): { ok: true; plan: Plan } | { o
       backfills,
       destructive,
       validations,
+      usesServiceViews,
       ownedObjects,
       identical: live !== undefined && sameFiles(project.files, live.files),
     },

@@ -12,6 +12,8 @@ import type { Plan } from "../../shared/deploy/plan.js";
 import type { DeploymentFeedback, DeploymentManifest } from "../../shared/deploy/manifest.js";
 import { quoteIdentifier, quoteQualifiedName } from "../../shared/sql/ddl/index.js";
 import { clickhouseMessage } from "../clickhouse/errors.js";
+import { guardRead } from "../clickhouse/read-guard.js";
+import { ensureWorkspaceServiceViews } from "../service/workspace-views.js";
 
 export class DeploymentFailed extends Error {
   constructor(readonly feedback: DeploymentFeedback[]) {
@@ -76,6 +78,8 @@ async function backfill(ch: ClickHouseClient, database: string, plan: Plan, part
       const where = p === undefined ? "" : p.length === 0 ? " WHERE 0" : ` WHERE _part IN (${p.map(sqlString).join(", ")})`;
       return `SELECT * FROM ${quoteQualifiedName(database, table)}${where}`;
     });
+    // The views' SQL passed the guard before anything was built; this is the same SQL over the snapshot.
+    await guardRead(ch, select, database);
     // INSERT … SELECT matches by position; views match by name. Match by name.
     const produced = await rows<{ name: string }>(ch, `DESCRIBE TABLE (${select})`);
     const targetCols = new Set(
@@ -99,11 +103,13 @@ export async function dropObjects(ch: ClickHouseClient, database: string, views:
 export async function applyPlan(
   ch: ClickHouseClient,
   plan: Plan,
-  opts: { database: string; allowDestructive: boolean },
+  opts: { database: string; allowDestructive: boolean; workspaceId: string },
 ): Promise<{ feedback: DeploymentFeedback[] }> {
   const { database } = opts;
   const feedback: DeploymentFeedback[] = [];
   await command(ch, `CREATE DATABASE IF NOT EXISTS ${quoteIdentifier(database)}`);
+  // Queries reading tinybird.* are validated against the workspace's own service views.
+  if (plan.usesServiceViews) await ensureWorkspaceServiceViews(ch, opts.workspaceId, database);
 
   if (!opts.allowDestructive) {
     const problems = await destructiveProblems(ch, plan, database);

@@ -5,7 +5,7 @@
  * the plan and ClickHouse meet.
  */
 import type { ClickHouseClient } from "@clickhouse/client-web";
-import { loadProject, type UploadedFile, type ProjectProblem } from "../../shared/deploy/project.js";
+import { loadProject, type Project, type UploadedFile, type ProjectProblem } from "../../shared/deploy/project.js";
 import { planDeployment, type Plan } from "../../shared/deploy/plan.js";
 import type { DeploymentFeedback, DeploymentManifest } from "../../shared/deploy/manifest.js";
 import { signToken } from "../../shared/tokens/format.js";
@@ -15,6 +15,7 @@ import type { DeploymentRecord, WorkspaceCatalog } from "../catalog/workspace-ca
 import { unwrap } from "../catalog/result.js";
 import { publishLive } from "../catalog/live-manifest.js";
 import { applyPlan, DeploymentFailed, destructiveProblems, dropObjects, objectsToDrop } from "./apply.js";
+import { guardPlan } from "./ddl-guard.js";
 import { clickhouseMessage } from "../clickhouse/errors.js";
 import { evictToken, type Principal } from "../auth/principal.js";
 import { ensureDeployGrants } from "../tokens/power.js";
@@ -52,15 +53,30 @@ export class DeployService {
     if (this.caller && manifest) ensureDeployGrants(this.caller, await this.catalog.listTokens(), manifest.tokens);
   }
 
-  private plan(files: UploadedFile[], live: DeploymentManifest | undefined, database: string) {
+  /**
+   * Parses and plans `files` for `database`, then checks on ClickHouse's own
+   * parse everything the plan would run (`./ddl-guard.ts`): nothing is
+   * created for a project that fails.
+   */
+  private async plan(
+    files: UploadedFile[], live: DeploymentManifest | undefined, database: string,
+  ): Promise<{ ok: true; plan: Plan; project: Project } | { ok: false; errors: ProjectProblem[] }> {
     const loaded = loadProject(files);
     if (!loaded.ok) return loaded;
-    return planDeployment({ project: loaded.project, ...(live ? { live } : {}), database, tag: randomTag() });
+    const planned = planDeployment({ project: loaded.project, ...(live ? { live } : {}), database, tag: randomTag() });
+    if (!planned.ok) return planned;
+    const refused = await guardPlan(this.ch, planned.plan, loaded.project, database);
+    if (refused.length > 0) return { ok: false, errors: refused };
+    return { ok: true, plan: planned.plan, project: loaded.project };
+  }
+
+  private applyOptions(database: string, allowDestructive: boolean) {
+    return { database, allowDestructive, workspaceId: this.workspace.id };
   }
 
   async deploy(files: UploadedFile[], opts: DeployOptions): Promise<DeployOutcome> {
     const live = await this.catalog.live();
-    const planned = this.plan(files, live?.manifest ?? undefined, this.workspace.database);
+    const planned = await this.plan(files, live?.manifest ?? undefined, this.workspace.database);
     if (!planned.ok) return { kind: "invalid", errors: planned.errors };
     const plan = planned.plan;
     if (plan.identical && !opts.check) return { kind: "no_changes" };
@@ -69,7 +85,7 @@ export class DeployService {
 
     const deployment = unwrap(await this.catalog.beginDeployment(plan.manifest, plan.changes));
     try {
-      const { feedback } = await applyPlan(this.ch, plan, { database: this.workspace.database, allowDestructive: opts.allowDestructive });
+      const { feedback } = await applyPlan(this.ch, plan, this.applyOptions(this.workspace.database, opts.allowDestructive));
       let record = unwrap(await this.catalog.setDeploymentStatus(deployment.id, "data_ready", feedback));
       if (opts.autoPromote) record = await this.promote(record.id);
       return { kind: "deployed", deployment: record };
@@ -91,10 +107,10 @@ export class DeployService {
     const feedback: DeploymentFeedback[] = [];
     if (!opts.allowDestructive && live) feedback.push(...(await destructiveProblems(this.ch, plan, this.workspace.database)));
     const scratch = `${this.workspace.database}_check_${randomTag()}`;
-    const scratchPlan = this.plan(files, undefined, scratch);
+    const scratchPlan = await this.plan(files, undefined, scratch);
     if (!scratchPlan.ok) return { kind: "invalid", errors: scratchPlan.errors };
     try {
-      await applyPlan(this.ch, scratchPlan.plan, { database: scratch, allowDestructive: true });
+      await applyPlan(this.ch, scratchPlan.plan, this.applyOptions(scratch, true));
     } catch (e) {
       if (e instanceof DeploymentFailed) feedback.push(...e.feedback);
       else feedback.push({ resource: null, level: "ERROR", message: clickhouseMessage(e) });

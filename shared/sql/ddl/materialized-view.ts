@@ -14,15 +14,20 @@ export interface MaterializedViewTarget {
   targetTable: string;
 }
 
+/** The SELECT exactly as the view's DDL holds it (trimmed, trailing `;` dropped): what the read guard must see. */
+export function materializedViewQuery(select: string): string {
+  return select.trim().replace(/;+\s*$/, "");
+}
+
 export function createMaterializedViewSql(target: MaterializedViewTarget, select: string, options: CreateTableOptions = {}): string {
   const view = quoteQualifiedName(target.database, target.view);
   const to = quoteQualifiedName(target.targetDatabase ?? target.database, target.targetTable);
-  const query = select.trim().replace(/;+\s*$/, "");
+  const query = materializedViewQuery(select);
   return `CREATE MATERIALIZED VIEW ${options.ifNotExists ? "IF NOT EXISTS " : ""}${view}${onClusterClause(options.onCluster)} TO ${to}\nAS ${query}`;
 }
 
 /** `ALTER TABLE … MODIFY QUERY` for `DEPLOYMENT_METHOD alter`. */
 export function modifyMaterializedViewQuerySql(target: Pick<MaterializedViewTarget, "database" | "view">, select: string, options: Pick<CreateTableOptions, "onCluster"> = {}): string {
-  const query = select.trim().replace(/;+\s*$/, "");
+  const query = materializedViewQuery(select);
   return `ALTER TABLE ${quoteQualifiedName(target.database, target.view)}${onClusterClause(options.onCluster)} MODIFY QUERY\n${query}`;
 }

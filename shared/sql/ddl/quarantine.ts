@@ -7,6 +7,7 @@
  */
 import type { ColumnDefinition } from "../../datafiles/ast.js";
 import { createTableHead, type CreateTableOptions, type TableTarget } from "./create-table.js";
+import type { TableShape } from "./ddl-ast.js";
 import { quoteIdentifier } from "./quote.js";
 
 export const QUARANTINE_SUFFIX = "_quarantine";
@@ -27,14 +28,18 @@ export function quarantineTableName(table: string): string {
  * DDL for the quarantine table of the datasource stored in `target`.
  * Original columns named like a quarantine column are left out (they would clash).
  */
-export function createQuarantineTableSql(
-  datasource: { columns: Pick<ColumnDefinition, "name">[] }, target: TableTarget, options: CreateTableOptions = {},
-): string {
-  const columns: (readonly [string, string])[] = [
+function quarantineColumns(datasource: { columns: Pick<ColumnDefinition, "name">[] }): (readonly [string, string])[] {
+  return [
     ...LEADING_COLUMNS,
     ...datasource.columns.filter((c) => !RESERVED.has(c.name)).map((c) => [c.name, "Nullable(String)"] as const),
     INSERTION_DATE,
   ];
+}
+
+export function createQuarantineTableSql(
+  datasource: { columns: Pick<ColumnDefinition, "name">[] }, target: TableTarget, options: CreateTableOptions = {},
+): string {
+  const columns = quarantineColumns(datasource);
   return [
     createTableHead({ database: target.database, table: quarantineTableName(target.table) }, options),
     "(",
@@ -44,4 +49,17 @@ export function createQuarantineTableSql(
     "PARTITION BY toYYYYMM(insertion_date)",
     "ORDER BY insertion_date",
   ].join("\n");
+}
+
+/** What `createQuarantineTableSql(datasource, target)` writes, for the deploy's check on ClickHouse's parse of it. */
+export function quarantineTableShape(datasource: { columns: Pick<ColumnDefinition, "name">[] }, target: TableTarget): TableShape {
+  return {
+    database: target.database,
+    table: quarantineTableName(target.table),
+    columns: quarantineColumns(datasource).map(([name]) => ({ name, default: name === INSERTION_DATE[0], codec: false })),
+    indexes: 0,
+    engine: "MergeTree",
+    engineArgs: [],
+    clauses: ["partition", "order"],
+  };
 }
