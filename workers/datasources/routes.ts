@@ -10,7 +10,7 @@ import { ensureAllowed, requireAuth } from "../auth/require.js";
 import { catalogStub } from "../auth/principal.js";
 import { clickhouseFor } from "../clickhouse/client.js";
 import { fromClickHouse, clickhouseMessage } from "../clickhouse/errors.js";
-import { BadRequestError } from "../../shared/errors.js";
+import { BadRequestError, isTernError } from "../../shared/errors.js";
 import { authorize } from "../../shared/tokens/scopes.js";
 import { quoteQualifiedName } from "../../shared/sql/ddl/index.js";
 import { rewriteTables } from "../../shared/sql/rewrite/index.js";
@@ -20,6 +20,8 @@ import { describeDatasource } from "./describe.js";
 import { jobJson } from "./jobs.js";
 import { logOps } from "../ingest/ops-log.js";
 import { appendOrReplace } from "./append.js";
+import { guardRead } from "../clickhouse/read-guard.js";
+import { expressionRefusal } from "../deploy/ddl-guard.js";
 
 export const datasourceRoutes = new Hono<AppEnv>();
 
@@ -92,13 +94,23 @@ datasourceRoutes.post("/v0/datasources/:name/delete", requireAuth(), async (c) =
   if (!parsed.success) throw new BadRequestError(parsed.error.issues[0]!.message);
   const principal = c.get("principal");
   const { manifest, ds } = await liveDatasource(c.env, principal.workspaceId, name);
-  // The condition may only read the datasource itself: rewrite a probe query
-  // and refuse any other table, subquery source or second statement.
+  const ch = clickhouseFor(c.get("config"));
+  // The condition is pasted into ALTER TABLE … DELETE WHERE, which runs with
+  // the platform's rights: it must be one boolean expression over this
+  // datasource's columns (offline check, then ClickHouse's own parse).
+  const refused = await expressionRefusal(ch, parsed.data.delete_condition, new Set(ds.file.columns.map((col) => col.name)));
+  if (refused) throw new BadRequestError(`Invalid delete_condition: ${refused}`);
+  // The probe that counts the rows reads only the datasource itself, and passes the read guard.
   const probe = rewriteTables(`SELECT count() AS c FROM ${name} WHERE (${parsed.data.delete_condition})`, (t, db) =>
     t === name && db === undefined ? { database: manifest.database, table: ds.table } : { error: `The delete condition may only refer to '${name}'` },
   );
   if (!probe.ok) throw new BadRequestError(`Invalid delete_condition: ${probe.error.message}`);
-  const ch = clickhouseFor(c.get("config"));
+  try {
+    await guardRead(ch, probe.sql, manifest.database);
+  } catch (e) {
+    if (isTernError(e) && (e.status === 400 || e.status === 403)) throw new BadRequestError(`Invalid delete_condition: ${e.message}`);
+    throw e;
+  }
   if (parsed.data.dry_run === "true") {
     try {
       const rs = await ch.query({ query: probe.sql, format: "JSONEachRow", clickhouse_settings: { readonly: "1" } });

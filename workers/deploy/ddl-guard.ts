@@ -28,6 +28,7 @@ import { DatafileError, type DatasourceFile, type PipeFile, type SourcePosition 
 import type { Plan, PlannedTable } from "../../shared/deploy/plan.js";
 import type { Project, ProjectProblem } from "../../shared/deploy/project.js";
 import { isTernError } from "../../shared/errors.js";
+import { tokenize } from "../../shared/sql/rewrite/tokenize.js";
 import { guardRead } from "../clickhouse/read-guard.js";
 import { clickhouseMessage, fromClickHouse } from "../clickhouse/errors.js";
 
@@ -36,10 +37,23 @@ const PARSE_SETTINGS = { readonly: "2", max_execution_time: 5, default_format: "
 const CACHE_MAX = 2000;
 const parses = new Map<string, ParseAstResult>();
 
+/**
+ * Text that is not one statement on ClickHouse's tokens never goes to the
+ * engine, even as EXPLAIN: a server that runs several statements per request
+ * would run the second one.
+ */
+export function notOneStatement(sql: string): string | undefined {
+  const { tokens, error } = tokenize(sql);
+  if (error) return `it does not tokenize as ClickHouse SQL (${error.message})`;
+  return tokens.some((t) => t.kind === "punctuation" && t.text === ";") ? "`;` is not allowed: the SQL must be one statement" : undefined;
+}
+
 /** ClickHouse's parse of `sql`; a syntax error is an answer (cached like a tree), an unreachable server is thrown. */
 export async function explainAst(ch: ClickHouseClient, sql: string): Promise<ParseAstResult> {
   const hit = parses.get(sql);
   if (hit) return hit;
+  const refused = notOneStatement(sql);
+  if (refused) return { ok: false, error: refused };
   let result: ParseAstResult;
   try {
     const rs = await ch.exec({ query: `EXPLAIN AST ${sql}`, clickhouse_settings: PARSE_SETTINGS });
@@ -51,6 +65,21 @@ export async function explainAst(ch: ClickHouseClient, sql: string): Promise<Par
   if (parses.size >= CACHE_MAX) parses.delete(parses.keys().next().value as string);
   parses.set(sql, result);
   return result;
+}
+
+/**
+ * Why `text`, pasted where SQL takes one expression (a delete condition), is
+ * refused: first the offline check on ClickHouse's tokens, then ClickHouse's
+ * own parse of `SELECT <text>`. Undefined when it is one expression over
+ * `columns` with allowed functions only.
+ */
+export async function expressionRefusal(ch: ClickHouseClient, text: string, columns: ReadonlySet<string>): Promise<string | undefined> {
+  const offline = checkDdlValue(text, "expression", { columns });
+  if (!offline.ok) return offline.message;
+  const parsed = await explainAst(ch, `SELECT ${text}`);
+  if (!parsed.ok) return parsed.error;
+  const verdict = checkExpressionsAst(parsed.root, { columns, count: 1 });
+  return verdict.ok ? undefined : verdict.message;
 }
 
 /** Every problem with what `plan` would run; empty when it may go ahead. */
@@ -165,6 +194,8 @@ const REFUSALS = new Set([400, 403, 404]);
 
 /** The read guard's refusal of `sql` as a message, or undefined when it passes; an unreachable ClickHouse is thrown. */
 async function readRefusal(ch: ClickHouseClient, sql: string, database: string): Promise<string | undefined> {
+  const refused = notOneStatement(sql);
+  if (refused) return refused;
   try {
     await guardRead(ch, sql, database);
     return undefined;

@@ -1,7 +1,9 @@
 /**
  * Every fixture datasource's CREATE TABLE and quarantine DDL, run by the real
  * local ClickHouse: proves the generated DDL is accepted as written, and that
- * materialized-view DDL over those tables is accepted too. One database per run.
+ * materialized-view DDL over those tables is accepted too. The deploy's guard
+ * (ClickHouse's parse of every statement it would run) accepts every fixture
+ * project: real TTLs, keys, codecs and indexes are not refused. One database per run.
  */
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
@@ -11,6 +13,9 @@ import { parseDatafile, type DatasourceFile } from "../../../shared/datafiles/in
 import {
   createMaterializedViewSql, createQuarantineTableSql, createTableSql, datasourceSchemaHash, quarantineTableName, quoteIdentifier,
 } from "../../../shared/sql/ddl/index.js";
+import { loadProject } from "../../../shared/deploy/project.js";
+import { planDeployment } from "../../../shared/deploy/plan.js";
+import { guardPlan } from "../../../workers/deploy/ddl-guard.js";
 
 const ROOT = join(import.meta.dirname, "../../fixtures/projects");
 const db = `tern_datafiles_ddl_${Date.now().toString(36)}_${Math.floor(Math.random() * 1e6)}`;
@@ -102,4 +107,22 @@ describe("generated DDL on the local ClickHouse", () => {
     });
     expect(await result.json()).toEqual([{ service: "api", level: "ERROR", n: "2" }]);
   });
+});
+
+describe("the deploy's guard on the local ClickHouse", () => {
+  const projects = [...new Set(datasources.map((d) => d.path.split("/")[0]!))];
+
+  for (const project of projects) {
+    it(`accepts everything the ${project} fixture project would run`, async () => {
+      const dir = join(ROOT, project);
+      const files = walk(dir)
+        .filter((f) => /\.(datasource|pipe|connection|incl)$/.test(f))
+        .map((f) => ({ name: relative(dir, f), text: readFileSync(f, "utf8") }));
+      const loaded = loadProject(files);
+      if (!loaded.ok) throw new Error(loaded.errors.map((e) => e.error).join("\n"));
+      const planned = planDeployment({ project: loaded.project, database: db, tag: "guard" });
+      if (!planned.ok) throw new Error(planned.errors.map((e) => e.error).join("\n"));
+      expect(await guardPlan(client, planned.plan, loaded.project, db)).toEqual([]);
+    });
+  }
 });
