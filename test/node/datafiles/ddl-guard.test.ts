@@ -9,7 +9,7 @@ import { createClient, type ClickHouseClient } from "@clickhouse/client-web";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { parseDatafile, type DatasourceFile, type EngineSpec } from "../../../shared/datafiles/index.js";
 import { planDeployment } from "../../../shared/deploy/plan.js";
-import type { Project } from "../../../shared/deploy/project.js";
+import { loadProject, type Project } from "../../../shared/deploy/project.js";
 import { checkExpressionsAst, quoteIdentifier } from "../../../shared/sql/ddl/index.js";
 import { explainAst, expressionRefusal, guardPlan } from "../../../workers/deploy/ddl-guard.js";
 
@@ -170,6 +170,47 @@ describe("ClickHouse's parse refuses attacks placed past the offline check, at t
     const rs = await client.query({ query: `SELECT secret FROM ${victim}`, format: "JSONEachRow" });
     expect(await rs.json()).toEqual([{ secret: "s3cr3t" }]);
   });
+});
+
+describe("SQL the deploy runs with the platform's rights passes the read guard on ClickHouse's parse", () => {
+  const EVENTS = "SCHEMA >\n    `id` String\n\nENGINE MergeTree\nENGINE_SORTING_KEY id\n";
+  const MV = "NODE copy\nSQL >\n    SELECT id FROM events\n\nTYPE materialized\nDATASOURCE sink\n";
+
+  /** A planned project whose view query is then replaced, as if the planner's tokenizer had missed a table. */
+  async function guardView(query: (real: string) => string): Promise<string[]> {
+    const files = [
+      { name: "events.datasource", text: EVENTS }, { name: "sink.datasource", text: EVENTS }, { name: "copy.pipe", text: MV },
+    ];
+    const loaded = loadProject(files);
+    if (!loaded.ok) throw new Error("the project must load");
+    const planned = planDeployment({ project: loaded.project, database: db, tag: "v1" });
+    if (!planned.ok) throw new Error("the project must plan");
+    const view = planned.plan.views[0]!;
+    planned.plan.views[0] = { ...view, query: query(view.query) };
+    return (await guardPlan(client, planned.plan, loaded.project, db)).map((p) => p.error);
+  }
+
+  it("accepts the view Tern compiled", async () => {
+    expect(await guardView((real) => real)).toEqual([]);
+  });
+
+  const refusals: [string, string, string][] = [
+    ["another database behind a Unicode space", `SELECT secret AS id FROM\u00a0${victim}`,
+      `copy.pipe:3:1: node 'copy': materialized view: Resource '${victim}' is not accessible: only this workspace's datasources and pipes, and tinybird.* service datasources, can be queried`],
+    ["another database in curly quotes", `SELECT secret AS id FROM \u201c${victimDb}\u201d.\u201csecrets\u201d`,
+      `copy.pipe:3:1: node 'copy': materialized view: Resource '${victim}' is not accessible: only this workspace's datasources and pipes, and tinybird.* service datasources, can be queried`],
+    ["file()", "SELECT file('/etc/passwd') AS id",
+      "copy.pipe:3:1: node 'copy': materialized view: Function 'file' is not allowed: it reads files on the ClickHouse host"],
+    ["a url() table function", "SELECT * FROM url('http://169.254.169.254/', 'LineAsString')",
+      "copy.pipe:3:1: node 'copy': materialized view: Table function 'url' is not allowed"],
+    ["a second statement, never sent to the engine", `SELECT 1 AS id; DROP TABLE ${victim}`,
+      "copy.pipe:3:1: node 'copy': materialized view: `;` is not allowed: the SQL must be one statement"],
+  ];
+  for (const [what, query, expected] of refusals) {
+    it(`refuses a view reading ${what}`, async () => {
+      expect(await guardView(() => query)).toEqual([expected]);
+    });
+  }
 });
 
 describe("parts the EXPLAIN AST dump does not print are parsed on their own", () => {
