@@ -130,6 +130,37 @@ describe("tern check on broken projects", () => {
     expect(out.at(-1)).toBe("9 datafiles checked (3 datasources, 5 pipes, 1 connection): 1 error in 1 file");
   });
 
+  it("refuses datafile values that would paste SQL into DDL, at the value, offline", async () => {
+    const dir = await brokenCopy("ddl-values", {
+      "datasources/evil.datasource": [
+        "SCHEMA >",
+        "    `ts` DateTime,",
+        "    `v` UInt64 DEFAULT (SELECT count() FROM other_ws.events)",
+        "",
+        "INDEXES >",
+        "    idx v TYPE hypothesis GRANULARITY 1",
+        "",
+        "ENGINE MergeTree",
+        "ENGINE_SORTING_KEY ts, file('/etc/passwd')",
+        'ENGINE_TTL "ts + INTERVAL 1 DAY; DROP TABLE other_ws.events"',
+        "ENGINE_SETTINGS disk = disk(type = local, path = '/')",
+        "",
+      ].join("\n"),
+    });
+    expect(await tern(["check"], dir)).toEqual({
+      code: 1,
+      out: [
+        "datasources/evil.datasource:3:24: DEFAULT of column `v`: subqueries are not allowed in a DDL value",
+        "datasources/evil.datasource:6:5: TYPE of index `idx`: unknown index type `hypothesis`; expected one of minmax, set, bloom_filter, ngrambf_v1, tokenbf_v1, text",
+        "datasources/evil.datasource:9:20: ENGINE_SORTING_KEY: function `file` is not allowed: it reads files on the ClickHouse host",
+        "datasources/evil.datasource:10:12: ENGINE_TTL: `;` is not allowed: a DDL value is one expression, not a statement",
+        "datasources/evil.datasource:11:17: ENGINE_SETTINGS: `disk` is not a MergeTree setting a datasource may change (docs/deployments.md lists the ones it may)",
+        "8 datafiles checked (3 datasources, 4 pipes, 1 connection): 5 errors in 1 file",
+      ],
+      err: [],
+    });
+  });
+
   it("reports a name used twice by one kind", async () => {
     const dir = await brokenCopy("dup", { "more/logs.datasource": "SCHEMA >\n    `a` String\n" });
     const { code, out } = await tern(["check"], dir);

@@ -235,3 +235,24 @@ describe("names", () => {
     ]);
   });
 });
+
+describe("every Unicode space ClickHouse's lexer skips is a space to the check too", () => {
+  // The list shared/sql/rewrite/tokenize.ts probed on the engine (SELECT<c>1 parses for exactly these).
+  const spaces = [
+    "\u0085", "\u00a0", "\u180e", "\u2000", "\u2001", "\u2002", "\u2003", "\u2004", "\u2005", "\u2006", "\u2007", "\u2008",
+    "\u2009", "\u200a", "\u200b", "\u200c", "\u200d", "\u2028", "\u2029", "\u202f", "\u205f", "\u2060", "\u3000", "\ufeff",
+  ];
+  for (const sp of spaces) {
+    const code = `U+${sp.charCodeAt(0).toString(16).toUpperCase().padStart(4, "0")}`;
+    it(`refuses a subquery spaced with ${code}`, () => {
+      expect(refused(`ENGINE_SORTING_KEY id,${sp}(SELECT${sp}secret${sp}FROM${sp}other_ws.t)`)).toEqual([
+        [7, 20, "ENGINE_SORTING_KEY: subqueries are not allowed in a DDL value"],
+      ]);
+    });
+    it(`refuses a table after a column, spaced with ${code}`, () => {
+      expect(refused(`ENGINE_PARTITION_KEY id${sp}FROM${sp}other_ws.t`)).toEqual([
+        [7, 22, "ENGINE_PARTITION_KEY: tables are not allowed in a DDL value"],
+      ]);
+    });
+  }
+});
