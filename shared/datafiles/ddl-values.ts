@@ -43,6 +43,11 @@ export function checkDatasourceDdlValues(
 ): void {
   const context = columnsKnown ? { columns: new Set(file.columns.map((c) => c.name)) } : {};
   const check = (text: string, kind: DdlValueKind, at: SourcePosition, what: string, withColumns = true) => {
+    // Without the values (no env when parsing), a reference would be written into the DDL as is.
+    if (/\{\{|\$\{/.test(text)) {
+      diagnostics.error(at, `${what}: \`{{ … }}\` and \`\${…}\` references are not substituted into DDL; write the value itself`);
+      return;
+    }
     const result = checkDdlValue(text, kind, withColumns ? context : {});
     if (!result.ok) diagnostics.error(at, `${what}: ${result.message}`);
   };

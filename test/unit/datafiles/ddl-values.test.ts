@@ -256,3 +256,15 @@ describe("every Unicode space ClickHouse's lexer skips is a space to the check t
     });
   }
 });
+
+describe("template references", () => {
+  it("refuses a tb_secret() reference left in a TTL, with what to do instead", () => {
+    expect(refused("ENGINE_TTL ts + INTERVAL {{ tb_var('TTL_DAYS', 30) }} DAY")).toEqual([
+      [7, 12, "ENGINE_TTL: `{{ … }}` and `${…}` references are not substituted into DDL; write the value itself"],
+    ]);
+  });
+
+  it("checks the substituted value when the values are given", () => {
+    expect(datasource(lines(SCHEMA, "ENGINE_TTL ts + INTERVAL ${TTL_DAYS} DAY"), { env: { TTL_DAYS: "30" } }).engine).toEqual({ type: "MergeTree", ttl: "ts + INTERVAL 30 DAY" });
+  });
+});
