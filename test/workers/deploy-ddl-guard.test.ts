@@ -194,6 +194,22 @@ ENGINE_SETTINGS index_granularity = 4096, ttl_only_drop_parts = 0
   });
 });
 
+describe("queries the deploy validates", () => {
+  it("validates an endpoint reading tinybird.* against the workspace's own service views", async () => {
+    const ws = await createWorkspace("stats");
+    const endpoint = "NODE calls\nSQL >\n    SELECT pipe_name, count() AS calls FROM tinybird.pipe_stats_rt GROUP BY pipe_name\n\nTYPE endpoint\n";
+    const { status, body } = await deploy({ "events.datasource": EVENTS, "calls.pipe": endpoint }, "auto_promote=true", ws.token);
+    expect(status, JSON.stringify(body)).toBe(200);
+  });
+
+  it("refuses an endpoint reading another tinybird.* name", async () => {
+    const endpoint = "NODE x\nSQL >\n    SELECT * FROM tinybird.no_such_service\n\nTYPE endpoint\n";
+    const { status, body } = await deploy({ "events.datasource": EVENTS, "x.pipe": endpoint }, "auto_promote=true", attacker.token);
+    expect([status, body.errors]).toEqual([400, [{ filename: "x.pipe", error: "x.pipe: node 'x': Resource 'tinybird.no_such_service' not found" }]]);
+    expect(await aftermath()).toEqual(UNTOUCHED());
+  });
+});
+
 describe("DELETE with delete_condition", () => {
   let ws: { id: string; token: string };
   let table: string;
