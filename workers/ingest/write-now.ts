@@ -58,8 +58,12 @@ export async function writeNow(
   const text = lines.join("\n");
   let landed: LandResult = { landed: lines.length, refused: [], spill: [], inserts: 1 };
   try {
-    if (opts.keyed) await insertJsonLines(ch, target, text, { dedupToken: token, rows: lines.length });
-    else await insertGrouped(ch, target, text, { dedupToken: token, rows: lines.length, waitUntil: opts.waitUntil });
+    if (opts.keyed) {
+      // Finished even if the client hangs up meanwhile: its retry then finds the rows there (same token).
+      const insert = insertJsonLines(ch, target, text, { dedupToken: token, rows: lines.length });
+      opts.waitUntil(insert.catch(() => undefined));
+      await insert;
+    } else await insertGrouped(ch, target, text, { dedupToken: token, rows: lines.length, waitUntil: opts.waitUntil });
   } catch (e) {
     if (classifyInsertFailure(e) === "other") throw e;
     landed = await landUnits(ch, target, [{ key: opts.unitKey, lines }], { maxInserts: WAIT_MAX_ISOLATION_INSERTS, firstError: e });
