@@ -21,6 +21,8 @@ export interface Env {
   TERN_WORKSPACE_QPS?: string;
   /** ClickHouse max_execution_time for endpoint and Query API reads, in seconds. */
   TERN_QUERY_TIMEOUT_SECONDS?: string;
+  /** Endpoint and Query API reads one workspace may run at once (429 past it). */
+  TERN_WORKSPACE_CONCURRENCY?: string;
   /** Endpoint and Query API answers up to this many bytes go out whole and uncompressed ("0" = never). */
   TERN_SMALL_ANSWER_BYTES?: string;
   EVENTS_QUEUE: Queue;

@@ -17,7 +17,9 @@ declare module "vitest" {
 /**
  * Starts one real local ClickHouse (chDB behind our HTTP server) on a free port
  * for the whole run; each test file then works in its own database.
- * `TERN_TEST_CLICKHOUSE=off` skips it for quick unit-only runs.
+ * `TERN_TEST_CLICKHOUSE=off` skips it for quick unit-only runs;
+ * `TERN_TEST_CLICKHOUSE_URL=http://…` uses a server that is already running
+ * (user `tern`, password `tern-test-password`) instead of starting one.
  */
 export default async function setup(project: TestProject) {
   const user = "tern";
@@ -27,6 +29,10 @@ export default async function setup(project: TestProject) {
   project.provide("localCredentials", JSON.stringify(await createLocalCredentials("test")));
   if (process.env.TERN_TEST_CLICKHOUSE === "off") {
     project.provide("clickhouseUrl", "http://127.0.0.1:9");
+    return;
+  }
+  if (process.env.TERN_TEST_CLICKHOUSE_URL) {
+    project.provide("clickhouseUrl", process.env.TERN_TEST_CLICKHOUSE_URL);
     return;
   }
   // Imported lazily so unit-only runs never load the server code.

@@ -7,7 +7,7 @@
  * database with `readonly=1`, a time budget and a result size cap; the request
  * id is the ClickHouse `query_id`.
  */
-import { ClickHouseError, type ClickHouseSettings } from "@clickhouse/client-web";
+import { ClickHouseError, type ClickHouseClient, type ClickHouseSettings } from "@clickhouse/client-web";
 import type { Context } from "hono";
 import type { OutputFormat } from "../../shared/format/formats.js";
 import type { AppEnv } from "../api/context.js";
@@ -16,8 +16,9 @@ import { fromClickHouse } from "../clickhouse/errors.js";
 import { readLimits } from "./limits.js";
 import { ensureSandbox, guardRead, SANDBOX_DATABASE } from "../clickhouse/read-guard.js";
 import { toPublic } from "./public-errors.js";
+import { takeReadSlot } from "./concurrency.js";
 import { authorize } from "../../shared/tokens/scopes.js";
-import { isTernError } from "../../shared/errors.js";
+import { isTernError, QueryTimeoutError } from "../../shared/errors.js";
 import type { DeploymentManifest } from "../../shared/deploy/manifest.js";
 import { jsonStatistics, TailBuffer, type JsonStatistics } from "../../shared/format/json-statistics.js";
 
@@ -53,37 +54,93 @@ export const OUTPUT_SETTINGS = new Set([
   "output_format_parquet_string_as_string",
 ]);
 
+/**
+ * ClickHouse stops a query at max_execution_time by itself; a read that is
+ * still unanswered this long after it (queued behind others, a server that
+ * stopped answering) is abandoned and killed.
+ */
+const DEADLINE_GRACE_SECONDS = 2;
+/** How long a read waits for one of its workspace's slots before 429. */
+const QUEUE_WAIT_MS = 2000;
+
 export async function runRead(c: Context<AppEnv>, req: ReadRequest): Promise<ReadOutcome> {
   const limits = readLimits(c.env);
+  const principal = c.get("principal");
+  const release = await takeReadSlot(principal.workspaceId, limits.workspaceConcurrency, QUEUE_WAIT_MS);
+  const abort = new AbortController();
+  const deadline = setTimeout(() => abort.abort(), (limits.queryTimeoutSeconds + DEADLINE_GRACE_SECONDS) * 1000);
+  const done = () => {
+    clearTimeout(deadline);
+    release();
+  };
+  try {
+    const outcome = await startRead(c, req, limits.queryTimeoutSeconds, limits.maxResultBytes, limits.smallAnswerBytes, abort.signal);
+    void outcome.finished.finally(done);
+    return outcome;
+  } catch (e) {
+    done();
+    throw e;
+  }
+}
+
+/** Cancels a query in ClickHouse by its id (the request id), off the hot path. */
+function killQuery(c: Context<AppEnv>, admin: ClickHouseClient, queryId: string): void {
+  const kill = admin
+    .command({ query: "KILL QUERY WHERE query_id = {id:String} ASYNC", query_params: { id: queryId } })
+    .catch((e: unknown) => console.warn(`KILL QUERY ${queryId} failed: ${e instanceof Error ? e.message : String(e)}`));
+  c.executionCtx.waitUntil(kill);
+}
+
+async function startRead(
+  c: Context<AppEnv>,
+  req: ReadRequest,
+  timeoutSeconds: number,
+  maxResultBytes: number,
+  smallAnswerBytes: number,
+  signal: AbortSignal,
+): Promise<ReadOutcome> {
   const settings = {
     ...req.settings,
     readonly: "1",
-    max_execution_time: limits.queryTimeoutSeconds,
-    max_result_bytes: String(limits.maxResultBytes),
+    max_execution_time: timeoutSeconds,
+    max_result_bytes: String(maxResultBytes),
     result_overflow_mode: "throw",
   } as ClickHouseSettings;
   const config = c.get("config");
   const admin = clickhouseFor(config);
+  const queryId = c.get("requestId");
   const audience = { database: req.database, manifest: req.manifest, admin: authorize(c.get("principal").scopes, { kind: "admin" }).allowed };
   try {
     await Promise.all([ensureSandbox(admin), guardRead(admin, req.sql, req.database)]);
   } catch (e) {
     throw isTernError(e) ? toPublic(e, audience) : e;
   }
+  const timedOut = () => {
+    killQuery(c, admin, queryId);
+    return new QueryTimeoutError(`[Error] The query did not finish within ${timeoutSeconds} s and was cancelled`);
+  };
   let result;
   try {
     result = await clickhouseFor(config, SANDBOX_DATABASE).exec({
       query: `${req.sql}\nFORMAT ${req.format.clickhouse}`,
-      query_id: c.get("requestId"),
+      query_id: queryId,
       clickhouse_settings: settings,
+      abort_signal: signal,
     });
   } catch (e) {
+    if (signal.aborted) throw timedOut();
     const error = toPublic(fromClickHouse(e), audience);
     if (e instanceof ClickHouseError) error.headers["X-DB-Exception-Code"] = e.code;
     throw error;
   }
   const json = req.format.clickhouse === "JSON";
-  const read = await readHead((result.stream as ReadableStream<Uint8Array>).getReader(), limits.smallAnswerBytes);
+  let read;
+  try {
+    read = await readHead((result.stream as ReadableStream<Uint8Array>).getReader(), smallAnswerBytes);
+  } catch (e) {
+    if (signal.aborted) throw timedOut();
+    throw isTernError(e) ? toPublic(e, audience) : e;
+  }
   const headers = new Headers({ "content-type": req.format.contentType, ...req.headers });
   let body: ReadableStream<Uint8Array> | Uint8Array;
   let finished: ReadOutcome["finished"];
@@ -95,7 +152,7 @@ export async function runRead(c: Context<AppEnv>, req: ReadRequest): Promise<Rea
     headers.set("content-length", String(read.whole.byteLength));
     finished = Promise.resolve({ resultBytes: read.whole.byteLength, fromAnswer: json ? jsonStatistics(new TextDecoder().decode(read.whole)) : undefined });
   } else {
-    ({ body, finished } = streamAnswer(read.head, read.reader, json));
+    ({ body, finished } = streamAnswer(read.head, read.reader, json, () => killQuery(c, admin, queryId)));
   }
   const summary = result.summary;
   return {
@@ -146,7 +203,12 @@ async function readHead(
  * Streams the answer (what was already read, then the rest), counting its bytes
  * and keeping a JSON answer's closing statistics.
  */
-function streamAnswer(head: Uint8Array[], reader: ReadableStreamDefaultReader<Uint8Array>, json: boolean): { body: ReadableStream<Uint8Array>; finished: Promise<Finished> } {
+function streamAnswer(
+  head: Uint8Array[],
+  reader: ReadableStreamDefaultReader<Uint8Array>,
+  json: boolean,
+  onCancel: () => void,
+): { body: ReadableStream<Uint8Array>; finished: Promise<Finished> } {
   let resultBytes = 0;
   let done!: (v: Finished) => void;
   const finished = new Promise<Finished>((resolve) => (done = resolve));
@@ -162,12 +224,21 @@ function streamAnswer(head: Uint8Array[], reader: ReadableStreamDefaultReader<Ui
         for (const chunk of head) pass(chunk, controller);
       },
       async pull(controller) {
-        const next = await reader.read();
+        let next: ReadableStreamReadResult<Uint8Array>;
+        try {
+          next = await reader.read();
+        } catch (e) {
+          done({ resultBytes });
+          throw e;
+        }
         if (!next.done) return pass(next.value, controller);
         done({ resultBytes, fromAnswer: tail && jsonStatistics(tail.text()) });
         controller.close();
       },
       cancel(reason) {
+        // The caller went away mid-answer: free its slot and stop the query.
+        done({ resultBytes });
+        onCancel();
         return reader.cancel(reason);
       },
     },

@@ -14,6 +14,13 @@ import { rateLimitedError, rateLimitHeaders, takeToken } from "../ratelimit/limi
 const ReadLimits = z.object({
   workspaceQps: z.coerce.number().min(0).default(0),
   queryTimeoutSeconds: z.coerce.number().positive().default(10),
+  /**
+   * Reads of one workspace running at once in this isolate; past it, 429. The
+   * ClickHouse user of the workspace carries the same cap server-wide
+   * (`max_concurrent_queries_for_user`), so one workspace cannot take every
+   * connection from the others, nor from health checks and ingestion.
+   */
+  workspaceConcurrency: z.coerce.number().int().positive().default(8),
   /** Tinybird's documented response size limit. */
   maxResultBytes: z.number().int().positive().default(100 * 1024 * 1024),
   /**
@@ -35,6 +42,7 @@ export function readLimits(env: Env): ReadLimits {
   const parsed = ReadLimits.parse({
     workspaceQps: env.TERN_WORKSPACE_QPS || undefined,
     queryTimeoutSeconds: env.TERN_QUERY_TIMEOUT_SECONDS || undefined,
+    workspaceConcurrency: env.TERN_WORKSPACE_CONCURRENCY || undefined,
     smallAnswerBytes: env.TERN_SMALL_ANSWER_BYTES || undefined,
   });
   cache.set(env, parsed);
