@@ -14,7 +14,9 @@ export const check: Command = {
   help: `Usage: tern check [folder] [options]
 
 Finds every .datasource, .pipe and .connection under the folder (default: the
-project folder; node_modules and hidden folders are skipped), parses each one,
+project folder; node_modules and hidden folders are skipped), parses each one
+(every value that lands in DDL, such as keys, ENGINE_TTL, ENGINE_SETTINGS, DEFAULT,
+CODEC and INDEXES, must be one expression over the datasource's own columns),
 checks the references between them, renders every pipe node with its defaults
 (required params get type-correct samples) and compiles each node's SQL against
 the project's datasources. No network. Exit code 1 when a file has an error.
