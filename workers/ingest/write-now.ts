@@ -48,9 +48,19 @@ export interface WriteNowOptions {
  * Writes `lines` to `target` and `quarantineLines` (plus the lines ClickHouse
  * refuses) to `quarantineTarget`. Throws when ClickHouse fails for a reason
  * that is not the rows' (nothing is acknowledged then; a retry with the same
- * key lands nothing twice).
+ * key lands nothing twice). The work is held by `waitUntil`, so it finishes
+ * even if the client hangs up meanwhile (its retry then finds the rows there).
  */
-export async function writeNow(
+export function writeNow(
+  ch: ClickHouseClient, target: Target, quarantineTarget: Target,
+  lines: readonly string[], quarantineLines: readonly string[], opts: WriteNowOptions,
+): Promise<WriteNowResult> {
+  const work = write(ch, target, quarantineTarget, lines, quarantineLines, opts);
+  opts.waitUntil(work.catch(() => undefined));
+  return work;
+}
+
+async function write(
   ch: ClickHouseClient, target: Target, quarantineTarget: Target,
   lines: readonly string[], quarantineLines: readonly string[], opts: WriteNowOptions,
 ): Promise<WriteNowResult> {
@@ -58,12 +68,8 @@ export async function writeNow(
   const text = lines.join("\n");
   let landed: LandResult = { landed: lines.length, refused: [], spill: [], inserts: 1 };
   try {
-    if (opts.keyed) {
-      // Finished even if the client hangs up meanwhile: its retry then finds the rows there (same token).
-      const insert = insertJsonLines(ch, target, text, { dedupToken: token, rows: lines.length });
-      opts.waitUntil(insert.catch(() => undefined));
-      await insert;
-    } else await insertGrouped(ch, target, text, { dedupToken: token, rows: lines.length, waitUntil: opts.waitUntil });
+    if (opts.keyed) await insertJsonLines(ch, target, text, { dedupToken: token, rows: lines.length });
+    else await insertGrouped(ch, target, text, { dedupToken: token, rows: lines.length, waitUntil: opts.waitUntil });
   } catch (e) {
     if (classifyInsertFailure(e) === "other") throw e;
     landed = await landUnits(ch, target, [{ key: opts.unitKey, lines }], { maxInserts: WAIT_MAX_ISOLATION_INSERTS, firstError: e });
