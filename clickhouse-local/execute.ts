@@ -192,18 +192,18 @@ async function runStreamed(
     summary.result_bytes = bytes;
     summary.elapsed_ns = elapsedSince(start);
     out.start(200, { ...baseHeaders(ctx.info, spec.queryId, format, tag), "X-ClickHouse-Summary": summaryHeader(summary) });
-    for (const b of first) await out.write(b);
     try {
+      for (const b of first) await out.write(b, running.signal);
       while (!done) {
         const c = await s.next();
         if (!c) break;
-        await out.write(joiner.next(c.bytes));
+        await out.write(joiner.next(c.bytes), running.signal);
       }
       running.check();
     } catch (e) {
       if (e instanceof ClientGoneError) throw e;
       ctx.log(`query ${spec.queryId} failed while streaming: ${String((e as Error).message ?? e)}`);
-      await out.endWithException(toClickHouseException(e), ctx.info.version, tag);
+      out.endWithException(toClickHouseException(e), ctx.info.version, tag);
       return true;
     }
     await out.end();

@@ -88,8 +88,12 @@ export class ResponseWriter {
     this.res.writeHead(status, h);
   }
 
-  /** Writes one chunk; waits while the client is slower than we are. */
-  async write(chunk: Uint8Array): Promise<void> {
+  /**
+   * Writes one chunk; waits while the client is slower than we are. The wait
+   * ends early, with the signal's reason, when `signal` fires (KILL QUERY of a
+   * query whose client stopped reading).
+   */
+  async write(chunk: Uint8Array, signal?: AbortSignal): Promise<void> {
     if (this.gone) throw new ClientGoneError();
     if (chunk.length === 0) return;
     if (this.#out.write(chunk)) return;
@@ -98,6 +102,7 @@ export class ResponseWriter {
       const cleanup = () => {
         out.off("drain", onDrain);
         this.res.off("close", onClose);
+        signal?.removeEventListener("abort", onAbort);
       };
       const onDrain = () => {
         cleanup();
@@ -107,8 +112,14 @@ export class ResponseWriter {
         cleanup();
         reject(new ClientGoneError());
       };
+      const onAbort = () => {
+        cleanup();
+        reject(signal!.reason as Error);
+      };
       out.on("drain", onDrain);
       this.res.on("close", onClose);
+      if (signal?.aborted) onAbort();
+      else signal?.addEventListener("abort", onAbort, { once: true });
     });
   }
 
@@ -123,19 +134,20 @@ export class ResponseWriter {
     });
   }
 
-  /** ClickHouse's in-body exception block, for a failure after the headers were sent. */
-  async endWithException(e: ClickHouseException, version: string, tag: string): Promise<void> {
+  /**
+   * ClickHouse's in-body exception block, for a failure after the headers were
+   * sent. Does not wait for the client to read it: a client that stopped
+   * reading must not keep a failed (or killed) query alive.
+   */
+  endWithException(e: ClickHouseException, version: string, tag: string): void {
     const text = Buffer.from(e.body(version).replace(/\n$/, ""), "utf8");
     const block = Buffer.concat([
       Buffer.from(`\r\n__exception__\r\n${tag}\n`),
       text,
       Buffer.from(`\n${text.length + 1} ${tag}\r\n__exception__\r\n`),
     ]);
-    try {
-      await this.end(block);
-    } catch {
-      /* client gone */
-    }
+    if (this.gone) return;
+    this.#out.end(block);
   }
 
   /** Drops the connection (client disconnected or server shutting down). */

@@ -23,6 +23,15 @@ import { quoteString } from "./sql.js";
  */
 const FILE_SETTINGS = new Set(["format_template_resultset", "format_template_row", "format_schema", "format_schema_source", "output_format_schema"]);
 
+/**
+ * Limits the engine applies to its one user, i.e. to every connection of this
+ * server at once (chDB has no per-connection users): forwarding one user's
+ * value would limit everyone, the admin included. They stay out of the
+ * connection's SET; max_concurrent_queries_for_user is enforced by the server
+ * itself (restricted.ts), the others are not enforced locally.
+ */
+const ENGINE_WIDE = /_for_(?:user|all_users)$/;
+
 type Comparable = number | string;
 
 function comparable(v: string): Comparable {
@@ -113,10 +122,11 @@ export function checkSettings(
   }
 
   const assignments: string[] = [];
+  const forwarded = (name: string) => name !== "readonly" && !ENGINE_WIDE.test(name);
   for (const s of profile?.settings ?? []) {
-    if (s.value !== undefined && s.name !== "readonly") assignments.push(`${s.name} = ${s.value}`);
+    if (s.value !== undefined && forwarded(s.name)) assignments.push(`${s.name} = ${s.value}`);
   }
-  for (const [name, value] of changed) if (name !== "readonly") assignments.push(`${name} = ${quoteString(value)}`);
+  for (const [name, value] of changed) if (forwarded(name)) assignments.push(`${name} = ${quoteString(value)}`);
   assignments.push("readonly = 1");
   return { assignments, value: (name) => changed.get(name) ?? current(name) };
 }

@@ -42,9 +42,11 @@ beforeAll(async () => {
     "CREATE SETTINGS PROFILE capped SETTINGS readonly = 2, max_concurrent_queries_for_user = 2",
     "CREATE USER capped IDENTIFIED BY 'c' DEFAULT DATABASE ws SETTINGS PROFILE 'capped'",
     "CREATE USER reader IDENTIFIED BY 'r' DEFAULT DATABASE ws",
+    "CREATE SETTINGS PROFILE solo SETTINGS max_concurrent_queries_for_user = 1, max_memory_usage_for_user = 1",
+    "CREATE USER solo IDENTIFIED BY 's' DEFAULT DATABASE ws SETTINGS PROFILE 'solo'",
     "CREATE USER quser IDENTIFIED BY 'q' DEFAULT DATABASE ws",
     "CREATE USER tuser IDENTIFIED BY 't' DEFAULT DATABASE ws",
-    "GRANT SELECT ON ws.* TO capped, reader, quser, tuser",
+    "GRANT SELECT ON ws.* TO capped, reader, quser, tuser, solo",
     "CREATE QUOTA q_hour FOR INTERVAL 1 hour MAX queries = 3 TO quser",
     "CREATE QUOTA q_time FOR INTERVAL 1 hour MAX execution_time = 0.2 TO tuser",
   ]) {
@@ -58,7 +60,7 @@ afterAll(async () => {
 
 describe("max_concurrent_queries_for_user", () => {
   it("past the profile's cap: 202 TOO_MANY_SIMULTANEOUS_QUERIES (500); the cap frees up as queries end", async () => {
-    const slow = [1, 2].map((i) => as("capped", "c", "SELECT sleep(1)", { query_id: `cap-${i}` }));
+    const slow = [1, 2].map((i) => as("capped", "c", "SELECT sleep(2)", { query_id: `cap-${i}` }));
     await until(async () => (await isRunning("cap-1")) && (await isRunning("cap-2")), "both capped queries run");
     expect(await as("capped", "c", "SELECT 1")).toEqual({
       status: 500,
@@ -70,10 +72,18 @@ describe("max_concurrent_queries_for_user", () => {
   });
 
   it("other users are not counted against it", async () => {
-    const slow = [1, 2].map((i) => as("capped", "c", "SELECT sleep(0.5)", { query_id: `cap-other-${i}` }));
+    const slow = [1, 2].map((i) => as("capped", "c", "SELECT sleep(2)", { query_id: `cap-other-${i}` }));
     await until(async () => (await isRunning("cap-other-1")) && (await isRunning("cap-other-2")), "both capped queries run");
     expect((await as("reader", "r", "SELECT 1")).status).toBe(200);
     await Promise.all(slow);
+  });
+
+  it("the engine never applies per-user limits itself: it would count every connection as one user", async () => {
+    const admins = [1, 2].map((i) => admin("SELECT sleep(2)", { query_id: `solo-admin-${i}` }));
+    await until(async () => (await isRunning("solo-admin-1")) && (await isRunning("solo-admin-2")), "both admin queries run");
+    // With the profile's values on its connection, chDB would refuse (2 queries running) or fail (1 byte of memory).
+    expect(await as("solo", "s", "SELECT count() FROM numbers(1000)")).toEqual({ status: 200, code: null, text: "1000\n" });
+    await Promise.all(admins);
   });
 });
 
@@ -130,7 +140,7 @@ describe("the admin reserve: one user cannot starve the rest", () => {
 
   it("a request waiting for a connection stops waiting when its client goes away", async () => {
     let blockersDone = false;
-    const blockers = Promise.all([1, 2].map((i) => as("reader", "r", "SELECT sleep(1.5) FORMAT JSON", { query_id: `block-${i}` }))).then(() => {
+    const blockers = Promise.all([1, 2].map((i) => as("reader", "r", "SELECT sleep(2.5) FORMAT JSON", { query_id: `block-${i}` }))).then(() => {
       blockersDone = true;
     });
     await until(async () => (await isRunning("block-1")) && (await isRunning("block-2")), "both slots are taken");

@@ -76,6 +76,14 @@ describe("a request holding a second statement runs nothing", () => {
     expect(await victimExists()).toBe(true);
   });
 
+  it("a semicolon right after FORMAT in a raw insert's query: the engine refuses it as data, nothing runs", async () => {
+    const res = await http({ database: DB, query: "INSERT INTO t FORMAT JSONEachRow; DROP TABLE victim" }, { method: "POST", body: '{"s":"a"}\n' });
+    expect(res.status).toBe(400);
+    expect(await res.text()).toMatch(/^Code: 62\. DB::Exception: You have excessive ';' symbol before data for INSERT\./);
+    expect(await victimExists()).toBe(true);
+    expect(await rowsOfT()).toEqual([]);
+  });
+
   it("INSERT … SELECT …; DROP TABLE", async () => {
     await refused({ query: "INSERT INTO t SELECT 'a'; DROP TABLE victim" });
     await refused({}, "INSERT INTO t SELECT 'a'; DROP TABLE victim");
