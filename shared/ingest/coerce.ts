@@ -512,16 +512,75 @@ function isCanonicalWallClock(v: string, p: number, min: number, max: number): b
 
 /** Time zones that are UTC all year, so wall-clock text is the instant itself. */
 const UTC_ZONES = new Set(["UTC", "Etc/UTC", "UCT", "Etc/UCT", "GMT", "Etc/GMT", "Zulu", "Etc/Zulu", "Universal", "Etc/Universal"]);
-/** More than any time zone is behind UTC: wall-clock text this close to the upper limit may pass it once read in the zone. */
-const ZONE_MARGIN_SECONDS = 14 * 3600;
+/** More than any zone is away from UTC: wall-clock text farther than this from a limit is inside it in every zone. */
+const ZONE_MARGIN_SECONDS = 15 * 3600;
+
+const zoneFormats = new Map<string, Intl.DateTimeFormat | null>();
+
+/** Wall-clock seconds in `zone` at the instant `utc` (both as seconds since 1970-01-01 00:00:00). */
+function wallClockAt(format: Intl.DateTimeFormat, utc: number): number {
+  let y = 0, mo = 0, d = 0, h = 0, mi = 0, s = 0;
+  for (const part of format.formatToParts(new Date(utc * 1000))) {
+    const n = Number(part.value);
+    switch (part.type) {
+      case "year": y = n; break;
+      case "month": mo = n; break;
+      case "day": d = n; break;
+      case "hour": h = n; break;
+      case "minute": mi = n; break;
+      case "second": s = n; break;
+    }
+  }
+  return civilDays(y, mo, d)! * 86_400 + h * 3600 + mi * 60 + s;
+}
+
+/**
+ * The instant ClickHouse reads wall-clock text `wall` as in `zone` (the
+ * zone's offset resolved by Intl), or null when Intl does not know the zone.
+ * Only asked near the type's limits, where the offset decides.
+ */
+export function zonedInstant(zone: string, wall: number): number | null {
+  let format = zoneFormats.get(zone);
+  if (format === undefined) {
+    try {
+      format = new Intl.DateTimeFormat("en-US", {
+        timeZone: zone, hourCycle: "h23", year: "numeric", month: "numeric", day: "numeric", hour: "numeric", minute: "numeric", second: "numeric",
+      });
+    } catch {
+      format = null;
+    }
+    zoneFormats.set(zone, format);
+  }
+  if (format === null) return null;
+  let utc = wall;
+  for (let i = 0; i < 3; i++) {
+    const next = wall - (wallClockAt(format, utc) - utc);
+    if (next === utc) break;
+    utc = next;
+  }
+  return utc;
+}
 
 /** `precision` null = DateTime (seconds), else DateTime64(precision). */
 function dateTime(precision: number | null, timezone: string | undefined): Coercer {
   const min = precision === null ? 0 : DT64_MIN;
   // DateTime64(9) counts nanoseconds in an Int64: past its last whole second ClickHouse refuses the
-  // row (DECIMAL_OVERFLOW); wall-clock text is read in the column's zone, which may add hours.
+  // row (DECIMAL_OVERFLOW).
   const max = precision === null ? DATETIME_MAX : precision >= 9 ? DT64_9_MAX : DT64_MAX;
-  const wallMax = precision !== null && precision >= 9 && !(timezone !== undefined && UTC_ZONES.has(timezone)) ? max - ZONE_MARGIN_SECONDS : max;
+  // Wall-clock text is read in the column's zone (the server's when the type names none, taken as
+  // UTC here). Near a limit the zone's offset decides: DateTime clamps silently past either end,
+  // DateTime64(9) refuses past its upper one. There the instant is resolved; farther in, every zone fits.
+  const zone = timezone !== undefined && !UTC_ZONES.has(timezone) ? timezone : null;
+  const wallMin = zone !== null && precision === null ? min + ZONE_MARGIN_SECONDS : min;
+  const wallMax = zone !== null && (precision === null || precision >= 9) ? max - ZONE_MARGIN_SECONDS : max;
+  /** Whether naive wall-clock `seconds` is within the type's range once read in the column's zone. */
+  const wallFits = (seconds: number): boolean => {
+    if (seconds >= wallMin && seconds <= wallMax) return true;
+    // DateTime64's own range (1900..2299) is checked on the wall clock, as ClickHouse stores it.
+    if (zone === null || (precision !== null && (precision < 9 || seconds < wallMin))) return false;
+    const instant = zonedInstant(zone, seconds);
+    return instant !== null && instant >= min && instant <= max;
+  };
   const p = precision ?? 0;
   const scale = 10 ** p;
   const unixText = (seconds: number, fraction: string) =>
@@ -535,9 +594,10 @@ function dateTime(precision: number | null, timezone: string | undefined): Coerc
         if (INT_RE.test(v)) return fromNumber(Number(v), v);
         if (FLOAT_RE.test(v) && !v.includes("e") && !v.includes("E")) return fromSecondsText(v);
       }
-      if (dateShaped && isCanonicalWallClock(v, p, min, wallMax)) return v;
+      if (dateShaped && isCanonicalWallClock(v, p, wallMin, wallMax)) return v;
       const parsed = parseDateTimeText(v);
-      if (parsed === null || parsed.seconds < min || parsed.seconds > (parsed.zoned ? max : wallMax)) return FAIL;
+      if (parsed === null) return FAIL;
+      if (parsed.zoned ? parsed.seconds < min || parsed.seconds > max : !wallFits(parsed.seconds)) return FAIL;
       if (parsed.zoned) {
         // An instant: unix time is read the same whatever the server or column time zone.
         if (precision === null) return parsed.seconds;

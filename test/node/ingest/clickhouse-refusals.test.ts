@@ -101,6 +101,17 @@ describe("rows ClickHouse refuses as sent", () => {
     expect(await (await client.query({ query: `SELECT x FROM ${t} ORDER BY x`, format: "JSONEachRow" })).json()).toEqual([{ x: 1 }, { x: 2 }]);
   });
 
+  it.each([
+    ["DateTime('Asia/Tokyo')", "1970-01-01 05:00:00", "1970-01-01 09:00:00"],
+    ["DateTime('America/New_York')", "2106-02-07 06:28:15", "2106-02-07 01:28:15"],
+  ])("%s ← %s: ClickHouse clamps it (stores %s), so the edge quarantines it", async (type, text, clamped) => {
+    const t = await table([{ name: "x", type }]);
+    expect(await insert(t, [JSON.stringify({ x: text })])).toBeNull();
+    expect(await (await client.query({ query: `SELECT toString(x) AS x FROM ${t}`, format: "JSONEachRow" })).json()).toEqual([{ x: clamped }]);
+    const result = validateNdjson(JSON.stringify({ x: text }), compileRowValidator([{ name: "x", type }]), { importId: "i", now: 0 });
+    expect(result.quarantine.map((q) => q.c__error)).toEqual([[`value '${text}' on column 'x' is not ${type}`]]);
+  });
+
   it("a lone low surrogate is taken by ClickHouse as invalid UTF-8, so the edge quarantines it too", async () => {
     const t = await table([{ name: "x", type: "String" }]);
     expect(await insert(t, ['{"x":"\\udc00"}'])).toBeNull();

@@ -113,6 +113,10 @@ export const ACCEPT: AcceptCase[] = [
   ok("DateTime64(9, 'UTC')", '"2262-04-11 23:47:15.123456789"', "2262-04-11 23:47:15.123456789"),
   ok("DateTime64(9, 'UTC')", '"2262-04-11T23:47:15Z"', "9223372035.000000000", "2262-04-11 23:47:15.000000000"),
   ok("DateTime64(9, 'Asia/Tokyo')", '"2262-04-11 09:00:00"', "2262-04-11 09:00:00.000000000"),
+  ok("DateTime64(9, 'Asia/Tokyo')", '"2262-04-12 08:00:00"', "2262-04-12 08:00:00.000000000"),
+  // read in the column's zone, wall-clock text near a limit is resolved to the instant ClickHouse stores
+  ok("DateTime('Asia/Tokyo')", '"2106-02-07 15:00:00"', "2106-02-07 15:00:00"),
+  ok("DateTime('America/New_York')", '"1969-12-31 20:00:00"', "1969-12-31 20:00:00"),
 
   // ---- composites
   ok("Array(Int32)", "[1,2,3]", [1, 2, 3], "[1,2,3]"), ok("Array(Int32)", "[]", [], "[]"),
@@ -209,7 +213,10 @@ export const REJECT: RejectCase[] = [
   no("DateTime64(9, 'UTC')", '"2262-04-11 23:47:16"'), no("DateTime64(9, 'UTC')", '"2299-01-01 00:00:00"'),
   no("DateTime64(9, 'UTC')", "9223372036854775807"), no("DateTime64(9, 'UTC')", '"2262-04-11T23:47:16Z"'),
   // read in the column's zone, wall-clock text this close to the limit may pass it
-  no("DateTime64(9, 'America/New_York')", '"2262-04-11 20:00:00"'), no("DateTime64(9)", '"2262-04-11 10:00:00"'),
+  no("DateTime64(9, 'America/New_York')", '"2262-04-11 20:00:00"'), no("DateTime64(9, 'Asia/Tokyo')", '"2262-04-12 09:00:00"'),
+  // ClickHouse would clamp these silently (to 1970-01-01 00:00:00 / 2106-02-07 06:28:15 UTC)
+  no("DateTime('Asia/Tokyo')", '"1970-01-01 05:00:00"'), no("DateTime('America/New_York')", '"2106-02-07 06:28:15"'),
+  no("DateTime('Asia/Tokyo')", '"2106-02-07 15:28:16"'),
   no("Map(Bool, String)", '{"true":"x"}', "ClickHouse cannot read Bool map keys from JSON"),
   no("JSON", '{"a":{"b":1},"a.b":2}', "path 'a.b' has two values (dotted keys are paths)"),
   no("JSON", '{"a":[{"b":{"c":1},"b.c":2}]}', "path 'b.c' has two values (dotted keys are paths)"),
