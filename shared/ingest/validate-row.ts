@@ -225,6 +225,7 @@ export function compileRowValidator(columns: readonly IngestColumn[]): RowValida
     let present = 0;
     let needsTextCheck = false;
     let anyKeyCheck = false;
+    let nested = false;
     state.lossy = false;
     state.rewrite = false;
     state.reason = null;
@@ -251,6 +252,7 @@ export function compileRowValidator(columns: readonly IngestColumn[]): RowValida
         outs[i] = value;
         continue;
       }
+      if (typeof value === "object") nested = true;
       state.intNumber = false;
       const out = col.coerce(value);
       if (out === fail) {
@@ -304,12 +306,7 @@ export function compileRowValidator(columns: readonly IngestColumn[]): RowValida
     let passthrough = identical && !lossless && !state.rewrite;
     if (passthrough) {
       let keys = 0;
-      let nested = false;
-      for (const k in parsed as object) {
-        keys++;
-        const v = (parsed as Record<string, unknown>)[k];
-        if (v !== null && typeof v === "object") nested = true;
-      }
+      for (const _ in parsed as object) keys++;
       // JSON.parse keeps the last of two equal keys, ClickHouse refuses the
       // line (or keeps the first): a line holding more keys than its parse is
       // not forwarded.
