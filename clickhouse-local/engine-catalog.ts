@@ -1,11 +1,19 @@
 /**
  * Facts about the engine the access checks need, read from the engine once at
- * startup: every setting's default (system.settings, with --compat applied)
- * and the built-in functions (system.functions); user-defined functions are
- * looked up when a statement calls a function that is not built in.
+ * startup: every setting's default and aliases (system.settings, with
+ * --compat applied) and the built-in functions (system.functions);
+ * user-defined functions are looked up when a statement calls a function that
+ * is not built in.
  */
 import type { Engine } from "./engine.js";
 import type { FunctionCatalog } from "./read-access.js";
+
+export interface SettingCatalog {
+  /** The engine's default value of every setting, aliases included. */
+  defaults: ReadonlyMap<string, string>;
+  /** The name a setting is known by (`max_insert_block_size_rows` -> `max_insert_block_size`). */
+  canonical(name: string): string;
+}
 
 async function rows(engine: Engine, args: string[], sql: string): Promise<string[][]> {
   const conn = engine.connect(args);
@@ -21,8 +29,11 @@ async function rows(engine: Engine, args: string[], sql: string): Promise<string
   }
 }
 
-export async function settingDefaults(engine: Engine, args: string[]): Promise<Map<string, string>> {
-  return new Map((await rows(engine, args, "SELECT name, value FROM system.settings")).map(([n, v]) => [n!, v!]));
+export async function settingCatalog(engine: Engine, args: string[]): Promise<SettingCatalog> {
+  const all = await rows(engine, args, "SELECT name, value, alias_for FROM system.settings");
+  const defaults = new Map(all.map(([n, v]) => [n!, v!]));
+  const aliases = new Map(all.filter(([, , a]) => a !== "").map(([n, , a]) => [n!, a!]));
+  return { defaults, canonical: (name) => aliases.get(name) ?? name };
 }
 
 /** User-defined functions change only through DDL; a second-old list is fresh enough to refuse them. */

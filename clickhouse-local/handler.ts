@@ -12,6 +12,7 @@ import type { AccessStore } from "./access-store.js";
 import { authenticate, type Principal } from "./auth.js";
 import { readBody } from "./body.js";
 import type { Connection, Engine } from "./engine.js";
+import type { SettingCatalog } from "./engine-catalog.js";
 import { ClickHouseException, Codes, toClickHouseException } from "./errors.js";
 import { execute, writeAnswer, type ExecuteContext } from "./execute.js";
 import type { EngineParser, Lru } from "./parser.js";
@@ -39,8 +40,8 @@ export interface ServerContext {
   access: AccessStore;
   parser: EngineParser;
   quotas: QuotaTracker;
-  /** The engine's default value of every setting (with --compat applied). */
-  settingDefaults: ReadonlyMap<string, string>;
+  /** The engine's settings: defaults (with --compat applied) and aliases. */
+  settings: SettingCatalog;
   functions: FunctionCatalog;
   shapes: Lru<ReadShape>;
 }
@@ -141,7 +142,7 @@ export async function handleRequest(ctx: ServerContext, req: IncomingMessage, re
     principal = authenticate(spec.credentials, { user: ctx.user, password: ctx.password }, ctx.access);
     if (principal.kind === "user") {
       const profile = principal.user.profile === undefined ? undefined : ctx.access.profile(principal.user.profile);
-      plan = planUser(principal.user, profile, spec, ctx.settingDefaults);
+      plan = planUser(principal.user, profile, spec, ctx.settings);
       assertConcurrency(plan, ctx.running.countFor(principal.name));
     }
     running = ctx.running.start(spec.queryId, principal.name, plan !== undefined);

@@ -28,7 +28,10 @@ const GENERATORS = new Set(
 );
 /** system tables that are pure generators too (ClickHouse lets anyone read `system.one`). */
 const SYSTEM_GENERATORS = new Set(["one", "numbers", "numbers_mt", "zeros", "zeros_mt"]);
-const IN_FUNCTIONS = new Set(["in", "notIn", "globalIn", "globalNotIn", "nullIn", "notNullIn", "globalNullIn", "globalNotNullIn"]);
+/** Functions whose second argument may name a table (`x IN db.t`), lower-cased, with the analyzer's IgnoreSet forms. */
+const IN_FUNCTIONS = new Set(
+  ["in", "notIn", "globalIn", "globalNotIn", "nullIn", "notNullIn", "globalNullIn", "globalNotNullIn"].flatMap((n) => [n.toLowerCase(), `${n}IgnoreSet`.toLowerCase()]),
+);
 /** Statements a restricted user may run (the root of the dump). */
 const READ_ROOTS = new Set(["SelectWithUnionQuery", "SelectIntersectExceptQuery", "Explain", "DescribeQuery", "ExistsTableQuery", "ShowCreateTableQuery"]);
 /** The EXPLAIN kinds that only describe a SELECT. */
@@ -121,7 +124,7 @@ export function readShape(dump: string): ReadShape {
       const args = node.children[0]?.type === "ExpressionList" ? node.children[0].children : [];
       const name = node.name ?? "";
       shape.functions.push({ name, args: args.map((a) => literalString(a) ?? "") });
-      if (IN_FUNCTIONS.has(name) && args[1]?.type === "Identifier") shape.tables.push(args[1].name ?? "");
+      if (IN_FUNCTIONS.has(name.toLowerCase()) && args[1]?.type === "Identifier") shape.tables.push(args[1].name ?? "");
     }
   }
   return shape;

@@ -7,7 +7,7 @@ import type { AddressInfo, Socket } from "node:net";
 import { z } from "zod";
 import { AccessStore } from "./access-store.js";
 import { Engine } from "./engine.js";
-import { functionCatalog, settingDefaults } from "./engine-catalog.js";
+import { functionCatalog, settingCatalog } from "./engine-catalog.js";
 import { ClickHouseException, Codes } from "./errors.js";
 import { handleRequest, type ServerContext } from "./handler.js";
 import { EngineParser, Lru } from "./parser.js";
@@ -94,7 +94,7 @@ export async function startLocalClickHouse(opts: LocalClickHouseOptions): Promis
     access,
     parser: new EngineParser(engine, o.maxBodyBytes),
     quotas: new QuotaTracker(engine.info.timezone),
-    settingDefaults: await settingDefaults(engine, compatArgs),
+    settings: await settingCatalog(engine, compatArgs),
     functions: await functionCatalog(engine),
     shapes: new Lru(1000),
   };

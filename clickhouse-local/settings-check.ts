@@ -13,6 +13,7 @@
  */
 import type { Profile, ProfileSetting } from "./access-store.js";
 import { literalValue } from "./access-sql.js";
+import type { SettingCatalog } from "./engine-catalog.js";
 import { ClickHouseException, Codes } from "./errors.js";
 import { quoteString } from "./sql.js";
 
@@ -79,16 +80,12 @@ export interface CheckedSettings {
 
 /**
  * Checks the URL settings of a restricted user's request and returns what the
- * connection must be set to. `defaults` holds the engine's default of every
- * setting (system.settings, with the server's compatibility applied).
+ * connection must be set to. Names are compared by the setting they stand
+ * for, so an alias cannot slip past a constraint on the setting's own name.
  */
-export function checkSettings(
-  profile: Profile | undefined,
-  url: Record<string, string>,
-  defaults: ReadonlyMap<string, string>,
-  method: string,
-): CheckedSettings {
-  const profileSettings = new Map<string, ProfileSetting>((profile?.settings ?? []).map((s) => [s.name, s]));
+export function checkSettings(profile: Profile | undefined, url: Record<string, string>, catalog: SettingCatalog, method: string): CheckedSettings {
+  const { defaults } = catalog;
+  const profileSettings = new Map<string, ProfileSetting>((profile?.settings ?? []).map((s) => [catalog.canonical(s.name), s]));
   const current = (name: string): string | undefined => {
     const p = profileSettings.get(name);
     return p?.value !== undefined ? literalValue(p.value) : defaults.get(name);
@@ -98,13 +95,14 @@ export function checkSettings(
   if (method === "GET" && readonly === 0) readonly = 2;
 
   const changed = new Map<string, string>();
-  for (const [name, value] of Object.entries(url)) {
-    if (!defaults.has(name) && !name.startsWith("SQL_")) {
+  for (const [given, value] of Object.entries(url)) {
+    if (!defaults.has(given) && !given.startsWith("SQL_")) {
       throw new ClickHouseException(
         Codes.UNKNOWN_SETTING,
-        `Setting ${name} is neither a builtin setting nor started with the prefix 'SQL_' registered for user-defined settings`,
+        `Setting ${given} is neither a builtin setting nor started with the prefix 'SQL_' registered for user-defined settings`,
       );
     }
+    const name = catalog.canonical(given);
     const now = current(name);
     if (now !== undefined && same(value, now)) continue;
     if (readonly > 1 && name === "readonly") throw readonlyError(name);
@@ -124,9 +122,15 @@ export function checkSettings(
   const assignments: string[] = [];
   const forwarded = (name: string) => name !== "readonly" && !ENGINE_WIDE.test(name);
   for (const s of profile?.settings ?? []) {
-    if (s.value !== undefined && forwarded(s.name)) assignments.push(`${s.name} = ${s.value}`);
+    if (s.value !== undefined && forwarded(catalog.canonical(s.name))) assignments.push(`${s.name} = ${s.value}`);
   }
   for (const [name, value] of changed) if (forwarded(name)) assignments.push(`${name} = ${quoteString(value)}`);
   assignments.push("readonly = 1");
-  return { assignments, value: (name) => changed.get(name) ?? current(name) };
+  return {
+    assignments,
+    value: (name) => {
+      const c = catalog.canonical(name);
+      return changed.get(c) ?? current(c);
+    },
+  };
 }

@@ -45,7 +45,7 @@ beforeAll(async () => {
     "INSERT INTO ws_a.events VALUES (1, 'a'), (2, 'b')",
     "INSERT INTO ws_b.secrets VALUES (1, 'b-secret')",
     "INSERT INTO `ws_a.evil`.t VALUES ('evil-secret')",
-    "CREATE SETTINGS PROFILE reader_profile SETTINGS readonly = 2, max_execution_time = 5 MIN 1 MAX 10, max_result_rows = 1000 CONST, max_threads = 1 CHANGEABLE_IN_READONLY",
+    "CREATE SETTINGS PROFILE reader_profile SETTINGS readonly = 2, max_execution_time = 5 MIN 1 MAX 10, max_result_rows = 1000 CONST, max_threads = 1 CHANGEABLE_IN_READONLY, max_insert_block_size = 5000 CONST",
     "CREATE USER reader IDENTIFIED BY 'reader-pw' DEFAULT DATABASE ws_a SETTINGS PROFILE 'reader_profile'",
     "GRANT SELECT ON ws_a.* TO reader",
     "CREATE SETTINGS PROFILE strict_profile SETTINGS readonly = 1, max_execution_time = 1, max_threads = 1 CHANGEABLE_IN_READONLY",
@@ -77,6 +77,7 @@ describe("what a reader may read", () => {
       "SELECT * FROM events JOIN ws_b.secrets USING id",
       "SELECT name FROM events UNION ALL SELECT secret FROM ws_b.secrets",
       "SELECT * FROM events WHERE id IN ws_b.secrets",
+      "SELECT * FROM events WHERE notInIgnoreSet(id, ws_b.secrets)",
       "WITH s AS (SELECT * FROM ws_b.secrets) SELECT * FROM s",
       "SELECT * FROM view(SELECT * FROM ws_b.secrets)",
       "SELECT (SELECT secret FROM ws_b.secrets LIMIT 1)",
@@ -101,6 +102,14 @@ describe("what a reader may read", () => {
   it("a table named by an Identifier query parameter", async () => {
     expect(await reader("SELECT * FROM {t:Identifier}", { param_t: "ws_b.secrets" })).toMatchObject({ status: 403, code: "497" });
     expect((await reader("SELECT count() FROM {t:Identifier}", { param_t: "events" })).text).toBe("2\n");
+  });
+
+  it("names that could forge lines of the EXPLAIN AST dump are refused before it is read", async () => {
+    const uncheckable =
+      "Code: 497. DB::Exception: reader: Not enough privileges. The statement could not be checked: names with control characters, backslashes or back-quotes are not allowed. (ACCESS_DENIED)";
+    expect(await reader("SELECT file('/etc/passwd') AS `x) (children 2)\n     Literal 'q`")).toEqual({ status: 403, code: "497", text: uncheckable });
+    expect(await reader("SELECT * FROM {t:Identifier}", { param_t: "events\\n" })).toEqual({ status: 403, code: "497", text: uncheckable });
+    expect((await reader("SELECT count() FROM `events` AS `my events`")).text).toBe("2\n");
   });
 
   it("system tables (system.tables included) are refused; system.one and pure generators are not", async () => {
@@ -205,6 +214,14 @@ describe("settings a reader cannot lift", () => {
       text: "Code: 452. DB::Exception: Setting max_result_rows should not be changed. (SETTING_CONSTRAINT_VIOLATION)",
     });
     expect((await reader("SELECT 1", { max_result_rows: "1000" })).status).toBe(200);
+  });
+
+  it("an alias of a constrained setting is held to the same constraint", async () => {
+    expect(await reader("SELECT 1", { max_insert_block_size_rows: "7" })).toEqual({
+      status: 500,
+      code: "452",
+      text: "Code: 452. DB::Exception: Setting max_insert_block_size should not be changed. (SETTING_CONSTRAINT_VIOLATION)",
+    });
   });
 
   it("readonly itself (profile readonly = 2): 164", async () => {
