@@ -17,6 +17,11 @@
  * are handed back as `spill`: new units, each keyed by its range, for the
  * caller to put on the queue, where each gets its own budget (and, keyed by the
  * same range, the same token it would have had here).
+ *
+ * A failure that is not the rows' (ClickHouse down, a timeout) stops the walk
+ * and is returned as `aborted`, with what was done so far: units whose rows
+ * all landed are finished, and must not be sent again in another company
+ * (their token was their group's).
  */
 import type { ClickHouseClient } from "@clickhouse/client-web";
 import { shortHash } from "../../shared/deploy/hash.js";
@@ -37,11 +42,15 @@ export interface RefusedRow {
 }
 
 export interface LandResult {
-  /** Rows written (or already there from an earlier attempt with the same tokens). */
-  landed: number;
+  /** Rows written, per input unit (or already there from an earlier attempt with the same tokens). */
+  landed: number[];
   refused: RefusedRow[];
   /** Ranges the budget did not reach (of input unit `unit`): to land later, keyed so their tokens are what they would have been here. */
   spill: Array<LandUnit & { unit: number }>;
+  /** Whether the first insert of all the rows was refused and the batch was split. */
+  split: boolean;
+  /** Set when ClickHouse failed for a reason that is not the rows': the walk stopped there. */
+  aborted?: unknown;
   inserts: number;
 }
 
@@ -59,20 +68,24 @@ export function rangeKey(key: string, from: number, to: number): string {
 /** At or under this many rows, a refused range is tried row by row (dense failures cost fewer inserts). */
 const ROW_BY_ROW = 4;
 
+class Aborted {
+  constructor(readonly error: unknown) {}
+}
+
 /**
  * Inserts the units' lines into `target`, isolating rows ClickHouse refuses.
  * `firstError`: the caller already tried all units as one insert (with
  * `dedupToken(keys)`) and got this error, so that insert is not repeated.
- * Throws when ClickHouse fails for a reason that is not the rows' (the caller
- * retries everything; what landed meanwhile is deduplicated then).
+ * `beforeSplit` runs once, when the batch is refused and before any piece is
+ * inserted (a throw there aborts with nothing landed).
  */
 export async function landUnits(
   ch: ClickHouseClient,
   target: { database: string; table: string },
   units: readonly LandUnit[],
-  opts: { maxInserts: number; firstError?: unknown },
+  opts: { maxInserts: number; firstError?: unknown; beforeSplit?: () => Promise<void> },
 ): Promise<LandResult> {
-  const result: LandResult = { landed: 0, refused: [], spill: [], inserts: 0 };
+  const result: LandResult = { landed: units.map(() => 0), refused: [], spill: [], split: false, inserts: 0 };
   const order = units.map((_, i) => i).sort((a, b) => (units[a]!.key < units[b]!.key ? -1 : units[a]!.key > units[b]!.key ? 1 : 0));
 
   /** null when the rows landed; the error when ClickHouse refused them for a reason worth splitting over. */
@@ -80,22 +93,18 @@ export async function landUnits(
     result.inserts++;
     try {
       await insertJsonLines(ch, target, lines, { dedupToken: token, rows });
-      result.landed += rows;
       return null;
     } catch (e) {
-      if (classifyInsertFailure(e) === "other") throw e;
+      if (classifyInsertFailure(e) === "other") throw new Aborted(e);
       return e;
     }
-  };
-
-  const spillUnits = (idx: number[]) => {
-    for (const i of idx) result.spill.push({ unit: i, key: units[i]!.key, lines: units[i]!.lines });
   };
 
   async function splitRows(unit: number, from: number, to: number, error: unknown): Promise<void> {
     const { key, lines } = units[unit]!;
     if (to - from === 1) {
-      if (classifyInsertFailure(error) !== "rows") throw error; // a lone row cannot be too many partitions
+      // A lone row is never "too many partitions": that refusal was not about it.
+      if (classifyInsertFailure(error) !== "rows") throw new Aborted(error);
       result.refused.push({ unit, line: lines[from]!, error });
       return;
     }
@@ -109,7 +118,8 @@ export async function landUnits(
         continue;
       }
       const e = await tryInsert(lines.slice(a, b).join("\n"), b - a, dedupToken([rangeKey(key, a, b)]));
-      if (e !== null) await splitRows(unit, a, b, e);
+      if (e === null) result.landed[unit]! += b - a;
+      else await splitRows(unit, a, b, e);
     }
   }
 
@@ -121,25 +131,36 @@ export async function landUnits(
     const mid = Math.ceil(idx.length / 2);
     for (const half of [idx.slice(0, mid), idx.slice(mid)]) {
       if (result.inserts >= opts.maxInserts) {
-        spillUnits(half);
+        for (const i of half) result.spill.push({ unit: i, key: units[i]!.key, lines: units[i]!.lines });
         continue;
       }
       const rows = half.reduce((n, i) => n + units[i]!.lines.length, 0);
       const e = await tryInsert(half.map((i) => units[i]!.lines.join("\n")).join("\n"), rows, dedupToken(half.map((i) => units[i]!.key)));
-      if (e !== null) await splitUnits(half, e);
+      if (e === null) for (const i of half) result.landed[i] = units[i]!.lines.length;
+      else await splitUnits(half, e);
     }
   }
 
   const all = order.filter((i) => units[i]!.lines.length > 0);
   if (all.length === 0) return result;
-  let error = opts.firstError;
-  if (error === undefined) {
-    const rows = all.reduce((n, i) => n + units[i]!.lines.length, 0);
-    error = await tryInsert(all.map((i) => units[i]!.lines.join("\n")).join("\n"), rows, dedupToken(all.map((i) => units[i]!.key)));
-    if (error === null) return result;
-  } else if (classifyInsertFailure(error) === "other") {
-    throw error;
+  try {
+    let error = opts.firstError;
+    if (error === undefined) {
+      const rows = all.reduce((n, i) => n + units[i]!.lines.length, 0);
+      error = await tryInsert(all.map((i) => units[i]!.lines.join("\n")).join("\n"), rows, dedupToken(all.map((i) => units[i]!.key)));
+      if (error === null) {
+        for (const i of all) result.landed[i] = units[i]!.lines.length;
+        return result;
+      }
+    } else if (classifyInsertFailure(error) === "other") {
+      throw new Aborted(error);
+    }
+    result.split = true;
+    await opts.beforeSplit?.().catch((e: unknown) => { throw new Aborted(e); });
+    await splitUnits(all, error);
+  } catch (e) {
+    if (!(e instanceof Aborted)) throw e;
+    result.aborted = e.error;
   }
-  await splitUnits(all, error);
   return result;
 }

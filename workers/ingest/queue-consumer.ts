@@ -10,7 +10,10 @@
  *
  * A row ClickHouse refuses does not hold its batch back: the insert is split
  * (land.ts) until the refused rows stand alone; they go to the quarantine
- * with ClickHouse's reason and everything else lands. A failure that is not
+ * with ClickHouse's reason and everything else lands. Once split, each message
+ * is settled on its own (its quarantined rows first, under its own key), so a
+ * failure midway acknowledges the messages that are done and retries only the
+ * others, whose pieces carry tokens of their own key. A failure that is not
  * the rows' (ClickHouse down, a missing table) retries the messages with
  * exponential backoff; after the queue's retries they go to the dead-letter
  * queue, never to /dev/null.
@@ -79,6 +82,13 @@ export async function consumeEvents(batch: MessageBatch<unknown>, env: Env, ctx:
   logOps(ch, ctx, log, { flushMs: 0 });
 }
 
+function settle(d: Delivery, ok: boolean): void {
+  for (const msg of [d.msg, ...d.copies]) {
+    if (ok) msg.ack();
+    else msg.retry({ delaySeconds: retryDelaySeconds(msg.attempts) });
+  }
+}
+
 async function insertSet(env: Env, ch: ReturnType<typeof clickhouseFor>, set: Delivery[]): Promise<OpsLogEntry> {
   const { workspaceId, datasource } = set[0]!.body;
   const started = Date.now();
@@ -87,44 +97,79 @@ async function insertSet(env: Env, ch: ReturnType<typeof clickhouseFor>, set: De
   const rows = set.reduce((n, d) => n + d.body.rows, 0);
   const quarantined = set.reduce((n, d) => n + d.body.quarantined, 0);
   const entry = { workspaceId, eventType: "append-hfi" as const, datasource, importId: set[0]!.body.importId };
+  const failed = (e: unknown, retried: Delivery[]): OpsLogEntry => {
+    const attempts = Math.max(...retried.map((d) => d.msg.attempts));
+    console.error(`events: inserting ${rows} row(s) into ${datasource} failed (attempt ${attempts}): ${clickhouseMessage(e)}`);
+    for (const d of retried) settle(d, false);
+    return { ...entry, result: "error", elapsedSeconds: (Date.now() - started) / 1000, error: clickhouseMessage(e), rows, rowsQuarantine: quarantined };
+  };
   try {
     const live = await liveManifest(env, workspaceId);
     const ds = live?.manifest.datasources[datasource];
     if (!live || !ds) throw new Error(`datasource '${datasource}' is not in the live deployment of workspace ${workspaceId}`);
+    const target = { database: live.manifest.database, table: ds.table };
+    const quarantineTarget = { database: live.manifest.database, table: ds.quarantineTable };
     const units: LandUnit[] = set.map((d) => ({ key: messageKey(d.body), lines: d.body.rows > 0 ? d.body.lines.split("\n") : [] }));
-    const landed = await landUnits(ch, { database: live.manifest.database, table: ds.table }, units, { maxInserts: MAX_ISOLATION_INSERTS });
+    // Once the batch is split, each message stands alone: its quarantined rows go in first, under its own key.
+    const quarantineDone = new Set<number>();
+    const landed = await landUnits(ch, target, units, {
+      maxInserts: MAX_ISOLATION_INSERTS,
+      beforeSplit: async () => {
+        for (const [i, d] of set.entries()) {
+          await insertJsonLines(ch, quarantineTarget, d.body.quarantineLines, { dedupToken: `${dedupToken([keys[i]!])}-q`, rows: d.body.quarantined });
+          quarantineDone.add(i);
+        }
+      },
+    });
+
+    if (!landed.split) {
+      if (landed.aborted !== undefined) throw landed.aborted;
+      const writtenQ = await insertJsonLines(ch, quarantineTarget, set.map((d) => d.body.quarantineLines).filter(Boolean).join("\n"), { dedupToken: `${token}-q`, rows: quarantined });
+      for (const d of set) settle(d, true);
+      return {
+        ...entry, result: "ok", elapsedSeconds: (Date.now() - started) / 1000, rows, rowsQuarantine: quarantined,
+        writtenBytes: set.reduce((n, d) => n + d.body.lines.length, 0), writtenBytesQuarantine: writtenQ.bytes,
+      };
+    }
+
+    // Split: every message is settled on its own. A message is done when each of its rows
+    // landed, was quarantined or went back on the queue; the others are retried (their pieces
+    // carry tokens of their own key, so what landed is dropped as a duplicate then).
+    let spillError: unknown;
     if (landed.spill.length > 0) {
       // Ranges the budget did not reach go back on the queue, keyed by their range: each gets a budget of its own.
       await sendMessages(env.EVENTS_QUEUE, landed.spill.map((u) => ({
         ...set[u.unit]!.body, key: u.key, part: 0, rows: u.lines.length, lines: u.lines.join("\n"), quarantined: 0, quarantineLines: "",
-      })));
+      }))).catch((e: unknown) => { spillError = e; });
     }
     const columns = ds.file.columns.map((c) => c.name);
-    const qLines = [
-      ...set.filter((d) => d.body.quarantined > 0).map((d) => d.body.quarantineLines),
-      ...landed.refused.map((r) => refusedRowLine(r.line, r.error, columns, { importId: set[r.unit]!.body.importId, now: new Date(set[r.unit]!.body.receivedAt) })),
-    ];
-    const writtenQ = await insertJsonLines(ch, { database: live.manifest.database, table: ds.quarantineTable }, qLines.join("\n"), {
-      dedupToken: `${token}-q`, rows: quarantined + landed.refused.length,
-    });
-    for (const d of set) {
-      d.msg.ack();
-      for (const copy of d.copies) copy.ack();
+    let error = landed.aborted ?? spillError;
+    let landedRows = 0;
+    let quarantinedRows = 0;
+    const retried: Delivery[] = [];
+    for (const [i, d] of set.entries()) {
+      const refused = landed.refused.filter((r) => r.unit === i);
+      const spilled = landed.spill.filter((u) => u.unit === i).reduce((n, u) => n + u.lines.length, 0);
+      let done = quarantineDone.has(i) && landed.landed[i]! + refused.length + spilled === units[i]!.lines.length && (spilled === 0 || spillError === undefined);
+      if (done && refused.length > 0) {
+        const lines = refused.map((r) => refusedRowLine(r.line, r.error, columns, { importId: d.body.importId, now: new Date(d.body.receivedAt) }));
+        try {
+          await insertJsonLines(ch, quarantineTarget, lines.join("\n"), { dedupToken: `${dedupToken([keys[i]!])}-r`, rows: lines.length });
+        } catch (e) {
+          error ??= e;
+          done = false;
+        }
+      }
+      if (done) {
+        settle(d, true);
+        landedRows += landed.landed[i]!;
+        quarantinedRows += d.body.quarantined + refused.length;
+      } else retried.push(d);
     }
     if (landed.refused.length > 0) console.error(`events: ${landed.refused.length} row(s) for ${datasource} refused by ClickHouse, quarantined (${landed.inserts} inserts)`);
-    const spilled = landed.spill.reduce((n, u) => n + u.lines.length, 0);
-    return {
-      ...entry, result: "ok", elapsedSeconds: (Date.now() - started) / 1000,
-      rows: rows - landed.refused.length - spilled, rowsQuarantine: quarantined + landed.refused.length,
-      writtenBytes: units.reduce((n, u) => n + u.lines.reduce((b, l) => b + l.length + 1, 0), 0), writtenBytesQuarantine: writtenQ.bytes,
-    };
+    if (retried.length > 0) return failed(error ?? new Error("rows left unresolved"), retried);
+    return { ...entry, result: "ok", elapsedSeconds: (Date.now() - started) / 1000, rows: landedRows, rowsQuarantine: quarantinedRows };
   } catch (e) {
-    const attempts = Math.max(...set.map((d) => d.msg.attempts));
-    console.error(`events: inserting ${rows} row(s) into ${datasource} failed (attempt ${attempts}): ${clickhouseMessage(e)}`);
-    for (const d of set) {
-      d.msg.retry({ delaySeconds: retryDelaySeconds(d.msg.attempts) });
-      for (const copy of d.copies) copy.retry({ delaySeconds: retryDelaySeconds(copy.attempts) });
-    }
-    return { ...entry, result: "error", elapsedSeconds: (Date.now() - started) / 1000, error: clickhouseMessage(e), rows, rowsQuarantine: quarantined };
+    return failed(e, set);
   }
 }

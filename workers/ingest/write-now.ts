@@ -66,13 +66,15 @@ async function write(
 ): Promise<WriteNowResult> {
   const token = dedupToken([opts.unitKey]);
   const text = lines.join("\n");
-  let landed: LandResult = { landed: lines.length, refused: [], spill: [], inserts: 1 };
+  let landed: LandResult = { landed: [lines.length], refused: [], spill: [], split: false, inserts: 1 };
   try {
     if (opts.keyed) await insertJsonLines(ch, target, text, { dedupToken: token, rows: lines.length });
     else await insertGrouped(ch, target, text, { dedupToken: token, rows: lines.length, waitUntil: opts.waitUntil });
   } catch (e) {
     if (classifyInsertFailure(e) === "other") throw e;
     landed = await landUnits(ch, target, [{ key: opts.unitKey, lines }], { maxInserts: WAIT_MAX_ISOLATION_INSERTS, firstError: e });
+    // Nothing is acknowledged: the client retries the whole request (with its key, nothing lands twice).
+    if (landed.aborted !== undefined) throw landed.aborted;
   }
   if (landed.spill.length > 0) {
     await opts.enqueue(landed.spill.map((u, part) => ({
