@@ -6,7 +6,7 @@ import worker from "../../workers/index.js";
 import { api, createWorkspace, deploy } from "./helpers/api.js";
 import { testClickHouse } from "./helpers/clickhouse.js";
 import { liveManifest } from "../../workers/catalog/live-manifest.js";
-import type { IngestMessage } from "../../workers/ingest/message.js";
+import { MAX_MESSAGE_BYTES, packMessages, type IngestMessage } from "../../workers/ingest/message.js";
 import { MAX_ISOLATION_INSERTS, retryDelaySeconds } from "../../workers/ingest/queue-consumer.js";
 
 const DS = "SCHEMA >\n    `id` UInt32,\n    `v` String\n\nENGINE \"MergeTree\"\nENGINE_SORTING_KEY \"id\"\n";
@@ -125,5 +125,23 @@ describe("events queue consumer", () => {
     expect(await replay.json()).toEqual({ replayed: 1, remaining: 0 });
     const after = await api("/v0/events/dead-letters", { token: ws.token });
     expect(await after.json()).toEqual({ dead_letters: 0 });
+  });
+});
+
+describe("packMessages for a keyed request", () => {
+  const base = { v: 1 as const, workspaceId: "w", datasource: "q", receivedAt: "2026-01-01T00:00:00.000Z" };
+  const rows = Array.from({ length: 3000 }, (_, i) => JSON.stringify({ id: i, v: "x".repeat(100) }));
+
+  it("keys each message by its range of rows, rows and quarantined rows apart", () => {
+    const { messages } = packMessages({ ...base, importId: "r1" }, rows, ['{"c__error":["q"]}'], "idem:k");
+    expect(messages.map((m) => m.key)).toEqual(["idem:k:r0-975", "idem:k:r975-1942", "idem:k:r1942-2909", "idem:k:r2909-3000", "idem:k:q0-1"]);
+    expect(messages.every((m) => m.rows === 0 || m.quarantined === 0)).toBe(true);
+    expect(messages.every((m) => JSON.stringify(m).length < MAX_MESSAGE_BYTES)).toBe(true);
+  });
+
+  it("gives a retry of the same rows the same keys, whatever its request id and quarantine rows", () => {
+    const first = packMessages({ ...base, importId: "r1" }, rows, ['{"c__import_id":"r1"}'], "idem:k").messages;
+    const retry = packMessages({ ...base, importId: "a-much-longer-request-id" }, rows, ['{"c__import_id":"a-much-longer-request-id"}'], "idem:k").messages;
+    expect(retry.map((m) => [m.key, m.lines])).toEqual(first.map((m) => [m.key, m.lines]));
   });
 });
