@@ -15,6 +15,7 @@ import type { ClickHouseClient } from "@clickhouse/client-web";
 import { parseExplainAst } from "../../shared/sql/ast/index.js";
 import { checkFormattedNames, checkRead, expectedTables, type GuardVerdict } from "../../shared/sql/guard/index.js";
 import { quoteIdentifier, quoteString } from "../../shared/sql/ddl/index.js";
+import { tokenize } from "../../shared/sql/rewrite/index.js";
 import { BadRequestError, ForbiddenError, type TernError } from "../../shared/errors.js";
 import { fromClickHouse } from "./errors.js";
 
@@ -130,6 +131,12 @@ export async function guardRead(ch: ClickHouseClient, sql: string, database: str
 }
 
 async function decide(ch: ClickHouseClient, sql: string, database: string): Promise<GuardVerdict> {
+  // Never hand ClickHouse a second statement, not even behind EXPLAIN: an engine
+  // that runs several statements per request would run it (a url() read is
+  // not stopped by readonly). ClickHouse's own parse then confirms one statement.
+  if (tokenize(sql).tokens.some((t) => t.kind === "punctuation" && t.text === ";")) {
+    return { ok: false, code: "not_read_only", message: "Multi-statements are not allowed" };
+  }
   const expected = expectedTables(sql);
   if (!expected) return { ok: false, code: "unverifiable", message: "The query could not be checked: it does not tokenize as ClickHouse SQL" };
   const [dump, format] = await Promise.all([explainAst(ch, sql), formatted(ch, sql)]);
