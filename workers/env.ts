@@ -11,6 +11,14 @@ export interface Env {
   CLICKHOUSE_URL?: string;
   CLICKHOUSE_USER?: string;
   CLICKHOUSE_PASSWORD?: string;
+  /**
+   * "on" (default): reads run as a ClickHouse user per workspace that Tern
+   * creates (SELECT on the workspace's database only, a settings profile, a
+   * quota); "off" for a ClickHouse where Tern may not manage users.
+   */
+  CLICKHOUSE_WORKSPACE_USERS?: string;
+  /** Key the workspace users' passwords are derived from (default: CLICKHOUSE_PASSWORD). */
+  CLICKHOUSE_READER_SECRET?: string;
   /** Events API limits (bytes as sent, bytes after gzip, requests/s per datasource). */
   INGEST_MAX_BODY_BYTES?: string;
   INGEST_MAX_DECOMPRESSED_BYTES?: string;
@@ -50,6 +58,8 @@ const Config = z.object({
     url: z.url(),
     username: z.string().default("default"),
     password: z.string().default(""),
+    workspaceUsers: z.enum(["on", "off"]).default("on"),
+    readerSecret: z.string().optional(),
   }),
   credentials: Credentials.optional(),
   ingest: z.object({
@@ -82,6 +92,8 @@ export function readConfig(env: Env): Config {
       url: env.CLICKHOUSE_URL,
       username: env.CLICKHOUSE_USER || undefined,
       password: env.CLICKHOUSE_PASSWORD ?? undefined,
+      workspaceUsers: env.CLICKHOUSE_WORKSPACE_USERS || undefined,
+      readerSecret: env.CLICKHOUSE_READER_SECRET || undefined,
     },
     credentials,
     ingest: {

@@ -14,7 +14,8 @@ import type { AppEnv } from "../api/context.js";
 import { clickhouseFor } from "../clickhouse/client.js";
 import { fromClickHouse } from "../clickhouse/errors.js";
 import { readLimits } from "./limits.js";
-import { ensureSandbox, guardRead, SANDBOX_DATABASE } from "../clickhouse/read-guard.js";
+import { ensureSandbox, guardRead } from "../clickhouse/read-guard.js";
+import { readerFor } from "../clickhouse/workspace-users.js";
 import { toPublic } from "./public-errors.js";
 import { takeReadSlot } from "./concurrency.js";
 import { authorize } from "../../shared/tokens/scopes.js";
@@ -119,9 +120,14 @@ async function startRead(
     killQuery(c, admin, queryId);
     return new QueryTimeoutError(`[Error] The query did not finish within ${timeoutSeconds} s and was cancelled`);
   };
+  const reader = await readerFor(config, c.get("principal").workspaceId, req.database, {
+    queryTimeoutSeconds: timeoutSeconds,
+    maxResultBytes,
+    concurrency: readLimits(c.env).workspaceConcurrency,
+  });
   let result;
   try {
-    result = await clickhouseFor(config, SANDBOX_DATABASE).exec({
+    result = await reader.exec({
       query: `${req.sql}\nFORMAT ${req.format.clickhouse}`,
       query_id: queryId,
       clickhouse_settings: settings,

@@ -8,6 +8,7 @@ import type { ClickHouseClient } from "@clickhouse/client-web";
 import { signToken } from "../../shared/tokens/format.js";
 import { quoteIdentifier } from "../../shared/sql/ddl/index.js";
 import type { Env } from "../env.js";
+import { dropReaderStatements, forgetReader } from "../clickhouse/workspace-users.js";
 import { catalogStub, evictToken, workspaceDatabase } from "../auth/principal.js";
 import { evictJwtKey, WORKSPACE_ADMIN_TOKEN } from "../auth/jwt.js";
 import { forgetWorkspace } from "../auth/known-workspaces.js";
@@ -102,7 +103,11 @@ export async function withAdminTokens(env: Env, entries: DirectoryEntry[]): Prom
 export async function deleteWorkspace(env: Env, ch: ClickHouseClient, id: string): Promise<void> {
   const catalog = catalogStub(env, id);
   const info = await catalog.info();
-  if (info) await ch.command({ query: `DROP DATABASE IF EXISTS ${quoteIdentifier(info.database)}` });
+  if (info) {
+    await ch.command({ query: `DROP DATABASE IF EXISTS ${quoteIdentifier(info.database)}` });
+    for (const query of dropReaderStatements(info.database)) await ch.command({ query });
+    forgetReader(info.database);
+  }
   for (const t of await catalog.listTokens()) await evictToken(env, t.token);
   evictJwtKey(id);
   await catalog.destroy();

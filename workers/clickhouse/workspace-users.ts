@@ -1,0 +1,122 @@
+/**
+ * @module clickhouse/workspace-users
+ * Least privilege in ClickHouse itself: every workspace reads as its own
+ * ClickHouse user, created by Tern with the admin user. The user may SELECT
+ * from its workspace's database (and the empty sandbox database reads run in),
+ * nothing else: no other database, no `system` tables beyond what every user
+ * sees, no file/url/remote sources (those need grants it never gets). Its
+ * settings profile makes it read-only and caps time, memory, result size and
+ * threads; `max_concurrent_queries_for_user` caps its parallel queries
+ * server-wide, and a quota bounds its execution time per minute.
+ *
+ * The same statements run against any ClickHouse and the local server (which
+ * enforces this model itself, clickhouse-local/README.md). Passwords are
+ * derived from a secret (HMAC), so no isolate stores them; provisioning runs
+ * once per isolate and workspace (idempotent statements).
+ */
+import { createClient, type ClickHouseClient } from "@clickhouse/client-web";
+import { quoteIdentifier, quoteString } from "../../shared/sql/ddl/index.js";
+import { ConfigError, type Config } from "../env.js";
+import { clickhouseFor } from "./client.js";
+import { fromClickHouse } from "./errors.js";
+import { SANDBOX_DATABASE } from "./read-guard.js";
+
+export const READER_PROFILE = "tern_reader";
+
+export interface ReaderLimits {
+  queryTimeoutSeconds: number;
+  maxResultBytes: number;
+  concurrency: number;
+}
+
+/** The workspace's reader user name (from its database name, which is already a plain identifier). */
+export function readerUserName(database: string): string {
+  return `${database}_reader`;
+}
+
+async function derivePassword(config: Config, workspaceId: string): Promise<string> {
+  const secret = config.clickhouse.readerSecret ?? config.clickhouse.password ?? config.credentials?.signingSecret;
+  if (!secret) throw new ConfigError("CLICKHOUSE_WORKSPACE_USERS=on needs CLICKHOUSE_READER_SECRET or CLICKHOUSE_PASSWORD to derive the workspace users' passwords");
+  const key = await crypto.subtle.importKey("raw", new TextEncoder().encode(`tern-workspace-reader\u0000${secret}`), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+  const mac = await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(workspaceId));
+  return Array.from(new Uint8Array(mac), (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** The statements that create (or bring up to date) a workspace's reader. */
+export function readerStatements(user: string, password: string, database: string, limits: ReaderLimits): string[] {
+  const u = quoteIdentifier(user);
+  const profile = [
+    "readonly = 1",
+    `max_execution_time = ${limits.queryTimeoutSeconds} MAX ${limits.queryTimeoutSeconds} CHANGEABLE_IN_READONLY`,
+    `max_result_bytes = ${limits.maxResultBytes} MAX ${limits.maxResultBytes} CHANGEABLE_IN_READONLY`,
+    "result_overflow_mode = 'throw' CHANGEABLE_IN_READONLY",
+    "max_threads MAX 16 CHANGEABLE_IN_READONLY",
+    "max_memory_usage = 4000000000 MAX 4000000000",
+    `max_concurrent_queries_for_user = ${limits.concurrency}`,
+    "output_format_json_quote_64bit_integers CHANGEABLE_IN_READONLY",
+    "output_format_json_quote_denormals CHANGEABLE_IN_READONLY",
+    "output_format_parquet_string_as_string CHANGEABLE_IN_READONLY",
+    "allow_experimental_analyzer CHANGEABLE_IN_READONLY",
+  ].join(", ");
+  const identified = `IDENTIFIED WITH sha256_password BY ${quoteString(password)} DEFAULT DATABASE ${quoteIdentifier(SANDBOX_DATABASE)} SETTINGS PROFILE ${quoteString(READER_PROFILE)}`;
+  return [
+    `CREATE DATABASE IF NOT EXISTS ${quoteIdentifier(SANDBOX_DATABASE)}`,
+    `CREATE SETTINGS PROFILE OR REPLACE ${quoteIdentifier(READER_PROFILE)} SETTINGS ${profile}`,
+    `CREATE USER IF NOT EXISTS ${u} ${identified}`,
+    // The secret may have changed since the user was made.
+    `ALTER USER ${u} ${identified}`,
+    `GRANT SELECT ON ${quoteIdentifier(database)}.* TO ${u}`,
+    `GRANT SELECT ON ${quoteIdentifier(SANDBOX_DATABASE)}.* TO ${u}`,
+    `CREATE QUOTA OR REPLACE ${quoteIdentifier(`${user}_quota`)} FOR INTERVAL 1 minute MAX execution_time = ${limits.concurrency * 60} TO ${u}`,
+  ];
+}
+
+/** What removing a workspace removes from ClickHouse's access control. */
+export function dropReaderStatements(database: string): string[] {
+  const user = readerUserName(database);
+  return [`DROP QUOTA IF EXISTS ${quoteIdentifier(`${user}_quota`)}`, `DROP USER IF EXISTS ${quoteIdentifier(user)}`];
+}
+
+const readers = new Map<string, Promise<ClickHouseClient>>();
+
+/**
+ * The client a workspace's reads go through: its own user when
+ * CLICKHOUSE_WORKSPACE_USERS is on (created on first use in this isolate),
+ * else the admin user; either way in the empty sandbox database.
+ */
+export function readerFor(config: Config, workspaceId: string, database: string, limits: ReaderLimits): Promise<ClickHouseClient> {
+  if (config.clickhouse.workspaceUsers === "off") return Promise.resolve(clickhouseFor(config, SANDBOX_DATABASE));
+  const key = `${config.clickhouse.url}\u0000${database}\u0000${limits.queryTimeoutSeconds}\u0000${limits.maxResultBytes}\u0000${limits.concurrency}`;
+  let p = readers.get(key);
+  if (!p) {
+    p = (async () => {
+      const user = readerUserName(database);
+      const password = await derivePassword(config, workspaceId);
+      const admin = clickhouseFor(config);
+      try {
+        for (const query of readerStatements(user, password, database, limits)) await admin.command({ query });
+      } catch (e) {
+        throw fromClickHouse(e);
+      }
+      return createClient({
+        url: config.clickhouse.url,
+        username: user,
+        password,
+        database: SANDBOX_DATABASE,
+        request_timeout: 30_000,
+        clickhouse_settings: { output_format_json_quote_64bit_integers: 0 },
+      });
+    })().catch((e: unknown) => {
+      readers.delete(key); // provision again on the next read
+      throw e;
+    });
+    if (readers.size > 10_000) readers.delete(readers.keys().next().value as string);
+    readers.set(key, p);
+  }
+  return p;
+}
+
+/** Forgets a workspace's reader in this isolate (the workspace was deleted). */
+export function forgetReader(database: string): void {
+  for (const key of readers.keys()) if (key.split("\u0000")[1] === database) readers.delete(key);
+}
