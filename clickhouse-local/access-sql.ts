@@ -47,8 +47,8 @@ export function requiredGrant(canonical: string): string {
   const m = /^(CREATE|ALTER|DROP) (USER|ROLE|SETTINGS PROFILE|PROFILE|QUOTA|ROW POLICY|POLICY|MASKING POLICY)\b/.exec(canonical);
   if (m) return `${m[1]} ${m[2] === "PROFILE" ? "SETTINGS PROFILE" : m[2] === "POLICY" ? "ROW POLICY" : m[2]} ON *.*`;
   if (/^(GRANT|REVOKE) /.test(canonical)) return "ACCESS MANAGEMENT ON *.*";
-  if (/^KILL /.test(canonical)) return "KILL QUERY ON *.*";
-  if (/^SHOW /.test(canonical)) return "SHOW ACCESS ON *.*";
+  if (canonical.startsWith("KILL ")) return "KILL QUERY ON *.*";
+  if (canonical.startsWith("SHOW ")) return "SHOW ACCESS ON *.*";
   return "ACCESS MANAGEMENT ON *.*";
 }
 

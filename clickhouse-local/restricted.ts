@@ -92,7 +92,7 @@ async function shapeOf(ctx: AuthorizeContext, user: string, sql: string, params:
     dump = await (params ? ctx.withParamLock(() => ctx.parser.explainAst(sql, params)) : ctx.parser.explainAst(sql));
   } catch (e) {
     // A syntax error's position counts from `EXPLAIN AST `; report the one for the client's own text.
-    if (e instanceof Error && /^Code: 62\./.test(e.message)) await ctx.parser.canonical(sql);
+    if (e instanceof Error && e.message.startsWith("Code: 62.")) await ctx.parser.canonical(sql);
     throw e;
   }
   const shape = readShape(dump);

@@ -212,7 +212,7 @@ export function compileRowValidator(columns: readonly IngestColumn[]): RowValida
   const columnNames = columns.map((c) => c.name);
   const n = compiled.length;
   // Per-row scratch, reused across rows: coerced values (SKIP when left out) and integer-syntax checks.
-  const outs: unknown[] = new Array<unknown>(n).fill(SKIP);
+  const outs: unknown[] = Array.from({ length: n }, () => SKIP);
   const keyCheck = new Uint8Array(n);
   let passthroughResult = false;
   let quarantineResult: QuarantineInfo | null = null;

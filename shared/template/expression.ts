@@ -15,7 +15,6 @@ import {
   PyFunction,
   PySet,
   PyTuple,
-  SqlText,
   TypedFloat,
   TypedInt,
   asNumber,

@@ -375,6 +375,6 @@ export function mergeSignatures(perTemplate: { vars: readonly VarEntry[]; locals
   }
   return order.map((name) => {
     const v = best.get(name) as VarEntry;
-    return toSignature({ ...v, meta: { ...(extra.get(name) ?? {}), ...v.meta } });
+    return toSignature({ ...v, meta: { ...extra.get(name), ...v.meta } });
   });
 }

@@ -294,7 +294,7 @@ export class WorkspaceCatalog extends DurableObject<Env> {
     this.sql.exec(
       "UPDATE jobs SET status = ?, statistics = ?, error = ?, updated_at = ?, started_at = COALESCE(started_at, CASE WHEN ? = 'working' THEN ? END) WHERE id = ?",
       status,
-      JSON.stringify({ ...job.statistics, ...(patch.statistics ?? {}) }),
+      JSON.stringify({ ...job.statistics, ...patch.statistics }),
       patch.error === undefined ? job.error : patch.error,
       now(),
       status,

@@ -111,7 +111,7 @@ export async function appendOrReplace(c: Context<AppEnv>): Promise<Response> {
     if (format === "csv") {
       counts = await importCsv(ch, manifest.database, ds, new TextDecoder().decode(bytes), {
         importId,
-        dialect: { ...(query.dialect_delimiter ? { delimiter: query.dialect_delimiter } : {}) },
+        dialect: query.dialect_delimiter ? { delimiter: query.dialect_delimiter } : {},
         into,
       });
     } else if (format === "ndjson") {

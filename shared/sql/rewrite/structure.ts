@@ -23,8 +23,8 @@ export function buildStructure(sql: string): StructureResult {
   const lexed = tokenize(sql);
   if (lexed.error) return { ok: false, error: lexed.error };
   const tokens = lexed.tokens.filter(isSignificant);
-  const match = new Array<number>(tokens.length).fill(-1);
-  const parent = new Array<number>(tokens.length).fill(-1);
+  const match: number[] = Array.from({ length: tokens.length }, () => -1);
+  const parent: number[] = Array.from({ length: tokens.length }, () => -1);
   const selectGroups = new Set<number>();
   const stack: number[] = [];
   tokens.forEach((token, i) => {
