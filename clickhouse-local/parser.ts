@@ -14,6 +14,9 @@
 import type { Engine } from "./engine.js";
 import { ClickHouseException, toClickHouseException } from "./errors.js";
 import { quoteString } from "./sql.js";
+import { Lru } from "../shared/lru.js";
+
+export { Lru };
 
 export interface Token {
   begin: number;
@@ -25,24 +28,6 @@ export interface Token {
 const CACHEABLE_BYTES = 64 * 1024;
 const CACHE_ENTRIES = 1000;
 
-/** A small LRU map: Map keeps insertion order, so re-inserting on a hit makes it the newest. */
-export class Lru<V> {
-  readonly #map = new Map<string, V>();
-  constructor(private readonly capacity: number) {}
-  get(key: string): V | undefined {
-    const v = this.#map.get(key);
-    if (v !== undefined) {
-      this.#map.delete(key);
-      this.#map.set(key, v);
-    }
-    return v;
-  }
-  set(key: string, value: V): void {
-    this.#map.delete(key);
-    this.#map.set(key, value);
-    if (this.#map.size > this.capacity) this.#map.delete(this.#map.keys().next().value!);
-  }
-}
 
 /**
  * The engine reports an error of the checking function with the checking

@@ -16,6 +16,7 @@ import { parseExplainAst } from "../../shared/sql/ast/index.js";
 import { checkFormattedNames, checkRead, expectedTables, type GuardVerdict } from "../../shared/sql/guard/index.js";
 import { quoteIdentifier, quoteString } from "../../shared/sql/ddl/index.js";
 import { tokenize } from "../../shared/sql/rewrite/index.js";
+import { Lru } from "../../shared/lru.js";
 import { BadRequestError, ForbiddenError, type TernError } from "../../shared/errors.js";
 import { fromClickHouse } from "./errors.js";
 
@@ -31,26 +32,9 @@ const CACHE_MAX = 5000;
 /** Longer SQL is checked every time rather than kept as a cache key. */
 const CACHE_MAX_SQL_CHARS = 64 * 1024;
 
-class Lru<V> {
-  readonly #map = new Map<string, V>();
-  get(key: string): V | undefined {
-    const v = this.#map.get(key);
-    if (v !== undefined) {
-      this.#map.delete(key);
-      this.#map.set(key, v);
-    }
-    return v;
-  }
-  set(key: string, value: V): void {
-    if (key.length > CACHE_MAX_SQL_CHARS) return;
-    this.#map.delete(key);
-    if (this.#map.size >= CACHE_MAX) this.#map.delete(this.#map.keys().next().value as string);
-    this.#map.set(key, value);
-  }
-}
 
-const verdicts = new Lru<GuardVerdict>();
-const canonicals = new Lru<string>();
+const verdicts = new Lru<GuardVerdict>(CACHE_MAX, CACHE_MAX_SQL_CHARS);
+const canonicals = new Lru<string>(CACHE_MAX, CACHE_MAX_SQL_CHARS);
 let sandbox: Promise<void> | undefined;
 
 /** The empty database reads run in (once per isolate). */
