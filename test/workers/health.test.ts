@@ -28,4 +28,12 @@ describe("GET /v0/health", () => {
     const res = await SELF.fetch("http://tern.test/v0/health", { headers: { "x-request-id": "req-123" } });
     expect(res.headers.get("x-request-id")).toBe("req-123");
   });
+
+  it.each([
+    ["too long", "r".repeat(129)],
+    ["with quotes and spaces", "a' OR 1=1"],
+  ])("replaces an x-request-id that is %s with a fresh one", async (_what, id) => {
+    const res = await SELF.fetch("http://tern.test/v0/health", { headers: { "x-request-id": id } });
+    expect(res.headers.get("x-request-id")).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+  });
 });

@@ -18,11 +18,22 @@ import { jobRoutes } from "../datasources/jobs.js";
 import { eventsRoutes } from "../ingest/events-route.js";
 import { pipesApiRoutes } from "../endpoints/pipes-api.js";
 
+/**
+ * A caller may name its request (Tinybird's clients send `x-request-id`); the id
+ * becomes the ClickHouse query id and travels in queue messages, so only a
+ * short, plain one is taken as is; anything else gets a fresh id.
+ */
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+function requestIdFrom(header: string | undefined): string {
+  return header !== undefined && REQUEST_ID.test(header) ? header : crypto.randomUUID();
+}
+
 export function createApp(): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   app.use(async (c, next) => {
     c.set("config", readConfig(c.env));
-    c.set("requestId", c.req.header("x-request-id") ?? crypto.randomUUID());
+    c.set("requestId", requestIdFrom(c.req.header("x-request-id")));
     await next();
     c.header("x-request-id", c.get("requestId"));
   });
