@@ -1,22 +1,32 @@
 /**
  * @module deploy/project
- * Turns the files of one upload (`data_project://` parts, or a folder read by the
- * CLI) into a validated project: every file parsed, names unique, and every
- * cross-reference (pipe → datasource, TYPE MATERIALIZED → DATASOURCE, copy
- * targets, connections) resolved. All problems come back at once.
+ * The project validator: the files of one project (a folder the CLI read, or
+ * the `data_project://` parts of one upload) in, every problem out at once,
+ * each with its file, line and column; and the project itself when there is
+ * none. `tern check` and `/v1/deploy` (and `/v1/build`) both call it, so they
+ * refuse the same files with the same words.
+ *
+ * Steps, each in its own module: parse every datafile and keep names unique
+ * per kind (`load-files.ts`); resolve references outside SQL
+ * (`references.ts`); render and compile every pipe node as the deployment
+ * will (`pipe-nodes.ts`, with `pipe-reads.ts` for cycles and what a
+ * materialized view can inline). Values that land in DDL are checked by the
+ * parse (`shared/datafiles/ddl-values.ts`).
  */
-import { parseDatafile, type ConnectionFile, type DatasourceFile, type PipeFile } from "../datafiles/index.js";
-import type { Env } from "../datafiles/values.js";
+import type { ConnectionFile, DatafileKind, DatasourceFile, Env, PipeFile } from "../datafiles/index.js";
+import { loadFiles } from "./load-files.js";
+import { checkPipeSql } from "./pipe-nodes.js";
+import { ProjectReads } from "./pipe-reads.js";
+import { deployProblem, Problems, type Problem, type ProjectProblem } from "./problems.js";
+import { checkReferences } from "./references.js";
+
+export type { Problem, ProjectProblem } from "./problems.js";
+export { problemText } from "./problems.js";
 
 export interface UploadedFile {
   /** File name as uploaded, possibly with folders (`datasources/events.datasource`). */
   name: string;
   text: string;
-}
-
-export interface ProjectProblem {
-  filename: string;
-  error: string;
 }
 
 export interface Project {
@@ -27,70 +37,61 @@ export interface Project {
   files: Record<string, string>;
 }
 
-function baseName(path: string): string {
-  return path.split(/[\\/]/).pop() ?? path;
+export interface ValidatedFile {
+  name: string;
+  /** From the extension; undefined for a file that is no datafile. */
+  kind: DatafileKind | undefined;
+  errors: Problem[];
+  warnings: Problem[];
 }
 
-function resolveInclude(files: readonly UploadedFile[]) {
-  const byPath = new Map<string, string>();
-  for (const f of files) {
-    byPath.set(f.name.replace(/^\.?\//, ""), f.text);
-    byPath.set(baseName(f.name), f.text);
+export type ProjectValidation = {
+  /** One entry per datafile, in the order given (INCLUDE fragments are read through INCLUDE only). */
+  files: ValidatedFile[];
+  /** Every file's errors, in file order. */
+  errors: Problem[];
+  warnings: Problem[];
+} & ({ ok: true; project: Project } | { ok: false });
+
+export interface ValidateOptions {
+  /** Values for `${VAR}` and `tb_secret()` in directive values; without it both stay as written. */
+  env?: Env;
+}
+
+export function validateProject(files: readonly UploadedFile[], options: ValidateOptions = {}): ProjectValidation {
+  const problems = new Problems();
+  const loaded = loadFiles(files, problems, options.env);
+  const { project, unusable } = loaded;
+
+  const has = (kind: DatafileKind, name: string) => {
+    const map: Map<string, unknown> = kind === "datasource" ? project.datasources : kind === "pipe" ? project.pipes : project.connections;
+    return map.has(name) || unusable.has(`${kind}:${name}`);
+  };
+  // In SQL a name is a datasource or a pipe.
+  const reads = new ProjectReads(project, (name) => unusable.has(`datasource:${name}`) || unusable.has(`pipe:${name}`));
+  for (const f of loaded.files) {
+    if (!f.file) continue;
+    checkReferences(f.file, f.text, has, problems);
+    if (f.file.kind === "pipe") checkPipeSql(f.file, reads, problems, f.textOf);
   }
-  return (path: string) => byPath.get(path.replace(/^\.?\//, "")) ?? byPath.get(baseName(path));
+
+  const validated: ValidatedFile[] = loaded.files.map((f) => ({
+    name: f.name,
+    kind: f.kind,
+    errors: problems.list.filter((p) => p.filename === f.name),
+    warnings: f.warnings.map((w) => ({ filename: f.name, file: w.file, line: w.line, column: w.column, message: w.message })),
+  }));
+  const order = new Map(loaded.files.map((f, i) => [f.name, i] as const).reverse());
+  const errors = [...problems.list].sort((a, b) => order.get(a.filename)! - order.get(b.filename)!);
+  const warnings = validated.flatMap((f) => f.warnings);
+  return errors.length > 0 ? { ok: false, files: validated, errors, warnings } : { ok: true, project, files: validated, errors, warnings };
 }
 
+/** The validator's answer as the deploy uses it: the project, or the problems as `/v1/deploy` answers them. */
 export function loadProject(
   files: readonly UploadedFile[],
   env?: Env,
 ): { ok: true; project: Project } | { ok: false; errors: ProjectProblem[] } {
-  const errors: ProjectProblem[] = [];
-  const project: Project = { datasources: new Map(), pipes: new Map(), connections: new Map(), files: {} };
-  const include = resolveInclude(files);
-  const seen = new Map<string, string>();
-
-  for (const f of files) {
-    const name = baseName(f.name);
-    // Included fragments are read through INCLUDE, not deployed on their own.
-    if (/\.incl$/i.test(name)) continue;
-    const parsed = parseDatafile({ path: f.name, text: f.text, include, ...(env ? { env } : {}) });
-    if (!parsed.ok) {
-      for (const e of parsed.errors) errors.push({ filename: f.name, error: e.message });
-      continue;
-    }
-    const file = parsed.file;
-    // Names are unique per kind; a copy pipe may share its target datasource's
-    // name, and in SQL a datasource wins over a pipe of the same name.
-    const key = `${file.kind}:${file.name}`;
-    const clash = seen.get(key);
-    if (clash) {
-      errors.push({ filename: f.name, error: `${f.name}: the name '${file.name}' is already used by ${clash}` });
-      continue;
-    }
-    seen.set(key, f.name);
-    project.files[name] = f.text;
-    if (file.kind === "datasource") project.datasources.set(file.name, file);
-    else if (file.kind === "pipe") project.pipes.set(file.name, file);
-    else project.connections.set(file.name, file);
-  }
-
-  for (const pipe of project.pipes.values()) {
-    const pub = pipe.publication;
-    if (pub.type === "materialized" && !project.datasources.has(pub.datasource)) {
-      errors.push({ filename: pipe.path, error: `${pipe.path}: materialized node '${pub.node}' writes to datasource '${pub.datasource}', which is not in the project` });
-    }
-    if (pub.type === "copy" && !project.datasources.has(pub.targetDatasource)) {
-      errors.push({ filename: pipe.path, error: `${pipe.path}: copy node '${pub.node}' targets datasource '${pub.targetDatasource}', which is not in the project` });
-    }
-    if (pub.type === "sink" && !project.connections.has(pub.connectionName)) {
-      errors.push({ filename: pipe.path, error: `${pipe.path}: sink node '${pub.node}' uses connection '${pub.connectionName}', which is not in the project` });
-    }
-  }
-  for (const ds of project.datasources.values()) {
-    const conn = ds.kafka?.connectionName ?? ds.import?.connectionName;
-    if (conn && !project.connections.has(conn)) {
-      errors.push({ filename: ds.path, error: `${ds.path}: connection '${conn}' is not in the project` });
-    }
-  }
-  return errors.length > 0 ? { ok: false, errors } : { ok: true, project };
+  const validation = validateProject(files, env ? { env } : {});
+  return validation.ok ? { ok: true, project: validation.project } : { ok: false, errors: validation.errors.map(deployProblem) };
 }
