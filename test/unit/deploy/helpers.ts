@@ -3,7 +3,8 @@
 // compared byte for byte.
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
-import { loadProject, type Project, type UploadedFile } from "../../../shared/deploy/project.js";
+import { parseDatafile } from "../../../shared/datafiles/index.js";
+import type { Project } from "../../../shared/deploy/project.js";
 import { planDeployment, type Plan } from "../../../shared/deploy/plan.js";
 import type { DeploymentManifest } from "../../../shared/deploy/manifest.js";
 
@@ -30,15 +31,29 @@ export function fixtureProjects(): Map<string, Record<string, string>> {
   return projects;
 }
 
-function uploaded(files: Record<string, string>): UploadedFile[] {
-  return Object.entries(files).map(([name, text]) => ({ name, text }));
-}
+const baseName = (path: string) => path.split("/").pop()!;
 
-/** A project that must load: a test's datafiles are meant to be valid. */
+/**
+ * The project the planner is handed: every datafile parsed (INCLUDE read from
+ * the other files), by kind and name, and the files by base name. Built
+ * without the project validator's cross-checks (shared/deploy/project.ts), so
+ * the planner's own refusals stay reachable and these tests follow the
+ * planner alone. Every file must parse: a test's datafiles are meant to.
+ */
 export function projectOf(files: Record<string, string>): Project {
-  const loaded = loadProject(uploaded(files));
-  if (!loaded.ok) throw new Error(`project does not load: ${JSON.stringify(loaded.errors)}`);
-  return loaded.project;
+  const project: Project = { datasources: new Map(), pipes: new Map(), connections: new Map(), files: {} };
+  const include = (path: string) => files[path] ?? Object.entries(files).find(([name]) => baseName(name) === baseName(path))?.[1];
+  for (const [path, text] of Object.entries(files)) {
+    if (path.endsWith(".incl")) continue;
+    const parsed = parseDatafile({ path, text, include });
+    if (!parsed.ok) throw new Error(`${path} does not parse: ${parsed.errors.map((e) => e.message).join("; ")}`);
+    const file = parsed.file;
+    project.files[baseName(path)] = text;
+    if (file.kind === "datasource") project.datasources.set(file.name, file);
+    else if (file.kind === "pipe") project.pipes.set(file.name, file);
+    else project.connections.set(file.name, file);
+  }
+  return project;
 }
 
 export interface Step {
