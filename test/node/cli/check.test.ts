@@ -1,5 +1,8 @@
 // `tern check` in-process: the fixture projects pass, broken copies report each
 // problem with its file, line and column, --json gives one object per file.
+// The validator's conformance table (test/unit/deploy/validator-cases.ts) runs
+// here from disk too: test/workers/deploy-validation.test.ts runs it through
+// /v1/deploy, so both report the same problems for the same files.
 import { cp, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -7,6 +10,7 @@ import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../../../cli/run.js";
 import type { CliIO } from "../../../cli/command.js";
+import { asDeployErrors, VALIDATOR_CASES } from "../../unit/deploy/validator-cases.js";
 
 const FIXTURES = join(import.meta.dirname, "../../fixtures/projects");
 
@@ -32,6 +36,16 @@ beforeAll(async () => {
 afterAll(async () => {
   await rm(tmp, { recursive: true, force: true });
 });
+
+/** `files` (path → text) written to a fresh folder. */
+async function project(name: string, files: Record<string, string>): Promise<string> {
+  const dir = join(tmp, name);
+  for (const [path, text] of Object.entries(files)) {
+    await mkdir(dirname(join(dir, path)), { recursive: true });
+    await writeFile(join(dir, path), text);
+  }
+  return dir;
+}
 
 /** A copy of the `logs` fixture plus `files` (path → text), in a fresh folder. */
 async function brokenCopy(name: string, files: Record<string, string>): Promise<string> {
@@ -196,5 +210,27 @@ describe("tern check on broken projects", () => {
     expect(code).toBe(2);
     expect(err[0]).toBe("tern check: Unknown option '--nope'");
     expect(await tern(["check", "a", "b"], tmp)).toMatchObject({ code: 2, err: ["tern check: unexpected argument 'b'", "", "Run `tern check --help` for its usage."] });
+  });
+});
+
+describe("tern check on the project validator's conformance table", () => {
+  VALIDATOR_CASES.forEach((c, i) => {
+    it(c.name, async () => {
+      const { code, out, err } = await tern(["check"], await project(`case-${i}`, c.files));
+      // Per datafile, its errors then its warnings, as the table lists them in file order.
+      const errors = asDeployErrors(c.errors);
+      const warnings = asDeployErrors(c.warnings ?? []).map((w) => ({ ...w, error: w.error.replace(/^([^:]+:\d+:\d+: )/, "$1warning: ") }));
+      const datafiles = Object.keys(c.files).filter((f) => !f.endsWith(".incl"));
+      const expected = datafiles.flatMap((f) => [...errors, ...warnings].filter((p) => p.filename === f).map((p) => p.error));
+      expect({ code, problems: out.slice(0, -1), err }).toEqual({ code: c.errors.length > 0 ? 1 : 0, problems: expected, err: [] });
+      expect(out.at(-1)).toMatch(c.errors.length > 0 ? / checked \(.*\): \d+ errors? in \d+ files?$/ : / checked \(.*\): no errors$/);
+
+      // --json: the same problems, an object per datafile (`file` set on a problem found in an INCLUDEd fragment).
+      const json = await tern(["check", "--json"], join(tmp, `case-${i}`));
+      const results = JSON.parse(json.out.join("\n")) as Array<{ file: string; ok: boolean; errors: Array<{ file?: string; line: number; column: number; message: string }> }>;
+      expect(results.map((r) => r.file)).toEqual(datafiles);
+      const reported = results.flatMap((r) => r.errors.map((e) => ({ filename: r.file, error: `${e.file ?? r.file}:${e.line}:${e.column}: ${e.message}` })));
+      expect({ code: json.code, reported }).toEqual({ code, reported: errors });
+    });
   });
 });
