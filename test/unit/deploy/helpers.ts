@@ -115,3 +115,10 @@ export function planJson(result: PlanResult, project: Project): string {
   );
   return json + "\n";
 }
+
+/** The manifest a deployment of `files` would have: the live one in a test that deploys on top of it. */
+export function liveOf(files: Record<string, string>, tag = "live1", database = DATABASE): DeploymentManifest {
+  const result = planDeployment({ project: projectOf(files), database, tag });
+  if (!result.ok) throw new Error(`live files do not plan: ${JSON.stringify(result.errors)}`);
+  return result.plan.manifest;
+}
