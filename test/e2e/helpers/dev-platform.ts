@@ -1,10 +1,12 @@
 // The local platform as a user starts it: `npm run dev` on free ports with a
 // throwaway data dir, in its own process group (as a terminal runs it, so
-// "Ctrl-C" reaches the whole group). One per test file: it takes ~10 s.
+// "Ctrl-C" reaches the whole group). One per test file: it takes ~10 s idle,
+// longer on a loaded machine; readiness is the launcher's own (./dev-ready.ts).
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { waitForLaunch } from "./dev-ready.js";
 import { descendantsOf, freePort, isAlive } from "./processes.js";
 
 export const REPO_ROOT = join(import.meta.dirname, "..", "..", "..");
@@ -75,9 +77,9 @@ export async function startDevPlatform(extraArgs: string[] = []): Promise<DevPla
   };
 
   try {
-    const m = await waitForOutput(/Admin token: (\S+)/, 180_000);
+    const adminToken = await waitForLaunch({ child, output: () => output, port, dataDir });
     for (const pid of descendantsOf(child.pid!)) seen.add(pid);
-    return { child, port, baseUrl: `http://localhost:${port}`, dataDir, adminToken: m[1]!, output: () => output, waitForOutput, stop };
+    return { child, port, baseUrl: `http://localhost:${port}`, dataDir, adminToken, output: () => output, waitForOutput, stop };
   } catch (e) {
     await stop();
     throw e;
