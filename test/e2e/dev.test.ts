@@ -27,7 +27,7 @@ beforeAll(async () => {
   port = platform.port;
   adminToken = platform.adminToken;
   for (const pid of descendantsOf(platform.child.pid!)) seenPids.add(pid);
-}, 200_000);
+}, 240_000);
 
 afterAll(async () => {
   for (const pid of seenPids) if (isAlive(pid)) process.kill(pid, "SIGKILL");
