@@ -124,14 +124,15 @@ describe("SQL a deploy runs with the platform's rights", () => {
   const mv = (sql: string) => `NODE copy\nSQL >\n    ${sql}\n\nTYPE materialized\nDATASOURCE sink\n`;
   const SINK = "SCHEMA >\n    `id` String\n\nENGINE MergeTree\nENGINE_SORTING_KEY id\n";
 
-  // The planner resolves every table the tokenizer sees (it lexes as ClickHouse does); the read guard on
-  // ClickHouse's parse stands behind it (test/node/datafiles/ddl-guard.test.ts removes the first line).
-  const notFound = () => `copy.pipe: node 'copy': Resource '${victim}' not found`;
+  // The project validator resolves every table the tokenizer sees (it lexes as ClickHouse does) and
+  // says where it is written; the read guard on ClickHouse's parse stands behind it
+  // (test/node/datafiles/ddl-guard.test.ts removes the first line).
+  const notFound = (column: number) => () => `copy.pipe:3:${column}: node 'copy': Resource '${victim}' not found`;
   const refusedMvs: [string, () => string, () => string][] = [
-    ["another workspace's table behind a Unicode space", () => `SELECT secret AS id FROM\u00a0${victim}`, notFound],
-    ["another workspace's table in curly quotes", () => `SELECT secret AS id FROM \u201c${victim.split(".")[0]}\u201d.\u201c${victim.split(".")[1]}\u201d`, notFound],
-    ["another workspace's table in a subquery", () => `SELECT id FROM events WHERE id IN (SELECT secret FROM ${victim})`, notFound],
-    ["a second statement", () => `SELECT id FROM events; DROP TABLE ${victim}`, () => "copy.pipe: node 'copy': Multi-statements are not allowed"],
+    ["another workspace's table behind a Unicode space", () => `SELECT secret AS id FROM\u00a0${victim}`, notFound(30)],
+    ["another workspace's table in curly quotes", () => `SELECT secret AS id FROM \u201c${victim.split(".")[0]}\u201d.\u201c${victim.split(".")[1]}\u201d`, notFound(30)],
+    ["another workspace's table in a subquery", () => `SELECT id FROM events WHERE id IN (SELECT secret FROM ${victim})`, notFound(59)],
+    ["a second statement", () => `SELECT id FROM events; DROP TABLE ${victim}`, () => "copy.pipe:3:26: node 'copy': Multi-statements are not allowed"],
   ];
   for (const [what, sql, error] of refusedMvs) {
     it(`refuses a materialized view reading ${what} with 400, creating nothing`, async () => {
@@ -205,7 +206,7 @@ describe("queries the deploy validates", () => {
   it("refuses an endpoint reading another tinybird.* name", async () => {
     const endpoint = "NODE x\nSQL >\n    SELECT * FROM tinybird.no_such_service\n\nTYPE endpoint\n";
     const { status, body } = await deploy({ "events.datasource": EVENTS, "x.pipe": endpoint }, "auto_promote=true", attacker.token);
-    expect([status, body.errors]).toEqual([400, [{ filename: "x.pipe", error: "x.pipe: node 'x': Resource 'tinybird.no_such_service' not found" }]]);
+    expect([status, body.errors]).toEqual([400, [{ filename: "x.pipe", error: "x.pipe:3:19: node 'x': Resource 'tinybird.no_such_service' not found" }]]);
     expect(await aftermath()).toEqual(UNTOUCHED());
   });
 });
