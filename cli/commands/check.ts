@@ -14,16 +14,20 @@ export const check: Command = {
   help: `Usage: tern check [folder] [options]
 
 Finds every .datasource, .pipe and .connection under the folder (default: the
-project folder; node_modules and hidden folders are skipped), parses each one
-(every value that lands in DDL, such as keys, ENGINE_TTL, ENGINE_SETTINGS, DEFAULT,
-CODEC and INDEXES, must be one expression over the datasource's own columns),
-checks the references between them, renders every pipe node with its defaults
-(required params get type-correct samples) and compiles each node's SQL against
-the project's datasources. No network. Exit code 1 when a file has an error.
+project folder; node_modules and hidden folders are skipped) and runs the
+validator a deploy runs, so it refuses the same files with the same messages:
+parses each one (every value that lands in DDL, such as keys, ENGINE_TTL,
+ENGINE_SETTINGS, DEFAULT, CODEC and INDEXES, must be one expression over the
+datasource's own columns), checks names and the references between files,
+renders every pipe node with its defaults (required params get type-correct
+samples; materialized views get defaults only) and compiles each node's SQL
+against the project's datasources and pipes (no cycles, no other databases).
+No network. Exit code 1 when a file has an error.
 
 Output: one "file:line:column: message" line per problem, then a summary.
 With --json: one JSON array on stdout, one object per datafile:
   {"file", "kind", "ok", "errors": [{"line", "column", "message"}], "warnings": [...]}
+(a problem inside an INCLUDEd fragment also has "file").
 
 Options:
   --json              JSON output

@@ -44,9 +44,4 @@ export class Problems {
     this.seen.add(key);
     this.list.push({ filename, file: at.file, line: at.line, column: at.column, message });
   }
-
-  /** True when `filename` has a problem already (later checks of that file would only repeat it). */
-  has(filename: string): boolean {
-    return this.list.some((p) => p.filename === filename);
-  }
 }
