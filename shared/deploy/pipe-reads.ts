@@ -38,7 +38,10 @@ export function resultNodeOf(pipe: PipeFile): string | undefined {
 }
 
 export class ProjectReads {
+  // Each answer is asked for again for every reference that could close a cycle: keep them.
   private readonly renders = new Map<string, RenderedPipe>();
+  private readonly reads = new Map<string, Set<string>>();
+  private readonly sources = new Map<string, Set<string>>();
   private readonly viewVerdicts = new Map<string, string | null>();
 
   /**
@@ -97,6 +100,9 @@ export class ProjectReads {
 
   /** Project resources (not nodes, not `db.table`) the pipe's result reads. */
   resultReads(pipe: PipeFile, mode: RenderMode): Set<string> {
+    const key = `${mode}:${pipe.name}`;
+    const known = this.reads.get(key);
+    if (known) return known;
     const rendered = this.rendered(pipe, mode);
     const nodeNames = new Set(rendered.nodes.map((n) => n.name));
     const chain = this.resultChain(pipe, mode);
@@ -107,6 +113,7 @@ export class ProjectReads {
       if (!Array.isArray(deps)) continue;
       for (const d of deps) if (d.database === undefined && !nodeNames.has(d.name)) reads.add(d.name);
     }
+    this.reads.set(key, reads);
     return reads;
   }
 
@@ -124,6 +131,8 @@ export class ProjectReads {
 
   /** Datasources a materialized view reads: its own chain's, and those of the pipes it inlines. */
   viewSources(view: PipeFile): Set<string> {
+    const known = this.sources.get(view.name);
+    if (known) return known;
     const sources = new Set<string>();
     const seen = new Set<string>();
     const visit = (pipe: PipeFile) => {
@@ -136,6 +145,7 @@ export class ProjectReads {
       }
     };
     visit(view);
+    this.sources.set(view.name, sources);
     return sources;
   }
 
