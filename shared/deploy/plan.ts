@@ -9,10 +9,11 @@
  * (its CREATE TABLE plus the materialized views feeding it) is unchanged;
  * otherwise the new deployment gets its own table, `<name>__<identity>_<tag>`.
  *
- * This module runs the phases in order; each lives in `./plan/` with its own
- * tests in test/unit/deploy/. Only the first two can refuse a project: the
- * physical tables (views that do not compile, or form a cycle) and the
- * validated queries.
+ * This module runs the phases in order; each lives in `./plan/` (its README
+ * lists them) with its own tests in test/unit/deploy/. Two phases can refuse
+ * a project: the physical tables (a view that does not compile, or views
+ * feeding each other) and the validated queries; a project refused by the
+ * first is not checked by the second.
  */
 import type { DatasourceFile } from "../datafiles/index.js";
 import { buildManifest, ownedObjects } from "./plan/build-manifest.js";
