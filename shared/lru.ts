@@ -29,6 +29,11 @@ export class Lru<V> {
     if (this.#map.size > this.capacity) this.#map.delete(this.#map.keys().next().value as string);
   }
 
+  /** Forgets `key` (a cached value went stale); true when it was there. */
+  delete(key: string): boolean {
+    return this.#map.delete(key);
+  }
+
   get size(): number {
     return this.#map.size;
   }

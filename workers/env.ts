@@ -1,12 +1,15 @@
 /**
  * @module env
- * The Worker's bindings (declared in wrangler.toml) and its configuration vars,
- * validated once per isolate with zod so handlers get typed values.
+ * The Worker's configuration, in one place: the bindings (declared in
+ * wrangler.toml), the vars, and the one zod schema that turns the vars into a
+ * typed `Config`, parsed once per env object (one per isolate in production).
+ * Everything configurable is read from `Config`, never from a var directly.
  */
 import { z } from "zod";
 import type { LocalCredentials } from "../shared/tokens/local.js";
 
-export interface Env {
+/** Configuration vars (strings, as wrangler.toml `[vars]`, secrets and `--var` give them). */
+export interface Vars {
   TERN_MODE?: string;
   CLICKHOUSE_URL?: string;
   CLICKHOUSE_USER?: string;
@@ -33,6 +36,10 @@ export interface Env {
   TERN_WORKSPACE_CONCURRENCY?: string;
   /** Endpoint and Query API answers up to this many bytes go out whole and uncompressed ("0" = never). */
   TERN_SMALL_ANSWER_BYTES?: string;
+}
+
+/** The bindings: queues, Durable Objects, KV and R2. Only `platform/` reads them. */
+export interface Bindings {
   EVENTS_QUEUE: Queue;
   EVENTS_DLQ: Queue;
   JOBS_QUEUE: Queue;
@@ -42,6 +49,8 @@ export interface Env {
   CACHE: KVNamespace;
   SINKS: R2Bucket;
 }
+
+export interface Env extends Vars, Bindings {}
 
 const Credentials = z.object({
   workspaceId: z.string().min(1),
@@ -67,45 +76,75 @@ const Config = z.object({
     maxDecompressedBytes: z.coerce.number().int().positive().default(40 * 1024 * 1024),
     rps: z.coerce.number().positive().default(100),
   }),
+  /** Endpoint and Query API reads. */
+  reads: z.object({
+    /** Requests per second per workspace (burst 2x); 0: no limit. */
+    workspaceQps: z.coerce.number().min(0).default(0),
+    queryTimeoutSeconds: z.coerce.number().positive().default(10),
+    /**
+     * Reads of one workspace running at once in this isolate; past it, 429. The
+     * ClickHouse user of the workspace carries the same cap server-wide
+     * (`max_concurrent_queries_for_user`), so one workspace cannot take every
+     * connection from the others, nor from health checks and ingestion.
+     */
+    workspaceConcurrency: z.coerce.number().int().positive().default(8),
+    /** Tinybird's documented response size limit. */
+    maxResultBytes: z.number().int().positive().default(100 * 1024 * 1024),
+    /**
+     * Answers up to this many bytes are sent whole and uncompressed (0: always
+     * streamed, compression left to the runtime). An answer that fits in about one
+     * TCP segment saves no packet by being gzipped, yet costs a compression on the
+     * way out and a decompression in the client; larger answers stream as soon as
+     * ClickHouse sends them and are compressed for clients that accept it.
+     */
+    smallAnswerBytes: z.coerce.number().int().min(0).default(1400),
+  }),
 });
 export type Config = z.infer<typeof Config>;
+export type ReadLimits = Config["reads"];
 
 export class ConfigError extends Error {}
 
-const cache = new WeakMap<object, Config>();
+const parsedConfigs = new WeakMap<object, Config>();
 
 /** Parses the vars once per env object (one per isolate in production). */
-export function readConfig(env: Env): Config {
-  const hit = cache.get(env);
+export function readConfig(vars: Vars): Config {
+  const hit = parsedConfigs.get(vars);
   if (hit) return hit;
   let credentials: unknown;
-  if (env.TERN_CREDENTIALS) {
+  if (vars.TERN_CREDENTIALS) {
     try {
-      credentials = JSON.parse(env.TERN_CREDENTIALS);
+      credentials = JSON.parse(vars.TERN_CREDENTIALS);
     } catch {
       throw new ConfigError("TERN_CREDENTIALS is not valid JSON");
     }
   }
   const parsed = Config.safeParse({
-    mode: env.TERN_MODE ?? "production",
+    mode: vars.TERN_MODE ?? "production",
     clickhouse: {
-      url: env.CLICKHOUSE_URL,
-      username: env.CLICKHOUSE_USER || undefined,
-      password: env.CLICKHOUSE_PASSWORD ?? undefined,
-      workspaceUsers: env.CLICKHOUSE_WORKSPACE_USERS || undefined,
-      readerSecret: env.CLICKHOUSE_READER_SECRET || undefined,
+      url: vars.CLICKHOUSE_URL,
+      username: vars.CLICKHOUSE_USER || undefined,
+      password: vars.CLICKHOUSE_PASSWORD ?? undefined,
+      workspaceUsers: vars.CLICKHOUSE_WORKSPACE_USERS || undefined,
+      readerSecret: vars.CLICKHOUSE_READER_SECRET || undefined,
     },
     credentials,
     ingest: {
-      maxBodyBytes: env.INGEST_MAX_BODY_BYTES || undefined,
-      maxDecompressedBytes: env.INGEST_MAX_DECOMPRESSED_BYTES || undefined,
-      rps: env.INGEST_RPS || undefined,
+      maxBodyBytes: vars.INGEST_MAX_BODY_BYTES || undefined,
+      maxDecompressedBytes: vars.INGEST_MAX_DECOMPRESSED_BYTES || undefined,
+      rps: vars.INGEST_RPS || undefined,
+    },
+    reads: {
+      workspaceQps: vars.TERN_WORKSPACE_QPS || undefined,
+      queryTimeoutSeconds: vars.TERN_QUERY_TIMEOUT_SECONDS || undefined,
+      workspaceConcurrency: vars.TERN_WORKSPACE_CONCURRENCY || undefined,
+      smallAnswerBytes: vars.TERN_SMALL_ANSWER_BYTES || undefined,
     },
   });
   if (!parsed.success) {
     throw new ConfigError(`invalid Worker configuration: ${z.prettifyError(parsed.error)}`);
   }
-  cache.set(env, parsed.data);
+  parsedConfigs.set(vars, parsed.data);
   return parsed.data;
 }
 

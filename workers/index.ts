@@ -1,9 +1,11 @@
 /**
  * The Worker entry: `fetch` (the HTTP API), `queue` (Events API batches and jobs),
- * `scheduled` (copies and sinks) and the Durable Object classes.
+ * `scheduled` (copies and sinks) and the Durable Object classes. Each handler
+ * builds its platform (platform/) and hands it to role code.
  */
 import { createApp } from "./api/app.js";
 import type { Env } from "./env.js";
+import { platformFor } from "./platform/platform.js";
 import { createQueueDispatcher } from "./queues/dispatch.js";
 import { createScheduler } from "./scheduler/scheduled.js";
 import { consumeEvents } from "./ingest/queue-consumer.js";
@@ -16,7 +18,7 @@ export { Directory } from "./catalog/directory.js";
 const app = createApp();
 const dispatchQueue = createQueueDispatcher({
   "tern-events": consumeEvents,
-  "tern-events-dlq": (batch, env) => parkDeadLetters(batch, env),
+  "tern-events-dlq": parkDeadLetters,
 });
 const runScheduler = createScheduler([]);
 
@@ -24,6 +26,6 @@ export default {
   fetch: app.fetch,
   queue: dispatchQueue,
   async scheduled(controller, env, ctx) {
-    ctx.waitUntil(runScheduler(controller, env));
+    ctx.waitUntil(runScheduler(platformFor(env, ctx), controller));
   },
 } satisfies ExportedHandler<Env>;

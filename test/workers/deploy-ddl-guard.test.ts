@@ -8,7 +8,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { testClickHouse } from "./helpers/clickhouse.js";
 import { api, createWorkspace, deploy } from "./helpers/api.js";
 import { liveManifest } from "../../workers/catalog/live-manifest.js";
-import { catalogStub } from "../../workers/auth/principal.js";
+import { catalogClient } from "../../workers/catalog/client.js";
 
 const SECRETS = `SCHEMA >
     \`id\` String,
@@ -61,7 +61,7 @@ beforeAll(async () => {
   victim = `${live!.manifest.database}.${live!.manifest.datasources.secrets!.table}`;
   await testClickHouse().command({ query: `INSERT INTO ${victim} VALUES ('1', 's3cr3t'), ('2', 'hunter2')` });
   attacker = await createWorkspace("attacker");
-  attackerDb = (await catalogStub(env, attacker.id).info())!.database;
+  attackerDb = (await catalogClient(env).workspace(attacker.id).info())!.database;
 });
 
 describe("datafile values that land in DDL", () => {

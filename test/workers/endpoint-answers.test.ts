@@ -5,8 +5,7 @@ import { SignJWT } from "jose";
 import { beforeAll, describe, expect, it } from "vitest";
 import { api } from "./helpers/api.js";
 import { deployProject, PROJECT, type Deployed } from "./endpoints-project.js";
-import { readLimits } from "../../workers/endpoints/limits.js";
-import type { Env } from "../../workers/env.js";
+import { readConfig } from "../../workers/env.js";
 
 const VIA_TOP = `NODE endpoint
 SQL >
@@ -53,9 +52,10 @@ describe("answer delivery", () => {
   });
 
   it("reads the size limit from TERN_SMALL_ANSWER_BYTES, 0 turning it off", () => {
-    expect(readLimits({} as Env).smallAnswerBytes).toBe(1400);
-    expect(readLimits({ TERN_SMALL_ANSWER_BYTES: "0" } as Env).smallAnswerBytes).toBe(0);
-    expect(readLimits({ TERN_SMALL_ANSWER_BYTES: "4096" } as Env).smallAnswerBytes).toBe(4096);
+    const smallAnswerBytes = (vars: Record<string, string>) => readConfig({ CLICKHOUSE_URL: "http://127.0.0.1:9", ...vars }).reads.smallAnswerBytes;
+    expect(smallAnswerBytes({})).toBe(1400);
+    expect(smallAnswerBytes({ TERN_SMALL_ANSWER_BYTES: "0" })).toBe(0);
+    expect(smallAnswerBytes({ TERN_SMALL_ANSWER_BYTES: "4096" })).toBe(4096);
   });
 });
 

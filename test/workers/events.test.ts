@@ -5,6 +5,7 @@ import worker from "../../workers/index.js";
 import { api, createWorkspace, deploy } from "./helpers/api.js";
 import { testClickHouse } from "./helpers/clickhouse.js";
 import { liveManifest } from "../../workers/catalog/live-manifest.js";
+import { catalogClient } from "../../workers/catalog/client.js";
 
 const EVENTS = `SCHEMA >
     \`timestamp\` DateTime \`json:$.timestamp\`,
@@ -48,7 +49,7 @@ beforeAll(async () => {
   const live = await liveManifest(env, ws.id);
   table = `${live!.manifest.database}.${live!.manifest.datasources.events!.table}`;
   quarantine = `${live!.manifest.database}.${live!.manifest.datasources.events!.quarantineTable}`;
-  const tokens = (await (await import("../../workers/auth/principal.js")).catalogStub(env, ws.id).listTokens()) as Array<{ name: string; token: string }>;
+  const tokens = (await catalogClient(env).workspace(ws.id).listTokens()) as Array<{ name: string; token: string }>;
   trackerToken = tokens.find((t) => t.name === "tracker")!.token;
 });
 

@@ -5,7 +5,8 @@ import { env } from "cloudflare:test";
 import { ClickHouseError } from "@clickhouse/client-web";
 import { beforeAll, describe, expect, it } from "vitest";
 import { readConfig } from "../../workers/env.js";
-import { readerFor, readerUserName } from "../../workers/clickhouse/workspace-users.js";
+import { clickhouseAccess } from "../../workers/clickhouse/access.js";
+import { readerUserName } from "../../workers/clickhouse/workspace-users.js";
 import { testClickHouse } from "./helpers/clickhouse.js";
 import { api } from "./helpers/api.js";
 import { deployProject, type Deployed } from "./endpoints-project.js";
@@ -31,7 +32,7 @@ async function codeOf(p: Promise<unknown>): Promise<string> {
 }
 
 async function asReader(sql: string): Promise<string> {
-  const reader = await readerFor(readConfig(env), ws.id, ws.database, limits);
+  const reader = await clickhouseAccess(readConfig(env)).readerFor(ws.id, ws.database, limits);
   return codeOf(reader.query({ query: sql, format: "JSONEachRow" }).then((r) => r.json()));
 }
 
@@ -61,7 +62,7 @@ describe("the workspace's ClickHouse user", () => {
   });
 
   it("cannot raise its time limit in the URL past its profile", async () => {
-    const reader = await readerFor(readConfig(env), ws.id, ws.database, limits);
+    const reader = await clickhouseAccess(readConfig(env)).readerFor(ws.id, ws.database, limits);
     const code = await codeOf(reader.query({ query: "SELECT 1", format: "JSONEachRow", clickhouse_settings: { max_execution_time: 100000 } }).then((r) => r.json()));
     expect(code).toBe("452");
   });

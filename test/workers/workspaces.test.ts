@@ -2,13 +2,13 @@
 // TERN_CREDENTIALS and a second one), their workspaces, and every kind of token
 // (user, the user's admin token, workspace admin, TOKENS, READ, APPEND, JWT)
 // against listing, creating and deleting. Rules: docs/workspaces.md.
-import { env, runInDurableObject } from "cloudflare:test";
+import { createExecutionContext, env, runInDurableObject } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
 import { api, createWorkspace } from "./helpers/api.js";
-import { testClickHouse } from "./helpers/clickhouse.js";
 import { decodeToken } from "../../shared/tokens/format.js";
 import type { LocalCredentials } from "../../shared/tokens/local.js";
 import { createUser } from "../../workers/workspaces/service.js";
+import { platformFor } from "../../workers/platform/platform.js";
 import { Directory } from "../../workers/catalog/directory.js";
 import { WorkspaceCatalog } from "../../workers/catalog/workspace-catalog.js";
 
@@ -18,7 +18,7 @@ type Workspace = { id: string; name: string; token: string };
 type User = Awaited<ReturnType<typeof createUser>>;
 
 const unique = (prefix: string) => `${prefix}_${crypto.randomUUID().replace(/-/g, "").slice(0, 8)}`;
-const newUser = (): Promise<User> => createUser(env, testClickHouse(), unique("home"));
+const newUser = (): Promise<User> => createUser(platformFor(env, createExecutionContext()), unique("home"));
 
 /** A list entry as the API answers it. */
 const listed = (ws: Workspace) => ({ id: ws.id, name: ws.name, token: ws.token, created_at: expect.any(String) });

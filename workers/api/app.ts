@@ -1,52 +1,43 @@
 /**
  * @module api/app
- * The hono app behind the Worker's `fetch`: shared middleware, then each role's
- * routes. Roles mount their own sub-apps here.
+ * The hono app behind the Worker's `fetch`: the platform middleware, then the
+ * URL map, one sub-app per prefix. Each sub-app's routes parse the request,
+ * call a role function with `(platform, principal, input)` and answer.
  */
 import { Hono } from "hono";
 import type { AppEnv } from "./context.js";
-import { readConfig } from "../env.js";
+import { platformMiddleware } from "../platform/middleware.js";
 import { errorResponse, notFoundResponse } from "./on-error.js";
 import { health } from "./health.js";
 import { localTokens } from "./local-tokens.js";
-import { deployRoutes } from "../deploy/routes.js";
-import { workspaceRoutes } from "../workspaces/routes.js";
-import { endpointRoutes } from "../endpoints/routes.js";
+import { buildRoutes, currentWorkspaceRoutes, deployRoutes, deploymentRoutes } from "../deploy/routes.js";
+import { userWorkspaceRoutes, workspaceRoutes } from "../workspaces/routes.js";
+import { endpointRoutes, queryApiRoutes } from "../endpoints/routes.js";
+import { pipesApiRoutes } from "../endpoints/pipes-api.js";
 import { tokenRoutes } from "../tokens/routes.js";
 import { datasourceRoutes } from "../datasources/routes.js";
 import { jobRoutes } from "../datasources/jobs.js";
 import { eventsRoutes } from "../ingest/events-route.js";
-import { pipesApiRoutes } from "../endpoints/pipes-api.js";
-
-/**
- * A caller may name its request (Tinybird's clients send `x-request-id`); the id
- * becomes the ClickHouse query id and travels in queue messages, so only a
- * short, plain one is taken as is; anything else gets a fresh id.
- */
-const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
-
-function requestIdFrom(header: string | undefined): string {
-  return header !== undefined && REQUEST_ID.test(header) ? header : crypto.randomUUID();
-}
 
 export function createApp(): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
-  app.use(async (c, next) => {
-    c.set("config", readConfig(c.env));
-    c.set("requestId", requestIdFrom(c.req.header("x-request-id")));
-    await next();
-    c.header("x-request-id", c.get("requestId"));
-  });
-  app.route("/", health);
-  app.route("/", localTokens);
-  app.route("/", deployRoutes);
-  app.route("/", workspaceRoutes);
-  app.route("/", endpointRoutes);
-  app.route("/", pipesApiRoutes);
-  app.route("/", tokenRoutes);
-  app.route("/", datasourceRoutes);
-  app.route("/", jobRoutes);
-  app.route("/", eventsRoutes);
+  app.use(platformMiddleware());
+  app
+    .route("/v0/health", health) //                 api/health.ts
+    .route("/tokens", localTokens) //               api/local-tokens.ts (local mode only)
+    .route("/v0/pipes", endpointRoutes) //          endpoints: /<pipe>.<format>, OpenAPI
+    .route("/v0/pipes", pipesApiRoutes) //          endpoints: the Pipes API (list, describe, .pipe)
+    .route("/v0/sql", queryApiRoutes) //            endpoints: the Query API
+    .route("/v0/events", eventsRoutes) //           ingest: Events API, dead letters
+    .route("/v0/datasources", datasourceRoutes) //  datasources: list, describe, append/replace, truncate, delete
+    .route("/v0/jobs", jobRoutes) //                datasources: the Jobs API
+    .route("/v0/tokens", tokenRoutes) //            tokens: static tokens and JWTs
+    .route("/v1/deploy", deployRoutes) //           deploy
+    .route("/v1/build", buildRoutes) //             deploy: check in a scratch database
+    .route("/v1/deployments", deploymentRoutes) //  deploy: list, get, promote, roll back, delete
+    .route("/v1/workspace", currentWorkspaceRoutes) // deploy: the token's workspace
+    .route("/v1/workspaces", workspaceRoutes) //    workspaces: create, list, delete
+    .route("/v1/user/workspaces", userWorkspaceRoutes); // workspaces: a user's list
   app.notFound(notFoundResponse);
   app.onError(errorResponse);
   return app;

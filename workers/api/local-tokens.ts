@@ -10,8 +10,8 @@ import { NotFoundError } from "../../shared/errors.js";
 
 export const localTokens = new Hono<AppEnv>();
 
-localTokens.get("/tokens", (c) => {
-  const { mode, credentials } = c.get("config");
+localTokens.get("/", (c) => {
+  const { mode, credentials } = c.get("platform").config;
   if (mode !== "local" || !credentials) throw new NotFoundError("Not found: GET /tokens");
   return c.json({
     user_token: credentials.userToken,

@@ -3,13 +3,15 @@
  * Tinybird JWTs: HS256, signed with the workspace admin token string, claims
  * `workspace_id`, `name`, `exp`, `scopes[{type, resource, fixed_params?, filter?}]`
  * and optional `limits.rps`. They are never stored; the signature is the proof.
- * Verification keys (the admin token) are cached per isolate and workspace.
+ * Verification keys (the admin token) are cached per isolate and workspace
+ * (`jwtKeys` in platform/caches.ts).
  */
 import { SignJWT, decodeJwt, errors as joseErrors, jwtVerify } from "jose";
 import { z } from "zod";
 import { ForbiddenError } from "../../shared/errors.js";
 import type { Scope } from "../../shared/tokens/scopes.js";
-import type { Env } from "../env.js";
+import type { Platform } from "../platform/platform.js";
+import { isolateCache } from "../platform/caches.js";
 import { isKnownWorkspace } from "./known-workspaces.js";
 
 /** Name of the catalog token whose string signs JWTs. */
@@ -40,23 +42,20 @@ export function looksLikeJwt(token: string): boolean {
   return token.startsWith("eyJ") && token.split(".").length === 3;
 }
 
-const KEY_TTL_MS = 30_000;
-const keys = new Map<string, { key: Uint8Array | undefined; at: number }>();
+const keys = isolateCache<Uint8Array | undefined>("jwtKeys");
 
 /** Forgets the verification key of a workspace (its admin token was refreshed). */
 export function evictJwtKey(workspaceId: string): void {
   keys.delete(workspaceId);
 }
 
-async function signingKey(env: Env, workspaceId: string): Promise<Uint8Array | undefined> {
-  const hit = keys.get(workspaceId);
-  if (hit && Date.now() - hit.at < KEY_TTL_MS) return hit.key;
+async function signingKey(platform: Platform, workspaceId: string): Promise<Uint8Array | undefined> {
+  const hit = keys.entry(workspaceId);
+  if (hit) return hit.value;
   // An unverified workspace_id must not bring a catalog object into being.
-  if (!(await isKnownWorkspace(env, workspaceId))) return undefined;
-  const admin = await env.WORKSPACE.get(env.WORKSPACE.idFromName(workspaceId)).getToken(WORKSPACE_ADMIN_TOKEN);
-  const key = admin ? new TextEncoder().encode(admin.token) : undefined;
-  keys.set(workspaceId, { key, at: Date.now() });
-  return key;
+  if (!(await isKnownWorkspace(platform, workspaceId))) return undefined;
+  const admin = await platform.catalog.workspace(workspaceId).getToken(WORKSPACE_ADMIN_TOKEN);
+  return keys.set(workspaceId, admin ? new TextEncoder().encode(admin.token) : undefined);
 }
 
 /**
@@ -65,24 +64,22 @@ async function signingKey(env: Env, workspaceId: string): Promise<Uint8Array | u
  * claims again proves nothing new while the key is unchanged. Expiry is checked
  * on every use.
  */
-const verified = new Map<string, { workspaceId: string; key: Uint8Array; claims: JwtClaims }>();
-const VERIFIED_MAX = 10_000;
+const verified = isolateCache<{ workspaceId: string; key: Uint8Array; claims: JwtClaims }>("verifiedJwts");
 
 /** Checks signature, expiry and claims; any failure is a 403, as in Tinybird. */
-export async function verifyJwt(env: Env, token: string): Promise<JwtClaims> {
+export async function verifyJwt(platform: Platform, token: string): Promise<JwtClaims> {
   const known = verified.get(token);
-  if (known && (await signingKey(env, known.workspaceId)) === known.key) {
-    if (known.claims.exp * 1000 > Date.now()) return known.claims;
+  if (known && (await signingKey(platform, known.workspaceId)) === known.key) {
+    if (known.claims.exp * 1000 > platform.clock.now()) return known.claims;
     verified.delete(token);
     throw new ForbiddenError("Invalid token: the JWT has expired");
   }
-  const claims = await verifyJwtFully(env, token);
-  if (verified.size >= VERIFIED_MAX) verified.clear();
+  const claims = await verifyJwtFully(platform, token);
   verified.set(token, claims);
   return claims.claims;
 }
 
-async function verifyJwtFully(env: Env, token: string): Promise<{ workspaceId: string; key: Uint8Array; claims: JwtClaims }> {
+async function verifyJwtFully(platform: Platform, token: string): Promise<{ workspaceId: string; key: Uint8Array; claims: JwtClaims }> {
   let unverified: Record<string, unknown>;
   try {
     unverified = decodeJwt(token);
@@ -91,7 +88,7 @@ async function verifyJwtFully(env: Env, token: string): Promise<{ workspaceId: s
   }
   const workspaceId = typeof unverified.workspace_id === "string" ? unverified.workspace_id : undefined;
   if (!workspaceId) throw new ForbiddenError("Invalid token: the JWT has no workspace_id");
-  const key = await signingKey(env, workspaceId);
+  const key = await signingKey(platform, workspaceId);
   if (!key) throw new ForbiddenError("Invalid token");
   let payload: unknown;
   try {

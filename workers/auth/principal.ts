@@ -1,18 +1,17 @@
 /**
  * @module auth/principal
  * Who is calling: the workspace, the token's name and its scopes. Static tokens
- * resolve through the workspace catalog (cached per isolate); the default
- * workspace of TERN_CREDENTIALS is created in the catalog on first use.
+ * resolve through the workspace catalog (cached per isolate, then KV); the
+ * default workspace of TERN_CREDENTIALS is created in the catalog on first use.
  */
-import type { Context } from "hono";
 import { decodeToken, verifyToken } from "../../shared/tokens/format.js";
 import { parseScope, type Scope } from "../../shared/tokens/scopes.js";
 import { ForbiddenError } from "../../shared/errors.js";
-import type { AppEnv } from "../api/context.js";
-import type { Config, Env } from "../env.js";
 import type { TokenRecord, WorkspaceInfo } from "../catalog/workspace-catalog.js";
 import { DEFAULT_USER_ID } from "../catalog/directory.js";
-import { extractToken } from "./extract-token.js";
+import { workspaceDatabase } from "../catalog/client.js";
+import type { Platform } from "../platform/platform.js";
+import { isolateCache } from "../platform/caches.js";
 import { signingSecretOf } from "./known-workspaces.js";
 import { jwtScopes, looksLikeJwt, verifyJwt } from "./jwt.js";
 
@@ -27,24 +26,14 @@ export interface Principal {
   limits?: { rps?: number };
 }
 
-export function catalogStub(env: Env, workspaceId: string) {
-  return env.WORKSPACE.get(env.WORKSPACE.idFromName(workspaceId));
-}
-
-/** ClickHouse database of a workspace: ids are UUIDs, databases need plain names. */
-export function workspaceDatabase(workspaceId: string): string {
-  return `tern_${workspaceId.replace(/[^A-Za-z0-9]/g, "").toLowerCase()}`;
-}
-
-const bootstrapped = new Set<string>();
+const bootstrapped = isolateCache<true>("bootstrappedWorkspaces");
 
 /** Makes sure the configured default workspace exists in its catalog (once per isolate). */
-export async function ensureDefaultWorkspace(env: Env, config: Config): Promise<WorkspaceInfo | undefined> {
-  const creds = config.credentials;
+export async function ensureDefaultWorkspace(platform: Platform): Promise<WorkspaceInfo | undefined> {
+  const creds = platform.config.credentials;
   if (!creds) return undefined;
-  if (bootstrapped.has(creds.workspaceId)) return undefined;
-  const stub = catalogStub(env, creds.workspaceId);
-  const info = await stub.ensureWorkspace({
+  if (bootstrapped.get(creds.workspaceId)) return undefined;
+  const info = await platform.catalog.workspace(creds.workspaceId).ensureWorkspace({
     id: creds.workspaceId,
     name: creds.workspaceName,
     database: workspaceDatabase(creds.workspaceId),
@@ -55,14 +44,13 @@ export async function ensureDefaultWorkspace(env: Env, config: Config): Promise<
       { id: "user-token", name: "user token", token: creds.userToken, scopes: ["ADMIN_USER"], userId: DEFAULT_USER_ID },
     ],
   });
-  await env.DIRECTORY.get(env.DIRECTORY.idFromName("global")).register(creds.workspaceId, creds.workspaceName);
-  bootstrapped.add(creds.workspaceId);
+  await platform.catalog.directory().register(creds.workspaceId, creds.workspaceName);
+  bootstrapped.set(creds.workspaceId, true);
   return info;
 }
 
-const TOKEN_TTL_MS = 10_000;
 const KV_TTL_SECONDS = 60;
-const tokenCache = new Map<string, { record: TokenRecord | undefined; at: number }>();
+const tokenCache = isolateCache<TokenRecord | undefined>("tokens");
 
 /** KV key of a token: its SHA-256, so the secret itself is never a key. */
 async function tokenKey(token: string): Promise<string> {
@@ -71,47 +59,45 @@ async function tokenKey(token: string): Promise<string> {
 }
 
 /** Forgets a token everywhere it may be cached (after refresh, delete or a scope change). */
-export async function evictToken(env: Env, token: string): Promise<void> {
+export async function evictToken(platform: Platform, token: string): Promise<void> {
   tokenCache.delete(token);
-  await env.CACHE.delete(await tokenKey(token));
+  await platform.kv.delete(await tokenKey(token));
 }
 
 /**
  * Token → record: isolate memory (10 s), then KV (60 s, written on a catalog
  * hit), then the workspace catalog. Changes evict both caches.
  */
-async function lookupStatic(env: Env, workspaceId: string, token: string): Promise<TokenRecord | undefined> {
-  const hit = tokenCache.get(token);
-  if (hit && Date.now() - hit.at < TOKEN_TTL_MS) return hit.record;
+async function lookupStatic(platform: Platform, workspaceId: string, token: string): Promise<TokenRecord | undefined> {
+  const hit = tokenCache.entry(token);
+  if (hit) return hit.value;
   // Nothing is looked up for a token before its signature proves it was minted for the workspace it names.
-  const secret = await signingSecretOf(env, workspaceId);
+  const secret = await signingSecretOf(platform, workspaceId);
   if (!secret || !(await verifyToken(token, secret))) return undefined;
   const key = await tokenKey(token);
-  const cached = await env.CACHE.get<Omit<TokenRecord, "token">>(key, "json");
+  const cached = await platform.kv.get<Omit<TokenRecord, "token">>(key, "json");
   let record: TokenRecord | undefined = cached ? { ...cached, token } : undefined;
   if (!record) {
-    record = await catalogStub(env, workspaceId).resolveToken(token);
+    record = await platform.catalog.workspace(workspaceId).resolveToken(token);
     if (record) {
       const { token: _secret, ...rest } = record;
-      await env.CACHE.put(key, JSON.stringify(rest), { expirationTtl: KV_TTL_SECONDS });
+      await platform.kv.put(key, JSON.stringify(rest), { expirationTtl: KV_TTL_SECONDS });
     }
   }
-  tokenCache.set(token, { record, at: Date.now() });
-  return record;
+  return tokenCache.set(token, record);
 }
 
 export interface ResolveOptions {
-  /** JWTs are accepted only by API endpoints and the Query API. */
+  /** JWTs are accepted only by API endpoints, the Query API and the Events API. */
   allowJwt?: boolean;
 }
 
-export async function resolvePrincipal(c: Context<AppEnv>, options: ResolveOptions = {}): Promise<Principal> {
-  const token = extractToken(c.req.raw);
-  const config = c.get("config");
-  await ensureDefaultWorkspace(c.env, config);
+/** The caller behind `token` (static or JWT); 403 for a token that proves nothing. */
+export async function resolvePrincipal(platform: Platform, token: string, options: ResolveOptions = {}): Promise<Principal> {
+  await ensureDefaultWorkspace(platform);
   if (looksLikeJwt(token)) {
     if (!options.allowJwt) throw new ForbiddenError("JWT tokens are only accepted by API endpoints (/v0/pipes) and the Query API (/v0/sql)");
-    const claims = await verifyJwt(c.env, token);
+    const claims = await verifyJwt(platform, token);
     return {
       kind: "jwt",
       workspaceId: claims.workspace_id,
@@ -123,7 +109,7 @@ export async function resolvePrincipal(c: Context<AppEnv>, options: ResolveOptio
   }
   const payload = decodeToken(token);
   if (!payload) throw new ForbiddenError("Invalid token");
-  const record = await lookupStatic(c.env, payload.u, token);
+  const record = await lookupStatic(platform, payload.u, token);
   if (!record) throw new ForbiddenError("Invalid token");
   return {
     kind: "static",

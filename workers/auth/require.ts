@@ -1,13 +1,15 @@
 /**
  * @module auth/require
- * Route guards: `requireScope(action)` resolves the caller and checks one action;
- * handlers read the principal with `c.get("principal")`.
+ * Route guards: `requireAuth(action)` resolves the caller once (the principal
+ * handlers pass to role functions) and may check one action; `ensureAllowed`
+ * checks an action against a principal wherever it is known.
  */
 import type { Context, MiddlewareHandler } from "hono";
-import { authorize, type Action } from "../../shared/tokens/scopes.js";
+import { authorize, type Action, type Grant } from "../../shared/tokens/scopes.js";
 import { ForbiddenError } from "../../shared/errors.js";
 import type { AppEnv } from "../api/context.js";
-import { resolvePrincipal, type ResolveOptions } from "./principal.js";
+import { extractToken } from "./extract-token.js";
+import { resolvePrincipal, type Principal, type ResolveOptions } from "./principal.js";
 
 const ACTION_WORDS: Record<Action["kind"], string> = {
   admin: "ADMIN",
@@ -22,8 +24,8 @@ const ACTION_WORDS: Record<Action["kind"], string> = {
 };
 
 /** Checks an action against the caller's scopes; throws 403 naming the scope needed. */
-export function ensureAllowed(c: Context<AppEnv>, action: Action) {
-  const grant = authorize(c.get("principal").scopes, action);
+export function ensureAllowed(principal: Principal, action: Action): Grant {
+  const grant = authorize(principal.scopes, action);
   if (!grant.allowed) {
     const target = "datasource" in action ? ` on '${action.datasource}'` : "pipe" in action ? ` on '${action.pipe}'` : "";
     throw new ForbiddenError(`Permission denied: this operation needs the ${ACTION_WORDS[action.kind]} scope${target}`);
@@ -31,14 +33,15 @@ export function ensureAllowed(c: Context<AppEnv>, action: Action) {
   return grant;
 }
 
-/** Resolves the caller; with `action` also checks it (for actions known before the handler runs). */
-export function requireAuth(
-  action?: Action | ((c: Context<AppEnv>) => Action),
-  options: ResolveOptions = {},
-): MiddlewareHandler<AppEnv> {
+/**
+ * Resolves the caller; with `action` also checks it before the handler reads
+ * the body (role functions check again: they may be called from elsewhere).
+ */
+export function requireAuth(action?: Action | ((c: Context<AppEnv>) => Action), options: ResolveOptions = {}): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
-    c.set("principal", await resolvePrincipal(c, options));
-    if (action) ensureAllowed(c, typeof action === "function" ? action(c) : action);
+    const principal = await resolvePrincipal(c.get("platform"), extractToken(c.req.raw), options);
+    c.set("principal", principal);
+    if (action) ensureAllowed(principal, typeof action === "function" ? action(c) : action);
     await next();
   };
 }

@@ -16,7 +16,7 @@ import { parseExplainAst } from "../../shared/sql/ast/index.js";
 import { checkFormattedNames, checkRead, expectedTables, type GuardVerdict } from "../../shared/sql/guard/index.js";
 import { quoteIdentifier, quoteString } from "../../shared/sql/ddl/index.js";
 import { tokenize } from "../../shared/sql/rewrite/index.js";
-import { Lru } from "../../shared/lru.js";
+import { isolateCache } from "../platform/caches.js";
 import { BadRequestError, ForbiddenError, type TernError } from "../../shared/errors.js";
 import { fromClickHouse } from "./errors.js";
 
@@ -28,13 +28,9 @@ export const SANDBOX_DATABASE = "tern_sandbox";
  * (harmless) but nothing may write.
  */
 const PARSE_SETTINGS = { readonly: "2", max_execution_time: 5 } as const;
-const CACHE_MAX = 5000;
-/** Longer SQL is checked every time rather than kept as a cache key. */
-const CACHE_MAX_SQL_CHARS = 64 * 1024;
-
-
-const verdicts = new Lru<GuardVerdict>(CACHE_MAX, CACHE_MAX_SQL_CHARS);
-const canonicals = new Lru<string>(CACHE_MAX, CACHE_MAX_SQL_CHARS);
+/** Longer SQL is checked every time rather than kept as a cache key (platform/caches.ts). */
+const verdicts = isolateCache<GuardVerdict>("guardVerdicts");
+const canonicals = isolateCache<string>("canonicalSql");
 let sandbox: Promise<void> | undefined;
 
 /** The empty database reads run in (once per isolate). */

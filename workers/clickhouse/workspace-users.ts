@@ -12,12 +12,12 @@
  * The same statements run against any ClickHouse and the local server (which
  * enforces this model itself, clickhouse-local/README.md). Passwords are
  * derived from a secret (HMAC), so no isolate stores them; provisioning runs
- * once per isolate and workspace (idempotent statements).
+ * once per isolate and workspace (idempotent statements, `access.ts` keeps
+ * the reader client).
  */
-import { createClient, type ClickHouseClient } from "@clickhouse/client-web";
+import type { ClickHouseClient } from "@clickhouse/client-web";
 import { quoteIdentifier, quoteString } from "../../shared/sql/ddl/index.js";
 import { ConfigError, type Config } from "../env.js";
-import { clickhouseFor } from "./client.js";
 import { fromClickHouse } from "./errors.js";
 import { SANDBOX_DATABASE } from "./read-guard.js";
 
@@ -77,46 +77,24 @@ export function dropReaderStatements(database: string): string[] {
   return [`DROP QUOTA IF EXISTS ${quoteIdentifier(`${user}_quota`)}`, `DROP USER IF EXISTS ${quoteIdentifier(user)}`];
 }
 
-const readers = new Map<string, Promise<ClickHouseClient>>();
-
 /**
- * The client a workspace's reads go through: its own user when
- * CLICKHOUSE_WORKSPACE_USERS is on (created on first use in this isolate),
- * else the admin user; either way in the empty sandbox database.
+ * Creates (or brings up to date) the reader of a workspace with the admin
+ * client, and returns its login. The statements are idempotent; the caller
+ * (`access.ts`) runs this once per isolate and workspace.
  */
-export function readerFor(config: Config, workspaceId: string, database: string, limits: ReaderLimits): Promise<ClickHouseClient> {
-  if (config.clickhouse.workspaceUsers === "off") return Promise.resolve(clickhouseFor(config, SANDBOX_DATABASE));
-  const key = `${config.clickhouse.url}\u0000${database}\u0000${limits.queryTimeoutSeconds}\u0000${limits.maxResultBytes}\u0000${limits.concurrency}`;
-  let p = readers.get(key);
-  if (!p) {
-    p = (async () => {
-      const user = readerUserName(database);
-      const password = await derivePassword(config, workspaceId);
-      const admin = clickhouseFor(config);
-      try {
-        for (const query of readerStatements(user, password, database, limits)) await admin.command({ query });
-      } catch (e) {
-        throw fromClickHouse(e);
-      }
-      return createClient({
-        url: config.clickhouse.url,
-        username: user,
-        password,
-        database: SANDBOX_DATABASE,
-        request_timeout: 30_000,
-        clickhouse_settings: { output_format_json_quote_64bit_integers: 0 },
-      });
-    })().catch((e: unknown) => {
-      readers.delete(key); // provision again on the next read
-      throw e;
-    });
-    if (readers.size > 10_000) readers.delete(readers.keys().next().value as string);
-    readers.set(key, p);
+export async function provisionReader(
+  admin: ClickHouseClient,
+  config: Config,
+  workspaceId: string,
+  database: string,
+  limits: ReaderLimits,
+): Promise<{ username: string; password: string }> {
+  const username = readerUserName(database);
+  const password = await derivePassword(config, workspaceId);
+  try {
+    for (const query of readerStatements(username, password, database, limits)) await admin.command({ query });
+  } catch (e) {
+    throw fromClickHouse(e);
   }
-  return p;
-}
-
-/** Forgets a workspace's reader in this isolate (the workspace was deleted). */
-export function forgetReader(database: string): void {
-  for (const key of readers.keys()) if (key.split("\u0000")[1] === database) readers.delete(key);
+  return { username, password };
 }

@@ -7,13 +7,12 @@
  * schema by column name (parquet.ts: a file that does not fit is refused whole).
  * Each import is recorded as a job and in the ops log.
  */
-import type { Context } from "hono";
 import { z } from "zod";
-import type { AppEnv } from "../api/context.js";
 import { ensureAllowed } from "../auth/require.js";
-import { catalogStub } from "../auth/principal.js";
-import { clickhouseFor } from "../clickhouse/client.js";
+import type { Principal } from "../auth/principal.js";
+import type { LiveDeployment } from "../catalog/client.js";
 import { clickhouseMessage, fromClickHouse } from "../clickhouse/errors.js";
+import type { Platform } from "../platform/platform.js";
 import { BadRequestError, PayloadTooLargeError, TernError } from "../../shared/errors.js";
 import { quoteQualifiedName } from "../../shared/sql/ddl/index.js";
 import { validateNdjson } from "../../shared/ingest/index.js";
@@ -47,11 +46,11 @@ function formatFrom(name: string | undefined, explicit: string | undefined, fiel
   return "csv";
 }
 
-async function source(c: Context<AppEnv>, query: z.infer<typeof Query>): Promise<{ bytes: Uint8Array; filename?: string; field?: string; url?: string }> {
-  const type = c.req.header("content-type") ?? "";
+async function source(body: Request, query: z.infer<typeof Query>): Promise<{ bytes: Uint8Array; filename?: string; field?: string; url?: string }> {
+  const type = body.headers.get("content-type") ?? "";
   let url = query.url;
   if (type.includes("multipart/form-data")) {
-    const form = await c.req.formData();
+    const form = await body.formData();
     for (const field of ["csv", "ndjson", "parquet", "file"]) {
       const part = form.get(field) as unknown as File | string | null;
       if (part && typeof part !== "string") {
@@ -62,8 +61,8 @@ async function source(c: Context<AppEnv>, query: z.infer<typeof Query>): Promise
     throw new BadRequestError("No file: send it as the multipart part 'csv' (also for NDJSON and Parquet)");
   }
   if (type.includes("application/x-www-form-urlencoded")) {
-    const form = await c.req.parseBody();
-    if (typeof form.url === "string") url = form.url;
+    const fromForm = (await body.formData()).get("url");
+    if (typeof fromForm === "string") url = fromForm;
   }
   if (!url) throw new BadRequestError("Send a file (multipart part 'csv') or a url= to import from");
   const parsed = z.url().safeParse(url);
@@ -82,25 +81,35 @@ async function maybeGunzip(bytes: Uint8Array, filename: string | undefined): Pro
   return new Uint8Array(await out.arrayBuffer());
 }
 
-export async function appendOrReplace(c: Context<AppEnv>): Promise<Response> {
-  const parsedQuery = Query.safeParse(c.req.query());
+export interface ImportRequest {
+  live: LiveDeployment | undefined;
+  /** The URL's parameters: `name`, `mode`, `format`, `dialect_delimiter`, `url`. */
+  query: Record<string, string>;
+  /** The request, whose body (a multipart file, or a form's `url=`) is read once the datasource is known. */
+  body: Request;
+  /** The server's origin as the caller reached it (the job's URL). */
+  origin: string;
+}
+
+/** Appends to (or replaces) a datasource's rows from a file or URL, as an import job; answers with the job and the row counts. */
+export async function appendOrReplace(platform: Platform, principal: Principal, req: ImportRequest) {
+  const parsedQuery = Query.safeParse(req.query);
   if (!parsedQuery.success) throw new BadRequestError(parsedQuery.error.issues[0]!.message);
   const query = parsedQuery.data;
   const mode = query.mode === "replace" ? "replace" : "append";
-  ensureAllowed(c, mode === "replace" ? { kind: "create_datasource" } : { kind: "append", datasource: query.name });
-  const principal = c.get("principal");
-  const { manifest, ds } = await liveDatasource(c.env, principal.workspaceId, query.name);
+  ensureAllowed(principal, mode === "replace" ? { kind: "create_datasource" } : { kind: "append", datasource: query.name });
+  const { manifest, ds } = liveDatasource(req.live, query.name);
   const parquetUrl = query.url && formatFrom(new URL(query.url).pathname, query.format) === "parquet";
-  const source_ = parquetUrl ? { bytes: new Uint8Array(), filename: new URL(query.url!).pathname, url: query.url } : await source(c, query);
+  const source_ = parquetUrl ? { bytes: new Uint8Array(), filename: new URL(query.url!).pathname, url: query.url } : await source(req.body, query);
   const bytes = await maybeGunzip(source_.bytes, source_.filename);
   let format = formatFrom(source_.filename, query.format, "field" in source_ ? source_.field : undefined);
   // A Parquet file sent under a name without its extension (the SDK's part `csv`, `blob`, …).
   if (format === "csv" && !query.format && !/\.(csv|tsv|txt)(\.gz)?$/i.test(source_.filename ?? "") && looksLikeParquet(bytes)) format = "parquet";
-  const ch = clickhouseFor(c.get("config"));
-  const catalog = catalogStub(c.env, principal.workspaceId);
-  const importId = c.get("requestId");
+  const ch = platform.clickhouse.admin;
+  const catalog = platform.catalog.workspace(principal.workspaceId);
+  const importId = platform.requestId;
   const job = await catalog.createJob({ id: importId, kind: "import", datasource: query.name, status: "working" });
-  const started = Date.now();
+  const started = platform.clock.now();
   // Replace builds the new contents aside, then swaps them in.
   const into = mode === "replace" ? `${ds.table}__replace_${importId.replace(/[^A-Za-z0-9]/g, "").slice(0, 12)}` : ds.table;
   try {
@@ -115,7 +124,7 @@ export async function appendOrReplace(c: Context<AppEnv>): Promise<Response> {
         into,
       });
     } else if (format === "ndjson") {
-      const r = validateNdjson(bytes, validatorFor(manifest, ds), { importId, now: new Date() });
+      const r = validateNdjson(bytes, validatorFor(manifest, ds), { importId, now: new Date(platform.clock.now()) });
       await insertJsonLines(ch, { database: manifest.database, table: into }, r.validLines.join("\n"), { dedupToken: importId, rows: r.validCount });
       await insertJsonLines(ch, { database: manifest.database, table: ds.quarantineTable }, r.quarantineLines.join("\n"), { dedupToken: `${importId}-q`, rows: r.quarantine.length });
       counts = { rows: r.validCount, quarantined: r.quarantine.length };
@@ -129,23 +138,23 @@ export async function appendOrReplace(c: Context<AppEnv>): Promise<Response> {
       await ch.command({ query: `INSERT INTO ${live} SELECT * FROM ${quoteQualifiedName(manifest.database, into)}` });
     }
     const done = await catalog.updateJob(job.id, { status: "done", statistics: { rows: counts.rows, quarantine_rows: counts.quarantined, bytes: bytes.byteLength } });
-    logOps(ch, c.executionCtx, [{
+    logOps(platform, [{
         workspaceId: principal.workspaceId, eventType: mode, datasource: query.name, result: "ok",
-        elapsedSeconds: (Date.now() - started) / 1000, requestId: importId, importId, jobId: job.id,
+        elapsedSeconds: (platform.clock.now() - started) / 1000, requestId: importId, importId, jobId: job.id,
         rows: counts.rows, rowsQuarantine: counts.quarantined, writtenBytes: bytes.byteLength, options: { format, mode },
       }]);
-    return c.json({
-      ...jobJson(done!, new URL(c.req.url).origin),
+    return {
+      ...jobJson(done!, req.origin),
       import_id: importId,
       successful_rows: counts.rows,
       quarantined_rows: counts.quarantined,
       invalid_lines: 0,
-    });
+    };
   } catch (e) {
     await catalog.updateJob(job.id, { status: "error", error: e instanceof TernError ? e.message : clickhouseMessage(e) });
-    logOps(ch, c.executionCtx, [{
+    logOps(platform, [{
         workspaceId: principal.workspaceId, eventType: mode, datasource: query.name, result: "error",
-        elapsedSeconds: (Date.now() - started) / 1000, error: clickhouseMessage(e), requestId: importId, importId, jobId: job.id, rows: 0, rowsQuarantine: 0,
+        elapsedSeconds: (platform.clock.now() - started) / 1000, error: clickhouseMessage(e), requestId: importId, importId, jobId: job.id, rows: 0, rowsQuarantine: 0,
       }]);
     if (e instanceof TernError) throw e;
     throw fromClickHouse(e);

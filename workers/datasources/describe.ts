@@ -1,9 +1,16 @@
 /**
  * @module datasources/describe
- * A datasource as `GET /v0/datasources[/name]` answers it: Tinybird's keys
- * (`schema.columns`, `engine`, `statistics`), which `tinybird init/pull` read.
+ * `GET /v0/datasources[/name]`: datasources as Tinybird's API shows them
+ * (`schema.columns`, `engine`, `statistics`), which `tinybird init/pull` read,
+ * with row and byte counts from ClickHouse; or one datasource's datafile text.
  */
 import type { ManifestDatasource } from "../../shared/deploy/manifest.js";
+import { authorize } from "../../shared/tokens/scopes.js";
+import { ensureAllowed } from "../auth/require.js";
+import type { Principal } from "../auth/principal.js";
+import type { LiveDeployment } from "../catalog/client.js";
+import type { Platform } from "../platform/platform.js";
+import { liveDatasource } from "./resolve.js";
 
 export function describeDatasource(ds: ManifestDatasource, stats?: { rows: number; bytes: number }) {
   const f = ds.file;
@@ -35,4 +42,44 @@ export function describeDatasource(ds: ManifestDatasource, stats?: { rows: numbe
     tags: f.tags,
     statistics: stats ? { row_count: stats.rows, bytes: stats.bytes } : undefined,
   };
+}
+
+/** Rows and bytes of physical tables, from ClickHouse's `system.tables` (admin user). */
+async function tableStats(platform: Platform, database: string, tables: string[]): Promise<Map<string, { rows: number; bytes: number }>> {
+  const out = new Map<string, { rows: number; bytes: number }>();
+  if (tables.length === 0) return out;
+  const rs = await platform.clickhouse.admin.query({
+    query: `SELECT name, total_rows, total_bytes FROM system.tables WHERE database = {db:String} AND name IN {names:Array(String)}`,
+    query_params: { db: database, names: tables },
+    format: "JSONEachRow",
+  });
+  for (const r of await rs.json<{ name: string; total_rows: string | number | null; total_bytes: string | number | null }>()) {
+    out.set(r.name, { rows: Number(r.total_rows ?? 0), bytes: Number(r.total_bytes ?? 0) });
+  }
+  return out;
+}
+
+/** The live datasources the caller may read or append to, described. */
+export async function listDatasources(platform: Platform, principal: Principal, live: LiveDeployment | undefined) {
+  const visible = Object.values(live?.manifest.datasources ?? {}).filter(
+    (ds) => authorize(principal.scopes, { kind: "read_datasource", datasource: ds.name }).allowed ||
+      authorize(principal.scopes, { kind: "append", datasource: ds.name }).allowed,
+  );
+  const stats = live ? await tableStats(platform, live.manifest.database, visible.map((d) => d.table)) : new Map();
+  return visible.map((ds) => describeDatasource(ds, stats.get(ds.table)));
+}
+
+/** One live datasource (READ or APPEND scope on it): described, or its datafile text when `asDatafile`. */
+export async function getDatasource(
+  platform: Platform,
+  principal: Principal,
+  req: { live: LiveDeployment | undefined; name: string; asDatafile: boolean },
+): Promise<{ datafile: string } | { description: ReturnType<typeof describeDatasource> }> {
+  const { manifest, ds } = liveDatasource(req.live, req.name);
+  if (!authorize(principal.scopes, { kind: "append", datasource: req.name }).allowed) {
+    ensureAllowed(principal, { kind: "read_datasource", datasource: req.name });
+  }
+  if (req.asDatafile) return { datafile: manifest.files[ds.file.path.split(/[\\/]/).pop()!] ?? "" };
+  const stats = await tableStats(platform, manifest.database, [ds.table]);
+  return { description: describeDatasource(ds, stats.get(ds.table)) };
 }

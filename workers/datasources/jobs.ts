@@ -5,7 +5,8 @@
 import { Hono } from "hono";
 import type { AppEnv } from "../api/context.js";
 import { requireAuth } from "../auth/require.js";
-import { catalogStub } from "../auth/principal.js";
+import type { Principal } from "../auth/principal.js";
+import type { Platform } from "../platform/platform.js";
 import { NotFoundError } from "../../shared/errors.js";
 import type { JobRecord } from "../catalog/workspace-catalog.js";
 
@@ -26,16 +27,25 @@ export function jobJson(job: JobRecord, baseUrl: string) {
   };
 }
 
+/** The workspace's latest jobs (at most 100). */
+export async function listJobs(platform: Platform, principal: Principal, origin: string) {
+  const jobs = await platform.catalog.workspace(principal.workspaceId).listJobs(100);
+  return jobs.map((j) => jobJson(j, origin));
+}
+
+export async function getJob(platform: Platform, principal: Principal, req: { id: string; origin: string }) {
+  const job = await platform.catalog.workspace(principal.workspaceId).getJob(req.id);
+  if (!job) throw new NotFoundError(`Job '${req.id}' not found`);
+  return jobJson(job, req.origin);
+}
+
+/** Mounted at `/v0/jobs`. */
 export const jobRoutes = new Hono<AppEnv>();
 
-jobRoutes.get("/v0/jobs", requireAuth(), async (c) => {
-  const base = new URL(c.req.url).origin;
-  const jobs = await catalogStub(c.env, c.get("principal").workspaceId).listJobs(100);
-  return c.json({ jobs: jobs.map((j) => jobJson(j, base)) });
+jobRoutes.get("/", requireAuth(), async (c) => {
+  return c.json({ jobs: await listJobs(c.get("platform"), c.get("principal"), new URL(c.req.url).origin) });
 });
 
-jobRoutes.get("/v0/jobs/:id", requireAuth(), async (c) => {
-  const job = await catalogStub(c.env, c.get("principal").workspaceId).getJob(c.req.param("id"));
-  if (!job) throw new NotFoundError(`Job '${c.req.param("id")}' not found`);
-  return c.json(jobJson(job, new URL(c.req.url).origin));
+jobRoutes.get("/:id", requireAuth(), async (c) => {
+  return c.json(await getJob(c.get("platform"), c.get("principal"), { id: c.req.param("id"), origin: new URL(c.req.url).origin }));
 });

@@ -4,11 +4,9 @@
  */
 import { NotFoundError } from "../../shared/errors.js";
 import type { DeploymentManifest, ManifestDatasource } from "../../shared/deploy/manifest.js";
-import { liveManifest } from "../catalog/live-manifest.js";
-import type { Env } from "../env.js";
+import type { LiveDeployment } from "../catalog/client.js";
 
-export async function liveDatasource(env: Env, workspaceId: string, name: string): Promise<{ manifest: DeploymentManifest; ds: ManifestDatasource }> {
-  const live = await liveManifest(env, workspaceId);
+export function liveDatasource(live: LiveDeployment | undefined, name: string): { manifest: DeploymentManifest; ds: ManifestDatasource } {
   const ds = live?.manifest.datasources[name];
   if (!live || !ds) throw new NotFoundError(`Data Source '${name}' not found`);
   return { manifest: live.manifest, ds };

@@ -31,11 +31,11 @@ import { isTernError } from "../../shared/errors.js";
 import { tokenize } from "../../shared/sql/rewrite/tokenize.js";
 import { guardRead } from "../clickhouse/read-guard.js";
 import { clickhouseMessage, fromClickHouse } from "../clickhouse/errors.js";
+import { isolateCache } from "../platform/caches.js";
 
 /** Parse-only calls: nothing runs, nothing may write. */
 const PARSE_SETTINGS = { readonly: "2", max_execution_time: 5, default_format: "TabSeparatedRaw" } as const;
-const CACHE_MAX = 2000;
-const parses = new Map<string, ParseAstResult>();
+const parses = isolateCache<ParseAstResult>("ddlParses");
 
 /**
  * Text that is not one statement on ClickHouse's tokens never goes to the
@@ -62,9 +62,7 @@ export async function explainAst(ch: ClickHouseClient, sql: string): Promise<Par
     if (!(e instanceof ClickHouseError)) throw fromClickHouse(e);
     result = { ok: false, error: `ClickHouse cannot parse it: ${clickhouseMessage(e)}` };
   }
-  if (parses.size >= CACHE_MAX) parses.delete(parses.keys().next().value as string);
-  parses.set(sql, result);
-  return result;
+  return parses.set(sql, result);
 }
 
 /**

@@ -1,20 +1,19 @@
 /**
  * @module deploy/routes
- * Tinybird's deployment API: `/v1/deploy`, `/v1/build`, `/v1/deployments…`
- * and `/v1/workspace`, with the response shapes its CLI and TS SDK read.
+ * Tinybird's deployment API, with the response shapes its CLI and TS SDK
+ * read: `/v1/deploy`, `/v1/build`, `/v1/deployments…` (service.ts) and
+ * `/v1/workspace` (the token's workspace). One sub-app per prefix.
  */
 import { Hono, type Context } from "hono";
 import { z } from "zod";
 import type { AppEnv } from "../api/context.js";
 import { requireAuth } from "../auth/require.js";
-import { catalogStub } from "../auth/principal.js";
-import { clickhouseFor } from "../clickhouse/client.js";
+import type { Principal } from "../auth/principal.js";
+import type { Platform } from "../platform/platform.js";
 import { BadRequestError, NotFoundError } from "../../shared/errors.js";
 import type { UploadedFile } from "../../shared/deploy/project.js";
 import type { DeploymentRecord } from "../catalog/workspace-catalog.js";
-import { DeployService, type DeployOutcome } from "./service.js";
-
-export const deployRoutes = new Hono<AppEnv>();
+import { deployServiceFor, type DeployOutcome } from "./service.js";
 
 const boolParam = z
   .enum(["true", "false", "1", "0", ""])
@@ -27,18 +26,11 @@ const DeployQuery = z.object({
   allow_destructive_operations: boolParam,
 });
 
-async function service(c: Context<AppEnv>): Promise<DeployService> {
-  const { workspaceId } = c.get("principal");
-  const stub = catalogStub(c.env, workspaceId);
-  const info = await stub.info();
-  if (!info) throw new NotFoundError("Workspace not found");
-  return new DeployService(c.env, stub, clickhouseFor(c.get("config")), { id: info.id, database: info.database }, c.get("principal"));
-}
-
-async function uploadedFiles(c: Context<AppEnv>): Promise<UploadedFile[]> {
+/** The datafiles of a `tinybird deploy` body: one `data_project://` part per file. */
+async function uploadedFiles(request: Request): Promise<UploadedFile[]> {
   let form: FormData;
   try {
-    form = await c.req.formData();
+    form = await request.formData();
   } catch {
     throw new BadRequestError("Expected a multipart/form-data body with one 'data_project://' part per datafile");
   }
@@ -91,55 +83,62 @@ function outcomeResponse(c: Context<AppEnv>, outcome: DeployOutcome, asBuild = f
   }
 }
 
-deployRoutes.post("/v1/deploy", requireAuth({ kind: "deploy" }), async (c) => {
+const deployer = requireAuth({ kind: "deploy" });
+
+/** Mounted at `/v1/deploy`. */
+export const deployRoutes = new Hono<AppEnv>();
+
+deployRoutes.post("/", deployer, async (c) => {
   const query = DeployQuery.parse(c.req.query());
-  const files = await uploadedFiles(c);
-  const outcome = await (await service(c)).deploy(files, {
-    check: query.check,
-    autoPromote: query.auto_promote,
-    allowDestructive: query.allow_destructive_operations,
-  });
+  const files = await uploadedFiles(c.req.raw);
+  const service = await deployServiceFor(c.get("platform"), c.get("principal"));
+  const outcome = await service.deploy(files, { check: query.check, autoPromote: query.auto_promote, allowDestructive: query.allow_destructive_operations });
   return outcomeResponse(c, outcome);
 });
 
-// Validates and builds the project in a scratch database, leaving live alone.
-deployRoutes.post("/v1/build", requireAuth({ kind: "deploy" }), async (c) => {
-  const files = await uploadedFiles(c);
-  const outcome = await (await service(c)).deploy(files, { check: true, autoPromote: false, allowDestructive: true });
-  return outcomeResponse(c, outcome, true);
+/** Mounted at `/v1/build`: validates and builds the project in a scratch database, leaving live alone. */
+export const buildRoutes = new Hono<AppEnv>();
+
+buildRoutes.post("/", deployer, async (c) => {
+  const files = await uploadedFiles(c.req.raw);
+  const service = await deployServiceFor(c.get("platform"), c.get("principal"));
+  return outcomeResponse(c, await service.deploy(files, { check: true, autoPromote: false, allowDestructive: true }), true);
 });
 
-deployRoutes.get("/v1/deployments", requireAuth({ kind: "deploy" }), async (c) => {
-  const list = await catalogStub(c.env, c.get("principal").workspaceId).listDeployments();
+/** Mounted at `/v1/deployments`. */
+export const deploymentRoutes = new Hono<AppEnv>();
+
+deploymentRoutes.get("/", deployer, async (c) => {
+  const list = await c.get("platform").catalog.workspace(c.get("principal").workspaceId).listDeployments();
   return c.json({ deployments: list.map(deploymentJson) });
 });
 
-deployRoutes.post("/v1/deployments/rollback", requireAuth({ kind: "deploy" }), async (c) => {
-  const live = await (await service(c)).rollback();
+deploymentRoutes.post("/rollback", deployer, async (c) => {
+  const live = await (await deployServiceFor(c.get("platform"), c.get("principal"))).rollback();
   return c.json({ result: "success", deployment: deploymentJson(live) });
 });
 
-deployRoutes.get("/v1/deployments/:id", requireAuth({ kind: "deploy" }), async (c) => {
-  const d = await catalogStub(c.env, c.get("principal").workspaceId).getDeployment(c.req.param("id"));
+deploymentRoutes.get("/:id", deployer, async (c) => {
+  const d = await c.get("platform").catalog.workspace(c.get("principal").workspaceId).getDeployment(c.req.param("id"));
   if (!d) throw new NotFoundError(`Deployment ${c.req.param("id")} not found`);
   return c.json({ result: "success", deployment: deploymentJson(d) });
 });
 
-deployRoutes.post("/v1/deployments/:id/set-live", requireAuth({ kind: "deploy" }), async (c) => {
-  const live = await (await service(c)).promote(c.req.param("id"));
+deploymentRoutes.post("/:id/set-live", deployer, async (c) => {
+  const live = await (await deployServiceFor(c.get("platform"), c.get("principal"))).promote(c.req.param("id"));
   return c.json({ result: "success", deployment: deploymentJson(live) });
 });
 
-deployRoutes.delete("/v1/deployments/:id", requireAuth({ kind: "deploy" }), async (c) => {
-  const deleted = await (await service(c)).delete(c.req.param("id"));
+deploymentRoutes.delete("/:id", deployer, async (c) => {
+  const deleted = await (await deployServiceFor(c.get("platform"), c.get("principal"))).delete(c.req.param("id"));
   return c.json({ result: "success", deployment: deploymentJson(deleted) });
 });
 
-deployRoutes.get("/v1/workspace", requireAuth(), async (c) => {
-  const principal = c.get("principal");
-  const info = await catalogStub(c.env, principal.workspaceId).info();
+/** The token's workspace, as `tinybird workspace current` reads it. */
+export async function currentWorkspace(platform: Platform, principal: Principal) {
+  const info = await platform.catalog.workspace(principal.workspaceId).info();
   if (!info) throw new NotFoundError("Workspace not found");
-  return c.json({
+  return {
     id: info.id,
     name: info.name,
     user_id: principal.workspaceId,
@@ -147,5 +146,10 @@ deployRoutes.get("/v1/workspace", requireAuth(), async (c) => {
     scope: principal.scopes.map((s) => s.type).join(","),
     main: null,
     created_at: info.createdAt,
-  });
-});
+  };
+}
+
+/** Mounted at `/v1/workspace`. */
+export const currentWorkspaceRoutes = new Hono<AppEnv>();
+
+currentWorkspaceRoutes.get("/", requireAuth(), async (c) => c.json(await currentWorkspace(c.get("platform"), c.get("principal"))));

@@ -4,23 +4,21 @@
  * back and delete. Routes in routes.ts stay thin; this is where the catalog,
  * the plan and ClickHouse meet.
  */
-import type { ClickHouseClient } from "@clickhouse/client-web";
 import { loadProject, type Project, type UploadedFile, type ProjectProblem } from "../../shared/deploy/project.js";
 import { planDeployment, type Plan } from "../../shared/deploy/plan.js";
 import type { DeploymentFeedback, DeploymentManifest } from "../../shared/deploy/manifest.js";
 import { signToken } from "../../shared/tokens/format.js";
 import { quoteIdentifier } from "../../shared/sql/rewrite/index.js";
-import type { Env } from "../env.js";
-import type { DeploymentRecord, WorkspaceCatalog } from "../catalog/workspace-catalog.js";
+import type { DeploymentRecord } from "../catalog/workspace-catalog.js";
+import type { WorkspaceCatalogStub } from "../catalog/client.js";
 import { unwrap } from "../catalog/result.js";
-import { publishLive } from "../catalog/live-manifest.js";
+import type { Platform } from "../platform/platform.js";
+import { NotFoundError } from "../../shared/errors.js";
 import { applyPlan, DeploymentFailed, destructiveProblems, dropObjects, objectsToDrop } from "./apply.js";
 import { guardPlan } from "./ddl-guard.js";
 import { clickhouseMessage } from "../clickhouse/errors.js";
 import { evictToken, type Principal } from "../auth/principal.js";
 import { ensureDeployGrants } from "../tokens/power.js";
-
-type Catalog = DurableObjectStub<WorkspaceCatalog>;
 
 export interface DeployOptions {
   check: boolean;
@@ -39,15 +37,26 @@ function randomTag(): string {
   return Array.from(crypto.getRandomValues(new Uint8Array(4)), (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
+/** The deploy service of the caller's workspace (404 when its catalog has no workspace). */
+export async function deployServiceFor(platform: Platform, caller: Principal): Promise<DeployService> {
+  const catalog = platform.catalog.workspace(caller.workspaceId);
+  const info = await catalog.info();
+  if (!info) throw new NotFoundError("Workspace not found");
+  return new DeployService(platform, catalog, { id: info.id, database: info.database }, caller);
+}
+
 export class DeployService {
   constructor(
-    private readonly env: Env,
-    private readonly catalog: Catalog,
-    private readonly ch: ClickHouseClient,
+    private readonly platform: Platform,
+    private readonly catalog: WorkspaceCatalogStub,
     private readonly workspace: { id: string; database: string },
     /** Who deploys: TOKEN lines may widen existing tokens only within its scopes. */
     private readonly caller?: Principal,
   ) {}
+
+  private get ch() {
+    return this.platform.clickhouse.admin;
+  }
 
   private async checkTokenGrants(manifest: DeploymentManifest | null | undefined): Promise<void> {
     if (this.caller && manifest) ensureDeployGrants(this.caller, await this.catalog.listTokens(), manifest.tokens);
@@ -134,7 +143,7 @@ export class DeployService {
     const before = await this.catalog.listTokens();
     const { live, previous } = unwrap(await this.catalog.promote(id, newTokens));
     await this.evictResourceTokens(before);
-    await publishLive(this.env, this.workspace.id, live.id, (await this.catalog.getDeployment(live.id, true))!.manifest!);
+    await this.platform.catalog.publishLive(this.workspace.id, live.id, (await this.catalog.getDeployment(live.id, true))!.manifest!);
     // Keep one previous deployment for rollback; older retired ones go.
     await this.pruneRetired(previous?.id);
     return live;
@@ -145,7 +154,7 @@ export class DeployService {
     const before = await this.catalog.listTokens();
     const { live, previous } = unwrap(await this.catalog.rollback());
     await this.evictResourceTokens(before);
-    await publishLive(this.env, this.workspace.id, live.id, (await this.catalog.getDeployment(live.id, true))!.manifest!);
+    await this.platform.catalog.publishLive(this.workspace.id, live.id, (await this.catalog.getDeployment(live.id, true))!.manifest!);
     void previous;
     return live;
   }
@@ -161,7 +170,7 @@ export class DeployService {
     const stale = new Set(
       [...before, ...after].filter((t) => t.origin === "resource" || scopesBefore.get(t.token) !== t.scopes.join("\n")).map((t) => t.token),
     );
-    for (const token of stale) await evictToken(this.env, token);
+    for (const token of stale) await evictToken(this.platform, token);
   }
 
   private async pruneRetired(keep: string | undefined): Promise<void> {

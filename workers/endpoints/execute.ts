@@ -7,15 +7,11 @@
  * database with `readonly=1`, a time budget and a result size cap; the request
  * id is the ClickHouse `query_id`.
  */
-import { ClickHouseError, type ClickHouseClient, type ClickHouseSettings } from "@clickhouse/client-web";
-import type { Context } from "hono";
+import { ClickHouseError, type ClickHouseSettings } from "@clickhouse/client-web";
 import type { OutputFormat } from "../../shared/format/formats.js";
-import type { AppEnv } from "../api/context.js";
-import { clickhouseFor } from "../clickhouse/client.js";
+import type { Platform } from "../platform/platform.js";
+import type { Principal } from "../auth/principal.js";
 import { fromClickHouse } from "../clickhouse/errors.js";
-import { readLimits } from "./limits.js";
-import { ensureSandbox, guardRead } from "../clickhouse/read-guard.js";
-import { readerFor } from "../clickhouse/workspace-users.js";
 import { toPublic } from "./public-errors.js";
 import { takeReadSlot } from "./concurrency.js";
 import { authorize } from "../../shared/tokens/scopes.js";
@@ -48,13 +44,6 @@ export interface ReadOutcome {
   finished: Promise<{ resultBytes: number; fromAnswer?: JsonStatistics }>;
 }
 
-/** Output settings a caller may pass as request params, as Tinybird allows. */
-export const OUTPUT_SETTINGS = new Set([
-  "output_format_json_quote_64bit_integers",
-  "output_format_json_quote_denormals",
-  "output_format_parquet_string_as_string",
-]);
-
 /**
  * ClickHouse stops a query at max_execution_time by itself; a read that is
  * still unanswered this long after it (queued behind others, a server that
@@ -64,9 +53,13 @@ const DEADLINE_GRACE_SECONDS = 2;
 /** How long a read waits for one of its workspace's slots before 429. */
 const QUEUE_WAIT_MS = 2000;
 
-export async function runRead(c: Context<AppEnv>, req: ReadRequest): Promise<ReadOutcome> {
-  const limits = readLimits(c.env);
-  const principal = c.get("principal");
+/**
+ * Runs `req` for `principal`: a slot of its workspace, the read guard, then
+ * the read as the workspace's reader, killed past its deadline or when the
+ * caller hangs up. Resolves once the answer starts; `finished` says when it ends.
+ */
+export async function runRead(platform: Platform, principal: Principal, req: ReadRequest): Promise<ReadOutcome> {
+  const limits = platform.config.reads;
   const release = await takeReadSlot(principal.workspaceId, limits.workspaceConcurrency, QUEUE_WAIT_MS);
   const abort = new AbortController();
   const deadline = setTimeout(() => abort.abort(), (limits.queryTimeoutSeconds + DEADLINE_GRACE_SECONDS) * 1000);
@@ -75,7 +68,7 @@ export async function runRead(c: Context<AppEnv>, req: ReadRequest): Promise<Rea
     release();
   };
   try {
-    const outcome = await startRead(c, req, limits.queryTimeoutSeconds, limits.maxResultBytes, limits.smallAnswerBytes, abort.signal);
+    const outcome = await startRead(platform, principal, req, abort.signal);
     void outcome.finished.finally(done);
     return outcome;
   } catch (e) {
@@ -85,21 +78,15 @@ export async function runRead(c: Context<AppEnv>, req: ReadRequest): Promise<Rea
 }
 
 /** Cancels a query in ClickHouse by its id (the request id), off the hot path. */
-function killQuery(c: Context<AppEnv>, admin: ClickHouseClient, queryId: string): void {
-  const kill = admin
-    .command({ query: "KILL QUERY WHERE query_id = {id:String} ASYNC", query_params: { id: queryId } })
+function killQuery(platform: Platform, queryId: string): void {
+  const kill = platform.clickhouse
+    .kill(queryId)
     .catch((e: unknown) => console.warn(`KILL QUERY ${queryId} failed: ${e instanceof Error ? e.message : String(e)}`));
-  c.executionCtx.waitUntil(kill);
+  platform.waitUntil(kill);
 }
 
-async function startRead(
-  c: Context<AppEnv>,
-  req: ReadRequest,
-  timeoutSeconds: number,
-  maxResultBytes: number,
-  smallAnswerBytes: number,
-  signal: AbortSignal,
-): Promise<ReadOutcome> {
+async function startRead(platform: Platform, principal: Principal, req: ReadRequest, signal: AbortSignal): Promise<ReadOutcome> {
+  const { queryTimeoutSeconds: timeoutSeconds, maxResultBytes, smallAnswerBytes } = platform.config.reads;
   const settings = {
     ...req.settings,
     readonly: "1",
@@ -107,24 +94,19 @@ async function startRead(
     max_result_bytes: String(maxResultBytes),
     result_overflow_mode: "throw",
   } as ClickHouseSettings;
-  const config = c.get("config");
-  const admin = clickhouseFor(config);
-  const queryId = c.get("requestId");
-  const audience = { database: req.database, manifest: req.manifest, admin: authorize(c.get("principal").scopes, { kind: "admin" }).allowed };
+  const clickhouse = platform.clickhouse;
+  const queryId = platform.requestId;
+  const audience = { database: req.database, manifest: req.manifest, admin: authorize(principal.scopes, { kind: "admin" }).allowed };
   try {
-    await Promise.all([ensureSandbox(admin), guardRead(admin, req.sql, req.database)]);
+    await Promise.all([clickhouse.guard.sandbox(), clickhouse.guard.check(req.sql, req.database)]);
   } catch (e) {
     throw isTernError(e) ? toPublic(e, audience) : e;
   }
   const timedOut = () => {
-    killQuery(c, admin, queryId);
+    killQuery(platform, queryId);
     return new QueryTimeoutError(`[Error] The query did not finish within ${timeoutSeconds} s and was cancelled`);
   };
-  const reader = await readerFor(config, c.get("principal").workspaceId, req.database, {
-    queryTimeoutSeconds: timeoutSeconds,
-    maxResultBytes,
-    concurrency: readLimits(c.env).workspaceConcurrency,
-  });
+  const reader = await clickhouse.readerFor(principal.workspaceId, req.database);
   let result;
   try {
     result = await reader.exec({
@@ -152,13 +134,13 @@ async function startRead(
   let finished: ReadOutcome["finished"];
   if (read.whole) {
     // The whole answer is in hand: it goes out in one piece with its length, and
-    // uncompressed (limits.ts says why).
+    // uncompressed (TERN_SMALL_ANSWER_BYTES in env.ts says why).
     body = read.whole;
     headers.set("content-encoding", "identity");
     headers.set("content-length", String(read.whole.byteLength));
     finished = Promise.resolve({ resultBytes: read.whole.byteLength, fromAnswer: json ? jsonStatistics(new TextDecoder().decode(read.whole)) : undefined });
   } else {
-    ({ body, finished } = streamAnswer(read.head, read.reader, json, () => killQuery(c, admin, queryId)));
+    ({ body, finished } = streamAnswer(read.head, read.reader, json, () => killQuery(platform, queryId)));
   }
   const summary = result.summary;
   return {

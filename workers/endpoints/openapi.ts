@@ -4,11 +4,10 @@
  * pipe's parameter signature (`extractParameters` over its node templates):
  * one path per endpoint and format, `/pipes/<name>.<ext>`, under `/v0`.
  */
-import type { Context } from "hono";
 import type { DeploymentManifest, ManifestPipe } from "../../shared/deploy/manifest.js";
 import { extractParameters, type ParamSignature } from "../../shared/template/index.js";
 import { authorize } from "../../shared/tokens/scopes.js";
-import type { AppEnv } from "../api/context.js";
+import type { Principal } from "../auth/principal.js";
 import { ENDPOINT_FORMATS } from "../../shared/format/formats.js";
 
 type Schema = Record<string, unknown>;
@@ -96,9 +95,10 @@ function operation(name: string, pipe: ManifestPipe, ext: string): Schema {
   };
 }
 
-/** The document for every endpoint the caller may read, or for `only`. */
-export function openApiDocument(c: Context<AppEnv>, manifest: DeploymentManifest | undefined, only: string | undefined): Schema {
-  const scopes = c.get("principal").scopes;
+/** The document for every endpoint the caller may read, or for `only`; `origin` is the server's, as the caller reached it. */
+export function openApiDocument(principal: Principal, doc: { manifest: DeploymentManifest | undefined; only?: string; origin: string }): Schema {
+  const { manifest, only, origin } = doc;
+  const scopes = principal.scopes;
   const paths: Record<string, Schema> = {};
   for (const [name, pipe] of Object.entries(manifest?.pipes ?? {}).sort(([a], [b]) => a.localeCompare(b))) {
     if (pipe.file.publication.type !== "endpoint") continue;
@@ -106,7 +106,6 @@ export function openApiDocument(c: Context<AppEnv>, manifest: DeploymentManifest
     if (!authorize(scopes, { kind: "read_pipe", pipe: name }).allowed) continue;
     for (const ext of Object.keys(ENDPOINT_FORMATS)) paths[`/pipes/${name}.${ext}`] = operation(name, pipe, ext);
   }
-  const origin = new URL(c.req.url).origin;
   return {
     openapi: "3.0.3",
     info: { title: only ? `${only} API endpoint` : "API endpoints", version: "1.0.0" },

@@ -5,10 +5,8 @@
  * a form body, or a JSON body. Reserved names (`token`, `from`, `q`, `format`,
  * `pipeline`…) are options, never template params.
  */
-import type { Context } from "hono";
 import type { ParamValue, Params } from "../../shared/template/index.js";
 import { BadRequestError } from "../../shared/errors.js";
-import type { AppEnv } from "../api/context.js";
 
 /** Tinybird's reserved parameter names, plus `from` (added by its SDKs) and `token`. */
 export const RESERVED_PARAMS = new Set([
@@ -48,16 +46,16 @@ function add(target: Record<string, ParamValue>, key: string, value: ParamValue)
 }
 
 /** Reads query string and body. `rawText` makes a non-form, non-JSON body the returned `text`. */
-export async function readInput(c: Context<AppEnv>, options: { rawText?: boolean } = {}): Promise<RequestInput> {
+export async function readInput(request: Request, options: { rawText?: boolean } = {}): Promise<RequestInput> {
   const all: Record<string, ParamValue> = {};
-  const url = new URL(c.req.url);
+  const url = new URL(request.url);
   for (const [k, v] of url.searchParams) add(all, k, v);
   let text: string | undefined;
-  if (c.req.method === "POST") {
-    const type = (c.req.header("content-type") ?? "").toLowerCase();
+  if (request.method === "POST") {
+    const type = (request.headers.get("content-type") ?? "").toLowerCase();
     const body: Record<string, ParamValue> = {};
     if (type.includes("application/json")) {
-      const raw = await c.req.text();
+      const raw = await request.text();
       if (raw.trim() !== "") {
         let json: unknown;
         try {
@@ -69,10 +67,10 @@ export async function readInput(c: Context<AppEnv>, options: { rawText?: boolean
         for (const [k, v] of Object.entries(json as Record<string, ParamValue>)) if (v !== null && v !== undefined) body[k] = v;
       }
     } else if (type.includes("application/x-www-form-urlencoded") || type.includes("multipart/form-data")) {
-      const form = await c.req.formData();
+      const form = await request.formData();
       for (const [k, v] of form as unknown as Iterable<[string, string | File]>) if (typeof v === "string") add(body, k, v);
     } else if (options.rawText) {
-      text = await c.req.text();
+      text = await request.text();
     }
     Object.assign(all, body); // the body wins over the query string
   }
@@ -94,6 +92,25 @@ export function paramsForLog(params: Params): Record<string, string> {
   for (const [k, v] of Object.entries(params)) {
     if (v === undefined) continue;
     out[k] = typeof v === "string" ? v : JSON.stringify(v, (_k, x) => (typeof x === "bigint" ? x.toString() : x));
+  }
+  return out;
+}
+
+/** Output settings a caller may pass as request params, as Tinybird allows. */
+export const OUTPUT_SETTINGS = new Set([
+  "output_format_json_quote_64bit_integers",
+  "output_format_json_quote_denormals",
+  "output_format_parquet_string_as_string",
+]);
+
+/** The output settings the request sets (each 0 or 1, else 400). */
+export function outputSettings(input: RequestInput): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name of OUTPUT_SETTINGS) {
+    const v = option(input, name);
+    if (v === undefined) continue;
+    if (!/^[01]$/.test(v)) throw new BadRequestError(`${name} must be 0 or 1`);
+    out[name] = v;
   }
   return out;
 }

@@ -16,6 +16,7 @@ import { SERVICE_DATASOURCES, serviceViewName } from "../../shared/service/datas
 import { authorize, type Scope } from "../../shared/tokens/scopes.js";
 import type { DeploymentManifest, ManifestPipe } from "../../shared/deploy/manifest.js";
 import { BadRequestError, ForbiddenError, TernError } from "../../shared/errors.js";
+import { isolateCache } from "../platform/caches.js";
 
 /** A template error answered with the status the template chose (400, or custom_error's). */
 export class TemplateHttpError extends TernError {
@@ -51,7 +52,7 @@ export interface CompiledQuery {
 const TEMPLATE_SETTINGS = new Set(["max_threads", "allow_experimental_analyzer"]);
 const MAX_PIPE_DEPTH = 8;
 
-const compiledNodes = new Map<string, CompiledTemplate[]>();
+const compiledNodes = isolateCache<CompiledTemplate[]>("nodeTemplates");
 
 /** Compiled node templates, cached per workspace, deployment and pipe (manifests never change). */
 function nodeTemplates(ctx: ReadContext, pipe: ManifestPipe): CompiledTemplate[] {
@@ -63,7 +64,6 @@ function nodeTemplates(ctx: ReadContext, pipe: ManifestPipe): CompiledTemplate[]
     } catch (e) {
       throw templateToTern(e);
     }
-    if (compiledNodes.size > 2000) compiledNodes.delete(compiledNodes.keys().next().value as string);
     compiledNodes.set(key, hit);
   }
   return hit;
@@ -77,8 +77,7 @@ function nodeTemplates(ctx: ReadContext, pipe: ManifestPipe): CompiledTemplate[]
  * compilations that read no other pipe are kept (a pipe read through a node
  * renders with the params, which the node SQL does not show).
  */
-const compiledPipes = new Map<string, { sql: string; nodes: string[]; service: boolean }>();
-const COMPILED_PIPES_MAX = 1000;
+const compiledPipes = isolateCache<{ sql: string; nodes: string[]; service: boolean }>("compiledPipes");
 
 /** The node a pipe answers with: its published node, else its last one. */
 export function targetNode(pipe: ManifestPipe): string {
@@ -219,7 +218,6 @@ export class SqlContext {
         compiled = { sql: result.sql, nodes: result.nodes, service: this.usesServiceViews };
         this.usesServiceViews ||= before;
         if (key !== undefined && !readsPipe) {
-          if (compiledPipes.size >= COMPILED_PIPES_MAX) compiledPipes.delete(compiledPipes.keys().next().value as string);
           compiledPipes.set(key, compiled);
         }
       }

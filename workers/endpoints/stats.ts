@@ -6,28 +6,12 @@
  * call also gets a `tinybird.endpoint_errors` row. `tinybird.pipe_stats` is a
  * ClickHouse materialized view on `pipe_stats_rt` (shared/service).
  */
-import type { ClickHouseClient } from "@clickhouse/client-web";
-import type { Context } from "hono";
-import { ENDPOINT_ERRORS, PIPE_STATS_RT, SERVICE_DATABASE, type ServiceDatasource } from "../../shared/service/datasources.js";
+import { ENDPOINT_ERRORS, PIPE_STATS_RT, SERVICE_DATABASE } from "../../shared/service/datasources.js";
 import { createBatchWriter } from "../service/batch-writer.js";
-import { ensureServiceTables } from "../service/tables.js";
-import type { AppEnv } from "../api/context.js";
-import { clickhouseFor } from "../clickhouse/client.js";
+import type { Platform } from "../platform/platform.js";
+import type { Principal } from "../auth/principal.js";
+import { isolateCache } from "../platform/caches.js";
 import { clickhouseMessage } from "../clickhouse/errors.js";
-
-/**
- * Service datasources this room serves on reads besides the shared registry:
- * none any more (`pipe_stats_rt` moved into shared/service/datasources.ts so
- * the `pipe_stats` view can be built on it); kept for sql-context.ts.
- */
-export const READ_SERVICE_DATASOURCES: readonly ServiceDatasource[] = [];
-
-export { PIPE_STATS_RT };
-
-/** Creates every service table and view (shared once-per-isolate DDL). */
-export function ensurePipeStatsTable(ch: ClickHouseClient): Promise<void> {
-  return ensureServiceTables(ch);
-}
 
 export interface RequestStats {
   pipeId: string;
@@ -43,19 +27,29 @@ export interface RequestStats {
   errorMessage?: string;
 }
 
+/** What `pipe_stats_rt` records of the HTTP call itself. */
+export interface CallInfo {
+  /** The URL as called (its `token` parameter is dropped before it is logged). */
+  url: string;
+  method: string;
+  userAgent: string;
+}
+
+/** The call as the Worker received it. */
+export function callInfo(request: Request): CallInfo {
+  return { url: request.url, method: request.method, userAgent: request.headers.get("user-agent") ?? "" };
+}
+
 /**
  * Short stable id of a token string: identifies it in logs without leaking it.
  * Kept per isolate: a workspace has few tokens, and a digest per request is not free.
  */
-const tokenIds = new Map<string, string>();
+const tokenIds = isolateCache<string>("tokenIds");
 async function tokenId(token: string): Promise<string> {
   const known = tokenIds.get(token);
   if (known) return known;
   const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(token));
-  const id = Array.from(new Uint8Array(digest).slice(0, 8), (b) => b.toString(16).padStart(2, "0")).join("");
-  if (tokenIds.size >= 10_000) tokenIds.clear();
-  tokenIds.set(token, id);
-  return id;
+  return tokenIds.set(token, Array.from(new Uint8Array(digest).slice(0, 8), (b) => b.toString(16).padStart(2, "0")).join(""));
 }
 
 function urlWithoutToken(raw: string): string {
@@ -76,36 +70,28 @@ function toDateTime(ms: number): string {
 const statsWriter = createBatchWriter<Record<string, unknown>>(`${SERVICE_DATABASE}.${PIPE_STATS_RT.name}`);
 const errorsWriter = createBatchWriter<Record<string, unknown>>(`${SERVICE_DATABASE}.${ENDPOINT_ERRORS.name}`);
 
-export function recordStats(c: Context<AppEnv>, stats: RequestStats, finished: Promise<Partial<RequestStats> | void> = Promise.resolve()): void {
-  let principal: AppEnv["Variables"]["principal"] | undefined;
-  try {
-    principal = c.get("principal");
-  } catch {
-    principal = undefined;
-  }
-  if (!principal) return;
+export function recordStats(
+  platform: Platform,
+  principal: Principal,
+  call: CallInfo,
+  stats: RequestStats,
+  finished: Promise<Partial<RequestStats> | void> = Promise.resolve(),
+): void {
   const { workspaceId, tokenName, token } = principal;
-  const req = c.req.raw;
-  const ch = clickhouseFor(c.get("config"));
-  const requestId = c.get("requestId");
-  let ctx: ExecutionContext | undefined;
-  try {
-    ctx = c.executionCtx;
-  } catch {
-    ctx = undefined;
-  }
+  const ch = platform.clickhouse.admin;
+  const requestId = platform.requestId;
   const work = (async () => {
     const more = (await finished.catch(() => undefined)) ?? {};
     const s = { ...stats, ...more };
     const startDatetime = toDateTime(s.startedAt);
-    const url = urlWithoutToken(req.url);
-    statsWriter.add(ch, ctx, [
+    const url = urlWithoutToken(call.url);
+    statsWriter.add(ch, platform, [
       {
         workspace_id: workspaceId,
         start_datetime: startDatetime,
         pipe_id: s.pipeId,
         pipe_name: s.pipeName,
-        duration: (Date.now() - s.startedAt) / 1000,
+        duration: (platform.clock.now() - s.startedAt) / 1000,
         read_bytes: s.readBytes,
         read_rows: s.readRows,
         result_rows: s.resultRows,
@@ -115,15 +101,15 @@ export function recordStats(c: Context<AppEnv>, stats: RequestStats, finished: P
         token: await tokenId(token),
         token_name: tokenName,
         status_code: s.statusCode,
-        method: req.method,
+        method: call.method,
         parameters: s.parameters,
-        user_agent: req.headers.get("user-agent") ?? "",
+        user_agent: call.userAgent,
         cpu_time: 0,
       },
     ]);
     // Endpoint calls only: the Query API's `pipe_id` is `query_api`.
     if (s.error && s.pipeId !== "query_api") {
-      errorsWriter.add(ch, ctx, [
+      errorsWriter.add(ch, platform, [
         {
           workspace_id: workspaceId,
           start_datetime: startDatetime,
@@ -138,9 +124,5 @@ export function recordStats(c: Context<AppEnv>, stats: RequestStats, finished: P
       ]);
     }
   })().catch((e) => console.error(`pipe_stats_rt: ${clickhouseMessage(e)}`));
-  try {
-    c.executionCtx.waitUntil(work);
-  } catch {
-    // No execution context (app.request in unit tests): the promise still runs.
-  }
+  platform.waitUntil(work);
 }

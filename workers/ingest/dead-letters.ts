@@ -5,14 +5,14 @@
  * `replayDeadLetters` puts them back on the events queue once the cause
  * (ClickHouse down, a schema mismatch fixed by a deploy) is gone.
  */
-import type { Env } from "../env.js";
+import type { Platform } from "../platform/platform.js";
 
 const PREFIX = "dead-letters/events/";
 
-export async function parkDeadLetters(batch: MessageBatch<unknown>, env: Env): Promise<void> {
+export async function parkDeadLetters(platform: Platform, batch: MessageBatch<unknown>): Promise<void> {
   for (const msg of batch.messages) {
     try {
-      await env.SINKS.put(`${PREFIX}${msg.id}.json`, JSON.stringify({ id: msg.id, parkedAt: new Date().toISOString(), body: msg.body }), {
+      await platform.sinks.put(`${PREFIX}${msg.id}.json`, JSON.stringify({ id: msg.id, parkedAt: new Date(platform.clock.now()).toISOString(), body: msg.body }), {
         httpMetadata: { contentType: "application/json" },
       });
       msg.ack();
@@ -29,12 +29,12 @@ export interface ReplayResult {
 }
 
 /** Every parked message of `workspaceId` (all workspaces when undefined), page by page. */
-async function* parked(env: Env, workspaceId: string | undefined): AsyncGenerator<{ key: string; body: unknown }> {
+async function* parked(platform: Platform, workspaceId: string | undefined): AsyncGenerator<{ key: string; body: unknown }> {
   let cursor: string | undefined;
   do {
-    const page = await env.SINKS.list({ prefix: PREFIX, ...(cursor ? { cursor } : {}) });
+    const page = await platform.sinks.list({ prefix: PREFIX, ...(cursor ? { cursor } : {}) });
     for (const obj of page.objects) {
-      const text = await (await env.SINKS.get(obj.key))?.text();
+      const text = await (await platform.sinks.get(obj.key))?.text();
       if (!text) continue;
       const body = (JSON.parse(text) as { body: { workspaceId?: string } }).body;
       if (workspaceId === undefined || body?.workspaceId === workspaceId) yield { key: obj.key, body };
@@ -44,23 +44,23 @@ async function* parked(env: Env, workspaceId: string | undefined): AsyncGenerato
 }
 
 /** Re-enqueues parked messages of `workspaceId` (all workspaces when undefined). */
-export async function replayDeadLetters(env: Env, workspaceId: string | undefined, limit = 1000): Promise<ReplayResult> {
+export async function replayDeadLetters(platform: Platform, workspaceId: string | undefined, limit = 1000): Promise<ReplayResult> {
   let replayed = 0;
   let remaining = 0;
-  for await (const letter of parked(env, workspaceId)) {
+  for await (const letter of parked(platform, workspaceId)) {
     if (replayed >= limit) {
       remaining++;
       continue;
     }
-    await env.EVENTS_QUEUE.send(letter.body);
-    await env.SINKS.delete(letter.key);
+    await platform.queues.events.send(letter.body);
+    await platform.sinks.delete(letter.key);
     replayed++;
   }
   return { replayed, remaining };
 }
 
-export async function countDeadLetters(env: Env, workspaceId: string): Promise<number> {
+export async function countDeadLetters(platform: Platform, workspaceId: string): Promise<number> {
   let n = 0;
-  for await (const _ of parked(env, workspaceId)) n++;
+  for await (const _ of parked(platform, workspaceId)) n++;
   return n;
 }

@@ -5,9 +5,9 @@
  * isolate (one insert per FLUSH_MS instead of one per request: every insert is
  * a part ClickHouse must merge); a failure to log never fails the operation.
  */
-import type { ClickHouseClient } from "@clickhouse/client-web";
 import { DATASOURCES_OPS_LOG, SERVICE_DATABASE } from "../../shared/service/datasources.js";
 import { createBatchWriter } from "../service/batch-writer.js";
+import type { Platform } from "../platform/platform.js";
 
 export interface OpsLogEntry {
   workspaceId: string;
@@ -62,7 +62,7 @@ function toRow(e: OpsLogEntry, now: string): Record<string, unknown> {
 const writer = createBatchWriter<Record<string, unknown>>(`${SERVICE_DATABASE}.${DATASOURCES_OPS_LOG.name}`);
 
 /** Queues entries for the next batched write (one insert per window per isolate; `flushMs: 0` writes now). */
-export function logOps(ch: ClickHouseClient, ctx: { waitUntil(p: Promise<unknown>): void }, entries: OpsLogEntry[], opts?: { flushMs?: number }): void {
-  const now = new Date().toISOString().replace("T", " ").replace("Z", "");
-  writer.add(ch, ctx, entries.map((e) => toRow(e, now)), opts);
+export function logOps(platform: Platform, entries: OpsLogEntry[], opts?: { flushMs?: number }): void {
+  const now = new Date(platform.clock.now()).toISOString().replace("T", " ").replace("Z", "");
+  writer.add(platform.clickhouse.admin, platform, entries.map((e) => toRow(e, now)), opts);
 }

@@ -23,9 +23,7 @@ import { insertJsonLines } from "./insert.js";
 import { dedupToken, landUnits, type LandUnit } from "./land.js";
 import { refusedRowLine } from "./refusal.js";
 import { logOps, type OpsLogEntry } from "./ops-log.js";
-import { liveManifest } from "../catalog/live-manifest.js";
-import { clickhouseFor } from "../clickhouse/client.js";
-import { readConfig, type Env } from "../env.js";
+import type { Platform } from "../platform/platform.js";
 import { clickhouseMessage } from "../clickhouse/errors.js";
 
 /** Inserts one set of messages may spend isolating refused rows; the rest is put back on the queue as keyed ranges. */
@@ -49,9 +47,8 @@ function insertSets(group: Delivery[]): Delivery[][] {
   return plain.length > 0 ? [plain, ...keyed] : keyed;
 }
 
-export async function consumeEvents(batch: MessageBatch<unknown>, env: Env, ctx: ExecutionContext): Promise<void> {
-  const config = readConfig(env);
-  const ch = clickhouseFor(config);
+/** Lands one batch of Queue `tern-events`, acknowledging or retrying each message. */
+export async function consumeEvents(platform: Platform, batch: MessageBatch<unknown>): Promise<void> {
   const groups = new Map<string, Map<string, Delivery>>();
   for (const msg of batch.messages) {
     const parsed = IngestMessage.safeParse(msg.body);
@@ -74,12 +71,12 @@ export async function consumeEvents(batch: MessageBatch<unknown>, env: Env, ctx:
   await Promise.all(
     [...groups.values()].map(async (deliveries) => {
       // One set after the other: at most one insert per datasource in flight.
-      for (const set of insertSets([...deliveries.values()])) log.push(await insertSet(env, ch, set));
+      for (const set of insertSets([...deliveries.values()])) log.push(await insertSet(platform, set));
     }),
   );
   // Written now, not after the usual window: the queue hands out the next batch
   // only once this invocation, waitUntil included, has finished.
-  logOps(ch, ctx, log, { flushMs: 0 });
+  logOps(platform, log, { flushMs: 0 });
 }
 
 function settle(d: Delivery, ok: boolean): void {
@@ -89,9 +86,10 @@ function settle(d: Delivery, ok: boolean): void {
   }
 }
 
-async function insertSet(env: Env, ch: ReturnType<typeof clickhouseFor>, set: Delivery[]): Promise<OpsLogEntry> {
+async function insertSet(platform: Platform, set: Delivery[]): Promise<OpsLogEntry> {
+  const ch = platform.clickhouse.admin;
   const { workspaceId, datasource } = set[0]!.body;
-  const started = Date.now();
+  const started = platform.clock.now();
   const keys = set.map((d) => messageKey(d.body));
   const token = dedupToken(keys);
   const rows = set.reduce((n, d) => n + d.body.rows, 0);
@@ -101,10 +99,10 @@ async function insertSet(env: Env, ch: ReturnType<typeof clickhouseFor>, set: De
     const attempts = Math.max(...retried.map((d) => d.msg.attempts));
     console.error(`events: inserting ${rows} row(s) into ${datasource} failed (attempt ${attempts}): ${clickhouseMessage(e)}`);
     for (const d of retried) settle(d, false);
-    return { ...entry, result: "error", elapsedSeconds: (Date.now() - started) / 1000, error: clickhouseMessage(e), rows, rowsQuarantine: quarantined };
+    return { ...entry, result: "error", elapsedSeconds: (platform.clock.now() - started) / 1000, error: clickhouseMessage(e), rows, rowsQuarantine: quarantined };
   };
   try {
-    const live = await liveManifest(env, workspaceId);
+    const live = await platform.catalog.liveDeployment(workspaceId);
     const ds = live?.manifest.datasources[datasource];
     if (!live || !ds) throw new Error(`datasource '${datasource}' is not in the live deployment of workspace ${workspaceId}`);
     const target = { database: live.manifest.database, table: ds.table };
@@ -127,7 +125,7 @@ async function insertSet(env: Env, ch: ReturnType<typeof clickhouseFor>, set: De
       const writtenQ = await insertJsonLines(ch, quarantineTarget, set.map((d) => d.body.quarantineLines).filter(Boolean).join("\n"), { dedupToken: `${token}-q`, rows: quarantined });
       for (const d of set) settle(d, true);
       return {
-        ...entry, result: "ok", elapsedSeconds: (Date.now() - started) / 1000, rows, rowsQuarantine: quarantined,
+        ...entry, result: "ok", elapsedSeconds: (platform.clock.now() - started) / 1000, rows, rowsQuarantine: quarantined,
         writtenBytes: set.reduce((n, d) => n + d.body.lines.length, 0), writtenBytesQuarantine: writtenQ.bytes,
       };
     }
@@ -138,7 +136,7 @@ async function insertSet(env: Env, ch: ReturnType<typeof clickhouseFor>, set: De
     let spillError: unknown;
     if (landed.spill.length > 0) {
       // Ranges the budget did not reach go back on the queue, keyed by their range: each gets a budget of its own.
-      await sendMessages(env.EVENTS_QUEUE, landed.spill.map((u) => ({
+      await sendMessages(platform.queues.events, landed.spill.map((u) => ({
         ...set[u.unit]!.body, key: u.key, part: 0, rows: u.lines.length, lines: u.lines.join("\n"), quarantined: 0, quarantineLines: "",
       }))).catch((e: unknown) => { spillError = e; });
     }
@@ -168,7 +166,7 @@ async function insertSet(env: Env, ch: ReturnType<typeof clickhouseFor>, set: De
     }
     if (landed.refused.length > 0) console.error(`events: ${landed.refused.length} row(s) for ${datasource} refused by ClickHouse, quarantined (${landed.inserts} inserts)`);
     if (retried.length > 0) return failed(error ?? new Error("rows left unresolved"), retried);
-    return { ...entry, result: "ok", elapsedSeconds: (Date.now() - started) / 1000, rows: landedRows, rowsQuarantine: quarantinedRows };
+    return { ...entry, result: "ok", elapsedSeconds: (platform.clock.now() - started) / 1000, rows: landedRows, rowsQuarantine: quarantinedRows };
   } catch (e) {
     return failed(e, set);
   }

@@ -1,12 +1,14 @@
 /**
  * @module queues/dispatch
- * The Worker's `queue` handler: routes a batch to the consumer registered for its
- * queue. A batch from a queue with no consumer is retried, never acknowledged,
- * so its messages reach the dead-letter queue instead of vanishing.
+ * The Worker's `queue` handler: builds the batch's platform and routes the
+ * batch to the consumer registered for its queue. A batch from a queue with no
+ * consumer is retried, never acknowledged, so its messages reach the
+ * dead-letter queue instead of vanishing.
  */
 import type { Env } from "../env.js";
+import { platformFor, type Platform } from "../platform/platform.js";
 
-export type QueueConsumer = (batch: MessageBatch<unknown>, env: Env, ctx: ExecutionContext) => Promise<void>;
+export type QueueConsumer = (platform: Platform, batch: MessageBatch<unknown>) => Promise<void>;
 
 export function createQueueDispatcher(consumers: Record<string, QueueConsumer>) {
   return async (batch: MessageBatch<unknown>, env: Env, ctx: ExecutionContext): Promise<void> => {
@@ -17,6 +19,6 @@ export function createQueueDispatcher(consumers: Record<string, QueueConsumer>) 
       batch.retryAll({ delaySeconds: 60 });
       return;
     }
-    await consumer(batch, env, ctx);
+    await consumer(platformFor(env, ctx), batch);
   };
 }

@@ -4,7 +4,7 @@
  * for the runs due at this tick and enqueues them on Queue `jobs`. Copy pipes and
  * sinks register their sources when those features land.
  */
-import type { Env } from "../env.js";
+import type { Platform } from "../platform/platform.js";
 
 export interface DueRun {
   kind: string;
@@ -12,14 +12,14 @@ export interface DueRun {
   resource: string;
 }
 
-export type DueRunSource = (env: Env, scheduledTime: Date) => Promise<DueRun[]>;
+export type DueRunSource = (platform: Platform, scheduledTime: Date) => Promise<DueRun[]>;
 
 export function createScheduler(sources: DueRunSource[]) {
-  return async (controller: ScheduledController, env: Env): Promise<{ enqueued: number }> => {
+  return async (platform: Platform, controller: ScheduledController): Promise<{ enqueued: number }> => {
     const at = new Date(controller.scheduledTime);
-    const due = (await Promise.all(sources.map((source) => source(env, at)))).flat();
+    const due = (await Promise.all(sources.map((source) => source(platform, at)))).flat();
     if (due.length > 0) {
-      await env.JOBS_QUEUE.sendBatch(due.map((run) => ({ body: { type: "run", ...run, scheduledTime: at.toISOString() } })));
+      await platform.queues.jobs.sendBatch(due.map((run) => ({ body: { type: "run", ...run, scheduledTime: at.toISOString() } })));
     }
     return { enqueued: due.length };
   };

@@ -4,26 +4,25 @@
  * gets a catalog, a ClickHouse database, a signing secret and a workspace admin
  * token in Tinybird's format, and belongs to one user (the Directory records it).
  */
-import type { ClickHouseClient } from "@clickhouse/client-web";
+import { z } from "zod";
 import { signToken } from "../../shared/tokens/format.js";
 import { quoteIdentifier } from "../../shared/sql/ddl/index.js";
-import type { Env } from "../env.js";
-import { dropReaderStatements, forgetReader } from "../clickhouse/workspace-users.js";
-import { catalogStub, evictToken, workspaceDatabase } from "../auth/principal.js";
+import type { ScopeType } from "../../shared/tokens/scopes.js";
+import { BadRequestError, ForbiddenError, NotFoundError } from "../../shared/errors.js";
+import { dropReaderStatements } from "../clickhouse/workspace-users.js";
+import { evictToken, type Principal } from "../auth/principal.js";
 import { evictJwtKey, WORKSPACE_ADMIN_TOKEN } from "../auth/jwt.js";
 import { forgetWorkspace } from "../auth/known-workspaces.js";
 import type { DirectoryEntry } from "../catalog/directory.js";
+import { workspaceDatabase } from "../catalog/client.js";
 import { unwrap } from "../catalog/result.js";
+import type { Platform } from "../platform/platform.js";
 
 export const WORKSPACE_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
 
 /** Names of the default tokens a user's home workspace holds, as in TERN_CREDENTIALS. */
 export const USER_TOKEN = "user token";
 export const USER_ADMIN_TOKEN = "admin token";
-
-export function directoryStub(env: Env) {
-  return env.DIRECTORY.get(env.DIRECTORY.idFromName("global"));
-}
 
 function randomSecret(): string {
   return Array.from(crypto.getRandomValues(new Uint8Array(32)), (b) => b.toString(16).padStart(2, "0")).join("");
@@ -37,7 +36,7 @@ interface NewToken {
 }
 
 /** Registers the workspace for `owner`, then creates its catalog, default tokens and database. */
-async function provision(env: Env, ch: ClickHouseClient, name: string, owner: string, tokens: NewToken[]) {
+async function provision(platform: Platform, name: string, owner: string, tokens: NewToken[]) {
   const id = crypto.randomUUID();
   const signingSecret = randomSecret();
   const minted = await Promise.all(
@@ -46,17 +45,17 @@ async function provision(env: Env, ch: ClickHouseClient, name: string, owner: st
       return { ...t, id: tokenId, token: await signToken({ u: id, id: tokenId }, signingSecret) };
     }),
   );
-  unwrap(await directoryStub(env).register(id, name, owner));
+  unwrap(await platform.catalog.directory().register(id, name, owner));
   const database = workspaceDatabase(id);
-  await catalogStub(env, id).ensureWorkspace({ id, name, database, signingSecret, tokens: minted });
-  await ch.command({ query: `CREATE DATABASE IF NOT EXISTS ${quoteIdentifier(database)}` });
+  await platform.catalog.workspace(id).ensureWorkspace({ id, name, database, signingSecret, tokens: minted });
+  await platform.clickhouse.admin.command({ query: `CREATE DATABASE IF NOT EXISTS ${quoteIdentifier(database)}` });
   const secretOf = (tokenName: string) => minted.find((t) => t.name === tokenName)!.token;
   return { id, name, secretOf };
 }
 
 /** A workspace owned by `owner`, with one token: its workspace admin token (ADMIN, bound to no user). */
-export async function createWorkspace(env: Env, ch: ClickHouseClient, name: string, owner: string): Promise<{ id: string; name: string; token: string }> {
-  const ws = await provision(env, ch, name, owner, [{ name: WORKSPACE_ADMIN_TOKEN, scopes: ["ADMIN"] }]);
+export async function createWorkspace(platform: Platform, name: string, owner: string): Promise<{ id: string; name: string; token: string }> {
+  const ws = await provision(platform, name, owner, [{ name: WORKSPACE_ADMIN_TOKEN, scopes: ["ADMIN"] }]);
   return { id: ws.id, name: ws.name, token: ws.secretOf(WORKSPACE_ADMIN_TOKEN) };
 }
 
@@ -67,12 +66,11 @@ export async function createWorkspace(env: Env, ch: ClickHouseClient, name: stri
  * (Tinybird has no API to create users); it is what a sign-up would run.
  */
 export async function createUser(
-  env: Env,
-  ch: ClickHouseClient,
+  platform: Platform,
   homeName: string,
 ): Promise<{ userId: string; workspace: { id: string; name: string; token: string }; adminToken: string; userToken: string }> {
   const userId = crypto.randomUUID();
-  const ws = await provision(env, ch, homeName, userId, [
+  const ws = await provision(platform, homeName, userId, [
     { name: WORKSPACE_ADMIN_TOKEN, scopes: ["ADMIN"] },
     { name: USER_ADMIN_TOKEN, scopes: ["ADMIN"], userId },
     { name: USER_TOKEN, scopes: ["ADMIN_USER"], userId },
@@ -86,10 +84,10 @@ export async function createUser(
 }
 
 /** Directory entries with each workspace's admin token (what Tinybird Local's workspace list answers). */
-export async function withAdminTokens(env: Env, entries: DirectoryEntry[]): Promise<Array<{ id: string; name: string; token: string; created_at: string }>> {
+export async function withAdminTokens(platform: Platform, entries: DirectoryEntry[]): Promise<Array<{ id: string; name: string; token: string; created_at: string }>> {
   return Promise.all(
     entries.map(async (e) => {
-      const admin = await catalogStub(env, e.id).getToken(WORKSPACE_ADMIN_TOKEN);
+      const admin = await platform.catalog.workspace(e.id).getToken(WORKSPACE_ADMIN_TOKEN);
       return { id: e.id, name: e.name, token: admin?.token ?? "", created_at: e.created_at };
     }),
   );
@@ -100,17 +98,68 @@ export async function withAdminTokens(env: Env, entries: DirectoryEntry[]): Prom
  * this isolate's caches; other isolates' memory lasts at most seconds and finds
  * no workspace behind it), then forgets the catalog and the Directory entry.
  */
-export async function deleteWorkspace(env: Env, ch: ClickHouseClient, id: string): Promise<void> {
-  const catalog = catalogStub(env, id);
+export async function deleteWorkspace(platform: Platform, id: string): Promise<void> {
+  const catalog = platform.catalog.workspace(id);
+  const ch = platform.clickhouse.admin;
   const info = await catalog.info();
   if (info) {
     await ch.command({ query: `DROP DATABASE IF EXISTS ${quoteIdentifier(info.database)}` });
     for (const query of dropReaderStatements(info.database)) await ch.command({ query });
-    forgetReader(info.database);
+    platform.clickhouse.forgetReader(info.database);
   }
-  for (const t of await catalog.listTokens()) await evictToken(env, t.token);
+  for (const t of await catalog.listTokens()) await evictToken(platform, t.token);
   evictJwtKey(id);
   await catalog.destroy();
-  await directoryStub(env).remove(id);
+  await platform.catalog.directory().remove(id);
   forgetWorkspace(id);
+}
+
+// ------------------------------------------------ what a caller may do (routes.ts)
+
+const holds = (p: Principal, type: ScopeType) => p.scopes.some((s) => s.type === type);
+
+/** The user id of a user token (ADMIN_USER, bound to a user); only it creates and deletes workspaces. */
+export function userTokenOwner(principal: Principal, doing: "creating" | "deleting"): string {
+  if (principal.userId === undefined || !holds(principal, "ADMIN_USER")) {
+    throw new ForbiddenError(`Permission denied: ${doing} a workspace needs a user token (scope ADMIN_USER); a workspace admin token acts on its own workspace only`);
+  }
+  return principal.userId;
+}
+
+const CreateWorkspace = z.object({
+  name: z.string({ error: "The workspace 'name' is required" }).regex(WORKSPACE_NAME, "Workspace names start with a letter or _ and use only letters, digits and _ (at most 64)"),
+});
+
+/** A new workspace of the caller's user; `params` as sent (`name`). */
+export async function createOwnWorkspace(platform: Platform, principal: Principal, params: Record<string, string>) {
+  const owner = userTokenOwner(principal, "creating");
+  const parsed = CreateWorkspace.safeParse(params);
+  if (!parsed.success) throw new BadRequestError(parsed.error.issues[0]!.message);
+  return createWorkspace(platform, parsed.data.name, owner);
+}
+
+/**
+ * A user's tokens (the user token, and the user's admin token, which Tinybird's
+ * SDK lists with) get every workspace of that user; any other ADMIN token gets
+ * its own workspace only, so a workspace admin token never learns another
+ * workspace's token.
+ */
+export async function listWorkspaces(platform: Platform, principal: Principal) {
+  const directory = platform.catalog.directory();
+  let entries;
+  if (principal.userId !== undefined && (holds(principal, "ADMIN_USER") || holds(principal, "ADMIN"))) entries = await directory.list(principal.userId);
+  else if (holds(principal, "ADMIN")) entries = [await directory.byId(principal.workspaceId)].filter((e) => e !== undefined);
+  else throw new ForbiddenError("Permission denied: listing workspaces needs a user token or an admin token");
+  return { organization_id: "local", workspaces: await withAdminTokens(platform, entries) };
+}
+
+/** Deletes a workspace of the caller's user, by id or name (never the caller's own). */
+export async function deleteOwnWorkspace(platform: Platform, principal: Principal, idOrName: string) {
+  const owner = userTokenOwner(principal, "deleting");
+  // Another user's workspace answers exactly like a missing one, so ids cannot be probed.
+  const entry = await platform.catalog.directory().owned(owner, idOrName);
+  if (!entry) throw new NotFoundError(`Workspace '${idOrName}' not found`);
+  if (entry.id === principal.workspaceId) throw new BadRequestError("A token cannot delete its own workspace");
+  await deleteWorkspace(platform, entry.id);
+  return { result: "success", id: entry.id, name: entry.name };
 }

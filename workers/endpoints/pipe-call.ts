@@ -1,0 +1,74 @@
+/**
+ * @module endpoints/pipe-call
+ * An API endpoint call (`/v0/pipes/<pipe>.<format>`): the `read_pipe` scope
+ * (a JWT's `fixed_params` win over the request's params) → rate limits → the
+ * pipe in the live deployment → templates → one SQL (wrapped by `q=`, on
+ * ClickHouse's canonical re-printing of `q`) → `answerRead`.
+ */
+import type { OutputFormat } from "../../shared/format/formats.js";
+import { splitFormatClause } from "../../shared/format/formats.js";
+import { wrapForQueryParam } from "../../shared/sql/pipeline/index.js";
+import { toTernError } from "../../shared/sql/rewrite/index.js";
+import type { Params, ParamValue } from "../../shared/template/index.js";
+import { NotFoundError } from "../../shared/errors.js";
+import { ensureAllowed } from "../auth/require.js";
+import type { Principal } from "../auth/principal.js";
+import type { LiveDeployment } from "../catalog/client.js";
+import type { Platform } from "../platform/platform.js";
+import { readBuckets } from "../ratelimit/limit.js";
+import { ensureWorkspaceServiceViews } from "../service/workspace-views.js";
+import { answerRead } from "./answer.js";
+import { option, outputSettings, paramsForLog, type RequestInput } from "./params.js";
+import { SqlContext, targetNode } from "./sql-context.js";
+import type { CallInfo } from "./stats.js";
+
+export interface PipeCall {
+  /** The workspace's live deployment (none yet: every pipe is 404). */
+  live: LiveDeployment | undefined;
+  pipe: string;
+  format: OutputFormat;
+  input: RequestInput;
+  call: CallInfo;
+}
+
+/** Answers one endpoint call; the response streams the ClickHouse answer. */
+export async function answerPipe(platform: Platform, principal: Principal, req: PipeCall): Promise<Response> {
+  const startedAt = platform.clock.now();
+  const grant = ensureAllowed(principal, { kind: "read_pipe", pipe: req.pipe });
+  // A JWT's fixed params win over anything the request sends.
+  const params: Record<string, ParamValue | undefined> = { ...req.input.params, ...(grant.fixedParams as Record<string, ParamValue>) };
+  const stats = { pipeId: req.pipe, pipeName: req.pipe, startedAt, parameters: paramsForLog(params as Params) };
+  return answerRead(platform, principal, req.call, stats, async () => {
+    const headers = await platform.rateLimits.take(readBuckets(platform.config, principal));
+    const { live } = req;
+    const pipe = live?.manifest.pipes[req.pipe];
+    if (!live || !pipe) throw new NotFoundError(`The pipe '${req.pipe}' does not exist`);
+    if (pipe.file.publication.type !== "endpoint") throw new NotFoundError(`The pipe '${req.pipe}' is not published as an API endpoint`);
+    const database = live.manifest.database;
+    const ctx = new SqlContext({
+      workspaceId: principal.workspaceId,
+      database,
+      manifestId: live.id,
+      manifest: live.manifest,
+      scopes: principal.scopes,
+      params,
+      checkAccess: false,
+    });
+    const compiled = ctx.pipeSql(pipe, targetNode(pipe), grant.filters);
+    let sql = compiled.sql;
+    const q = option(req.input, "q");
+    if (q !== undefined && q.trim() !== "") {
+      // The extension picks the format; a FORMAT clause in q is dropped.
+      const wrapped = wrapForQueryParam(sql, await platform.clickhouse.guard.canonical(stripFormat(q)));
+      if (!wrapped.ok) throw toTernError(wrapped.error);
+      sql = wrapped.sql;
+    }
+    if (ctx.usesServiceViews) await ensureWorkspaceServiceViews(platform.clickhouse.admin, principal.workspaceId, database);
+    return { sql, database, manifest: live.manifest, format: req.format, settings: { ...compiled.settings, ...outputSettings(req.input) }, headers };
+  });
+}
+
+function stripFormat(q: string): string {
+  const split = splitFormatClause(q);
+  return split.ok ? split.sql : q;
+}

@@ -1,0 +1,38 @@
+/**
+ * @module platform/middleware
+ * Builds the request's platform once, before any route runs, and answers
+ * with its request id. A caller may name its request (Tinybird's clients send
+ * `x-request-id`); the id becomes the ClickHouse query id and travels in queue
+ * messages, so only a short, plain one is taken as is; anything else gets a
+ * fresh id.
+ */
+import type { MiddlewareHandler } from "hono";
+import type { AppEnv } from "../api/context.js";
+import { readConfig } from "../env.js";
+import { createPlatform } from "./platform.js";
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+function requestIdFrom(header: string | undefined): string {
+  return header !== undefined && REQUEST_ID.test(header) ? header : crypto.randomUUID();
+}
+
+export function platformMiddleware(): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const platform = createPlatform({
+      config: readConfig(c.env),
+      requestId: requestIdFrom(c.req.header("x-request-id")),
+      bindings: c.env,
+      waitUntil(work) {
+        try {
+          c.executionCtx.waitUntil(work);
+        } catch {
+          // No execution context (app.request in tests): the promise still runs.
+        }
+      },
+    });
+    c.set("platform", platform);
+    await next();
+    c.header("x-request-id", platform.requestId);
+  };
+}
