@@ -26,6 +26,13 @@ export interface CatalogClient {
   publishLive(workspaceId: string, id: string, manifest: DeploymentManifest): Promise<void>;
 }
 
+/**
+ * The user of TERN_CREDENTIALS (the deployment's first user). A constant rather
+ * than something derived from the credentials, so the workspaces it created keep
+ * their owner if the credentials are ever re-minted.
+ */
+export const DEFAULT_USER_ID = "default";
+
 /** ClickHouse database of a workspace: ids are UUIDs, databases need plain names. */
 export function workspaceDatabase(workspaceId: string): string {
   return `tern_${workspaceId.replace(/[^A-Za-z0-9]/g, "").toLowerCase()}`;

@@ -7,13 +7,9 @@
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../env.js";
 import { fail, type CatalogResult } from "./result.js";
+import { DEFAULT_USER_ID } from "./client.js";
 
-/**
- * The user of TERN_CREDENTIALS (the deployment's first user). A constant rather
- * than something derived from the credentials, so the workspaces it created keep
- * their owner if the credentials are ever re-minted.
- */
-export const DEFAULT_USER_ID = "default";
+export { DEFAULT_USER_ID };
 
 export interface DirectoryEntry {
   id: string;
