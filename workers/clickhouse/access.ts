@@ -119,6 +119,7 @@ export function clickhouseAccess(config: Config, fetch?: Fetch): ClickHouseAcces
     accessesByFetch.set(fetch, cache);
   }
   const { url, username, password, workspaceUsers, readerSecret } = config.clickhouse;
-  const key = JSON.stringify([url, username, password, workspaceUsers, readerSecret ?? null, config.credentials?.signingSecret ?? null]);
+  // Everything the access reads from `config`: the login, how readers are made, and the read limits their profile carries.
+  const key = JSON.stringify([url, username, password, workspaceUsers, readerSecret ?? null, config.credentials?.signingSecret ?? null, config.reads]);
   return cache.get(key) ?? cache.set(key, createAccess(config, fetch));
 }
