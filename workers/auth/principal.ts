@@ -6,7 +6,7 @@
  */
 import { decodeToken, verifyToken } from "../../shared/tokens/format.js";
 import { parseScope, type Scope } from "../../shared/tokens/scopes.js";
-import { ForbiddenError } from "../../shared/errors.js";
+import { ConflictError, ForbiddenError } from "../../shared/errors.js";
 import type { TokenRecord, WorkspaceInfo } from "../catalog/workspace-catalog.js";
 import { DEFAULT_USER_ID, workspaceDatabase } from "../catalog/client.js";
 import type { Platform } from "../platform/platform.js";
@@ -43,7 +43,10 @@ export async function ensureDefaultWorkspace(platform: Platform): Promise<Worksp
       { id: "user-token", name: "user token", token: creds.userToken, scopes: ["ADMIN_USER"], userId: DEFAULT_USER_ID },
     ],
   });
-  await platform.catalog.directory().register(creds.workspaceId, creds.workspaceName);
+  // A name its user already gave another workspace leaves it unlisted; its tokens work without (known-workspaces.ts).
+  await platform.catalog.directory().register(creds.workspaceId, creds.workspaceName).catch((e: unknown) => {
+    if (!(e instanceof ConflictError)) throw e;
+  });
   bootstrapped.set(creds.workspaceId, true);
   return info;
 }

@@ -1,20 +1,28 @@
 /**
  * @module catalog/result
  * Durable Object RPC loses error classes (and reports thrown errors as
- * uncaught in the object), so catalog methods return failures as values and
- * the caller turns them into TernErrors with `unwrap`.
+ * uncaught in the object), so catalog methods return failures as values.
+ * `client.ts` turns them into TernErrors, once, with `unwrap`; nothing else
+ * in workers/ sees a CatalogResult.
  */
 import { BadRequestError, ConflictError, NotFoundError, type TernError } from "../../shared/errors.js";
 
 export type CatalogFailureStatus = 400 | 404 | 409;
-export type CatalogResult<T> = { ok: true; value: T } | { ok: false; status: CatalogFailureStatus; error: string };
+export type CatalogFailure = { ok: false; status: CatalogFailureStatus; error: string };
+export type CatalogResult<T> = { ok: true; value: T } | CatalogFailure;
 
-export function fail(status: CatalogFailureStatus, error: string): { ok: false; status: CatalogFailureStatus; error: string } {
+export function fail(status: CatalogFailureStatus, error: string): CatalogFailure {
   return { ok: false, status, error };
 }
 
+const ERRORS: Record<CatalogFailureStatus, new (message: string, options?: { cause?: unknown }) => TernError> = {
+  400: BadRequestError,
+  404: NotFoundError,
+  409: ConflictError,
+};
+
+/** The value, or the failure as the TernError of its status (the failure, as the catalog returned it, is its `cause`). */
 export function unwrap<T>(result: CatalogResult<T>): T {
   if (result.ok) return result.value;
-  const E: new (m: string) => TernError = result.status === 404 ? NotFoundError : result.status === 409 ? ConflictError : BadRequestError;
-  throw new E(result.error);
+  throw new ERRORS[result.status](result.error, { cause: result });
 }

@@ -10,10 +10,9 @@ import type { DeploymentFeedback, DeploymentManifest } from "../../shared/deploy
 import { signToken } from "../../shared/tokens/format.js";
 import { quoteIdentifier } from "../../shared/sql/rewrite/index.js";
 import type { DeploymentRecord } from "../catalog/workspace-catalog.js";
-import type { WorkspaceCatalogStub } from "../catalog/client.js";
-import { unwrap } from "../catalog/result.js";
+import type { WorkspaceCatalogClient } from "../catalog/client.js";
 import type { Platform } from "../platform/platform.js";
-import { NotFoundError } from "../../shared/errors.js";
+import { BadRequestError, NotFoundError } from "../../shared/errors.js";
 import { applyPlan, DeploymentFailed, destructiveProblems, dropObjects, objectsToDrop } from "./apply.js";
 import { guardPlan } from "./ddl-guard.js";
 import { clickhouseMessage } from "../clickhouse/errors.js";
@@ -48,7 +47,7 @@ export async function deployServiceFor(platform: Platform, caller: Principal): P
 export class DeployService {
   constructor(
     private readonly platform: Platform,
-    private readonly catalog: WorkspaceCatalogStub,
+    private readonly catalog: WorkspaceCatalogClient,
     private readonly workspace: { id: string; database: string },
     /** Who deploys: TOKEN lines may widen existing tokens only within its scopes. */
     private readonly caller?: Principal,
@@ -92,10 +91,10 @@ export class DeployService {
     if (opts.check) return this.check(files, plan, opts, live?.manifest ?? undefined);
     if (opts.autoPromote) await this.checkTokenGrants(plan.manifest); // refuse before anything is built
 
-    const deployment = unwrap(await this.catalog.beginDeployment(plan.manifest, plan.changes));
+    const deployment = await this.catalog.beginDeployment(plan.manifest, plan.changes);
     try {
       const { feedback } = await applyPlan(this.ch, plan, this.applyOptions(this.workspace.database, opts.allowDestructive));
-      let record = unwrap(await this.catalog.setDeploymentStatus(deployment.id, "data_ready", feedback));
+      let record = await this.catalog.setDeploymentStatus(deployment.id, "data_ready", feedback);
       if (opts.autoPromote) record = await this.promote(record.id);
       return { kind: "deployed", deployment: record };
     } catch (e) {
@@ -103,7 +102,7 @@ export class DeployService {
         e instanceof DeploymentFailed
           ? e.feedback
           : [{ resource: null, level: "ERROR" as const, message: `Deployment failed: ${clickhouseMessage(e)}` }];
-      const failed = unwrap(await this.catalog.setDeploymentStatus(deployment.id, "failed", feedback));
+      const failed = await this.catalog.setDeploymentStatus(deployment.id, "failed", feedback);
       return { kind: "failed", deployment: failed, feedback };
     }
   }
@@ -141,7 +140,7 @@ export class DeployService {
       }
     }
     const before = await this.catalog.listTokens();
-    const { live, previous } = unwrap(await this.catalog.promote(id, newTokens));
+    const { live, previous } = await this.catalog.promote(id, newTokens);
     await this.evictResourceTokens(before);
     await this.platform.catalog.publishLive(this.workspace.id, live.id, (await this.catalog.getDeployment(live.id, true))!.manifest!);
     // Keep one previous deployment for rollback; older retired ones go.
@@ -152,7 +151,7 @@ export class DeployService {
   async rollback(): Promise<DeploymentRecord> {
     await this.checkTokenGrants((await this.catalog.rollbackTarget())?.manifest);
     const before = await this.catalog.listTokens();
-    const { live, previous } = unwrap(await this.catalog.rollback());
+    const { live, previous } = await this.catalog.rollback();
     await this.evictResourceTokens(before);
     await this.platform.catalog.publishLive(this.workspace.id, live.id, (await this.catalog.getDeployment(live.id, true))!.manifest!);
     void previous;
@@ -182,13 +181,13 @@ export class DeployService {
   /** Drops what only this deployment uses, then marks it deleted. */
   async delete(id: string): Promise<DeploymentRecord> {
     const record = await this.catalog.getDeployment(id, true);
-    if (!record) unwrap({ ok: false, status: 404, error: `Deployment ${id} not found` });
-    if (record!.live) unwrap({ ok: false, status: 400, error: `Deployment ${id} is live; promote another one before deleting it` });
-    if (record!.manifest) {
+    if (!record) throw new NotFoundError(`Deployment ${id} not found`);
+    if (record.live) throw new BadRequestError(`Deployment ${id} is live; promote another one before deleting it`);
+    if (record.manifest) {
       const others = (await this.catalog.activeManifests()).filter((m) => m.id !== id).map((m) => m.manifest);
-      const { views, tables } = objectsToDrop(record!.manifest, others);
+      const { views, tables } = objectsToDrop(record.manifest, others);
       await dropObjects(this.ch, this.workspace.database, views, tables);
     }
-    return unwrap(await this.catalog.markDeleted(id));
+    return this.catalog.markDeleted(id);
   }
 }

@@ -11,7 +11,6 @@ import { z } from "zod";
 import { ensureAllowed } from "../auth/require.js";
 import { evictToken, type Principal } from "../auth/principal.js";
 import { evictJwtKey, JWT_SCOPE_TYPES, signJwt, WORKSPACE_ADMIN_TOKEN } from "../auth/jwt.js";
-import { unwrap } from "../catalog/result.js";
 import type { TokenRecord } from "../catalog/workspace-catalog.js";
 import type { Platform } from "../platform/platform.js";
 import { signToken } from "../../shared/tokens/format.js";
@@ -186,7 +185,7 @@ export async function getToken(platform: Platform, principal: Principal, nameOrI
 /** A new secret for the token; the old one stops working (and a refreshed workspace admin token re-keys JWTs). */
 export async function refreshToken(platform: Platform, principal: Principal, nameOrId: string) {
   const target = await coveredToken(platform, principal, nameOrId);
-  const { before, after } = unwrap(await catalogOf(platform, principal).replaceTokenSecret(target.id, await mintStatic(platform, principal)));
+  const { before, after } = await catalogOf(platform, principal).replaceTokenSecret(target.id, await mintStatic(platform, principal));
   await evictToken(platform, before.token);
   if (before.name === WORKSPACE_ADMIN_TOKEN) evictJwtKey(principal.workspaceId);
   return tokenJson(after);
@@ -194,6 +193,6 @@ export async function refreshToken(platform: Platform, principal: Principal, nam
 
 export async function deleteToken(platform: Platform, principal: Principal, nameOrId: string): Promise<void> {
   const target = await coveredToken(platform, principal, nameOrId);
-  const deleted = unwrap(await catalogOf(platform, principal).deleteToken(target.id));
+  const deleted = await catalogOf(platform, principal).deleteToken(target.id);
   await evictToken(platform, deleted.token);
 }

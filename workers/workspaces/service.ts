@@ -15,7 +15,6 @@ import { evictJwtKey, WORKSPACE_ADMIN_TOKEN } from "../auth/jwt.js";
 import { forgetWorkspace } from "../auth/known-workspaces.js";
 import type { DirectoryEntry } from "../catalog/directory.js";
 import { workspaceDatabase } from "../catalog/client.js";
-import { unwrap } from "../catalog/result.js";
 import type { Platform } from "../platform/platform.js";
 
 export const WORKSPACE_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
@@ -45,7 +44,7 @@ async function provision(platform: Platform, name: string, owner: string, tokens
       return { ...t, id: tokenId, token: await signToken({ u: id, id: tokenId }, signingSecret) };
     }),
   );
-  unwrap(await platform.catalog.directory().register(id, name, owner));
+  await platform.catalog.directory().register(id, name, owner);
   const database = workspaceDatabase(id);
   await platform.catalog.workspace(id).ensureWorkspace({ id, name, database, signingSecret, tokens: minted });
   await platform.clickhouse.admin.command({ query: `CREATE DATABASE IF NOT EXISTS ${quoteIdentifier(database)}` });
