@@ -98,8 +98,9 @@ describe("import boundaries (.oxlintrc.json)", () => {
     // Every room and the cases the issue names are among them.
     const places = expected.map((d) => `${d.where} ${d.message}`);
     for (const needed of [
-      /^workers\/api\/imports\.ts:\d+ '..\/..\/cli\/main\.js'/,
-      /^workers\/api\/imports\.ts:\d+ 'node:fs'/,
+      /^workers\/index\.ts:\d+ '..\/cli\/main\.js'/,
+      /^workers\/index\.ts:\d+ 'node:fs'/,
+      /^workers\/endpoints\/imports\.ts:\d+ '..\/ingest\/insert\.js'/,
       /^shared\/runtime-apis\.ts:\d+ 'node:fs'/,
       /^shared\/runtime-apis\.ts:\d+ 'cloudflare:workers'/,
       /^shared\/datafiles\/reaches-up\.ts:\d+ '..\/..\/workers\/env\.js'/,
