@@ -7,6 +7,7 @@
  */
 import { z } from "zod";
 import type { LocalCredentials } from "../shared/tokens/local.js";
+import { ConfigError } from "../shared/errors.js";
 
 /** Configuration vars (strings, as wrangler.toml `[vars]`, secrets and `--var` give them). */
 export interface Vars {
@@ -103,7 +104,8 @@ const Config = z.object({
 export type Config = z.infer<typeof Config>;
 export type ReadLimits = Config["reads"];
 
-export class ConfigError extends Error {}
+// A bad configuration is a TernError too: 500 with a generic message, the detail in the log (shared/error-answer.ts).
+export { ConfigError };
 
 const parsedConfigs = new WeakMap<object, Config>();
 
@@ -116,6 +118,7 @@ export function readConfig(vars: Vars): Config {
     try {
       credentials = JSON.parse(vars.TERN_CREDENTIALS);
     } catch {
+      // No cause: JSON.parse's message quotes the text, a secret the log must not hold.
       throw new ConfigError("TERN_CREDENTIALS is not valid JSON");
     }
   }
@@ -142,7 +145,7 @@ export function readConfig(vars: Vars): Config {
     },
   });
   if (!parsed.success) {
-    throw new ConfigError(`invalid Worker configuration: ${z.prettifyError(parsed.error)}`);
+    throw new ConfigError(`invalid Worker configuration: ${z.prettifyError(parsed.error)}`, { cause: parsed.error });
   }
   parsedConfigs.set(vars, parsed.data);
   return parsed.data;

@@ -12,8 +12,11 @@ export interface SourcePosition {
 }
 
 /**
- * One problem in a datafile. It is an `Error` so callers may throw it, but the
- * parser itself only returns it.
+ * One problem in a datafile: a value, returned, never thrown (it is an `Error`
+ * for its message and stack only). It reaches a caller once, as a problem of
+ * the project validator (`shared/deploy/problems.ts`): `tern check` prints it,
+ * `/v1/deploy` answers it in the 400 of a refused deploy (the TernError made
+ * by `refusal` in `workers/deploy/routes.ts`).
  */
 export class DatafileError extends Error {
   override readonly name = "DatafileError";

@@ -1,21 +1,24 @@
 /**
  * @module
- * Template errors. Every error carries the HTTP `status` the endpoint answers
- * with (400, or the code given to `custom_error`) and Tinybird's message text,
- * so the HTTP layer can answer `{"error": err.message}` as is.
+ * Template errors. They are TernErrors (`../errors.ts`): each carries the HTTP
+ * `status` the endpoint answers with (400, or the code given to
+ * `custom_error`) and Tinybird's message text, so the one error mapping
+ * answers `{"error": err.message}` with that status as is. A JavaScript error
+ * the renderer translates into Tinybird's wording is kept as the `cause`.
  */
+import { TernError, type TernErrorOptions } from "../errors.js";
 
 export const SYNTAX_PREFIX = "Template Syntax Error: ";
 export const REQUIRED_PARAM_NOT_DEFINED = "Required parameter is not defined";
 const DOCS = "/cli/advanced-templates.html";
 
 /** Base class of everything the template layer throws. */
-export class TemplateError extends Error {
+export class TemplateError extends TernError {
   readonly status: number;
   /** Tinybird's documentation path, when its error carries one. */
   readonly documentation: string | undefined;
-  constructor(message: string, status = 400, documentation?: string) {
-    super(message);
+  constructor(message: string, status = 400, documentation?: string, options?: TernErrorOptions) {
+    super(message, options);
     this.name = "TemplateError";
     this.status = status;
     this.documentation = documentation;
@@ -26,8 +29,8 @@ export class TemplateError extends Error {
 export class SqlTemplateError extends TemplateError {
   /** The message without the prefix. */
   readonly detail: string;
-  constructor(detail: string, documentation: string | undefined = DOCS) {
-    super(SYNTAX_PREFIX + detail, 400, documentation);
+  constructor(detail: string, documentation: string | undefined = DOCS, options?: TernErrorOptions) {
+    super(SYNTAX_PREFIX + detail, 400, documentation, options);
     this.name = "SqlTemplateError";
     this.detail = detail;
   }
@@ -75,8 +78,8 @@ export class TemplateParseError extends TemplateError {
 
 /** Python `ValueError`/`TypeError` surfacing with their raw message. */
 export class TemplateValueError extends TemplateError {
-  constructor(message: string) {
-    super(message);
+  constructor(message: string, options?: TernErrorOptions) {
+    super(message, 400, undefined, options);
     this.name = "TemplateValueError";
   }
 }

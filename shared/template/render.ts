@@ -449,7 +449,7 @@ export function render(compiled: CompiledTemplate, params: Params = {}, options:
 /** Tinybird's error translation in `render_sql_template`/`generate`. */
 function mapError(e: unknown, c: Compiled, values: Map<string, PyValue>): unknown {
   if (e instanceof TemplateCustomError || e instanceof TemplateUserError) return e;
-  if (e instanceof SqlTemplateErrorLike || e instanceof UnboundLocalTemplateError) return new SqlTemplateError(e.message);
+  if (e instanceof SqlTemplateErrorLike || e instanceof UnboundLocalTemplateError) return new SqlTemplateError(e.message, undefined, { cause: e });
   if (e instanceof SqlTemplateError) {
     if (e.detail.includes(REQUIRED_PARAM_NOT_DEFINED)) {
       const msg = requiredMessage(c.vars);
@@ -475,7 +475,7 @@ function mapError(e: unknown, c: Compiled, values: Map<string, PyValue>): unknow
   }
   let err = e;
   if (!(e instanceof TemplateError)) {
-    if (e instanceof RangeError || e instanceof TypeError) err = new TemplateValueError(e.message);
+    if (e instanceof RangeError || e instanceof TypeError) err = new TemplateValueError(e.message, { cause: e });
     else return e;
   }
   if (c.referencesLength && !truthy(values.get("length") ?? null))

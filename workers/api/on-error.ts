@@ -1,27 +1,32 @@
 /**
  * @module api/on-error
- * The one place where errors become HTTP: a TernError keeps its status and
- * message; anything else is a 500 with a generic message (the detail goes to
- * the log, never to the client).
+ * The one place where errors become HTTP. What the answer is (status,
+ * `{"error": ...}` body, Retry-After, X-DB-Exception-Code, X-RateLimit-*) is
+ * decided by `shared/error-answer.ts`; this sends it, and logs, once, every
+ * failure the operator must see (5xx) with its cause chain. Headers set
+ * before the failure stay on the answer: hono copies what a middleware put
+ * on `c.res` (CORS from `cors()`, `x-request-id`) onto the response an error
+ * handler returns.
  */
 import type { Context } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import { isTernError } from "../../shared/errors.js";
-import { ConfigError } from "../env.js";
+import { describeError, NotFoundError } from "../../shared/errors.js";
+import { errorAnswer } from "../../shared/error-answer.js";
 import type { AppEnv } from "./context.js";
 
-export function errorResponse(err: unknown, c: Context<AppEnv>): Response {
-  if (isTernError(err)) {
-    return c.json({ error: err.message }, err.status as ContentfulStatusCode, err.headers);
+export type Log = (line: string) => void;
+
+/** The answer to `err`; `log` receives the failures worth a look (the runtime's console by default). */
+export function errorResponse(err: unknown, c: Context<AppEnv>, log: Log = console.error): Response {
+  const answer = errorAnswer(err);
+  if (answer.log) {
+    const requestId = c.get("platform")?.requestId;
+    log(`${answer.status} ${c.req.method} ${new URL(c.req.url).pathname}${requestId ? ` (request ${requestId})` : ""}: ${describeError(err)}`);
   }
-  if (err instanceof ConfigError) {
-    console.error(err.message);
-    return c.json({ error: "The server is misconfigured; see its logs." }, 500);
-  }
-  console.error("unhandled error", err);
-  return c.json({ error: "Internal server error" }, 500);
+  return c.json(answer.body, answer.status as ContentfulStatusCode, answer.headers);
 }
 
+/** No route matched: a 404 like any other. */
 export function notFoundResponse(c: Context<AppEnv>): Response {
-  return c.json({ error: `Not found: ${c.req.method} ${new URL(c.req.url).pathname}` }, 404);
+  return errorResponse(new NotFoundError(`Not found: ${c.req.method} ${new URL(c.req.url).pathname}`), c);
 }

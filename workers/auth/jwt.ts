@@ -83,8 +83,8 @@ async function verifyJwtFully(platform: Platform, token: string): Promise<{ work
   let unverified: Record<string, unknown>;
   try {
     unverified = decodeJwt(token);
-  } catch {
-    throw new ForbiddenError("Invalid token");
+  } catch (e) {
+    throw new ForbiddenError("Invalid token", { cause: e });
   }
   const workspaceId = typeof unverified.workspace_id === "string" ? unverified.workspace_id : undefined;
   if (!workspaceId) throw new ForbiddenError("Invalid token: the JWT has no workspace_id");
@@ -94,8 +94,8 @@ async function verifyJwtFully(platform: Platform, token: string): Promise<{ work
   try {
     ({ payload } = await jwtVerify(token, key, { algorithms: ["HS256"], requiredClaims: ["exp"] }));
   } catch (e) {
-    if (e instanceof joseErrors.JWTExpired) throw new ForbiddenError("Invalid token: the JWT has expired");
-    throw new ForbiddenError("Invalid token");
+    if (e instanceof joseErrors.JWTExpired) throw new ForbiddenError("Invalid token: the JWT has expired", { cause: e });
+    throw new ForbiddenError("Invalid token", { cause: e });
   }
   const claims = JwtClaims.safeParse(payload);
   if (!claims.success) throw new ForbiddenError(`Invalid token: ${claims.error.issues[0]!.path.join(".")} ${claims.error.issues[0]!.message}`);

@@ -1,7 +1,9 @@
 /**
  * @module clickhouse/errors
- * ClickHouse errors as users should read them: the exception text without the
- * stack or version suffix, and a TernError with the right status for the edge.
+ * The boundary where ClickHouse failures join the error family: the
+ * exception text as users should read it (no stack or version suffix), the
+ * TernError of the right status, ClickHouse's code and name kept on it (the
+ * answer's `X-DB-Exception-Code`, the logs) and the client's error as its cause.
  */
 import { ClickHouseError } from "@clickhouse/client-web";
 import { BadRequestError, NotFoundError, QueryTimeoutError, RateLimitedError, UpstreamUnavailableError, type TernError } from "../../shared/errors.js";
@@ -16,17 +18,19 @@ export function clickhouseMessage(e: unknown): string {
 
 const TIMEOUT = new Set(["159", "394"]); // TIMEOUT_EXCEEDED, QUERY_WAS_CANCELLED
 const TOO_MANY = new Set(["201", "202"]); // QUOTA_EXCEEDED, TOO_MANY_SIMULTANEOUS_QUERIES
+const UNKNOWN = new Set(["60", "81"]); // UNKNOWN_TABLE, UNKNOWN_DATABASE
 
 /** Maps a ClickHouse failure to the error family the HTTP edge answers with. */
 export function fromClickHouse(e: unknown): TernError {
   if (e instanceof ClickHouseError) {
     const message = `[Error] ${clickhouseMessage(e)}`;
-    if (TIMEOUT.has(e.code)) return new QueryTimeoutError(message);
+    const options = { cause: e, clickhouse: { code: e.code, type: e.type } };
+    if (TIMEOUT.has(e.code)) return new QueryTimeoutError(message, options);
     // The workspace's ClickHouse user is at its concurrency cap or quota.
-    if (TOO_MANY.has(e.code)) return new RateLimitedError(message, 1);
-    // UNKNOWN_TABLE, UNKNOWN_DATABASE
-    if (e.code === "60" || e.code === "81") return new NotFoundError(message);
-    return new BadRequestError(message);
+    if (TOO_MANY.has(e.code)) return new RateLimitedError(message, 1, options);
+    if (UNKNOWN.has(e.code)) return new NotFoundError(message, options);
+    return new BadRequestError(message, options);
   }
-  return new UpstreamUnavailableError(`ClickHouse is unavailable: ${clickhouseMessage(e)}`);
+  // Not an answer from ClickHouse: the network, a proxy, a timeout of the client.
+  return new UpstreamUnavailableError(`ClickHouse is unavailable: ${clickhouseMessage(e)}`, { cause: e });
 }

@@ -31,8 +31,8 @@ async function uploadedFiles(request: Request): Promise<UploadedFile[]> {
   let form: FormData;
   try {
     form = await request.formData();
-  } catch {
-    throw new BadRequestError("Expected a multipart/form-data body with one 'data_project://' part per datafile");
+  } catch (e) {
+    throw new BadRequestError("Expected a multipart/form-data body with one 'data_project://' part per datafile", { cause: e });
   }
   const files: UploadedFile[] = [];
   // workers-types narrows getAll() to strings; parts with a filename are Files.
@@ -51,29 +51,28 @@ export function deploymentJson(d: DeploymentRecord) {
   return { ...rest, rollback_target: retired && d.status === "data_ready" };
 }
 
+/**
+ * A refused deploy as the error it is answered with (400, the error mapping
+ * in shared/error-answer.ts): every problem's text as the message, and the
+ * fields Tinybird's clients read beside it (`errors`, or the failed
+ * deployment and its `feedback`).
+ */
+function refusal(outcome: Extract<DeployOutcome, { kind: "invalid" | "failed" }>): BadRequestError {
+  if (outcome.kind === "invalid") {
+    return new BadRequestError(outcome.errors.map((e) => e.error).join("\n"), { details: { result: "failed", errors: outcome.errors } });
+  }
+  return new BadRequestError(outcome.feedback.filter((f) => f.level === "ERROR").map((f) => f.message).join("\n"), {
+    details: { result: "failed", ...(outcome.deployment ? { deployment: deploymentJson(outcome.deployment) } : {}), feedback: outcome.feedback },
+  });
+}
+
 function outcomeResponse(c: Context<AppEnv>, outcome: DeployOutcome, asBuild = false): Response {
   switch (outcome.kind) {
     case "no_changes":
       return c.json({ result: "no_changes" });
     case "invalid":
-      return c.json(
-        {
-          result: "failed",
-          error: outcome.errors.map((e) => e.error).join("\n"),
-          errors: outcome.errors,
-        },
-        400,
-      );
     case "failed":
-      return c.json(
-        {
-          result: "failed",
-          error: outcome.feedback.filter((f) => f.level === "ERROR").map((f) => f.message).join("\n"),
-          ...(outcome.deployment ? { deployment: deploymentJson(outcome.deployment) } : {}),
-          feedback: outcome.feedback,
-        },
-        400,
-      );
+      throw refusal(outcome);
     case "checked": {
       const body = { ...outcome.plan.changes, feedback: outcome.feedback };
       return c.json(asBuild ? { result: "success", build: { id: "check", ...body } } : { result: "success", deployment: { id: "check", status: "data_ready", live: false, ...body } });

@@ -2,10 +2,10 @@
  * @module endpoints/answer
  * What every endpoint and Query API call ends with: the read (`execute.ts`)
  * and its `pipe_stats_rt` row. A failed call is logged too (not 401/403/429:
- * those never reached the workspace's data), then the error is rethrown for
- * the caller's error answer.
+ * those never reached the workspace's data) with the status and message the
+ * caller is answered, then the error is rethrown for that answer.
  */
-import { TernError } from "../../shared/errors.js";
+import { errorAnswer } from "../../shared/error-answer.js";
 import type { Principal } from "../auth/principal.js";
 import type { Platform } from "../platform/platform.js";
 import { runRead, type ReadRequest } from "./execute.js";
@@ -33,10 +33,10 @@ export async function answerRead(
     );
     return outcome.response;
   } catch (e) {
-    const status = e instanceof TernError ? e.status : 500;
+    // The row says what the caller is answered (the one mapping decides it), then the error goes on to be answered.
+    const { status, body } = errorAnswer(e);
     if (status !== 429 && status !== 403 && status !== 401) {
-      const errorMessage = e instanceof TernError ? e.message : "Internal server error";
-      recordStats(platform, principal, call, { ...stats, readRows: 0, readBytes: 0, resultRows: 0, statusCode: status, error: true, errorMessage });
+      recordStats(platform, principal, call, { ...stats, readRows: 0, readBytes: 0, resultRows: 0, statusCode: status, error: true, errorMessage: body.error });
     }
     throw e;
   }

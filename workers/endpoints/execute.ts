@@ -7,7 +7,7 @@
  * database with `readonly=1`, a time budget and a result size cap; the request
  * id is the ClickHouse `query_id`.
  */
-import { ClickHouseError, type ClickHouseSettings } from "@clickhouse/client-web";
+import type { ClickHouseSettings } from "@clickhouse/client-web";
 import type { OutputFormat } from "../../shared/format/formats.js";
 import type { Platform } from "../platform/platform.js";
 import type { Principal } from "../auth/principal.js";
@@ -102,9 +102,9 @@ async function startRead(platform: Platform, principal: Principal, req: ReadRequ
   } catch (e) {
     throw isTernError(e) ? toPublic(e, audience) : e;
   }
-  const timedOut = () => {
+  const timedOut = (cause: unknown) => {
     killQuery(platform, queryId);
-    return new QueryTimeoutError(`[Error] The query did not finish within ${timeoutSeconds} s and was cancelled`);
+    return new QueryTimeoutError(`[Error] The query did not finish within ${timeoutSeconds} s and was cancelled`, { cause });
   };
   const reader = await clickhouse.readerFor(principal.workspaceId, req.database);
   let result;
@@ -116,17 +116,15 @@ async function startRead(platform: Platform, principal: Principal, req: ReadRequ
       abort_signal: signal,
     });
   } catch (e) {
-    if (signal.aborted) throw timedOut();
-    const error = toPublic(fromClickHouse(e), audience);
-    if (e instanceof ClickHouseError) error.headers["X-DB-Exception-Code"] = e.code;
-    throw error;
+    if (signal.aborted) throw timedOut(e);
+    throw toPublic(fromClickHouse(e), audience);
   }
   const json = req.format.clickhouse === "JSON";
   let read;
   try {
     read = await readHead((result.stream as ReadableStream<Uint8Array>).getReader(), smallAnswerBytes);
   } catch (e) {
-    if (signal.aborted) throw timedOut();
+    if (signal.aborted) throw timedOut(e);
     throw isTernError(e) ? toPublic(e, audience) : e;
   }
   const headers = new Headers({ "content-type": req.format.contentType, ...req.headers });

@@ -60,8 +60,8 @@ export async function readInput(request: Request, options: { rawText?: boolean }
         let json: unknown;
         try {
           json = JSON.parse(raw);
-        } catch {
-          throw new BadRequestError("The body is not valid JSON");
+        } catch (e) {
+          throw new BadRequestError("The body is not valid JSON", { cause: e });
         }
         if (json === null || typeof json !== "object" || Array.isArray(json)) throw new BadRequestError("The JSON body must be an object of parameters");
         for (const [k, v] of Object.entries(json as Record<string, ParamValue>)) if (v !== null && v !== undefined) body[k] = v;

@@ -49,8 +49,12 @@ export function publicMessage(message: string, audience: ErrorAudience): string 
   return out;
 }
 
-/** Rewrites a (freshly made, per-request) error's message for its caller. */
+/**
+ * The error as its caller may read it: the same kind, status and ClickHouse
+ * code, the message in the caller's names, and the original (physical names,
+ * whole SQL) kept as its cause for the logs.
+ */
 export function toPublic<E extends TernError>(error: E, audience: ErrorAudience): E {
-  error.message = publicMessage(error.message, audience);
-  return error;
+  const message = publicMessage(error.message, audience);
+  return message === error.message ? error : error.reworded(message);
 }

@@ -8,27 +8,15 @@
  * workspace's view of the shared service table. A JWT's fixed params win over
  * the request's wherever a pipe it reads is rendered, on every path.
  */
-import { compileTemplate, render, TemplateError, type CompiledTemplate, type Params } from "../../shared/template/index.js";
+import { compileTemplate, render, type CompiledTemplate, type Params } from "../../shared/template/index.js";
 import { compilePipe } from "../../shared/sql/pipeline/index.js";
 import { listTables, toTernError, tokenize, type TableResolution, type TableResolver } from "../../shared/sql/rewrite/index.js";
 import { quoteQualifiedName } from "../../shared/sql/ddl/index.js";
 import { SERVICE_DATASOURCES, serviceViewName } from "../../shared/service/datasources.js";
 import { authorize, type Scope } from "../../shared/tokens/scopes.js";
 import type { DeploymentManifest, ManifestPipe } from "../../shared/deploy/manifest.js";
-import { BadRequestError, ForbiddenError, TernError } from "../../shared/errors.js";
+import { BadRequestError, ForbiddenError } from "../../shared/errors.js";
 import { isolateCache } from "../platform/caches.js";
-
-/** A template error answered with the status the template chose (400, or custom_error's). */
-export class TemplateHttpError extends TernError {
-  constructor(message: string, readonly status: number) {
-    super(message);
-  }
-}
-
-export function templateToTern(e: unknown): unknown {
-  if (e instanceof TemplateError) return e.status === 400 ? new BadRequestError(e.message) : new TemplateHttpError(e.message, e.status);
-  return e;
-}
 
 export interface ReadContext {
   workspaceId: string;
@@ -59,11 +47,8 @@ function nodeTemplates(ctx: ReadContext, pipe: ManifestPipe): CompiledTemplate[]
   const key = `${ctx.workspaceId}\u0000${ctx.manifestId}\u0000${pipe.name}`;
   let hit = compiledNodes.get(key);
   if (!hit) {
-    try {
-      hit = pipe.file.nodes.map((n) => compileTemplate(n.sql, { name: n.name }));
-    } catch (e) {
-      throw templateToTern(e);
-    }
+    // Template errors are TernErrors with their own status (400, or custom_error's).
+    hit = pipe.file.nodes.map((n) => compileTemplate(n.sql, { name: n.name }));
     compiledNodes.set(key, hit);
   }
   return hit;
@@ -212,7 +197,7 @@ export class SqlContext {
         if (!result.ok) {
           // Render errors come first: a missing param says more than the SQL it broke.
           const failed = result.error.node !== undefined && failures.get(result.error.node);
-          if (failed) throw templateToTern(failed);
+          if (failed) throw failed;
           throw toTernError(result.error);
         }
         compiled = { sql: result.sql, nodes: result.nodes, service: this.usesServiceViews };
@@ -222,7 +207,7 @@ export class SqlContext {
         }
       }
       if (compiled.service) this.usesServiceViews = true;
-      for (const n of compiled.nodes) if (failures.has(n)) throw templateToTern(failures.get(n));
+      for (const n of compiled.nodes) if (failures.has(n)) throw failures.get(n);
       const settings: Record<string, number | string> = {};
       for (const n of compiled.nodes) {
         for (const [k, v] of Object.entries(settingsByNode.get(n) ?? {})) if (TEMPLATE_SETTINGS.has(k)) settings[k] = v;
@@ -238,12 +223,8 @@ export class SqlContext {
 
 /** Renders a templated Query API statement (`%` first line) with the request params. */
 export function renderStatement(sql: string, params: Params): CompiledQuery {
-  try {
-    const out = render(compileTemplate(sql), params);
-    const settings: Record<string, number | string> = {};
-    for (const [k, v] of Object.entries(out.settings)) if (TEMPLATE_SETTINGS.has(k)) settings[k] = v;
-    return { sql: out.sql, settings };
-  } catch (e) {
-    throw templateToTern(e);
-  }
+  const out = render(compileTemplate(sql), params);
+  const settings: Record<string, number | string> = {};
+  for (const [k, v] of Object.entries(out.settings)) if (TEMPLATE_SETTINGS.has(k)) settings[k] = v;
+  return { sql: out.sql, settings };
 }

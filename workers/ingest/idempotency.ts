@@ -12,7 +12,7 @@
  * of the same request is deduplicated.
  */
 import { z } from "zod";
-import { BadRequestError } from "../../shared/errors.js";
+import { invalidRequest } from "../../shared/errors.js";
 
 export const IDEMPOTENCY_HEADER = "idempotency-key";
 export const MAX_IDEMPOTENCY_KEY_LENGTH = 200;
@@ -27,7 +27,7 @@ const Key = z
 export function readIdempotencyKey(header: string | undefined | null): string | undefined {
   if (header === undefined || header === null) return undefined;
   const parsed = Key.safeParse(header.trim());
-  if (!parsed.success) throw new BadRequestError(parsed.error.issues[0]!.message);
+  if (!parsed.success) throw invalidRequest(parsed.error);
   return parsed.data;
 }
 

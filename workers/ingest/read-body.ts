@@ -75,7 +75,7 @@ export async function readBodyText(req: Request, limits: BodyLimits): Promise<st
     );
   } catch (e) {
     if (e instanceof PayloadTooLargeError) throw e;
-    if (decompressed) throw new BadRequestError("The body is not valid gzip data");
+    if (decompressed) throw new BadRequestError("The body is not valid gzip data", { cause: e });
     throw e;
   }
   const decoder = new TextDecoder("utf-8");

@@ -1,6 +1,7 @@
 /**
  * Errors of the SQL layer are values, not exceptions (zod `safeParse` style):
- * callers map `code` to an HTTP status once, at the edge.
+ * a caller that fails the request with one turns it into a TernError once,
+ * with `toTernError` (`to-tern-error.ts`), which keeps the value as the cause.
  *
  * @module
  */
