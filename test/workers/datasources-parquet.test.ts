@@ -7,7 +7,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { api, createWorkspace, deploy } from "./helpers/api.js";
 import { testClickHouse } from "./helpers/clickhouse.js";
 import { liveManifest } from "../../workers/catalog/live-manifest.js";
-import { mapParquetColumns, parquetColumnNames, parquetTableFunction, toBase64 } from "../../workers/datasources/parquet.js";
+import { mapParquetColumns, parquetColumnNames, parquetTableFunction, toBase64 } from "../../workers/write/parquet.js";
 
 const SCORES = [
   "SCHEMA >",

@@ -2,9 +2,9 @@
  * @module datasources/append
  * `POST /v0/datasources?name=<ds>&mode=append|replace`: a file (multipart part
  * `csv`, as Tinybird's SDK sends even for NDJSON/Parquet; `ndjson`, `parquet`
- * and `file` too) or `url=`. CSV is checked by ClickHouse (import-csv.ts),
+ * and `file` too) or `url=`. CSV is checked by ClickHouse (../write/import-csv.ts),
  * NDJSON by the Events API's validator, Parquet is read by ClickHouse into the
- * schema by column name (parquet.ts: a file that does not fit is refused whole).
+ * schema by column name (../write/parquet.ts: a file that does not fit is refused whole).
  * Each import is recorded as a job and in the ops log.
  */
 import { z } from "zod";
@@ -16,13 +16,13 @@ import type { Platform } from "../platform/platform.js";
 import { BadRequestError, PayloadTooLargeError, TernError } from "../../shared/errors.js";
 import { quoteQualifiedName } from "../../shared/sql/ddl/index.js";
 import { validateNdjson } from "../../shared/ingest/index.js";
-import { liveDatasource } from "./resolve.js";
-import { importCsv } from "./import-csv.js";
-import { importParquet, looksLikeParquet } from "./parquet.js";
 import { jobJson } from "./jobs.js";
-import { validatorFor } from "../ingest/validators.js";
-import { insertJsonLines } from "../ingest/insert.js";
-import { logOps } from "../ingest/ops-log.js";
+import { importCsv } from "../write/import-csv.js";
+import { insertJsonLines } from "../write/insert.js";
+import { logOps } from "../write/ops-log.js";
+import { importParquet, looksLikeParquet } from "../write/parquet.js";
+import { liveDatasource } from "../write/target.js";
+import { validatorFor } from "../write/validators.js";
 
 const MAX_IMPORT_BYTES = 100 * 1024 * 1024;
 

@@ -10,7 +10,7 @@ import { ensureAllowed } from "../auth/require.js";
 import type { Principal } from "../auth/principal.js";
 import type { LiveDeployment } from "../catalog/client.js";
 import type { Platform } from "../platform/platform.js";
-import { liveDatasource } from "./resolve.js";
+import { liveDatasource } from "../write/target.js";
 
 export function describeDatasource(ds: ManifestDatasource, stats?: { rows: number; bytes: number }) {
   const f = ds.file;

@@ -12,10 +12,10 @@ import type { Principal } from "../auth/principal.js";
 import type { LiveDeployment } from "../catalog/client.js";
 import { clickhouseMessage, fromClickHouse } from "../clickhouse/errors.js";
 import { expressionRefusal } from "../deploy/ddl-guard.js";
-import { logOps } from "../ingest/ops-log.js";
 import type { Platform } from "../platform/platform.js";
 import { jobJson } from "./jobs.js";
-import { liveDatasource } from "./resolve.js";
+import { logOps } from "../write/ops-log.js";
+import { liveDatasource } from "../write/target.js";
 
 /** Empties the datasource's table. */
 export async function truncateDatasource(platform: Platform, principal: Principal, req: { live: LiveDeployment | undefined; name: string }) {

@@ -14,15 +14,15 @@ import { ensureAllowed } from "../auth/require.js";
 import type { Principal } from "../auth/principal.js";
 import type { LiveDeployment } from "../catalog/client.js";
 import { clickhouseMessage } from "../clickhouse/errors.js";
-import { liveDatasource } from "../datasources/resolve.js";
 import type { Platform } from "../platform/platform.js";
 import { eventsBuckets } from "../ratelimit/limit.js";
 import { idempotencyUnitKey, readIdempotencyKey } from "./idempotency.js";
 import { packMessages, sendMessages, type IngestMessage } from "./message.js";
-import { logOps } from "./ops-log.js";
 import { readBodyText } from "./read-body.js";
-import { validatorFor } from "./validators.js";
 import { writeNow } from "./write-now.js";
+import { logOps } from "../write/ops-log.js";
+import { datasourceTables, liveDatasource } from "../write/target.js";
+import { validatorFor } from "../write/validators.js";
 
 export interface EventsRequest {
   live: LiveDeployment | undefined;
@@ -73,8 +73,7 @@ async function ingest(
   const receivedAt = new Date(platform.clock.now());
   const result = validateNdjson(text, validatorFor(manifest, ds), { importId, now: receivedAt });
   const ch = platform.clickhouse.admin;
-  const target = { database: manifest.database, table: ds.table };
-  const quarantineTarget = { database: manifest.database, table: ds.quarantineTable };
+  const { rows: target, quarantine: quarantineTarget } = datasourceTables(manifest, ds);
   const started = platform.clock.now();
   // Every token of this request's inserts derives from this key, so a keyed retry repeats them exactly.
   const keyed = idempotencyKey !== undefined;

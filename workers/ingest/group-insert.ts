@@ -18,7 +18,7 @@
  * depend on the leader's client staying connected.
  */
 import { ClickHouseError, type ClickHouseClient } from "@clickhouse/client-web";
-import { insertJsonLines, type InsertResult } from "./insert.js";
+import { insertJsonLines, type InsertResult } from "../write/insert.js";
 
 /** Largest group, in bytes of NDJSON: memory and one insert's duration stay bounded. */
 export const MAX_GROUP_BYTES = 16 * 1024 * 1024;

@@ -25,7 +25,7 @@
  */
 import type { ClickHouseClient } from "@clickhouse/client-web";
 import { shortHash } from "../../shared/deploy/hash.js";
-import { insertJsonLines } from "./insert.js";
+import { insertJsonLines } from "../write/insert.js";
 import { classifyInsertFailure } from "./refusal.js";
 
 /** Rows that land or fail together under one stable key: a queue message, or a request's rows. */

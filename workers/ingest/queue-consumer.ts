@@ -19,11 +19,12 @@
  * queue, never to /dev/null.
  */
 import { IngestMessage, messageKey, sendMessages } from "./message.js";
-import { insertJsonLines } from "./insert.js";
 import { dedupToken, landUnits, type LandUnit } from "./land.js";
 import { refusedRowLine } from "./refusal.js";
-import { logOps, type OpsLogEntry } from "./ops-log.js";
 import type { Platform } from "../platform/platform.js";
+import { insertJsonLines } from "../write/insert.js";
+import { logOps, type OpsLogEntry } from "../write/ops-log.js";
+import { datasourceTables } from "../write/target.js";
 import { clickhouseMessage } from "../clickhouse/errors.js";
 
 /** Inserts one set of messages may spend isolating refused rows; the rest is put back on the queue as keyed ranges. */
@@ -105,8 +106,7 @@ async function insertSet(platform: Platform, set: Delivery[]): Promise<OpsLogEnt
     const live = await platform.catalog.liveDeployment(workspaceId);
     const ds = live?.manifest.datasources[datasource];
     if (!live || !ds) throw new Error(`datasource '${datasource}' is not in the live deployment of workspace ${workspaceId}`);
-    const target = { database: live.manifest.database, table: ds.table };
-    const quarantineTarget = { database: live.manifest.database, table: ds.quarantineTable };
+    const { rows: target, quarantine: quarantineTarget } = datasourceTables(live.manifest, ds);
     const units: LandUnit[] = set.map((d) => ({ key: messageKey(d.body), lines: d.body.rows > 0 ? d.body.lines.split("\n") : [] }));
     // Once the batch is split, each message stands alone: its quarantined rows go in first, under its own key.
     const quarantineDone = new Set<number>();

@@ -11,15 +11,13 @@
  */
 import type { ClickHouseClient } from "@clickhouse/client-web";
 import { insertGrouped } from "./group-insert.js";
-import { insertJsonLines } from "./insert.js";
+import { insertJsonLines, type TableRef } from "../write/insert.js";
 import { dedupToken, landUnits, type LandResult } from "./land.js";
 import { classifyInsertFailure, refusedRowLine } from "./refusal.js";
 import type { IngestMessage } from "./message.js";
 
 /** Inserts a waiting request may spend isolating refused rows before the rest goes to the queue. */
 export const WAIT_MAX_ISOLATION_INSERTS = 32;
-
-type Target = { database: string; table: string };
 
 export interface WriteNowResult {
   landed: number;
@@ -52,7 +50,7 @@ export interface WriteNowOptions {
  * even if the client hangs up meanwhile (its retry then finds the rows there).
  */
 export function writeNow(
-  ch: ClickHouseClient, target: Target, quarantineTarget: Target,
+  ch: ClickHouseClient, target: TableRef, quarantineTarget: TableRef,
   lines: readonly string[], quarantineLines: readonly string[], opts: WriteNowOptions,
 ): Promise<WriteNowResult> {
   const work = write(ch, target, quarantineTarget, lines, quarantineLines, opts);
@@ -61,7 +59,7 @@ export function writeNow(
 }
 
 async function write(
-  ch: ClickHouseClient, target: Target, quarantineTarget: Target,
+  ch: ClickHouseClient, target: TableRef, quarantineTarget: TableRef,
   lines: readonly string[], quarantineLines: readonly string[], opts: WriteNowOptions,
 ): Promise<WriteNowResult> {
   const token = dedupToken([opts.unitKey]);

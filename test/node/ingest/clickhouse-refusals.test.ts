@@ -10,7 +10,7 @@ import { ClickHouseError, createClient, type ClickHouseClient } from "@clickhous
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { compileRowValidator, escapeLoneSurrogates, validateNdjson } from "../../../shared/ingest/index.js";
 import { quoteIdentifier } from "../../../shared/sql/ddl/index.js";
-import { INSERT_SETTINGS } from "../../../workers/ingest/insert.js";
+import { INSERT_SETTINGS } from "../../../workers/write/insert.js";
 import { ACCEPT } from "../../unit/ingest/cases.js";
 
 const db = `tern_refusals_${Date.now().toString(36)}_${Math.floor(Math.random() * 1e6)}`;

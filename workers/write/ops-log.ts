@@ -1,5 +1,5 @@
 /**
- * @module ingest/ops-log
+ * @module write/ops-log
  * One `tinybird.datasources_ops_log` row per ingest operation (events batch,
  * append, replace, truncate, delete). Written off the hot path and batched per
  * isolate (one insert per FLUSH_MS instead of one per request: every insert is

@@ -1,5 +1,5 @@
 /**
- * @module ingest/insert
+ * @module write/insert
  * The one way rows reach a datasource's table: JSONEachRow lines sent as the
  * data of an `INSERT … FORMAT JSONEachRow`, in the same HTTP body, so valid
  * lines are forwarded as they are (no re-serialization). A deduplication token
@@ -8,6 +8,12 @@
  */
 import type { ClickHouseClient } from "@clickhouse/client-web";
 import { quoteQualifiedName } from "../../shared/sql/ddl/index.js";
+
+/** A ClickHouse table, as inserts name it. */
+export interface TableRef {
+  database: string;
+  table: string;
+}
 
 export interface InsertResult {
   rows: number;
@@ -29,7 +35,7 @@ export const INSERT_SETTINGS = {
 
 export async function insertJsonLines(
   ch: ClickHouseClient,
-  target: { database: string; table: string },
+  target: TableRef,
   lines: string,
   opts: { dedupToken?: string; rows: number },
 ): Promise<InsertResult> {

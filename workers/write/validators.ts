@@ -1,5 +1,5 @@
 /**
- * @module ingest/validators
+ * @module write/validators
  * Row validators compiled once per datasource version and kept per isolate:
  * manifests are immutable, so (workspace database, physical table) is a key
  * that never goes stale (`rowValidators` in platform/caches.ts).

@@ -1,5 +1,5 @@
 /**
- * @module datasources/import-csv
+ * @module write/import-csv
  * CSV imports checked by ClickHouse itself: the file lands in a scratch table
  * of Nullable(String) columns, then one INSERT … SELECT moves rows whose every
  * value casts to its column type into the datasource, and another moves the

@@ -1,5 +1,5 @@
 /**
- * @module datasources/parquet
+ * @module write/parquet
  * Parquet imports, uploaded or from a URL. @clickhouse/client-web cannot send
  * a binary body, so an uploaded file travels inside the query as
  * `format(Parquet, '<structure>', base64Decode('…'))`; a URL is read by
