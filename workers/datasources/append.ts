@@ -13,7 +13,7 @@ import type { Principal } from "../auth/principal.js";
 import type { LiveDeployment } from "../catalog/client.js";
 import { clickhouseMessage, fromClickHouse } from "../clickhouse/errors.js";
 import type { Platform } from "../platform/platform.js";
-import { BadRequestError, PayloadTooLargeError, TernError } from "../../shared/errors.js";
+import { BadRequestError, PayloadTooLargeError, TernError, invalidRequest } from "../../shared/errors.js";
 import { quoteQualifiedName } from "../../shared/sql/ddl/index.js";
 import { validateNdjson } from "../../shared/ingest/index.js";
 import { jobJson } from "./jobs.js";
@@ -94,7 +94,7 @@ export interface ImportRequest {
 /** Appends to (or replaces) a datasource's rows from a file or URL, as an import job; answers with the job and the row counts. */
 export async function appendOrReplace(platform: Platform, principal: Principal, req: ImportRequest) {
   const parsedQuery = Query.safeParse(req.query);
-  if (!parsedQuery.success) throw new BadRequestError(parsedQuery.error.issues[0]!.message);
+  if (!parsedQuery.success) throw invalidRequest(parsedQuery.error);
   const query = parsedQuery.data;
   const mode = query.mode === "replace" ? "replace" : "append";
   ensureAllowed(principal, mode === "replace" ? { kind: "create_datasource" } : { kind: "append", datasource: query.name });

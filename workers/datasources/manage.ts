@@ -4,7 +4,7 @@
  * `delete_condition`, as a job). Both need DATASOURCES:CREATE.
  */
 import { z } from "zod";
-import { BadRequestError, isTernError } from "../../shared/errors.js";
+import { BadRequestError, isTernError, invalidRequest } from "../../shared/errors.js";
 import { quoteQualifiedName } from "../../shared/sql/ddl/index.js";
 import { rewriteTables } from "../../shared/sql/rewrite/index.js";
 import { ensureAllowed } from "../auth/require.js";
@@ -58,7 +58,7 @@ export async function deleteRows(platform: Platform, principal: Principal, req: 
   const { name } = req;
   ensureAllowed(principal, { kind: "create_datasource" });
   const parsed = DeleteForm.safeParse(req.form);
-  if (!parsed.success) throw new BadRequestError(parsed.error.issues[0]!.message);
+  if (!parsed.success) throw invalidRequest(parsed.error);
   const { manifest, ds } = liveDatasource(req.live, name);
   const ch = platform.clickhouse.admin;
   const refused = await expressionRefusal(ch, parsed.data.delete_condition, new Set(ds.file.columns.map((col) => col.name)));
@@ -70,7 +70,7 @@ export async function deleteRows(platform: Platform, principal: Principal, req: 
   try {
     await platform.clickhouse.guard.check(probe.sql, manifest.database);
   } catch (e) {
-    if (isTernError(e) && (e.status === 400 || e.status === 403)) throw new BadRequestError(`Invalid delete_condition: ${e.message}`);
+    if (isTernError(e) && (e.status === 400 || e.status === 403)) throw new BadRequestError(`Invalid delete_condition: ${e.message}`, { cause: e });
     throw e;
   }
   if (parsed.data.dry_run === "true") {

@@ -92,7 +92,7 @@ async function ingest(
       written = await writeNow(ch, target, quarantineTarget, result.validLines, result.quarantineLines, { ...writeOptions, unitKey });
     } catch (e) {
       // Nothing was acknowledged: the client may safely retry (SDKs retry 503); with the same Idempotency-Key nothing lands twice.
-      throw new UpstreamUnavailableError(`The rows could not be written: ${clickhouseMessage(e)}`);
+      throw new UpstreamUnavailableError(`The rows could not be written: ${clickhouseMessage(e)}`, { cause: e });
     }
     logOps(platform, [{
         workspaceId: principal.workspaceId, eventType: "append-hfi", datasource: name, result: "ok",
@@ -114,7 +114,7 @@ async function ingest(
     await sendMessages(platform.queues.events, messages);
   } catch (e) {
     if (e instanceof TernError) throw e;
-    throw new UpstreamUnavailableError(`The rows could not be queued: ${e instanceof Error ? e.message : String(e)}`);
+    throw new UpstreamUnavailableError(`The rows could not be queued: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
   }
   return { status: 202, body: { successful_rows: result.validCount - refused, quarantined_rows: result.quarantine.length + refused } };
 }
