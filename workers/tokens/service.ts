@@ -122,12 +122,12 @@ export async function createJwt(platform: Platform, principal: Principal, req: {
   try {
     parsed = JwtRequest.safeParse(normaliseJwtBody((raw ?? {}) as Record<string, unknown>));
   } catch (e) {
-    if (e instanceof ScopeSyntaxError) throw new BadRequestError(`Invalid JWT token request: ${e.message}`);
+    if (e instanceof ScopeSyntaxError) throw new BadRequestError(`Invalid JWT token request: ${e.message}`, { cause: e });
     throw e;
   }
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
-    throw new BadRequestError(`Invalid JWT token request: ${issue.path.join(".") || "body"}: ${issue.message}`);
+    throw new BadRequestError(`Invalid JWT token request: ${issue.path.join(".") || "body"}: ${issue.message}`, { cause: parsed.error });
   }
   const { name, scopes, limits } = parsed.data;
   for (const s of scopes) ensureGrantable(principal, s, [s.type, s.resource, s.filter].filter(Boolean).join(":"));

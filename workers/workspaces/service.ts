@@ -8,7 +8,7 @@ import { z } from "zod";
 import { signToken } from "../../shared/tokens/format.js";
 import { quoteIdentifier } from "../../shared/sql/ddl/index.js";
 import type { ScopeType } from "../../shared/tokens/scopes.js";
-import { BadRequestError, ForbiddenError, NotFoundError } from "../../shared/errors.js";
+import { BadRequestError, ForbiddenError, invalidRequest, NotFoundError } from "../../shared/errors.js";
 import { dropReaderStatements } from "../clickhouse/workspace-users.js";
 import { evictToken, type Principal } from "../auth/principal.js";
 import { evictJwtKey, WORKSPACE_ADMIN_TOKEN } from "../auth/jwt.js";
@@ -133,7 +133,7 @@ const CreateWorkspace = z.object({
 export async function createOwnWorkspace(platform: Platform, principal: Principal, params: Record<string, string>) {
   const owner = userTokenOwner(principal, "creating");
   const parsed = CreateWorkspace.safeParse(params);
-  if (!parsed.success) throw new BadRequestError(parsed.error.issues[0]!.message);
+  if (!parsed.success) throw invalidRequest(parsed.error);
   return createWorkspace(platform, parsed.data.name, owner);
 }
 
