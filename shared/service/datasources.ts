@@ -11,7 +11,7 @@
  * | `pipe_stats_rt` | one per endpoint / Query API call (TTL 7 days) | workers/endpoints/stats.ts, after the answer |
  * | `pipe_stats` | one per workspace, pipe and **hour** (see PIPE_STATS) | a ClickHouse MV on `pipe_stats_rt` |
  * | `endpoint_errors` | one per failed endpoint call (TTL 30 days) | workers/endpoints/stats.ts, next to `pipe_stats_rt` |
- * | `datasources_ops_log` | one per ingest / maintenance operation | workers/ingest/ops-log.ts |
+ * | `datasources_ops_log` | one per ingest / maintenance operation | workers/write/ops-log.ts |
  */
 import { quoteIdentifier, quoteQualifiedName, quoteString } from "../sql/ddl/index.js";
 
