@@ -37,6 +37,10 @@ export interface Vars {
   TERN_WORKSPACE_CONCURRENCY?: string;
   /** Endpoint and Query API answers up to this many bytes go out whole and uncompressed ("0" = never). */
   TERN_SMALL_ANSWER_BYTES?: string;
+  /** Copy and sink runs one workspace may have waiting or working at once. */
+  TERN_WORKSPACE_JOBS?: string;
+  /** max_execution_time of a copy's query, in seconds. */
+  TERN_JOB_TIMEOUT_SECONDS?: string;
 }
 
 /** The bindings: queues, Durable Objects, KV and R2. Only `platform/` reads them. */
@@ -100,6 +104,15 @@ const Config = z.object({
      */
     smallAnswerBytes: z.coerce.number().int().min(0).default(1400),
   }),
+  /** Copy and sink runs (workers/jobs). */
+  jobs: z.object({
+    /** Runs one workspace may have waiting or working at once; the scheduler defers, on-demand requests get 429. */
+    workspaceConcurrency: z.coerce.number().int().positive().default(4),
+    /** max_execution_time of a run's ClickHouse query. */
+    timeoutSeconds: z.coerce.number().int().positive().default(3600),
+    /** A run not heard from for this long (its Worker stopped) is abandoned: `error`, pipe freed. */
+    abandonAfterSeconds: z.number().int().positive().default(300),
+  }),
 });
 export type Config = z.infer<typeof Config>;
 export type ReadLimits = Config["reads"];
@@ -142,6 +155,10 @@ export function readConfig(vars: Vars): Config {
       queryTimeoutSeconds: vars.TERN_QUERY_TIMEOUT_SECONDS || undefined,
       workspaceConcurrency: vars.TERN_WORKSPACE_CONCURRENCY || undefined,
       smallAnswerBytes: vars.TERN_SMALL_ANSWER_BYTES || undefined,
+    },
+    jobs: {
+      workspaceConcurrency: vars.TERN_WORKSPACE_JOBS || undefined,
+      timeoutSeconds: vars.TERN_JOB_TIMEOUT_SECONDS || undefined,
     },
   });
   if (!parsed.success) {

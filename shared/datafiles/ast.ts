@@ -173,6 +173,12 @@ export interface CopyPublication {
   /** Cron expression or `@on-demand` (the default). */
   schedule: string;
   mode: "append" | "replace";
+  /**
+   * Tern's extension (`COPY_AFTER a, b`): the copies this one runs after. It
+   * runs once all of them have finished since its own last run, and has no cron
+   * schedule of its own; cycles are refused (`shared/deploy/copy-dag.ts`).
+   */
+  after?: string[];
 }
 
 export interface KafkaSinkPublication {

@@ -3,6 +3,7 @@
  * `.datasource` files: statements to a `DatasourceFile`, with the CLI's
  * validation of engines, keys and connector directives.
  */
+import { isCron } from "../cron/cron.js";
 import type {
   ColumnDefinition, DatasourceFile, EngineSpec, EngineType, ImportDatasourceSettings,
   IndexDefinition, KafkaDatasourceSettings, MergeTreeOptions, TokenGrant,
@@ -424,10 +425,5 @@ function buildImport(values: Map<string, { value: string; statement: Statement }
   return settings;
 }
 
-/** Five-field cron with numbers, `*`, ranges, lists and steps (what the CLI's croniter accepts day to day). */
-export function isCron(value: string): boolean {
-  const fields = value.trim().split(/\s+/);
-  if (fields.length !== 5) return false;
-  const field = /^(\*|\d+(-\d+)?|[A-Za-z]{3}(-[A-Za-z]{3})?)(\/\d+)?(,(\*|\d+(-\d+)?|[A-Za-z]{3})(\/\d+)?)*$/;
-  return fields.every((f) => field.test(f));
-}
+/** A cron schedule, as the cron-parser library reads it (shared/cron). */
+export { isCron };

@@ -3,17 +3,17 @@
  * `.pipe` files: nodes with SQL, and at most one published node (endpoint,
  * materialized view, copy or sink) configured by the directives after TYPE.
  */
-import type { PipeFile, PipeNode, PipePublication, NodeType, TokenGrant } from "./ast.js";
+import type { CopyPublication, PipeFile, PipeNode, PipePublication, NodeType, TokenGrant } from "./ast.js";
 import {
   OnceTracker, parseTags, parseToken, positionOf, substitutedValue, unknownKeywordMessage, valuePosition,
   type DirectiveContext,
 } from "./directives.js";
 import type { SourcePosition } from "./errors.js";
 import { dedentBlock, type Statement } from "./lexer.js";
-import { isCron } from "./parse-datasource.js";
+import { checkCron, isCron, ON_DEMAND } from "../cron/cron.js";
 
 const NODE_OPTION_KEYWORDS = [
-  "DATASOURCE", "DEPLOYMENT_METHOD", "TARGET_DATASOURCE", "COPY_SCHEDULE", "COPY_MODE", "MODE", "CACHE",
+  "DATASOURCE", "DEPLOYMENT_METHOD", "TARGET_DATASOURCE", "COPY_SCHEDULE", "COPY_MODE", "MODE", "COPY_AFTER", "CACHE",
   "EXPORT_CONNECTION_NAME", "EXPORT_SCHEDULE", "EXPORT_KAFKA_TOPIC", "EXPORT_BUCKET_URI", "EXPORT_FILE_TEMPLATE",
   "EXPORT_FORMAT", "EXPORT_COMPRESSION", "EXPORT_STRATEGY", "EXPORT_WRITE_STRATEGY",
 ] as const;
@@ -33,7 +33,6 @@ const NODE_TYPES: Record<string, NodeType> = {
   endpoint: "endpoint", materialized: "materialized", copy: "copy", sink: "sink", standard: "standard", default: "standard",
 };
 
-const NAMED_SCHEDULES = new Set(["@on-demand", "@hourly", "@daily", "@weekly", "@monthly", "@yearly", "@annually"]);
 
 interface NodeDraft {
   statement: Statement;
@@ -159,15 +158,18 @@ function optionsUsedBy(publication: PipePublication): Set<string> {
     case "standard": return new Set();
     case "endpoint": return new Set(["CACHE"]);
     case "materialized": return new Set(["DATASOURCE", "DEPLOYMENT_METHOD"]);
-    case "copy": return new Set(["TARGET_DATASOURCE", "COPY_SCHEDULE", "COPY_MODE"]);
+    case "copy": return new Set(["TARGET_DATASOURCE", "COPY_SCHEDULE", "COPY_MODE", "COPY_AFTER"]);
     case "sink": return publication.target === "kafka"
       ? new Set(["EXPORT_CONNECTION_NAME", "EXPORT_SCHEDULE", "EXPORT_KAFKA_TOPIC"])
       : new Set(["EXPORT_CONNECTION_NAME", "EXPORT_SCHEDULE", "EXPORT_BUCKET_URI", "EXPORT_FILE_TEMPLATE", "EXPORT_FORMAT", "EXPORT_COMPRESSION", "EXPORT_STRATEGY"]);
   }
 }
 
-function isSchedule(value: string): boolean {
-  return NAMED_SCHEDULES.has(value.toLowerCase()) || isCron(value);
+/** Why a schedule is refused (cron-parser's words), or undefined for a cron or `@on-demand`. */
+function scheduleProblem(value: string): string | undefined {
+  if (value.trim().toLowerCase() === ON_DEMAND) return undefined;
+  const check = checkCron(value);
+  return check.ok ? undefined : check.message;
 }
 
 function buildPublication(draft: NodeDraft, context: DirectiveContext): PipePublication {
@@ -188,7 +190,8 @@ function buildPublication(draft: NodeDraft, context: DirectiveContext): PipePubl
       if (fallback === undefined) diagnostics.error(typeAt, `TYPE ${draft.type!.value} needs ${kw}, e.g. ${kw} 0 * * * * or ${kw} @on-demand`);
       return fallback ?? "";
     }
-    if (!isSchedule(option.value)) diagnostics.error(valuePosition(option.statement), `invalid ${kw} \`${option.value}\`; expected a cron expression such as 0 * * * * or @on-demand`);
+    const problem = scheduleProblem(option.value);
+    if (problem !== undefined) diagnostics.error(valuePosition(option.statement), `invalid ${kw} \`${option.value}\`: ${problem}; expected a cron expression in UTC such as 0 * * * *, or @on-demand`);
     return option.value;
   };
   const node = draft.name;
@@ -220,7 +223,21 @@ function buildPublication(draft: NodeDraft, context: DirectiveContext): PipePubl
         if (v === "append" || v === "replace") mode = v;
         else diagnostics.error(valuePosition(modeOption.statement), `invalid COPY_MODE \`${modeOption.value}\`; expected append or replace`);
       }
-      return { type: "copy", node, targetDatasource: required("TARGET_DATASOURCE", "<datasource>"), schedule: schedule("COPY_SCHEDULE", "@on-demand"), mode };
+      const publication: CopyPublication = { type: "copy", node, targetDatasource: required("TARGET_DATASOURCE", "<datasource>"), schedule: schedule("COPY_SCHEDULE", ON_DEMAND), mode };
+      const after = opt("COPY_AFTER");
+      if (after) {
+        // Tern's extension: the copies this one runs after (shared/deploy/copy-dag.ts checks the names and cycles).
+        const names = after.value.split(/[\s,]+/).filter((n) => n !== "");
+        const bad = names.find((n) => !/^[A-Za-z_][A-Za-z0-9_]*$/.test(n));
+        if (names.length === 0 || bad !== undefined) {
+          diagnostics.error(valuePosition(after.statement), `invalid COPY_AFTER \`${after.value}\`; expected the names of copy pipes, e.g. COPY_AFTER load_events, load_users`);
+        } else if (isCron(publication.schedule)) {
+          diagnostics.error(positionOf(after.statement), `COPY_AFTER and a cron COPY_SCHEDULE do not go together: a copy with COPY_AFTER runs when the copies it names have finished; remove COPY_SCHEDULE`);
+        } else {
+          publication.after = names;
+        }
+      }
+      return publication;
     }
     case "sink": {
       const connectionName = required("EXPORT_CONNECTION_NAME", "<connection>");

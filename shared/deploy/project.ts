@@ -10,7 +10,9 @@
  * per kind (`load-files.ts`); resolve references outside SQL
  * (`references.ts`); render and compile every pipe node as the deployment
  * will (`pipe-nodes.ts`, with `pipe-reads.ts` for cycles and what a
- * materialized view can inline). Values that land in DDL are checked by the
+ * materialized view can inline); copies' COPY_AFTER names and cycles
+ * (`copy-dag.ts`). Cron schedules are checked by the datafile parser
+ * (`shared/cron`). Values that land in DDL are checked by the
  * parse (`shared/datafiles/ddl-values.ts`).
  */
 import type { ConnectionFile, DatafileKind, DatasourceFile, Env, PipeFile } from "../datafiles/index.js";
@@ -19,6 +21,7 @@ import { checkPipeSql } from "./pipe-nodes.js";
 import { ProjectReads } from "./pipe-reads.js";
 import { deployProblem, Problems, type Problem, type ProjectProblem } from "./problems.js";
 import { checkReferences } from "./references.js";
+import { checkCopyOrder } from "./copy-dag.js";
 
 export type { Problem, ProjectProblem } from "./problems.js";
 export { problemText } from "./problems.js";
@@ -74,6 +77,11 @@ export function validateProject(files: readonly UploadedFile[], options: Validat
     checkReferences(f.file, f.text, has, problems);
     if (f.file.kind === "pipe") checkPipeSql(f.file, reads, problems, f.textOf);
   }
+  checkCopyOrder(
+    loaded.files.flatMap((f) => (f.file?.kind === "pipe" ? [{ file: f.file, text: f.text }] : [])),
+    (name) => unusable.has(`pipe:${name}`),
+    problems,
+  );
 
   const validated: ValidatedFile[] = loaded.files.map((f) => ({
     name: f.name,

@@ -12,6 +12,7 @@
  * | `pipe_stats` | one per workspace, pipe and **hour** (see PIPE_STATS) | a ClickHouse MV on `pipe_stats_rt` |
  * | `endpoint_errors` | one per failed endpoint call (TTL 30 days) | workers/endpoints/stats.ts, next to `pipe_stats_rt` |
  * | `datasources_ops_log` | one per ingest / maintenance operation | workers/write/ops-log.ts |
+ * | `jobs_log` | one per job that ends (copy, sink, …; done, error or cancelled) | workers/jobs/jobs-log.ts |
  */
 import { quoteIdentifier, quoteQualifiedName, quoteString } from "../sql/ddl/index.js";
 
@@ -180,8 +181,39 @@ export const ENDPOINT_ERRORS: ServiceDatasource = {
   engine: "MergeTree PARTITION BY toYYYYMM(start_datetime) ORDER BY (workspace_id, start_datetime) TTL start_datetime + INTERVAL 30 DAY",
 };
 
+/**
+ * `tinybird.jobs_log`: one row per job when it ends, with what the Jobs API
+ * shows of it, kept past the Jobs API's last 1,000. Tinybird documents
+ * `job_id`, `job_type`, `status`, `created_at`, `updated_at` (spec 8.4, the
+ * rest [GAP]); the others are Tern's, named as in `datasources_ops_log`:
+ * `elapsed_time` in seconds, `rows` and `bytes` written, `error` the reason a
+ * user reads, `job_metadata` the run's trigger, params and mode as JSON.
+ * TTL 180 days.
+ */
+export const JOBS_LOG: ServiceDatasource = {
+  name: "jobs_log",
+  columns: [
+    ["job_id", "String"],
+    ["job_type", "LowCardinality(String)"],
+    ["status", "LowCardinality(String)"],
+    ["created_at", "DateTime64(3)"],
+    ["updated_at", "DateTime64(3)"],
+    ["started_at", "Nullable(DateTime64(3))"],
+    ["pipe_id", "String"],
+    ["pipe_name", "String"],
+    ["datasource_id", "String"],
+    ["datasource_name", "String"],
+    ["elapsed_time", "Float32"],
+    ["rows", "UInt64"],
+    ["bytes", "UInt64"],
+    ["error", "Nullable(String)"],
+    ["job_metadata", "String"],
+  ],
+  engine: "MergeTree PARTITION BY toYYYYMM(created_at) ORDER BY (workspace_id, created_at) TTL toDateTime(created_at) + INTERVAL 180 DAY",
+};
+
 /** In creation order: a view's source and target come before it. */
-export const SERVICE_DATASOURCES: ServiceDatasource[] = [DATASOURCES_OPS_LOG, PIPE_STATS_RT, PIPE_STATS, ENDPOINT_ERRORS];
+export const SERVICE_DATASOURCES: ServiceDatasource[] = [DATASOURCES_OPS_LOG, PIPE_STATS_RT, PIPE_STATS, ENDPOINT_ERRORS, JOBS_LOG];
 
 export const SERVICE_MATERIALIZED_VIEWS: ServiceMaterializedView[] = [PIPE_STATS_MV];
 

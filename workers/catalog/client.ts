@@ -81,7 +81,17 @@ function workspaceCatalogClient(stub: WorkspaceCatalogStub): WorkspaceCatalogCli
     createJob: (input) => stub.createJob(input),
     updateJob: (id, patch) => stub.updateJob(id, patch),
     getJob: (id) => stub.getJob(id),
-    listJobs: (limit) => stub.listJobs(limit),
+    listJobs: (filter) => stub.listJobs(filter),
+    beginRun: async (run, limits) => unwrap(await stub.beginRun(run, limits)),
+    claimScheduledRuns: (pipes, nowIso, limits, details) => stub.claimScheduledRuns(pipes, nowIso, limits, details),
+    startJob: (id) => stub.startJob(id),
+    heartbeat: (id) => stub.heartbeat(id),
+    endJob: (id, patch) => stub.endJob(id, patch),
+    cancelJob: async (id) => unwrap(await stub.cancelJob(id)),
+    setPipePaused: (pipe, paused, nowIso) => stub.setPipePaused(pipe, paused, nowIso),
+    pipeSchedules: () => stub.pipeSchedules(),
+    upstreamFinished: (upstream, downstreams, atIso, limits) => stub.upstreamFinished(upstream, downstreams, atIso, limits),
+    startReadyDownstreams: (downstreams, atIso, limits, after) => stub.startReadyDownstreams(downstreams, atIso, limits, after),
 
     listDeployments: () => stub.listDeployments(),
     getDeployment: (id, withManifest) => stub.getDeployment(id, withManifest),
@@ -102,6 +112,7 @@ function directoryClient(stub: DirectoryStub): DirectoryClient {
     byId: (id) => stub.byId(id),
     owned: (owner, idOrName) => stub.owned(owner, idOrName),
     list: (owner) => stub.list(owner),
+    all: () => stub.all(),
     remove: (id) => stub.remove(id),
   };
 }

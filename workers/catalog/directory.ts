@@ -92,6 +92,11 @@ export class Directory extends DurableObject<Env> {
       .map(entry);
   }
 
+  /** Every workspace of every user (the scheduler's tick visits them all). */
+  all(): DirectoryEntry[] {
+    return this.sql.exec("SELECT id, name, owner, created_at FROM workspaces ORDER BY created_at, id").toArray().map(entry);
+  }
+
   remove(id: string): boolean {
     return this.sql.exec("DELETE FROM workspaces WHERE id = ?", id).rowsWritten > 0;
   }

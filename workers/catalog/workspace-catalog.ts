@@ -14,21 +14,38 @@
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../env.js";
 import type { DeploymentChanges, DeploymentFeedback, DeploymentManifest, DeploymentStatus } from "../../shared/deploy/manifest.js";
-import type { CatalogResult } from "./result.js";
+import { fail, type CatalogResult } from "./result.js";
 import { now, type Store } from "./stores/sql.js";
 import { WorkspaceStore, type NewWorkspace, type WorkspaceInfo } from "./stores/workspace.js";
 import { TokenStore, type DefaultToken, type MintedTokens, type TokenOrigin, type TokenRecord } from "./stores/tokens.js";
-import { JobStore, type JobPatch, type JobRecord, type JobStatus } from "./stores/jobs.js";
+import { ENDED, JobStore, type JobFilter, type JobPatch, type JobRecord, type JobStatus, type NewJob } from "./stores/jobs.js";
+import { ScheduleStore, type ScheduleState } from "./stores/schedules.js";
+import { decideScheduledRuns, type ScheduleDecision, type ScheduledPipe } from "../../shared/deploy/schedule.js";
+import { upstreamsReady } from "../../shared/deploy/copy-dag.js";
 import { DeploymentStore, type DeploymentRecord, type Promotion } from "./stores/deployments.js";
 
 // The records of the RPC surface, where its callers have always found them.
-export type { WorkspaceInfo, TokenOrigin, TokenRecord, JobStatus, JobRecord, DeploymentRecord, Promotion };
+export type { WorkspaceInfo, TokenOrigin, TokenRecord, JobStatus, JobRecord, JobFilter, NewJob, DeploymentRecord, Promotion, ScheduleState, ScheduleDecision, ScheduledPipe };
+
+/** The bounds on a workspace's runs (copies, sinks) that the catalog enforces. */
+export interface RunLimits {
+  /** Job kinds that count as runs. */
+  kinds: string[];
+  /** Runs one workspace may have waiting or working at once. */
+  maxUnfinished: number;
+  /** A waiting or working run not updated for this long is abandoned: its job becomes `error` and its pipe is free. */
+  staleAfterMs: number;
+}
+
+/** A run to start: its job (waiting) and the pipe it holds. */
+export type NewRun = NewJob & { pipe: string };
 
 export class WorkspaceCatalog extends DurableObject<Env> {
   private readonly workspace: WorkspaceStore;
   private readonly tokens: TokenStore;
   private readonly jobs: JobStore;
   private readonly deployments: DeploymentStore;
+  private readonly schedules: ScheduleStore;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -37,7 +54,8 @@ export class WorkspaceCatalog extends DurableObject<Env> {
     this.tokens = new TokenStore(sql);
     this.jobs = new JobStore(sql);
     this.deployments = new DeploymentStore(sql);
-    const stores: Store[] = [this.workspace, this.tokens, this.jobs, this.deployments];
+    this.schedules = new ScheduleStore(sql);
+    const stores: Store[] = [this.workspace, this.tokens, this.jobs, this.deployments, this.schedules];
     ctx.storage.transactionSync(() => stores.forEach((store) => store.migrate()));
   }
 
@@ -105,7 +123,7 @@ export class WorkspaceCatalog extends DurableObject<Env> {
 
   // ----------------------------------------------------------------- jobs
 
-  createJob(input: { id: string; kind: string; datasource?: string; status?: JobStatus }): JobRecord {
+  createJob(input: NewJob): JobRecord {
     return this.jobs.create(input);
   }
 
@@ -117,8 +135,160 @@ export class WorkspaceCatalog extends DurableObject<Env> {
     return this.jobs.get(id);
   }
 
-  listJobs(limit = 100): JobRecord[] {
-    return this.jobs.list(limit);
+  listJobs(filter: JobFilter | number = 100): JobRecord[] {
+    return this.jobs.list(filter);
+  }
+
+  // ----------------------------------------------------- runs (copy, sink)
+  // A run is a job that holds its pipe: created with the pipe's lock, which
+  // it keeps until it ends, so two runs of one pipe never overlap.
+
+  /** Starts a run on request: 409 while the pipe's previous run is unfinished, 429 past the workspace's cap. */
+  beginRun(run: NewRun, limits: RunLimits): CatalogResult<JobRecord> {
+    return this.ctx.storage.transactionSync(() => {
+      this.freeAbandoned(limits);
+      const lock = this.schedules.lock(run.pipe);
+      if (lock) return fail(409, `A run of '${run.pipe}' is already in progress (job ${lock.job_id}); runs of a pipe never overlap. Wait for it to finish, or cancel it with POST /v0/jobs/${lock.job_id}/cancel`);
+      if (this.jobs.unfinished(limits.kinds).length >= limits.maxUnfinished) {
+        return fail(429, `This workspace already has ${limits.maxUnfinished} copy or sink runs waiting or working; try again when one has finished`);
+      }
+      return { ok: true, value: this.createRun(run) };
+    });
+  }
+
+  /**
+   * One cron tick for this workspace: which of its scheduled pipes run now
+   * (shared/deploy/schedule.ts decides), their jobs created and pipes locked,
+   * windows advanced, all in one transaction.
+   */
+  claimScheduledRuns(pipes: ScheduledPipe[], nowIso: string, limits: RunLimits, details: Record<string, Record<string, string>> = {}): { runs: JobRecord[]; decisions: ScheduleDecision[] } {
+    return this.ctx.storage.transactionSync(() => {
+      this.freeAbandoned(limits);
+      const states = new Map(
+        pipes.map((p) => {
+          const state = this.schedules.state(p.pipe);
+          return [p.pipe, { lastFireAt: state?.last_fire_at ?? undefined, paused: state?.paused ?? false, locked: this.schedules.lock(p.pipe) !== undefined }] as const;
+        }),
+      );
+      const free = limits.maxUnfinished - this.jobs.unfinished(limits.kinds).length;
+      const decisions = decideScheduledRuns(pipes, states, new Date(nowIso), free);
+      const runs: JobRecord[] = [];
+      for (const d of decisions) {
+        if (d.action === "run" || d.action === "skip") this.schedules.setLastFire(d.pipe, d.fireAt);
+        if (d.action !== "run") continue;
+        runs.push(
+          this.createRun({
+            id: crypto.randomUUID(),
+            kind: d.kind,
+            pipe: d.pipe,
+            ...(details[d.pipe]?.datasource ? { datasource: details[d.pipe]!.datasource } : {}),
+            details: { trigger: "schedule", job_timestamp: d.fireAt, params: "{}", options: "{}" },
+          }),
+        );
+      }
+      return { runs, decisions };
+    });
+  }
+
+  /** waiting → working (the consumer took it); an ended job is answered as it is. */
+  startJob(id: string): JobRecord | undefined {
+    const job = this.jobs.get(id);
+    if (!job || job.status !== "waiting") return job;
+    return this.jobs.update(id, { status: "working" });
+  }
+
+  /** A working run is alive (the runtime calls this while it runs); answers the job, so a runner learns it was cancelled. */
+  heartbeat(id: string): JobRecord | undefined {
+    const job = this.jobs.get(id);
+    if (!job || ENDED.has(job.status)) return job;
+    return this.jobs.update(id, {});
+  }
+
+  /** Ends a job (unless it already ended, e.g. cancelled) and frees the pipe it held. */
+  endJob(id: string, patch: JobPatch & { status: "done" | "error" | "cancelled" }): JobRecord | undefined {
+    return this.ctx.storage.transactionSync(() => {
+      const job = this.jobs.update(id, patch);
+      this.schedules.releaseLockOf(id);
+      return job;
+    });
+  }
+
+  /** Cancels a waiting or working job and frees its pipe: 404 for no such job, 409 for one that already ended. */
+  cancelJob(id: string): CatalogResult<JobRecord> {
+    return this.ctx.storage.transactionSync(() => {
+      const job = this.jobs.get(id);
+      if (!job) return fail(404, `Job '${id}' not found`);
+      if (ENDED.has(job.status)) return fail(409, `Job '${id}' has already ended (${job.status}) and cannot be cancelled`);
+      const cancelled = this.jobs.update(id, { status: "cancelled", error: "Cancelled by request (POST /v0/jobs/<id>/cancel)" })!;
+      this.schedules.releaseLockOf(id);
+      return { ok: true, value: cancelled };
+    });
+  }
+
+  /** Pauses or resumes a pipe's schedule (missed runs are not caught up on resume). */
+  setPipePaused(pipe: string, paused: boolean, nowIso: string): ScheduleState {
+    return this.ctx.storage.transactionSync(() => {
+      // Resuming starts the window now: what was missed while paused stays missed.
+      if (!paused) this.schedules.setLastFire(pipe, nowIso);
+      return this.schedules.setPaused(pipe, paused);
+    });
+  }
+
+  pipeSchedules(): ScheduleState[] {
+    return this.schedules.states();
+  }
+
+  /**
+   * `upstream` finished a run at `atIso`: each copy that runs after it
+   * (`COPY_AFTER`) and now has all its upstreams done since its own last run
+   * gets a run, unless its previous run is unfinished (it is looked at again
+   * when that run ends) or the workspace is at its cap.
+   */
+  upstreamFinished(upstream: string, downstreams: Array<{ pipe: string; after: string[]; datasource?: string }>, atIso: string, limits: RunLimits): JobRecord[] {
+    return this.ctx.storage.transactionSync(() => {
+      this.schedules.upstreamDone(downstreams.map((d) => d.pipe), upstream, atIso);
+      return this.startReadyDownstreams(downstreams, atIso, limits, upstream);
+    });
+  }
+
+  /** Downstream copies whose upstreams are all done, started now (also asked when a downstream run ends). */
+  startReadyDownstreams(downstreams: Array<{ pipe: string; after: string[]; datasource?: string }>, atIso: string, limits: RunLimits, after = ""): JobRecord[] {
+    return this.ctx.storage.transactionSync(() => {
+      this.freeAbandoned(limits);
+      const runs: JobRecord[] = [];
+      for (const d of downstreams) {
+        if (!upstreamsReady(d.after, this.schedules.upstreams(d.pipe))) continue;
+        if (this.schedules.lock(d.pipe) || this.schedules.state(d.pipe)?.paused) continue;
+        if (this.jobs.unfinished(limits.kinds).length >= limits.maxUnfinished) break;
+        this.schedules.consumeUpstreams(d.pipe);
+        runs.push(
+          this.createRun({
+            id: crypto.randomUUID(),
+            kind: "copy",
+            pipe: d.pipe,
+            ...(d.datasource ? { datasource: d.datasource } : {}),
+            details: { trigger: "after", after, job_timestamp: atIso, params: "{}", options: "{}" },
+          }),
+        );
+      }
+      return runs;
+    });
+  }
+
+  private createRun(run: NewRun): JobRecord {
+    const job = this.jobs.create({ ...run, status: "waiting" });
+    this.schedules.takeLock(run.pipe, job.id);
+    return job;
+  }
+
+  /** Runs whose Worker stopped reporting (crashed, or its message was lost) end as `error` and free their pipes. */
+  private freeAbandoned(limits: RunLimits): void {
+    const before = new Date(Date.now() - limits.staleAfterMs).toISOString();
+    for (const job of this.jobs.unfinished(limits.kinds)) {
+      if (job.updated_at >= before) continue;
+      this.jobs.update(job.id, { status: "error", error: `The run stopped reporting for over ${Math.round(limits.staleAfterMs / 1000)} s (the Worker running it stopped) and was abandoned; run it again` });
+      this.schedules.releaseLockOf(job.id);
+    }
   }
 
   // ---------------------------------------------------------- deployments

@@ -1,22 +1,41 @@
 /**
  * @module catalog/stores/jobs
- * The `jobs` table: imports, deletes and other long operations as Tinybird's
- * Jobs API shows them. Only the most recent 1,000 are kept.
+ * The `jobs` table: imports, deletes, copies, sinks and other long operations
+ * as Tinybird's Jobs API shows them. Only the most recent 1,000 are kept.
+ *
+ * A job moves `waiting` → `working` → `done` | `error`, or to `cancelled` from
+ * either of the first two. Once it has ended it never changes again: a run
+ * that fails after its job was cancelled stays `cancelled`.
  */
-import { now, textOrNull, type Row, type Store } from "./sql.js";
+import { hasColumn, now, textOrNull, type Row, type Store } from "./sql.js";
 
 export type JobStatus = "waiting" | "working" | "done" | "error" | "cancelled";
+
+export const ENDED: ReadonlySet<JobStatus> = new Set(["done", "error", "cancelled"]);
 
 export interface JobRecord {
   id: string;
   kind: string;
   status: JobStatus;
   datasource: string | null;
+  /** The pipe a copy or sink job runs. */
+  pipe: string | null;
   statistics: Record<string, number | string>;
+  /** What the run needs besides its kind and pipe (trigger, params, job timestamp, mode…). */
+  details: Record<string, string>;
   error: string | null;
   created_at: string;
   updated_at: string;
   started_at: string | null;
+}
+
+export interface NewJob {
+  id: string;
+  kind: string;
+  datasource?: string;
+  pipe?: string;
+  status?: JobStatus;
+  details?: Record<string, string>;
 }
 
 export interface JobPatch {
@@ -24,6 +43,16 @@ export interface JobPatch {
   /** Merged into the job's statistics. */
   statistics?: Record<string, number | string>;
   error?: string | null;
+}
+
+export interface JobFilter {
+  kind?: string;
+  status?: JobStatus;
+  pipe?: string;
+  /** ISO timestamps bounding `created_at`. */
+  createdAfter?: string;
+  createdBefore?: string;
+  limit?: number;
 }
 
 /** Tinybird lists the recent jobs only; older ones go. */
@@ -35,7 +64,9 @@ function jobFromRow(row: Row): JobRecord {
     kind: String(row.kind),
     status: String(row.status) as JobStatus,
     datasource: textOrNull(row.datasource),
+    pipe: textOrNull(row.pipe),
     statistics: JSON.parse(String(row.statistics)) as Record<string, number | string>,
+    details: JSON.parse(String(row.details ?? "{}")) as Record<string, string>,
     error: textOrNull(row.error),
     created_at: String(row.created_at),
     updated_at: String(row.updated_at),
@@ -58,28 +89,38 @@ export class JobStore implements Store {
       updated_at TEXT NOT NULL,
       started_at TEXT
     )`);
+    // Catalogs older than copy and sink jobs lack these two.
+    if (!hasColumn(this.sql, "jobs", "pipe")) this.sql.exec("ALTER TABLE jobs ADD COLUMN pipe TEXT");
+    if (!hasColumn(this.sql, "jobs", "details")) this.sql.exec("ALTER TABLE jobs ADD COLUMN details TEXT NOT NULL DEFAULT '{}'");
   }
 
-  create(input: { id: string; kind: string; datasource?: string; status?: JobStatus }): JobRecord {
+  create(input: NewJob): JobRecord {
     const at = now();
     this.sql.exec(
-      "INSERT INTO jobs (id, kind, status, datasource, created_at, updated_at, started_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+      "INSERT INTO jobs (id, kind, status, datasource, pipe, details, created_at, updated_at, started_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
       input.id,
       input.kind,
       input.status ?? "waiting",
       input.datasource ?? null,
+      input.pipe ?? null,
+      JSON.stringify(input.details ?? {}),
       at,
       at,
       input.status === "working" ? at : null,
     );
-    this.sql.exec("DELETE FROM jobs WHERE id NOT IN (SELECT id FROM jobs ORDER BY created_at DESC LIMIT ?)", KEPT_JOBS);
+    // Jobs still waiting or working are never the ones dropped: their runs need them.
+    this.sql.exec(
+      "DELETE FROM jobs WHERE status IN ('done', 'error', 'cancelled') AND id NOT IN (SELECT id FROM jobs ORDER BY created_at DESC LIMIT ?)",
+      KEPT_JOBS,
+    );
     return this.get(input.id)!;
   }
 
-  /** Applies `patch`; a job that turns `working` gets its start time once. */
+  /** Applies `patch`; a job that turns `working` gets its start time once. An ended job does not change. */
   update(id: string, patch: JobPatch): JobRecord | undefined {
     const job = this.get(id);
     if (!job) return undefined;
+    if (ENDED.has(job.status)) return job;
     const status = patch.status ?? job.status;
     this.sql.exec(
       "UPDATE jobs SET status = ?, statistics = ?, error = ?, updated_at = ?, started_at = COALESCE(started_at, CASE WHEN ? = 'working' THEN ? END) WHERE id = ?",
@@ -99,8 +140,29 @@ export class JobStore implements Store {
     return row ? jobFromRow(row) : undefined;
   }
 
-  /** The most recent jobs first. */
-  list(limit = 100): JobRecord[] {
-    return this.sql.exec("SELECT * FROM jobs ORDER BY created_at DESC LIMIT ?", limit).toArray().map(jobFromRow);
+  /** The most recent jobs first, optionally filtered as `/v0/jobs` allows. */
+  list(filter: JobFilter | number = {}): JobRecord[] {
+    const f: JobFilter = typeof filter === "number" ? { limit: filter } : filter;
+    const conditions: Array<[string, SqlStorageValue | undefined]> = [
+      ["kind = ?", f.kind],
+      ["status = ?", f.status],
+      ["pipe = ?", f.pipe],
+      ["created_at > ?", f.createdAfter],
+      ["created_at < ?", f.createdBefore],
+    ];
+    const used = conditions.filter(([, v]) => v !== undefined && v !== "");
+    const where = used.map(([c]) => c);
+    const args = used.map(([, v]) => v!);
+    const sql = `SELECT * FROM jobs${where.length ? ` WHERE ${where.join(" AND ")}` : ""} ORDER BY created_at DESC LIMIT ?`;
+    return this.sql.exec(sql, ...args, f.limit ?? 100).toArray().map(jobFromRow);
+  }
+
+  /** Jobs of these kinds not yet ended (a workspace's cap on concurrent runs counts them). */
+  unfinished(kinds: readonly string[]): JobRecord[] {
+    if (kinds.length === 0) return [];
+    return this.sql
+      .exec(`SELECT * FROM jobs WHERE status IN ('waiting', 'working') AND kind IN (${kinds.map(() => "?").join(", ")})`, ...kinds)
+      .toArray()
+      .map(jobFromRow);
   }
 }

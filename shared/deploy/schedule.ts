@@ -1,0 +1,66 @@
+/**
+ * @module deploy/schedule
+ * Which scheduled runs a cron tick starts, decided from what the catalog
+ * keeps per pipe (pure: the Workspace catalog applies the decisions in one
+ * transaction, the unit tests read them as a table).
+ *
+ * - A pipe's window is `(last fire time run or skipped, tick]`. Only the
+ *   latest fire time in it counts: runs missed while the Worker was down are
+ *   caught up once, not once per missed minute.
+ * - A pipe seen for the first time starts its window one minute before the
+ *   tick, so a run due at the tick runs and nothing before it is invented.
+ * - A paused pipe does not run, and its missed runs are not caught up on resume.
+ * - A pipe whose previous run has not ended (`locked`) skips this fire time:
+ *   runs of a pipe never overlap, and a skipped run is not queued behind it.
+ * - Past the workspace's cap on concurrent runs, a due run waits for the next
+ *   tick (its window stays open), so it runs once a slot frees, still once.
+ */
+import { latestFireIn } from "../cron/cron.js";
+
+export interface ScheduledPipe {
+  pipe: string;
+  /** The job kind that runs it (`copy`, `sink`). */
+  kind: string;
+  cron: string;
+}
+
+export interface PipeScheduleState {
+  /** ISO time of the last fire time run or skipped; undefined before the first tick that saw the pipe. */
+  lastFireAt?: string | undefined;
+  paused: boolean;
+  /** A run of the pipe is waiting or working. */
+  locked: boolean;
+}
+
+export type ScheduleDecision =
+  | { pipe: string; kind: string; action: "run"; fireAt: string }
+  | { pipe: string; kind: string; action: "skip"; fireAt: string; reason: "overlap" | "paused" }
+  | { pipe: string; kind: string; action: "wait"; fireAt: string; reason: "cap" }
+  | { pipe: string; kind: string; action: "none" };
+
+const FIRST_WINDOW_MS = 60_000;
+
+/**
+ * The decision for each pipe at tick `now`, in the order given. `freeSlots`
+ * is how many more runs the workspace may have waiting or working.
+ */
+export function decideScheduledRuns(
+  pipes: readonly ScheduledPipe[],
+  states: ReadonlyMap<string, PipeScheduleState>,
+  now: Date,
+  freeSlots: number,
+): ScheduleDecision[] {
+  let slots = freeSlots;
+  return pipes.map((p): ScheduleDecision => {
+    const state = states.get(p.pipe) ?? { paused: false, locked: false };
+    const after = state.lastFireAt ? new Date(state.lastFireAt) : new Date(now.getTime() - FIRST_WINDOW_MS);
+    const fire = latestFireIn(p.cron, after, now);
+    if (!fire) return { pipe: p.pipe, kind: p.kind, action: "none" };
+    const fireAt = fire.toISOString();
+    if (state.paused) return { pipe: p.pipe, kind: p.kind, action: "skip", fireAt, reason: "paused" };
+    if (state.locked) return { pipe: p.pipe, kind: p.kind, action: "skip", fireAt, reason: "overlap" };
+    if (slots <= 0) return { pipe: p.pipe, kind: p.kind, action: "wait", fireAt, reason: "cap" };
+    slots--;
+    return { pipe: p.pipe, kind: p.kind, action: "run", fireAt };
+  });
+}
