@@ -32,6 +32,14 @@ export interface ClickHouseAccess {
   /** Tern's own user: DDL, inserts, service tables, the guard's parses, KILL. Never a caller's SQL. */
   readonly admin: ClickHouseClient;
   /**
+   * Tern's own user in the empty sandbox database, without the admin client's
+   * 30 s request timeout: the long statement of a copy or sink job, whose SQL
+   * passed the read guard first (a table name the rewriter did not qualify
+   * resolves in the empty database, as for reads). The job's `query_id` and
+   * cancel bound it instead.
+   */
+  readonly jobs: ClickHouseClient;
+  /**
    * The client a workspace's reads go through: its own ClickHouse user when
    * CLICKHOUSE_WORKSPACE_USERS is on (created on first use), else the admin
    * user; either way in the empty sandbox database.
@@ -47,16 +55,20 @@ export interface ClickHouseAccess {
 /** Settings of every client: Tinybird answers 64-bit integers as JSON numbers; ask ClickHouse for the same. */
 const CLIENT_SETTINGS = { output_format_json_quote_64bit_integers: 0 } as const;
 const REQUEST_TIMEOUT_MS = 30_000;
+/** A job's statement may run this long before the client gives up on it (its cancel stops it sooner). */
+const JOB_REQUEST_TIMEOUT_MS = 6 * 3600_000;
 
 type Fetch = typeof globalThis.fetch;
 
-function client(config: Config, fetch: Fetch | undefined, login: { username: string; password: string }, database?: string): ClickHouseClient {
+function client(
+  config: Config, fetch: Fetch | undefined, login: { username: string; password: string }, database?: string, timeoutMs = REQUEST_TIMEOUT_MS,
+): ClickHouseClient {
   return createClient({
     url: config.clickhouse.url,
     ...login,
     ...(database ? { database } : {}),
     ...(fetch ? { fetch } : {}),
-    request_timeout: REQUEST_TIMEOUT_MS,
+    request_timeout: timeoutMs,
     clickhouse_settings: CLIENT_SETTINGS,
   });
 }
@@ -71,8 +83,13 @@ function createAccess(config: Config, fetch: Fetch | undefined): ClickHouseAcces
   const admin = client(config, fetch, { username, password });
   const readers: IsolateCache<{ limits: string; client: Promise<ClickHouseClient> }> = isolateCache("readers");
   let sandboxReader: ClickHouseClient | undefined;
+  let jobs: ClickHouseClient | undefined;
   return {
     admin,
+    get jobs() {
+      jobs ??= client(config, fetch, { username, password }, SANDBOX_DATABASE, JOB_REQUEST_TIMEOUT_MS);
+      return jobs;
+    },
     readerFor(workspaceId, database, limits = readerLimits(config)) {
       if (config.clickhouse.workspaceUsers === "off") {
         sandboxReader ??= client(config, fetch, { username, password }, SANDBOX_DATABASE);
