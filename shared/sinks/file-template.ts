@@ -146,7 +146,7 @@ export function planFileNames(parts: TemplatePart[], columns: ResultColumn[], at
       if (p.format === undefined) {
         pieces.push({ sql: `replaceRegexpAll(ifNull(toString(${col}), 'null'), ${quoteString(VALUE_UNSAFE)}, '_')` });
       } else {
-        if (!/^Date/.test(baseType(column.type))) {
+        if (!baseType(column.type).startsWith("Date")) {
           return { ok: false, message: `{${p.name}, '${p.format}'}: \`${p.name}\` is ${column.type}; a format needs a Date or DateTime column` };
         }
         pieces.push({ sql: `ifNull(formatDateTime(${col}, ${quoteString(p.format)}), 'null')` });
