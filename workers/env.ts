@@ -41,6 +41,21 @@ export interface Vars {
   TERN_WORKSPACE_JOBS?: string;
   /** max_execution_time of a copy's query, in seconds. */
   TERN_JOB_TIMEOUT_SECONDS?: string;
+  /**
+   * Where `s3://` buckets live when not on AWS (an S3-compatible server: MinIO,
+   * R2's S3 API, `npm run dev`'s local one): `http://127.0.0.1:7183`. Sinks write
+   * path-style URLs under it (docs/sinks.md).
+   */
+  TERN_S3_ENDPOINT?: string;
+  /** Where `gs://` buckets live (default: GCS's XML API, https://storage.googleapis.com). */
+  TERN_GCS_ENDPOINT?: string;
+  /** The name of the R2 bucket bound as SINKS (wrangler.toml): `r2://` sink URIs must name it. */
+  TERN_SINKS_R2_BUCKET?: string;
+  /**
+   * `TERN_SECRET_<NAME>`: the value of `{{ tb_secret("<NAME>") }}` in `.connection`
+   * files, read when a sink runs (set with `wrangler secret put`).
+   */
+  [secret: `TERN_SECRET_${string}`]: string | undefined;
 }
 
 /** The bindings: queues, Durable Objects, KV and R2. Only `platform/` reads them. */
@@ -113,6 +128,18 @@ const Config = z.object({
     /** A run not heard from for this long (its Worker stopped) is abandoned: `error`, pipe freed. */
     abandonAfterSeconds: z.number().int().positive().default(300),
   }),
+  /** Bucket sinks (workers/sinks, docs/sinks.md). */
+  sinks: z.object({
+    s3Endpoint: z.url().optional(),
+    gcsEndpoint: z.url().optional(),
+    r2Bucket: z.string().min(1).default("tern-sinks"),
+  }),
+  /**
+   * `tb_secret` values by name, from the `TERN_SECRET_<NAME>` vars: the
+   * operator's, shared by every workspace of the deployment. Only the run that
+   * needs one reads it; never logged or stored.
+   */
+  secrets: z.record(z.string(), z.string()),
 });
 export type Config = z.infer<typeof Config>;
 export type ReadLimits = Config["reads"];
@@ -121,6 +148,17 @@ export type ReadLimits = Config["reads"];
 export { ConfigError };
 
 const parsedConfigs = new WeakMap<object, Config>();
+
+const SECRET_PREFIX = "TERN_SECRET_";
+
+/** `TERN_SECRET_<NAME>` vars as `{ NAME: value }`. */
+function secretVars(vars: Vars): Record<string, string> {
+  const secrets: Record<string, string> = {};
+  for (const [key, value] of Object.entries(vars)) {
+    if (key.startsWith(SECRET_PREFIX) && key.length > SECRET_PREFIX.length && typeof value === "string") secrets[key.slice(SECRET_PREFIX.length)] = value;
+  }
+  return secrets;
+}
 
 /** Parses the vars once per env object (one per isolate in production). */
 export function readConfig(vars: Vars): Config {
@@ -160,6 +198,12 @@ export function readConfig(vars: Vars): Config {
       workspaceConcurrency: vars.TERN_WORKSPACE_JOBS || undefined,
       timeoutSeconds: vars.TERN_JOB_TIMEOUT_SECONDS || undefined,
     },
+    sinks: {
+      s3Endpoint: vars.TERN_S3_ENDPOINT || undefined,
+      gcsEndpoint: vars.TERN_GCS_ENDPOINT || undefined,
+      r2Bucket: vars.TERN_SINKS_R2_BUCKET || undefined,
+    },
+    secrets: secretVars(vars),
   });
   if (!parsed.success) {
     throw new ConfigError(`invalid Worker configuration: ${z.prettifyError(parsed.error)}`, { cause: parsed.error });
