@@ -48,6 +48,12 @@ export default defineConfig({
                 CLICKHOUSE_PASSWORD: inject("clickhousePassword"),
                 TERN_MODE: "local",
                 TERN_CREDENTIALS: inject("localCredentials"),
+                // Sinks: s3:// and gs:// buckets are the local S3 server's; the
+                // tests' .connection files name these two secrets.
+                TERN_S3_ENDPOINT: inject("s3Url"),
+                TERN_GCS_ENDPOINT: inject("s3Url"),
+                TERN_SECRET_TEST_S3_KEY: inject("s3AccessKey"),
+                TERN_SECRET_TEST_S3_SECRET: inject("s3SecretKey"),
               },
             },
           })),
