@@ -1,7 +1,8 @@
 /**
  * `npm run dev`: the whole local platform in one command. Starts the local
- * ClickHouse (persistent data dir), then `wrangler dev` with local persistence,
- * waits for `/v0/health`, and prints the base URL and the workspace admin token.
+ * ClickHouse (persistent data dir) and the local S3 server that sinks write to,
+ * then `wrangler dev` with local persistence, waits for `/v0/health`, and prints
+ * the base URL, the workspace admin token and the S3 server's URL and key pair.
  * Ctrl-C (or SIGTERM) stops every child process group.
  */
 import { createWriteStream } from "node:fs";
@@ -14,10 +15,13 @@ import { spawnGroup } from "./dev/process-group.js";
 import { waitForHttp } from "./dev/wait-for.js";
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+/** The local S3 server's bucket for sinks (any other must be created first). */
+const LOCAL_BUCKET = "tern-local";
 
 const usage = `Usage: npm run dev -- [options]
 
-Starts the local Tern platform: a local ClickHouse and the Worker under wrangler dev.
+Starts the local Tern platform: a local ClickHouse, a local S3 server and the Worker
+under wrangler dev.
 
 Options:
   --port <n>              API port (default 7181, Tinybird Local's)
@@ -27,6 +31,8 @@ Options:
   --clickhouse-user <u>   user for --clickhouse-url (default "default")
   --clickhouse-password <p>
   --compat <version>      make the local ClickHouse behave like this production version
+  --s3-port <n>           local S3 server port (default 7183); sinks' s3:// and gs://
+                          buckets are its buckets (docs/sinks.md)
   --inspect               keep wrangler's DevTools proxy (console, network panel);
                           off by default, see below
   --inspector-port <n>    DevTools port with --inspect (default: a free one)
@@ -38,7 +44,11 @@ Without --inspect, wrangler dev runs without its DevTools inspector proxy: that
 proxy enables the runtime's Network domain, which adds ~2-3 ms to every fetch
 the Worker makes (each ClickHouse query). Worker logs still reach the log file.
 At info level, wrangler's proxy reports every request to wrangler's Node
-process, ~0.5 ms per request; the Worker's own logs are warnings and errors.`;
+process, ~0.5 ms per request; the Worker's own logs are warnings and errors.
+
+TERN_SECRET_<NAME> variables in this environment reach the Worker: they give
+{{ tb_secret("<NAME>") }} in .connection files its value. S3_ACCESS_KEY and S3_SECRET
+are set to the local S3 server's key pair unless given.`;
 
 const stops: Array<() => Promise<void>> = [];
 let stopping = false;
@@ -62,6 +72,7 @@ async function main(): Promise<void> {
       "clickhouse-url": { type: "string" },
       "clickhouse-user": { type: "string", default: "default" },
       "clickhouse-password": { type: "string", default: "" },
+      "s3-port": { type: "string", default: "7183" },
       compat: { type: "string" },
       inspect: { type: "boolean", default: false },
       "inspector-port": { type: "string", default: "0" },
@@ -78,6 +89,8 @@ async function main(): Promise<void> {
   const chPort = Number(values["clickhouse-port"]);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port: not a port: ${values.port}`);
   if (!Number.isInteger(chPort) || chPort < 0 || chPort > 65535) throw new Error(`--clickhouse-port: not a port: ${values["clickhouse-port"]}`);
+  const s3Port = Number(values["s3-port"]);
+  if (!Number.isInteger(s3Port) || s3Port < 0 || s3Port > 65535) throw new Error(`--s3-port: not a port: ${values["s3-port"]}`);
 
   const logLevels = ["none", "error", "warn", "info", "log", "debug"];
   if (!logLevels.includes(values["log-level"])) throw new Error(`--log-level: one of ${logLevels.join(", ")}, not ${values["log-level"]}`);
@@ -103,6 +116,14 @@ async function main(): Promise<void> {
     clickhouse = { url: server.url, user: state.clickhouse.user, password: state.clickhouse.password, version: server.version };
   }
 
+  // The local S3 server sinks write to: its key pair is made once and kept with its data.
+  const { spawnLocalS3 } = await import("../s3-local/spawn.js");
+  const { loadOrCreateCredentials } = await import("../s3-local/credentials.js");
+  const s3Dir = join(dataDir, "s3");
+  const s3Keys = await loadOrCreateCredentials(s3Dir);
+  const s3 = await spawnLocalS3({ port: s3Port, dataDir: join(s3Dir, "data"), accessKey: s3Keys.accessKey, secretKey: s3Keys.secretKey, buckets: [LOCAL_BUCKET] });
+  stops.push(() => s3.stop());
+
   // Values go through an env file, not argv: they stay out of `ps` output.
   const envFile = join(dataDir, "worker.env");
   const vars: Record<string, string> = {
@@ -111,6 +132,12 @@ async function main(): Promise<void> {
     CLICKHOUSE_USER: clickhouse.user,
     CLICKHOUSE_PASSWORD: clickhouse.password,
     TERN_CREDENTIALS: JSON.stringify(state.credentials),
+    TERN_S3_ENDPOINT: s3.url,
+    TERN_GCS_ENDPOINT: s3.url,
+    TERN_SECRET_S3_ACCESS_KEY: s3Keys.accessKey,
+    TERN_SECRET_S3_SECRET: s3Keys.secretKey,
+    // The caller's own secrets win over the defaults above.
+    ...Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[0].startsWith("TERN_SECRET_") && e[1] !== undefined)),
   };
   await writeFile(envFile, Object.entries(vars).map(([k, v]) => `${k}='${v}'`).join("\n") + "\n", { mode: 0o600 });
 
@@ -166,6 +193,7 @@ async function main(): Promise<void> {
       "Tern local platform is running",
       `  API:         ${base}`,
       `  ClickHouse:  ${clickhouse.url} (ClickHouse ${health.clickhouse.version ?? clickhouse.version ?? "?"})`,
+      `  S3:          ${s3.url} (bucket s3://${LOCAL_BUCKET}/; access key ${s3Keys.accessKey}, secret ${s3Keys.secretKey})`,
       `  Workspace:   ${state.credentials.workspaceName} (${state.credentials.workspaceId})`,
       `  Admin token: ${state.credentials.workspaceAdminToken}`,
       `  Data:        ${dataDir}`,

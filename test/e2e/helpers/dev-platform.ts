@@ -30,7 +30,10 @@ export async function startDevPlatform(extraArgs: string[] = []): Promise<DevPla
   const dataDir = await mkdtemp(join(tmpdir(), "tern-e2e-dev-"));
   const port = await freePort();
   const chPort = await freePort();
-  const args = ["run", "dev", "--", "--port", String(port), "--clickhouse-port", String(chPort), "--data-dir", dataDir, ...extraArgs];
+  const s3Port = await freePort();
+  const args = [
+    "run", "dev", "--", "--port", String(port), "--clickhouse-port", String(chPort), "--s3-port", String(s3Port), "--data-dir", dataDir, ...extraArgs,
+  ];
   const child = spawn("npm", args, {
     cwd: REPO_ROOT,
     detached: true,
