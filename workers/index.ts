@@ -7,9 +7,12 @@ import { createApp } from "./api/app.js";
 import type { Env } from "./env.js";
 import { platformFor } from "./platform/platform.js";
 import { createQueueDispatcher } from "./queues/dispatch.js";
-import { createScheduler } from "./scheduler/scheduled.js";
+import { runScheduler } from "./scheduler/scheduled.js";
 import { consumeEvents } from "./ingest/queue-consumer.js";
 import { parkDeadLetters } from "./ingest/dead-letters.js";
+import { consumeJobs } from "./jobs/consumer.js";
+// Job kinds register their runners with the jobs runtime (workers/jobs/README.md).
+import "./copies/register.js";
 
 export { WorkspaceCatalog } from "./catalog/workspace-catalog.js";
 export { RateLimiter } from "./ratelimit/rate-limiter.js";
@@ -19,8 +22,8 @@ const app = createApp();
 const dispatchQueue = createQueueDispatcher({
   "tern-events": consumeEvents,
   "tern-events-dlq": parkDeadLetters,
+  "tern-jobs": consumeJobs,
 });
-const runScheduler = createScheduler([]);
 
 export default {
   fetch: app.fetch,

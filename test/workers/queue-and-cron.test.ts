@@ -1,8 +1,6 @@
 import { createExecutionContext, createMessageBatch, createScheduledController, env, getQueueResult, waitOnExecutionContext } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import worker from "../../workers/index.js";
-import { createScheduler } from "../../workers/scheduler/scheduled.js";
-import { platformFor } from "../../workers/platform/platform.js";
 
 describe("queue handler", () => {
   it("retries, never acknowledges, a batch from a queue without a consumer", async () => {
@@ -22,18 +20,5 @@ describe("scheduled handler", () => {
     const ctx = createExecutionContext();
     await worker.scheduled(createScheduledController({ scheduledTime: new Date("2026-11-24T10:00:00Z"), cron: "* * * * *" }), env, ctx);
     await waitOnExecutionContext(ctx);
-  });
-
-  it("asks every source for due runs and counts what it enqueues", async () => {
-    const seen: string[] = [];
-    const scheduler = createScheduler([
-      async (_platform, at) => {
-        seen.push(at.toISOString());
-        return [{ kind: "copy", workspaceId: "ws", resource: "daily_rollup" }];
-      },
-    ]);
-    const out = await scheduler(platformFor(env, createExecutionContext()), createScheduledController({ scheduledTime: new Date("2026-11-24T10:00:00Z"), cron: "* * * * *" }));
-    expect(out).toEqual({ enqueued: 1 });
-    expect(seen).toEqual(["2026-11-24T10:00:00.000Z"]);
   });
 });

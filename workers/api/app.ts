@@ -18,6 +18,7 @@ import { tokenRoutes } from "../tokens/routes.js";
 import { datasourceRoutes } from "../datasources/routes.js";
 import { jobRoutes } from "../datasources/jobs.js";
 import { eventsRoutes } from "../ingest/events-route.js";
+import { copyRoutes } from "../copies/routes.js";
 
 export function createApp(): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
@@ -25,12 +26,13 @@ export function createApp(): Hono<AppEnv> {
   app
     .route("/v0/health", health) //                 api/health.ts
     .route("/tokens", localTokens) //               api/local-tokens.ts (local mode only)
+    .route("/v0/pipes", copyRoutes) //              copies: /<pipe>/copy, /copy/pause, /copy/resume
     .route("/v0/pipes", endpointRoutes) //          endpoints: /<pipe>.<format>, OpenAPI
     .route("/v0/pipes", pipesApiRoutes) //          endpoints: the Pipes API (list, describe, .pipe)
     .route("/v0/sql", queryApiRoutes) //            endpoints: the Query API
     .route("/v0/events", eventsRoutes) //           ingest: Events API, dead letters
     .route("/v0/datasources", datasourceRoutes) //  datasources: list, describe, append/replace, truncate, delete
-    .route("/v0/jobs", jobRoutes) //                datasources: the Jobs API
+    .route("/v0/jobs", jobRoutes) //                datasources: the Jobs API (list, get, cancel)
     .route("/v0/tokens", tokenRoutes) //            tokens: static tokens and JWTs
     .route("/v1/deploy", deployRoutes) //           deploy
     .route("/v1/build", buildRoutes) //             deploy: check in a scratch database

@@ -17,6 +17,7 @@ import { isolateCache, type IsolateCache } from "../platform/caches.js";
 import { canonicalSql, ensureSandbox, guardRead, SANDBOX_DATABASE } from "./read-guard.js";
 import { provisionReader, type ReaderLimits } from "./workspace-users.js";
 import { fromClickHouse } from "./errors.js";
+import { quoteString } from "../../shared/sql/ddl/index.js";
 
 /** The checks every read a caller's SQL reaches passes first (docs/security.md, layers 3-5). */
 export interface ReadGuard {
@@ -116,7 +117,8 @@ function createAccess(config: Config, fetch: Fetch | undefined): ClickHouseAcces
     },
     async kill(queryId) {
       try {
-        await admin.command({ query: "KILL QUERY WHERE query_id = {id:String} ASYNC", query_params: { id: queryId } });
+        // A literal, not a query parameter: the local engine's server reads KILL's query id as a string literal only.
+        await admin.command({ query: `KILL QUERY WHERE query_id = ${quoteString(queryId)} ASYNC` });
       } catch (e) {
         throw fromClickHouse(e);
       }

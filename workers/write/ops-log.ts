@@ -1,7 +1,7 @@
 /**
  * @module write/ops-log
  * One `tinybird.datasources_ops_log` row per ingest operation (events batch,
- * append, replace, truncate, delete). Written off the hot path and batched per
+ * append, replace, truncate, delete, and copy runs from workers/copies). Written off the hot path and batched per
  * isolate (one insert per FLUSH_MS instead of one per request: every insert is
  * a part ClickHouse must merge); a failure to log never fails the operation.
  */
@@ -11,7 +11,7 @@ import type { Platform } from "../platform/platform.js";
 
 export interface OpsLogEntry {
   workspaceId: string;
-  eventType: "append-hfi" | "append" | "replace" | "truncate" | "delete" | "create";
+  eventType: "append-hfi" | "append" | "replace" | "truncate" | "delete" | "create" | "copy";
   datasource: string;
   result: "ok" | "error";
   elapsedSeconds: number;
@@ -24,6 +24,10 @@ export interface OpsLogEntry {
   writtenBytes?: number;
   writtenBytesQuarantine?: number;
   options?: Record<string, string>;
+  /** The pipe that wrote the rows (a copy). */
+  pipe?: string;
+  readRows?: number;
+  readBytes?: number;
 }
 
 function toRow(e: OpsLogEntry, now: string): Record<string, unknown> {
@@ -45,14 +49,14 @@ function toRow(e: OpsLogEntry, now: string): Record<string, unknown> {
     "Options.Names": Object.keys(e.options ?? {}),
     "Options.Values": Object.values(e.options ?? {}),
     operation_id: e.importId ?? e.jobId ?? "",
-    read_rows: 0,
-    read_bytes: 0,
+    read_rows: e.readRows ?? 0,
+    read_bytes: e.readBytes ?? 0,
     written_rows: e.result === "ok" ? e.rows : 0,
     written_bytes: e.writtenBytes ?? 0,
     written_rows_quarantine: e.rowsQuarantine,
     written_bytes_quarantine: e.writtenBytesQuarantine ?? 0,
-    pipe_id: "",
-    pipe_name: "",
+    pipe_id: e.pipe ?? "",
+    pipe_name: e.pipe ?? "",
     release: "",
     resource_tags: [],
     cpu_time: 0,
