@@ -13,6 +13,7 @@
  * | `endpoint_errors` | one per failed endpoint call (TTL 30 days) | workers/endpoints/stats.ts, next to `pipe_stats_rt` |
  * | `datasources_ops_log` | one per ingest / maintenance operation | workers/write/ops-log.ts |
  * | `jobs_log` | one per job that ends (copy, sink, …; done, error or cancelled) | workers/jobs/jobs-log.ts |
+ * | `sinks_ops_log` | one per sink run (ok, error or cancelled) | workers/sinks/ops-log.ts |
  */
 import { quoteIdentifier, quoteQualifiedName, quoteString } from "../sql/ddl/index.js";
 
@@ -212,8 +213,46 @@ export const JOBS_LOG: ServiceDatasource = {
   engine: "MergeTree PARTITION BY toYYYYMM(created_at) ORDER BY (workspace_id, created_at) TTL toDateTime(created_at) + INTERVAL 180 DAY",
 };
 
+/**
+ * `tinybird.sinks_ops_log`: one row per sink run. Tinybird documents the name
+ * only (spec 8.4, [GAP]); the columns are Tern's, named as in
+ * `datasources_ops_log`: where the run wrote (`service` s3/gcs/r2, `bucket`,
+ * `path` = the URI's prefix and the file template as written, never a
+ * credential), how (`format`, `compression`, `strategy`), the outcome
+ * (`result` ok/error/cancelled, `error` as the job shows it), `files` (the
+ * keys written, when Tern knows them: R2 runs and one-file S3/GCS runs),
+ * `written_rows`/`written_bytes`, and the run's params in `Options`.
+ * TTL 90 days.
+ */
+export const SINKS_OPS_LOG: ServiceDatasource = {
+  name: "sinks_ops_log",
+  columns: [
+    ["timestamp", "DateTime64(3)"],
+    ["job_id", "String"],
+    ["pipe_id", "String"],
+    ["pipe_name", "String"],
+    ["trigger", "LowCardinality(String)"],
+    ["job_timestamp", "DateTime"],
+    ["service", "LowCardinality(String)"],
+    ["bucket", "String"],
+    ["path", "String"],
+    ["format", "LowCardinality(String)"],
+    ["compression", "LowCardinality(String)"],
+    ["strategy", "LowCardinality(String)"],
+    ["result", "LowCardinality(String)"],
+    ["error", "Nullable(String)"],
+    ["elapsed_time", "Float32"],
+    ["files", "Array(String)"],
+    ["written_rows", "UInt64"],
+    ["written_bytes", "UInt64"],
+    ["Options.Names", "Array(String)"],
+    ["Options.Values", "Array(String)"],
+  ],
+  engine: "MergeTree PARTITION BY toYYYYMM(timestamp) ORDER BY (workspace_id, timestamp) TTL toDateTime(timestamp) + INTERVAL 90 DAY",
+};
+
 /** In creation order: a view's source and target come before it. */
-export const SERVICE_DATASOURCES: ServiceDatasource[] = [DATASOURCES_OPS_LOG, PIPE_STATS_RT, PIPE_STATS, ENDPOINT_ERRORS, JOBS_LOG];
+export const SERVICE_DATASOURCES: ServiceDatasource[] = [DATASOURCES_OPS_LOG, PIPE_STATS_RT, PIPE_STATS, ENDPOINT_ERRORS, JOBS_LOG, SINKS_OPS_LOG];
 
 export const SERVICE_MATERIALIZED_VIEWS: ServiceMaterializedView[] = [PIPE_STATS_MV];
 
