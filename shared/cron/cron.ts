@@ -2,13 +2,13 @@
  * @module cron/cron
  * Cron schedules (UTC) as copies, sinks and imports write them: five fields
  * (`0 * * * *`) or a named one (`@hourly`, `@daily`, …), parsed by
- * `cron-parser`, never by hand. Two questions are asked of a schedule: does it
+ * `croner`, never by hand. Two questions are asked of a schedule: does it
  * parse (the datafile parser, so `tern check` and the deploy refuse it with
  * file and line), and which fire time, if any, fell in a window (the
  * scheduler: runs missed while the Worker was down are caught up once, so
  * only the latest fire time of the window counts).
  */
-import { CronExpressionParser } from "cron-parser";
+import { Cron } from "croner";
 
 /** A schedule that runs only when asked (the default of copies). */
 export const ON_DEMAND = "@on-demand";
@@ -19,9 +19,9 @@ export type CronCheck = { ok: true } | { ok: false; message: string };
 
 /**
  * Whether `text` is a cron schedule Tern can run: five fields as crontab
- * writes them, or a named schedule. cron-parser also takes a seconds field and
- * fills in missing ones; Tinybird's schedules have exactly five, so the field
- * count is checked before the library parses the fields.
+ * writes them, or a named schedule. croner also takes seconds and year
+ * fields; Tinybird's schedules have exactly five, so the field count is
+ * checked before the library parses the fields.
  */
 export function checkCron(text: string): CronCheck {
   const value = text.trim();
@@ -29,10 +29,10 @@ export function checkCron(text: string): CronCheck {
   const fields = value.split(/\s+/).filter((f) => f !== "");
   if (fields.length !== 5) return { ok: false, message: `a cron expression has 5 fields (minute hour day month weekday), \`${value}\` has ${fields.length}` };
   try {
-    CronExpressionParser.parse(value, { tz: "UTC" });
+    cron(value);
     return { ok: true };
   } catch (e) {
-    return { ok: false, message: e instanceof Error ? e.message : String(e) };
+    return { ok: false, message: (e instanceof Error ? e.message : String(e)).replace(/^CronPattern:\s*/, "") };
   }
 }
 
@@ -50,16 +50,20 @@ export function isScheduled(schedule: string | undefined): schedule is string {
  * when none falls in it. Fire times are whole minutes; `upTo` is the cron
  * tick's scheduled time, so a run due at 10:00 is found by the 10:00 tick.
  */
-export function latestFireIn(cron: string, after: Date, upTo: Date): Date | undefined {
-  // cron-parser's prev() is strictly before its current date: start one second past the window's end.
-  const expr = CronExpressionParser.parse(normalised(cron), { tz: "UTC", currentDate: new Date(upTo.getTime() + 1000) });
-  const fire = expr.prev().toDate();
-  return fire.getTime() > after.getTime() ? fire : undefined;
+export function latestFireIn(cronText: string, after: Date, upTo: Date): Date | undefined {
+  // croner's previous runs are strictly before the reference: start one second past the window's end.
+  const [fire] = cron(normalised(cronText)).previousRuns(1, new Date(upTo.getTime() + 1000));
+  return fire && fire.getTime() > after.getTime() ? fire : undefined;
 }
 
 /** The next fire time of `cron` strictly after `at` (for listings: when a copy runs next). */
-export function nextFireAfter(cron: string, at: Date): Date {
-  return CronExpressionParser.parse(normalised(cron), { tz: "UTC", currentDate: at }).next().toDate();
+export function nextFireAfter(cronText: string, at: Date): Date | undefined {
+  return cron(normalised(cronText)).nextRun(at) ?? undefined;
+}
+
+/** A schedule as croner reads it: in UTC, never started (croner can also run jobs; Tern only asks it about times). */
+function cron(text: string): Cron {
+  return new Cron(text, { timezone: "UTC", paused: true });
 }
 
 /** Named schedules are case-insensitive in datafiles (`@HOURLY`); the library knows them in lower case. */

@@ -425,5 +425,5 @@ function buildImport(values: Map<string, { value: string; statement: Statement }
   return settings;
 }
 
-/** A cron schedule, as the cron-parser library reads it (shared/cron). */
+/** A cron schedule, as the croner library reads it (shared/cron). */
 export { isCron };

@@ -11,6 +11,8 @@ import {
 import type { SourcePosition } from "./errors.js";
 import { dedentBlock, type Statement } from "./lexer.js";
 import { checkCron, isCron, ON_DEMAND } from "../cron/cron.js";
+import { parseBucketUri } from "../sinks/bucket-uri.js";
+import { parseFileTemplate } from "../sinks/file-template.js";
 
 const NODE_OPTION_KEYWORDS = [
   "DATASOURCE", "DEPLOYMENT_METHOD", "TARGET_DATASOURCE", "COPY_SCHEDULE", "COPY_MODE", "MODE", "COPY_AFTER", "CACHE",
@@ -165,7 +167,7 @@ function optionsUsedBy(publication: PipePublication): Set<string> {
   }
 }
 
-/** Why a schedule is refused (cron-parser's words), or undefined for a cron or `@on-demand`. */
+/** Why a schedule is refused (croner's words), or undefined for a cron or `@on-demand`. */
 function scheduleProblem(value: string): string | undefined {
   if (value.trim().toLowerCase() === ON_DEMAND) return undefined;
   const check = checkCron(value);
@@ -257,9 +259,20 @@ function buildPublication(draft: NodeDraft, context: DirectiveContext): PipePubl
       const strategyRaw = (opt("EXPORT_STRATEGY")?.value ?? "new").toLowerCase();
       const strategy = strategyRaw === "create_new" ? "new" : strategyRaw === "replace" ? "truncate" : strategyRaw;
       if (strategy !== "new" && strategy !== "truncate") diagnostics.error(valuePosition(opt("EXPORT_STRATEGY")!.statement), `invalid ${opt("EXPORT_STRATEGY")!.statement.keyword} \`${strategyRaw}\`; expected create_new, replace, new or truncate`);
+      const bucketUri = required("EXPORT_BUCKET_URI", "s3://bucket/prefix/");
+      const fileTemplate = required("EXPORT_FILE_TEMPLATE", "events_{date}");
+      // Their syntax now (shared/sinks); the template's names against the result's columns when the sink runs.
+      const checks: Array<[string, string, { ok: true } | { ok: false; message: string }]> = [
+        ["EXPORT_BUCKET_URI", bucketUri, parseBucketUri(bucketUri)],
+        ["EXPORT_FILE_TEMPLATE", fileTemplate, parseFileTemplate(fileTemplate)],
+      ];
+      for (const [kw, value, check] of checks) {
+        // A `${VAR}` or `{{ tb_secret() }}` still in place (a file read without its env) is checked once substituted.
+        const unresolved = value.includes("${") || value.includes("{{");
+        if (value !== "" && !unresolved && !check.ok) diagnostics.error(valuePosition(opt(kw)!.statement), check.message);
+      }
       return {
-        type: "sink", target: "bucket", node, connectionName, schedule: sched,
-        bucketUri: required("EXPORT_BUCKET_URI", "s3://bucket/prefix/"), fileTemplate: required("EXPORT_FILE_TEMPLATE", "events_{date}"),
+        type: "sink", target: "bucket", node, connectionName, schedule: sched, bucketUri, fileTemplate,
         format: format as "csv", compression: compression as "none", strategy: strategy as "new",
       };
     }
