@@ -257,9 +257,17 @@ export interface DynamoDbConnection {
   arn?: string;
 }
 
+/**
+ * Tern's: the Worker's own R2 bucket (the `SINKS` binding), for sinks with an
+ * `r2://` bucket URI. It takes no settings: the binding is the credential.
+ */
+export interface R2Connection {
+  type: "r2";
+}
+
 export interface ConnectionFile extends DatafileBase {
   kind: "connection";
-  connection: KafkaConnection | S3Connection | GcsConnection | DynamoDbConnection;
+  connection: KafkaConnection | S3Connection | GcsConnection | DynamoDbConnection | R2Connection;
   /** Every directive value by keyword, after substitution (for settings we do not model). */
   options: Record<string, string>;
 }

@@ -1,7 +1,9 @@
 /**
  * @module
  * `.connection` files: `TYPE kafka|s3|gcs|dynamodb` plus that service's
- * settings. Secrets are usually `{{ tb_secret("NAME") }}` values.
+ * settings, and Tern's `TYPE r2` (the Worker's R2 bucket, for sinks; no
+ * settings). Secrets are usually `{{ tb_secret("NAME") }}` values, kept as
+ * written: a sink resolves them when it runs (shared/sinks/destination.ts).
  */
 import type { ConnectionFile, DynamoDbConnection, GcsConnection, KafkaConnection, S3Connection } from "./ast.js";
 import {
@@ -30,7 +32,9 @@ const GCS_FIELDS = {
 } as const;
 const DYNAMODB_FIELDS = { DYNAMODB_REGION: "region", DYNAMODB_ARN: "arn" } as const;
 
-const FIELDS_BY_TYPE = { kafka: KAFKA_FIELDS, s3: S3_FIELDS, gcs: GCS_FIELDS, dynamodb: DYNAMODB_FIELDS } as const;
+const R2_FIELDS = {} as const;
+
+const FIELDS_BY_TYPE = { kafka: KAFKA_FIELDS, s3: S3_FIELDS, gcs: GCS_FIELDS, dynamodb: DYNAMODB_FIELDS, r2: R2_FIELDS } as const;
 type ConnectionType = keyof typeof FIELDS_BY_TYPE;
 
 export const CONNECTION_KEYWORDS: ReadonlySet<string> = new Set([
@@ -63,7 +67,7 @@ export function parseConnectionStatements(name: string, statements: Statement[],
     if (st.keyword === "TYPE") {
       const t = value.toLowerCase();
       if (t in FIELDS_BY_TYPE) { type = t as ConnectionType; typeStatement = st; }
-      else diagnostics.error(valuePosition(st), `invalid connection TYPE \`${value}\`; expected kafka, s3, gcs or dynamodb`);
+      else diagnostics.error(valuePosition(st), `invalid connection TYPE \`${value}\`; expected kafka, s3, gcs, dynamodb or r2`);
       continue;
     }
     options[st.keyword] = value;
@@ -72,7 +76,7 @@ export function parseConnectionStatements(name: string, statements: Statement[],
 
   const fileStart = { file: context.path, line: 1, column: 1 };
   if (!type && !typeStatement && !diagnostics.errors.some((e) => e.detail.startsWith("invalid connection TYPE"))) {
-    diagnostics.error(fileStart, "missing TYPE; a connection starts with TYPE kafka, TYPE s3, TYPE gcs or TYPE dynamodb");
+    diagnostics.error(fileStart, "missing TYPE; a connection starts with TYPE kafka, TYPE s3, TYPE gcs, TYPE dynamodb or TYPE r2");
   }
   const chosen: ConnectionType = type ?? "kafka";
   const fields: Record<string, string> = FIELDS_BY_TYPE[chosen];
@@ -120,6 +124,9 @@ export function parseConnectionStatements(name: string, statements: Statement[],
       break;
     case "dynamodb":
       connection = { type: "dynamodb", ...settings } as DynamoDbConnection;
+      break;
+    case "r2":
+      connection = { type: "r2" };
       break;
   }
   const file: ConnectionFile = {

@@ -20,8 +20,11 @@ export interface BucketUri {
 export type BucketUriResult = { ok: true; uri: BucketUri } | { ok: false; message: string };
 
 const SCHEMES: Record<string, BucketScheme> = { s3: "s3", s3a: "s3", gs: "gcs", gcs: "gcs", r2: "r2" };
-/** S3's bucket naming rules (GCS's and R2's are the same or looser for these characters). */
-const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+/**
+ * The characters of S3's bucket names (GCS's and R2's allow no others here);
+ * the 3-character minimum is left to the service, which says so itself.
+ */
+const BUCKET = /^[a-z0-9](?:[a-z0-9.-]{0,61}[a-z0-9])?$/;
 /** Characters a key written by a sink may hold besides a template's placeholders. */
 export const KEY_CHARS = /^[A-Za-z0-9._\-/=]*$/;
 
@@ -32,7 +35,7 @@ export function parseBucketUri(text: string): BucketUriResult {
   if (!scheme) return { ok: false, message: `EXPORT_BUCKET_URI \`${text}\`: unknown scheme \`${m[1]}://\`; expected s3://, gs:// or r2://` };
   const bucket = m[2]!;
   if (!BUCKET.test(bucket)) {
-    return { ok: false, message: `EXPORT_BUCKET_URI \`${text}\`: \`${bucket}\` is not a bucket name (3-63 lowercase letters, digits, dots or hyphens)` };
+    return { ok: false, message: `EXPORT_BUCKET_URI \`${text}\`: \`${bucket}\` is not a bucket name (up to 63 lowercase letters, digits, dots or hyphens)` };
   }
   let prefix = (m[3] ?? "").replace(/^\/+/, "");
   if (!KEY_CHARS.test(prefix) || prefix.split("/").some((part) => part === "." || part === "..")) {

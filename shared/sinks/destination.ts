@@ -32,15 +32,17 @@ export type DestinationResult =
   | { ok: false; message: string; missingSecrets?: string[] };
 
 const SCHEME_OF = { s3: "s3://", gcs: "gs://", r2: "r2://" } as const;
+/** As the names are read aloud: "an s3", "an r2", "a gcs", "a kafka". */
+const article = (type: string) => (type === "s3" || type === "r2" ? "an" : "a");
 
 export function sinkDestination(connection: ConnectionFile, uri: BucketUri, secrets: Readonly<Record<string, string | undefined>>): DestinationResult {
   const type = connection.connection.type as string;
   const name = connection.name;
   if (type !== "s3" && type !== "gcs" && type !== "r2") {
-    return { ok: false, message: `connection '${name}' is a ${type} connection; a bucket sink needs an s3, gcs or r2 connection` };
+    return { ok: false, message: `connection '${name}' is ${article(type)} ${type} connection; a bucket sink needs an s3, gcs or r2 connection` };
   }
   if (uri.scheme !== type) {
-    return { ok: false, message: `connection '${name}' is a ${type} connection, so EXPORT_BUCKET_URI must start with ${SCHEME_OF[type]}` };
+    return { ok: false, message: `connection '${name}' is ${article(type)} ${type} connection, so EXPORT_BUCKET_URI must start with ${SCHEME_OF[type]}` };
   }
   if (type === "r2") return { ok: true, destination: { service: "r2" } };
 

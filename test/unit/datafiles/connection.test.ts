@@ -41,6 +41,10 @@ describe("connections", () => {
     expect(connection(lines("TYPE dynamodb", "DYNAMODB_ARN arn:aws:iam::1:role/d", "DYNAMODB_REGION us-east-1")).connection).toEqual({ type: "dynamodb", arn: "arn:aws:iam::1:role/d", region: "us-east-1" });
   });
 
+  it("reads Tern's R2 connection (the Worker's SINKS bucket), which takes no settings", () => {
+    expect(connection(lines("TYPE r2", "DESCRIPTION the exports bucket")).connection).toEqual({ type: "r2" });
+  });
+
   it("keeps every directive value in options", () => {
     expect(connection(lines("TYPE s3", "S3_REGION us-east-1", "S3_ARN a")).options).toEqual({ S3_REGION: "us-east-1", S3_ARN: "a" });
   });
@@ -48,12 +52,13 @@ describe("connections", () => {
 
 describe("connection errors", () => {
   const cases: [string, string, [number, number, string][]][] = [
-    ["missing TYPE", lines("KAFKA_BOOTSTRAP_SERVERS b:9092"), [[1, 1, "missing TYPE; a connection starts with TYPE kafka, TYPE s3, TYPE gcs or TYPE dynamodb"]]],
-    ["bad TYPE", lines("TYPE postgres"), [[1, 6, "invalid connection TYPE `postgres`; expected kafka, s3, gcs or dynamodb"]]],
+    ["missing TYPE", lines("KAFKA_BOOTSTRAP_SERVERS b:9092"), [[1, 1, "missing TYPE; a connection starts with TYPE kafka, TYPE s3, TYPE gcs, TYPE dynamodb or TYPE r2"]]],
+    ["bad TYPE", lines("TYPE postgres"), [[1, 6, "invalid connection TYPE `postgres`; expected kafka, s3, gcs, dynamodb or r2"]]],
     ["Kafka without servers", lines("TYPE kafka"), [[1, 1, "a kafka connection needs KAFKA_BOOTSTRAP_SERVERS"]]],
     ["S3 without credentials", lines("TYPE s3", "S3_REGION us-east-1"), [[1, 1, "an s3 connection needs S3_ARN (role) or S3_ACCESS_KEY and S3_SECRET"]]],
     ["S3 key without secret", lines("TYPE s3", "S3_REGION r", "S3_ACCESS_KEY k"), [[1, 1, "a s3 connection needs S3_SECRET"]]],
     ["setting of another service", lines("TYPE s3", "S3_REGION r", "S3_ARN a", "KAFKA_KEY k"), [[4, 1, "KAFKA_KEY does not belong in a s3 connection"]]],
+    ["R2 with S3 settings", lines("TYPE r2", "S3_REGION auto"), [[2, 1, "S3_REGION does not belong in a r2 connection"]]],
     ["bad security protocol", lines("TYPE kafka", "KAFKA_BOOTSTRAP_SERVERS b", "KAFKA_SECURITY_PROTOCOL TLS"), [[3, 25, "invalid KAFKA_SECURITY_PROTOCOL `TLS`; expected SASL_SSL, PLAINTEXT, SASL_PLAINTEXT, SSL"]]],
     ["unknown keyword", lines("TYPE kafka", "KAFKA_BOOTSTRAP_SERVERS b", "KAFKA_PASSWORD x"), [[3, 1, "`KAFKA_PASSWORD` is not a valid option in connection files"]]],
     ["missing secret with env", lines("TYPE kafka", 'KAFKA_BOOTSTRAP_SERVERS {{ tb_secret("SERVERS") }}'), [[2, 25, 'secret "SERVERS" is not set and has no default; set it or write tb_secret("SERVERS", "<default>")']]],

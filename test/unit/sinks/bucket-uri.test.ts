@@ -25,7 +25,7 @@ describe("parseBucketUri", () => {
     ["my-bucket/exports", "is not a bucket URI"],
     ["ftp://my-bucket/x", "unknown scheme"],
     ["s3://My_Bucket/x", "is not a bucket name"],
-    ["s3://ab/x", "is not a bucket name"],
+    ["s3://-ab/x", "is not a bucket name"],
     ["s3://bucket/a b/", "letters, digits and . _ - / = only"],
     ["s3://bucket/{date}/", "letters, digits and . _ - / = only"],
     ["s3://bucket/a/../b", "no . or .. segments"],
