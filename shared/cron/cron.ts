@@ -32,7 +32,9 @@ export function checkCron(text: string): CronCheck {
     cron(value);
     return { ok: true };
   } catch (e) {
-    return { ok: false, message: (e instanceof Error ? e.message : String(e)).replace(/^CronPattern:\s*/, "") };
+    // croner names the field; the value it quotes is zero-based for days and months, so it is left out.
+    const message = (e instanceof Error ? e.message : String(e)).replace(/^CronPattern:\s*/, "").replace(/^(Invalid value for \w+): \S+$/, "$1");
+    return { ok: false, message };
   }
 }
 
