@@ -26,7 +26,8 @@ const project = {
   "copy_replace.pipe": copyPipe("%\nSELECT ts, n, {{ String(tag, 'new') }} AS tag FROM events", ["TARGET_DATASOURCE snap_replace", "COPY_MODE replace"]),
   "copy_fails.pipe": copyPipe("SELECT ts, intDiv(toUInt64(1), n - n) AS n, tag FROM events", ["TARGET_DATASOURCE snap_bad", "COPY_MODE replace"]),
   "copy_fails_append.pipe": copyPipe("SELECT ts, intDiv(toUInt64(1), n - n) AS n, tag FROM events", ["TARGET_DATASOURCE snap_bad"]),
-  "copy_mismatch.pipe": copyPipe("SELECT ts, n AS number, tag FROM events", ["TARGET_DATASOURCE snap_bad"]),
+  // Matches its target as deployed; a request param renames a column (what deploy cannot see).
+  "copy_mismatch.pipe": copyPipe("%\nSELECT ts, n{% if defined(rename) %} AS number{% end %}, tag FROM events", ["TARGET_DATASOURCE snap_bad"]),
   "copy_slow.pipe": copyPipe("SELECT ts, n, tag FROM events WHERE sleepEachRow(0.1) = 0 AND n < 60", ["TARGET_DATASOURCE snap_bad", "COPY_MODE replace"]),
 };
 
@@ -138,13 +139,26 @@ describe("bad input leaves the target as it was", () => {
     }
   });
 
-  it("a result that does not match the target's columns: the job says which columns", async () => {
-    const done = await ended((await runCopy("copy_mismatch", ws.token)).body.id, ws.token);
+  it("a result that does not match the target's columns at run time: the job says which columns", async () => {
+    const done = await ended((await runCopy("copy_mismatch", ws.token, "rename=1")).body.id, ws.token);
     expect(done.status).toBe("error");
     expect(done.error).toBe(
       "The copy pipe 'copy_mismatch' does not match its target datasource 'snap_bad': its result has column `number`, which 'snap_bad' does not; 'snap_bad' needs column `n`, which its result lacks. Copies match columns by name: alias the SELECT's columns as the datasource names them",
     );
     expect(await keep()).toBe(7007);
+  });
+
+  it("a target that does not match is refused at deploy, before anything runs", async () => {
+    const other = await createWorkspace("copies_deploy");
+    const res = await deploy(
+      { "events.datasource": datasource(), "snap.datasource": datasource(), "c.pipe": copyPipe("SELECT ts, n AS number FROM events", ["TARGET_DATASOURCE snap", "COPY_SCHEDULE 0 * * * *"]) },
+      "auto_promote=true",
+      other.token,
+    );
+    expect(res.status).toBe(400);
+    expect(JSON.stringify(res.body)).toContain(
+      "The copy pipe 'c' does not match its target datasource 'snap': its result has column `number`, which 'snap' does not; 'snap' needs columns `n`, `tag`, which its result lacks",
+    );
   });
 
   it("an unknown pipe is 404, a bad _mode 400", async () => {

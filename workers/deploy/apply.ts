@@ -11,6 +11,7 @@ import type { ClickHouseClient } from "@clickhouse/client-web";
 import type { Plan } from "../../shared/deploy/plan.js";
 import type { DeploymentFeedback, DeploymentManifest } from "../../shared/deploy/manifest.js";
 import { quoteIdentifier, quoteQualifiedName } from "../../shared/sql/ddl/index.js";
+import { copyColumns, type TargetColumn } from "../../shared/deploy/copy-columns.js";
 import { clickhouseMessage } from "../clickhouse/errors.js";
 import { guardRead } from "../clickhouse/read-guard.js";
 import { ensureWorkspaceServiceViews } from "../service/workspace-views.js";
@@ -56,11 +57,25 @@ async function validate(ch: ClickHouseClient, plan: Plan): Promise<DeploymentFee
   for (const v of plan.validations) {
     try {
       await ch.query({ query: `EXPLAIN ${v.sql}`, format: "TabSeparated" }).then((rs) => rs.text());
+      const mismatch = await copyTargetMismatch(ch, plan, v.pipe, v.sql);
+      if (mismatch) problems.push({ resource: `Pipe ${v.pipe}.pipe`, level: "ERROR", message: mismatch });
     } catch (e) {
       problems.push({ resource: `Pipe ${v.pipe}.pipe`, level: "ERROR", message: `Pipe '${v.pipe}', node '${v.node}': ${clickhouseMessage(e)}` });
     }
   }
   return problems;
+}
+
+/** A copy pipe whose result's columns do not match its target datasource's (by name, as the copy writes them). */
+async function copyTargetMismatch(ch: ClickHouseClient, plan: Plan, pipe: string, sql: string): Promise<string | undefined> {
+  const publication = plan.manifest.pipes[pipe]?.file.publication;
+  if (publication?.type !== "copy") return undefined;
+  const target = plan.manifest.datasources[publication.targetDatasource];
+  if (!target) return undefined;
+  const produced = await rows<{ name: string }>(ch, `DESCRIBE TABLE (${sql})`);
+  const columns = await rows<TargetColumn>(ch, `DESCRIBE TABLE ${quoteQualifiedName(plan.manifest.database, target.table)}`);
+  const match = copyColumns(produced.map((c) => c.name), columns, { pipe, datasource: publication.targetDatasource });
+  return match.ok ? undefined : match.message;
 }
 
 async function activeParts(ch: ClickHouseClient, database: string, table: string): Promise<string[]> {
