@@ -12,12 +12,17 @@
  *   front (`AccessDenied`), where s3rver would let it in;
  * - buckets listed in `readOnlyBuckets` refuse every write (`AccessDenied`),
  *   as a bucket whose policy denies `s3:PutObject` does, so the sinks' "bucket
- *   that refuses writes" runs against a real refusal.
+ *   that refuses writes" runs against a real refusal;
+ * - `AbortMultipartUpload` (`DELETE /<bucket>/<key>?uploadId=…`), which s3rver
+ *   lacks (405): ClickHouse sends it when an `INSERT INTO FUNCTION s3()` fails
+ *   or is killed; the front removes the upload's parts (s3rver keeps them in
+ *   `<bucket>/._S3rver_uploads/<id>/`), so an aborted upload leaves nothing.
  *
  * URLs are path-style only: `http://host:port/<bucket>/<key>`.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import { mkdir } from "node:fs/promises";
+import { mkdir, rm, stat } from "node:fs/promises";
+import { join } from "node:path";
 import type { AddressInfo } from "node:net";
 import S3rver from "@20minutes/s3rver";
 import Account from "@20minutes/s3rver/lib/models/account.js";
@@ -65,6 +70,15 @@ function isSigned(req: IncomingMessage, url: URL): boolean {
 
 const WRITES = new Set(["PUT", "POST", "DELETE"]);
 
+/** Removes an upload's parts; false when there is no such upload. */
+async function abortUpload(dataDir: string, bucket: string, uploadId: string): Promise<boolean> {
+  if (!/^[A-Za-z0-9]+$/.test(uploadId) || !/^[a-z0-9][a-z0-9.-]*$/.test(bucket)) return false;
+  const dir = join(dataDir, bucket, "._S3rver_uploads", uploadId);
+  const exists = await stat(dir).then(() => true, () => false);
+  if (exists) await rm(dir, { recursive: true, force: true });
+  return exists;
+}
+
 export async function startLocalS3(input: S3LocalOptions): Promise<RunningS3> {
   const opts = Options.parse(input);
   const log = opts.log ?? (() => {});
@@ -94,6 +108,22 @@ export async function startLocalS3(input: S3LocalOptions): Promise<RunningS3> {
     if (req.method && WRITES.has(req.method) && readOnly.has(bucket)) {
       log(`refused ${req.method} ${url.pathname}: bucket ${bucket} is read-only`);
       return refusal(res, "AccessDenied", `Access Denied: bucket ${bucket} refuses writes`, url.pathname);
+    }
+    const uploadId = url.searchParams.get("uploadId");
+    if (req.method === "DELETE" && uploadId !== null) {
+      // Signed, but not verified here (s3rver's check runs inside the routes it serves): on a
+      // local server an abort only discards parts that no object shows.
+      void abortUpload(opts.dataDir, bucket, uploadId).then((found) => {
+        log(`aborted multipart upload ${uploadId} in ${bucket}${found ? "" : " (unknown)"}`);
+        if (found) {
+          res.writeHead(204);
+          res.end();
+        } else {
+          res.writeHead(404, { "content-type": "application/xml" });
+          res.end(`<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>NoSuchUpload</Code><Message>The specified upload does not exist.</Message></Error>`);
+        }
+      });
+      return;
     }
     handle(req, res);
   });

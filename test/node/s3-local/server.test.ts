@@ -3,7 +3,7 @@
 // chunked and multipart uploads), refusing what a private bucket refuses: a wrong
 // secret, an unknown key (s3rver's own built-in one included), unsigned requests,
 // and writes to a read-only bucket. Objects outlive a restart; stop() ends it cleanly.
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createClient, type ClickHouseClient } from "@clickhouse/client-web";
@@ -61,6 +61,18 @@ describe("spawnLocalS3", () => {
     });
     const rows = await (await ch.query({ query: `SELECT count() AS c, sum(c1) AS s FROM s3(${s3Args("node-test/big/b.csv.gz", "CSV")}, 'auto', 'gzip')`, format: "JSONEachRow" })).json();
     expect(rows).toEqual([{ c: 150000, s: 11249925000 }]);
+  });
+
+  it("a failed multipart INSERT is aborted by ClickHouse and leaves neither an object nor parts", async () => {
+    const message = await clickhouseError(
+      `INSERT INTO FUNCTION s3(${s3Args("node-test/failed/{_partition_id}.csv", "CSV")}) PARTITION BY number % 2 ` +
+        `SELECT number, repeat('x', 200), throwIf(number = 120000) FROM numbers(150000) ` +
+        `SETTINGS s3_max_single_part_upload_size = 1000000, s3_min_upload_part_size = 5242880`,
+    );
+    expect(message).toContain("throwIf");
+    const listed = await (await ch.query({ query: `SELECT count() AS c FROM s3(${s3Args("node-test/failed/*", "One")})`, format: "JSONEachRow" })).json();
+    expect(listed).toEqual([{ c: 0 }]);
+    expect(await readdir(join(dataDir, "node-test", "._S3rver_uploads")).catch(() => [])).toEqual([]);
   });
 
   it("refuses a wrong secret with 403, and ClickHouse's error does not carry the secret", async () => {
