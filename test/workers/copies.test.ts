@@ -115,7 +115,8 @@ describe("replace", () => {
     // Only ever the old contents or the new ones, each whole.
     expect([...seen].every((s) => s === "100 before before" || s === `${ROWS} after after`), [...seen].join(" | ")).toBe(true);
     expect(await countOf(target)).toBe(ROWS);
-    expect(await scalar(`SELECT count() FROM system.tables WHERE database = '${target.split(".")[0]}' AND name LIKE '%__copy_%'`)).toBe(0);
+    // The staging table, which held the old rows after the swap, is dropped behind the answer.
+    await vi.waitUntil(async () => (await scalar(`SELECT count() FROM system.tables WHERE database = '${target.split(".")[0]}' AND name LIKE '%__copy_%'`)) === 0, { timeout: 10_000 });
   });
 
   it("takes _mode from the request over the pipe's COPY_MODE", async () => {
