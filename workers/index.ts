@@ -13,6 +13,7 @@ import { parkDeadLetters } from "./ingest/dead-letters.js";
 import { consumeJobs } from "./jobs/consumer.js";
 // Job kinds register their runners with the jobs runtime (workers/jobs/README.md).
 import "./copies/register.js";
+import "./sinks/register.js";
 
 export { WorkspaceCatalog } from "./catalog/workspace-catalog.js";
 export { RateLimiter } from "./ratelimit/rate-limiter.js";

@@ -19,6 +19,7 @@ import { datasourceRoutes } from "../datasources/routes.js";
 import { jobRoutes } from "../datasources/jobs.js";
 import { eventsRoutes } from "../ingest/events-route.js";
 import { copyRoutes } from "../copies/routes.js";
+import { sinkRoutes } from "../sinks/routes.js";
 
 export function createApp(): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
@@ -27,6 +28,7 @@ export function createApp(): Hono<AppEnv> {
     .route("/v0/health", health) //                 api/health.ts
     .route("/tokens", localTokens) //               api/local-tokens.ts (local mode only)
     .route("/v0/pipes", copyRoutes) //              copies: /<pipe>/copy, /copy/pause, /copy/resume
+    .route("/v0/pipes", sinkRoutes) //              sinks: /<pipe>/sink
     .route("/v0/pipes", endpointRoutes) //          endpoints: /<pipe>.<format>, OpenAPI
     .route("/v0/pipes", pipesApiRoutes) //          endpoints: the Pipes API (list, describe, .pipe)
     .route("/v0/sql", queryApiRoutes) //            endpoints: the Query API
