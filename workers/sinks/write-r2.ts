@@ -122,7 +122,7 @@ export async function writeToR2(platform: Platform, job: JobRun, signal: AbortSi
     throw e;
   }
   return {
-    statistics: { rows, bytes: written.reduce((n, w) => n + w.bytes, 0), files: written.length },
+    statistics: { rows, bytes: written.reduce((n, w) => n + w.bytes, 0), files: written.length, parts: written.reduce((n, w) => n + w.parts, 0) },
     files: written.map((w) => w.key),
   };
 }
