@@ -4,8 +4,8 @@
  * as Tinybird's Jobs API shows them. Only the most recent 1,000 are kept.
  *
  * A job moves `waiting` → `working` → `done` | `error`, or to `cancelled` from
- * either of the first two. Once it has ended it never changes again: a run
- * that fails after its job was cancelled stays `cancelled`.
+ * either of the first two. Once it has ended its status and error never
+ * change: a run that fails after its job was cancelled stays `cancelled`.
  */
 import { hasColumn, now, textOrNull, type Row, type Store } from "./sql.js";
 
@@ -116,11 +116,15 @@ export class JobStore implements Store {
     return this.get(input.id)!;
   }
 
-  /** Applies `patch`; a job that turns `working` gets its start time once. An ended job does not change. */
+  /**
+   * Applies `patch`; a job that turns `working` gets its start time once. An
+   * ended job keeps its status and error (a run that fails after its job was
+   * cancelled stays `cancelled`); only its statistics may still be added to.
+   */
   update(id: string, patch: JobPatch): JobRecord | undefined {
     const job = this.get(id);
     if (!job) return undefined;
-    if (ENDED.has(job.status)) return job;
+    if (ENDED.has(job.status)) patch = { statistics: patch.statistics ?? {} };
     const status = patch.status ?? job.status;
     this.sql.exec(
       "UPDATE jobs SET status = ?, statistics = ?, error = ?, updated_at = ?, started_at = COALESCE(started_at, CASE WHEN ? = 'working' THEN ? END) WHERE id = ?",
