@@ -8,7 +8,9 @@
  * refuses writes, a wrong secret, a missing secret, bucket or connection, a run
  * cancelled halfway), whose job errors, logs and rows never carry a credential.
  */
+import { createExecutionContext, createScheduledController, waitOnExecutionContext } from "cloudflare:test";
 import { beforeAll, describe, expect, it, vi } from "vitest";
+import worker from "../../workers/index.js";
 import { api, createWorkspace, deploy } from "./helpers/api.js";
 import { testClickHouse } from "./helpers/clickhouse.js";
 import { EVENTS_DATASOURCE, S3_CONNECTION, ended, job, rows, runSink, s3, s3Files, s3Table, sinkPipe, sinkRun } from "./helpers/sinks.js";
@@ -47,6 +49,8 @@ const project: Record<string, string> = {
   "wrong_secret.pipe": sinkPipe(SELECT, ["EXPORT_CONNECTION_NAME wrong_secret", `EXPORT_BUCKET_URI ${AT}wrong/`, "EXPORT_FILE_TEMPLATE x"]),
   "unset_secret.pipe": sinkPipe(SELECT, ["EXPORT_CONNECTION_NAME unset_secret", `EXPORT_BUCKET_URI ${AT}unset/`, "EXPORT_FILE_TEMPLATE x"]),
   "bad_column.pipe": sinkPipe(SELECT, ["EXPORT_CONNECTION_NAME s3_local", `EXPORT_BUCKET_URI ${AT}`, "EXPORT_FILE_TEMPLATE {client}"]),
+  // Daily at 02:00 UTC: the scheduler runs it, with the fire time as job_timestamp ({date}).
+  "daily.pipe": sinkPipe(SELECT, ["EXPORT_CONNECTION_NAME s3_local", `EXPORT_BUCKET_URI ${AT}daily/`, "EXPORT_FILE_TEMPLATE {date}", "EXPORT_SCHEDULE 0 2 * * *"]),
   // About 2.6 s of ClickHouse time per 65k-row block, 10 blocks: long enough to cancel halfway.
   "slow.pipe": sinkPipe("SELECT number AS n, sleepEachRow(0.00004) AS z FROM numbers(654090)", ["EXPORT_CONNECTION_NAME s3_local", `EXPORT_BUCKET_URI ${AT}slow/`, "EXPORT_FILE_TEMPLATE slow"]),
 };
@@ -257,6 +261,26 @@ describe("bad input: a job in error with a reason to act on, no file, no credent
     await vi.waitUntil(async () => (await rows(`SELECT 1 FROM tern_service.sinks_ops_log WHERE job_id = '${id}'`)).length > 0, { timeout: 15_000 });
     expect(await rows(`SELECT result FROM tern_service.sinks_ops_log WHERE job_id = '${id}'`)).toEqual([{ result: "cancelled" }]);
     expect(await s3Files(`${P}slow/`)).toEqual([]);
+  });
+});
+
+describe("EXPORT_SCHEDULE", () => {
+  async function tick(iso: string): Promise<void> {
+    const ctx = createExecutionContext();
+    await worker.scheduled(createScheduledController({ scheduledTime: new Date(iso), cron: "* * * * *" }), env, ctx);
+    await waitOnExecutionContext(ctx);
+  }
+
+  it("the cron runs a daily sink at its time, once; {date} is the fire time's", async () => {
+    await tick("2026-03-04T01:59:00Z"); // first sight of the pipe
+    await tick("2026-03-04T02:00:00Z");
+    await tick("2026-03-04T02:01:00Z");
+    const list = async () => ((await (await api("/v0/jobs?kind=sink&pipe_name=daily", { token: ws.token })).json()) as { jobs: Array<{ id: string }> }).jobs;
+    const runs = await list();
+    expect(runs).toHaveLength(1);
+    expect((await ended(runs[0]!.id, ws.token)).status).toBe("done");
+    expect((await s3Files(`${P}daily/`)).map((f) => f.path)).toEqual([`${s3.bucket}/${P}daily/2026-03-04.csv`]);
+    expect(await list()).toHaveLength(1);
   });
 });
 

@@ -29,9 +29,11 @@ S3_ACCESS_KEY {{ tb_secret("TEST_S3_KEY") }}
 S3_SECRET {{ tb_secret("TEST_S3_SECRET") }}
 `;
 
+/** A sink pipe; on demand unless `directives` give an EXPORT_SCHEDULE. */
 export function sinkPipe(sql: string, directives: string[]): string {
   const body = sql.split("\n").map((l) => `    ${l}`).join("\n");
-  return `NODE export\nSQL >\n${body}\n\nTYPE SINK\nEXPORT_SCHEDULE @on-demand\n${directives.join("\n")}\n`;
+  const schedule = directives.some((d) => d.startsWith("EXPORT_SCHEDULE")) ? [] : ["EXPORT_SCHEDULE @on-demand"];
+  return `NODE export\nSQL >\n${body}\n\nTYPE SINK\n${[...schedule, ...directives].join("\n")}\n`;
 }
 
 export interface JobJson {
