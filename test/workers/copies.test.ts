@@ -97,6 +97,26 @@ describe("append", () => {
   });
 });
 
+describe("the workspace's cap on concurrent runs", () => {
+  it("refuses an on-demand run past it (429) and accepts one once a slot frees", async () => {
+    const platform = platformFor(env, createExecutionContext());
+    const catalog = platform.catalog.workspace(ws.id);
+    const cap = platform.config.jobs.workspaceConcurrency;
+    const limits = { kinds: ["copy", "sink"], maxUnfinished: cap, staleAfterMs: 300_000 };
+    // Runs of other pipes, waiting (their messages not sent): they fill every slot.
+    const held = [];
+    for (let i = 0; i < cap; i++) held.push(await catalog.beginRun({ id: crypto.randomUUID(), kind: "copy", pipe: `other_${i}`, details: {} }, limits));
+    const refused = await runCopy("copy_append", ws.token, "limit=10");
+    expect(refused.status).toBe(429);
+    expect(refused.body.error).toContain(`already has ${cap} copy or sink runs waiting or working`);
+    await catalog.cancelJob(held[0]!.id);
+    const accepted = await runCopy("copy_append", ws.token, "limit=10");
+    expect(accepted.status).toBe(200);
+    for (const h of held.slice(1)) await catalog.cancelJob(h.id);
+    expect((await ended(accepted.body.id, ws.token)).status).toBe("done");
+  });
+});
+
 describe("replace", () => {
   it("swaps the new contents in atomically: a reader during the run never sees an empty or partial target", async () => {
     const target = await physical(ws.id, "snap_replace");
@@ -184,6 +204,12 @@ describe("bad input leaves the target as it was", () => {
     // The runner cleans up behind the killed query: no staging left, the target untouched.
     await vi.waitUntil(async () => (await scalar(`SELECT count() FROM system.tables WHERE database = '${database}' AND name LIKE '%__copy_%'`)) === 0, { timeout: 30_000, interval: 200 });
     expect(await keep()).toBe(7007);
+    // The run itself stopped on the cancel, and said so in the ops log.
+    await vi.waitUntil(async () => {
+      const res = await api(`/v0/sql?q=${encodeURIComponent(`SELECT result, error FROM tinybird.datasources_ops_log WHERE job_id = '${id}' FORMAT JSON`)}`, { token: ws.token });
+      const rows = ((await res.json()) as { data: Array<{ result: string; error: string }> }).data;
+      return rows.length === 1 && rows[0]!.result === "error" && rows[0]!.error.includes("cancelled");
+    }, { timeout: 10_000, interval: 200 });
     // Cancelling a job that has ended is refused.
     expect((await api(`/v0/jobs/${id}/cancel`, { method: "POST", token: ws.token })).status).toBe(409);
   });
