@@ -9,6 +9,8 @@
  * cancelled halfway), whose job errors, logs and rows never carry a credential.
  */
 import { createExecutionContext, createScheduledController, waitOnExecutionContext } from "cloudflare:test";
+import { platformFor } from "../../workers/platform/platform.js";
+import { runSinkJob } from "../../workers/sinks/run.js";
 import { beforeAll, describe, expect, it, vi } from "vitest";
 import worker from "../../workers/index.js";
 import { api, createWorkspace, deploy } from "./helpers/api.js";
@@ -261,6 +263,28 @@ describe("bad input: a job in error with a reason to act on, no file, no credent
     await vi.waitUntil(async () => (await rows(`SELECT 1 FROM tern_service.sinks_ops_log WHERE job_id = '${id}'`)).length > 0, { timeout: 15_000 });
     expect(await rows(`SELECT result FROM tern_service.sinks_ops_log WHERE job_id = '${id}'`)).toEqual([{ result: "cancelled" }]);
     expect(await s3Files(`${P}slow/`)).toEqual([]);
+  });
+});
+
+describe("the runner, called as the jobs runtime calls it", () => {
+  it("a truncate run delivered twice (the Worker stopped after the first attempt wrote) leaves one file with the rows once", async () => {
+    const platform = platformFor(env, createExecutionContext());
+    const catalog = platform.catalog.workspace(ws.id);
+    const created = await catalog.beginRun(
+      { id: crypto.randomUUID(), kind: "sink", pipe: "truncate", details: { trigger: "request", job_timestamp: new Date().toISOString(), params: '{"upto":"4"}', options: "{}" } },
+      { kinds: ["copy", "sink"], maxUnfinished: 10, staleAfterMs: 300_000 },
+    );
+    const working = (await catalog.startJob(created.id))!;
+    const run = (attempt: number) => ({
+      record: working, workspaceId: ws.id, queryId: working.id, pipe: "truncate", params: { upto: "4" }, options: {},
+      jobTimestamp: working.created_at, trigger: "request" as const, attempt,
+    });
+    expect(await runSinkJob(platform, run(1), new AbortController().signal)).toMatchObject({ rows: 4 });
+    expect(await runSinkJob(platform, run(2), new AbortController().signal)).toMatchObject({ rows: 4 });
+    await catalog.endJob(created.id, { status: "done" });
+    const path = `${s3.bucket}/${P}strategy/truncated.csv`;
+    expect((await s3Files(`${P}strategy/truncated`)).map((f) => f.path)).toEqual([path]);
+    expect(await rows(`SELECT count() AS c FROM ${s3Table(path, "CSVWithNames")}`)).toEqual([{ c: 4 }]);
   });
 });
 
