@@ -28,6 +28,11 @@ const project = {
   "copy_fails_append.pipe": copyPipe("SELECT ts, intDiv(toUInt64(1), n - n) AS n, tag FROM events", ["TARGET_DATASOURCE snap_bad"]),
   // Matches its target as deployed; a request param renames a column (what deploy cannot see).
   "copy_mismatch.pipe": copyPipe("%\nSELECT ts, n{% if defined(rename) %} AS number{% end %}, tag FROM events", ["TARGET_DATASOURCE snap_bad"]),
+  // A target a materialized view reads: the copy is one INSERT … SELECT so the view sees the rows.
+  "snap_viewed.datasource": datasource(),
+  "viewed_count.datasource": 'SCHEMA >\n    `tag` String,\n    `c` UInt64\n\nENGINE "SummingMergeTree"\nENGINE_SORTING_KEY "tag"\n',
+  "count_viewed.pipe": "NODE n\nSQL >\n    SELECT tag, count() AS c FROM snap_viewed GROUP BY tag\n\nTYPE MATERIALIZED\nDATASOURCE viewed_count\n",
+  "copy_viewed.pipe": copyPipe("SELECT ts, n, tag FROM events WHERE n < 1200", ["TARGET_DATASOURCE snap_viewed"]),
   "copy_slow.pipe": copyPipe("SELECT ts, n, tag FROM events WHERE sleepEachRow(0.1) = 0 AND n < 60", ["TARGET_DATASOURCE snap_bad", "COPY_MODE replace"]),
 };
 
@@ -54,6 +59,16 @@ describe("append", () => {
     expect(done).toMatchObject({ status: "done", statistics: { rows: 1000, mode: "append" } });
     expect(await countOf(snap)).toBe(1000);
     expect(await scalar(`SELECT max(n) FROM ${snap}`)).toBe(999);
+  });
+
+  it("into a target a materialized view reads: one INSERT … SELECT, the view sees the rows, the job counts what ClickHouse wrote", async () => {
+    const started = await runCopy("copy_viewed", ws.token, "");
+    expect(started.status).toBe(200);
+    const done = await ended(started.body.id, ws.token);
+    // ClickHouse's written_rows counts the view's row too: 1,200 copied + 1 aggregated (docs/copies.md).
+    expect(done).toMatchObject({ status: "done", statistics: { rows: 1201, mode: "append" } });
+    expect(await countOf(await physical(ws.id, "snap_viewed"))).toBe(1200);
+    expect(await scalar(`SELECT sum(c) FROM ${await physical(ws.id, "viewed_count")}`)).toBe(1200);
   });
 
   it("never writes twice when the queue delivers the same run again after a crash", async () => {

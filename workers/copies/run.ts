@@ -37,6 +37,7 @@ import type { JobRun, JobRunner, JobStatistics } from "../jobs/runners.js";
 import type { Platform } from "../platform/platform.js";
 import { logOps } from "../write/ops-log.js";
 import { copyQuery, jobTimestampParam, type CopyQuery } from "./copy-sql.js";
+import { writtenSummary } from "../clickhouse/summary.js";
 
 type Phase = "filling" | "attaching" | "exchanging";
 
@@ -187,7 +188,7 @@ async function copy(
       clickhouse_settings: settings,
       abort_signal: signal,
     });
-    return { rows: Number(summary.summary?.written_rows ?? 0), bytes: Number(summary.summary?.written_bytes ?? 0), mode };
+    return { ...writtenSummary(summary.response_headers["x-clickhouse-summary"]), mode };
   }
 
   // Only a redelivery can find a staging table of this job (named by it) left by an earlier attempt.

@@ -24,6 +24,7 @@ import { quoteString } from "../../shared/sql/ddl/index.js";
 import type { JobRun, JobStatistics } from "../jobs/runners.js";
 import type { Platform } from "../platform/platform.js";
 import type { SinkQuery } from "./sink-sql.js";
+import { writtenSummary } from "../clickhouse/summary.js";
 
 export interface BucketWrite {
   statistics: JobStatistics;
@@ -36,15 +37,6 @@ export interface BucketWrite {
  * header (client-web does not read it into `summary`); bytes as ClickHouse
  * counts them, before the file's format and compression.
  */
-function writtenSummary(header: string | string[] | undefined): { rows: number; bytes: number } {
-  try {
-    const parsed = JSON.parse(Array.isArray(header) ? (header[0] ?? "{}") : (header ?? "{}")) as { written_rows?: string; written_bytes?: string };
-    return { rows: Number(parsed.written_rows ?? 0), bytes: Number(parsed.written_bytes ?? 0) };
-  } catch {
-    return { rows: 0, bytes: 0 };
-  }
-}
-
 export async function writeWithClickHouse(
   platform: Platform,
   job: JobRun,
