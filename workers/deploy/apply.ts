@@ -98,8 +98,8 @@ async function backfill(ch: ClickHouseClient, database: string, plan: Plan, part
     // INSERT … SELECT matches by position; views match by name. Match by name.
     const produced = await rows<{ name: string }>(ch, `DESCRIBE TABLE (${select})`);
     const targetCols = new Set(
-      (await rows<{ name: string; default_kind: string }>(ch, `DESCRIBE TABLE ${quoteQualifiedName(database, b.target)}`))
-        .filter((c) => c.default_kind !== "MATERIALIZED" && c.default_kind !== "ALIAS")
+      (await rows<{ name: string; default_type: string }>(ch, `DESCRIBE TABLE ${quoteQualifiedName(database, b.target)}`))
+        .filter((c) => c.default_type !== "MATERIALIZED" && c.default_type !== "ALIAS")
         .map((c) => c.name),
     );
     const cols = produced.map((c) => c.name).filter((n) => targetCols.has(n));
