@@ -34,8 +34,10 @@ async function requestParams(c: Context<AppEnv>): Promise<Record<string, string>
 copyRoutes.post("/:pipe/copy", requireAuth(), async (c) => {
   const job = await requestCopy(c.get("platform"), c.get("principal"), { live: await live(c), pipe: c.req.param("pipe"), params: await requestParams(c) });
   const json = jobJson(job, new URL(c.req.url).origin);
-  // Tinybird's answer carries the job both flat and under `job`.
-  return c.json({ ...json, job: json });
+  // Tinybird's answer carries the job both flat and under `job`, and the target
+  // under `tags` (`tb copy run` reads the target's name from it).
+  const tags = { copy_target_datasource: job.datasource, copy_target_workspace: c.get("principal").workspaceId };
+  return c.json({ ...json, job: json, tags });
 });
 
 copyRoutes.post("/:pipe/copy/pause", requireAuth(), async (c) => {

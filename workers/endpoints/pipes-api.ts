@@ -3,25 +3,83 @@
  * The read side of Tinybird's Pipes API: `GET /v0/pipes` (the live pipes this
  * token can read), `GET /v0/pipes/:name` (nodes and parameters) and
  * `GET /v0/pipes/:name.pipe` (the datafile), as `tinybird pull` and `init` read them.
+ * Copy and sink pipes carry Tinybird's fields for them (`copy_target_datasource`,
+ * `copy_schedule`, `sink_node`, `schedule{timezone, cron, status}`…), with the
+ * paused state from the workspace's catalog, so `tern copy ls` and `tern sink ls`
+ * need no route of their own.
  */
 import { Hono } from "hono";
 import type { AppEnv } from "../api/context.js";
 import { ensureAllowed, requireAuth } from "../auth/require.js";
 import type { Principal } from "../auth/principal.js";
 import type { LiveDeployment } from "../catalog/client.js";
+import type { Platform } from "../platform/platform.js";
 import { NotFoundError } from "../../shared/errors.js";
 import { authorize } from "../../shared/tokens/scopes.js";
 import { extractParameters } from "../../shared/template/index.js";
 import type { ManifestPipe } from "../../shared/deploy/manifest.js";
+import { isScheduled } from "../../shared/cron/cron.js";
+import type { CopyPublication, PipePublication } from "../../shared/datafiles/ast.js";
 
 function pipeType(p: ManifestPipe): string {
   const t = p.file.publication.type;
   return t === "standard" ? "default" : t;
 }
 
+/**
+ * A scheduled pipe's `schedule` as Tinybird shows it: the cron (UTC) and
+ * whether it runs (`running`), was paused (`/copy/pause`), or has no cron
+ * (`on-demand`, with `cron: null`). The same shape `/copy/pause` answers.
+ */
+function scheduleJson(schedule: string, paused: boolean) {
+  const scheduled = isScheduled(schedule);
+  return { timezone: "Etc/UTC", cron: scheduled ? schedule : null, status: paused ? "paused" : scheduled ? "running" : "on-demand" };
+}
+
+/** Tinybird's fields of a copy pipe (Copy Pipes API), plus Tern's `copy_after`. */
+function copyFields(pub: CopyPublication, paused: boolean) {
+  return {
+    copy_node: pub.node,
+    copy_mode: pub.mode,
+    copy_schedule: pub.schedule,
+    ...(pub.after?.length ? { copy_after: pub.after } : {}),
+    schedule: scheduleJson(pub.schedule, paused),
+  };
+}
+
+/** Tinybird's fields of a sink pipe (Sink Pipes API). */
+function sinkFields(pub: Extract<PipePublication, { type: "sink" }>, paused: boolean) {
+  return { sink_node: pub.node, schedule: scheduleJson(pub.schedule, paused) };
+}
+
+/**
+ * A sink node's export settings, named as the datafile's `EXPORT_*` directives
+ * are in Tinybird's node params (lower case): what the sink writes and where.
+ * Connection and bucket names only; credentials live in the connection.
+ */
+function exportParams(pub: Extract<PipePublication, { type: "sink" }>) {
+  const common = { export_connection_name: pub.connectionName, export_schedule: pub.schedule };
+  if (pub.target === "kafka") return { ...common, export_kafka_topic: pub.topic };
+  return {
+    ...common,
+    export_bucket_uri: pub.bucketUri,
+    export_file_template: pub.fileTemplate,
+    export_format: pub.format,
+    export_compression: pub.compression,
+    export_write_strategy: pub.strategy,
+  };
+}
+
+/** What a pipe's description needs besides its manifest entry. */
+export interface PipeState {
+  /** Pipes whose schedule is paused (the catalog's `pipe_schedules`). */
+  paused: ReadonlySet<string>;
+}
+
 /** A pipe as the Pipes API shows it; `withParams` adds each node's and the pipe's parameters. */
-export function describePipe(p: ManifestPipe, withParams: boolean) {
+export function describePipe(p: ManifestPipe, withParams: boolean, state: PipeState = { paused: new Set() }) {
   const pub = p.file.publication;
+  const paused = state.paused.has(p.name);
   return {
     id: p.name,
     name: p.name,
@@ -30,15 +88,25 @@ export function describePipe(p: ManifestPipe, withParams: boolean) {
     endpoint: pub.type === "endpoint" ? pub.node : null,
     materialized_datasource: pub.type === "materialized" ? pub.datasource : null,
     copy_target_datasource: pub.type === "copy" ? pub.targetDatasource : null,
+    ...(pub.type === "copy" ? copyFields(pub, paused) : {}),
+    ...(pub.type === "sink" ? sinkFields(pub, paused) : {}),
     nodes: p.file.nodes.map((n) => ({
       name: n.name,
       description: n.description ?? "",
       sql: n.sql,
       node_type: n.type,
+      ...(pub.type === "sink" && n.name === pub.node ? exportParams(pub) : {}),
       ...(withParams ? { params: extractParameters([n.sql]) } : {}),
     })),
     ...(withParams ? { params: extractParameters(p.file.nodes.map((n) => n.sql)) } : {}),
   };
+}
+
+/** The catalog's paused pipes, asked only when some of `pipes` has a schedule to pause. */
+async function pipeState(platform: Platform, workspaceId: string, pipes: readonly ManifestPipe[]): Promise<PipeState> {
+  if (!pipes.some((p) => p.file.publication.type === "copy" || p.file.publication.type === "sink")) return { paused: new Set() };
+  const schedules = await platform.catalog.workspace(workspaceId).pipeSchedules();
+  return { paused: new Set(schedules.filter((s) => s.paused).map((s) => s.pipe)) };
 }
 
 /** The live pipes `principal` may read. */
@@ -61,7 +129,9 @@ export const pipesApiRoutes = new Hono<AppEnv>();
 pipesApiRoutes.get("/", requireAuth(), async (c) => {
   const principal = c.get("principal");
   const live = await c.get("platform").catalog.liveDeployment(principal.workspaceId);
-  return c.json({ pipes: readablePipes(principal, live).map((p) => describePipe(p, false)) });
+  const pipes = readablePipes(principal, live);
+  const state = await pipeState(c.get("platform"), principal.workspaceId, pipes);
+  return c.json({ pipes: pipes.map((p) => describePipe(p, false, state)) });
 });
 
 pipesApiRoutes.get("/:name{[^/.]+\\.pipe}", requireAuth(), async (c) => {
@@ -74,5 +144,6 @@ pipesApiRoutes.get("/:name{[^/.]+\\.pipe}", requireAuth(), async (c) => {
 pipesApiRoutes.get("/:name{[^/.]+}", requireAuth(), async (c) => {
   const principal = c.get("principal");
   const live = await c.get("platform").catalog.liveDeployment(principal.workspaceId);
-  return c.json(describePipe(readablePipe(principal, live, c.req.param("name")).pipe, true));
+  const { pipe } = readablePipe(principal, live, c.req.param("name"));
+  return c.json(describePipe(pipe, true, await pipeState(c.get("platform"), principal.workspaceId, [pipe])));
 });
