@@ -1,6 +1,7 @@
 import type { Command } from "../command.js";
 import { build } from "./build.js";
 import { check } from "./check.js";
+import { copy } from "./copy.js";
 import { credentials } from "./credentials.js";
 import { datasource } from "./datasource.js";
 import { deploy } from "./deploy.js";
@@ -8,10 +9,11 @@ import { deployment } from "./deployment.js";
 import { endpoint } from "./endpoint.js";
 import { events } from "./events.js";
 import { login } from "./login.js";
+import { sink } from "./sink.js";
 import { sql } from "./sql.js";
 import { test } from "./test.js";
 import { token } from "./token.js";
 import { workspace } from "./workspace.js";
 
 /** Every `tern` command, in the order `tern --help` lists them. */
-export const commands: Command[] = [check, login, build, deploy, deployment, workspace, datasource, endpoint, sql, token, events, test, credentials];
+export const commands: Command[] = [check, login, build, deploy, deployment, workspace, datasource, endpoint, sql, copy, sink, token, events, test, credentials];
