@@ -51,7 +51,7 @@ const pipe = (name: string) => getJson<PipeJson>(`/v0/pipes/${name}`);
 beforeAll(async () => {
   ws = await createWorkspace("pipescopies");
   const res = await deploy(FILES, "auto_promote=true", ws.token);
-  if (res.status !== 200) throw new Error(`deploy: ${res.status} ${await res.text()}`);
+  if (res.status !== 200) throw new Error(`deploy: ${res.status} ${JSON.stringify(res.body)}`);
 });
 
 describe("Pipes API: copy pipes", () => {
