@@ -20,6 +20,7 @@ import { jobRoutes } from "../datasources/jobs.js";
 import { eventsRoutes } from "../ingest/events-route.js";
 import { copyRoutes } from "../copies/routes.js";
 import { sinkRoutes } from "../sinks/routes.js";
+import { mcpRoutes } from "../mcp/routes.js";
 
 export function createApp(): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
@@ -32,6 +33,7 @@ export function createApp(): Hono<AppEnv> {
     .route("/v0/pipes", endpointRoutes) //          endpoints: /<pipe>.<format>, OpenAPI
     .route("/v0/pipes", pipesApiRoutes) //          endpoints: the Pipes API (list, describe, .pipe)
     .route("/v0/sql", queryApiRoutes) //            endpoints: the Query API
+    .route("/mcp", mcpRoutes) //                    mcp: the MCP server (Streamable HTTP)
     .route("/v0/events", eventsRoutes) //           ingest: Events API, dead letters
     .route("/v0/datasources", datasourceRoutes) //  datasources: list, describe, append/replace, truncate, delete
     .route("/v0/jobs", jobRoutes) //                datasources: the Jobs API (list, get, cancel)
