@@ -2,8 +2,12 @@
 // (http-api.md §3.3–3.5): a copy's target, node, mode and schedule; a sink's
 // node and schedule, and its node's export settings; the schedule's status
 // following /copy/pause and /copy/resume. `tern copy ls` and `tern sink ls`
-// read these, and nothing else.
+// read these, and nothing else; Tinybird's `tb copy ls` and `tb sink ls` also
+// read each pipe's `updated_at`, and `tb job ls -s` offers one status more than
+// Tern's jobs take (test/e2e/tb-copies-sinks.test.ts drives tb itself).
+import { createExecutionContext, env } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
+import { platformFor } from "../../workers/platform/platform.js";
 import { api, createWorkspace, deploy } from "./helpers/api.js";
 import { EVENTS_DATASOURCE, S3_CONNECTION, sinkPipe } from "./helpers/sinks.js";
 
@@ -100,6 +104,22 @@ describe("Pipes API: copy pipes", () => {
   });
 });
 
+describe("Pipes API: every pipe's times", () => {
+  it("created_at and updated_at are the live deployment's, written as Tinybird's (UTC, microseconds), in the list and in each pipe", async () => {
+    const { deployments } = await getJson<{ deployments: Array<{ live: boolean; created_at: string; updated_at: string }> }>("/v1/deployments");
+    const live = deployments.find((d) => d.live)!;
+    const micro = (iso: string) => `${iso.slice(0, 10)} ${iso.slice(11, 23)}000`;
+    expect(live.created_at).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+    const times = { created_at: micro(live.created_at), updated_at: micro(live.updated_at) };
+    const { pipes } = await getJson<{ pipes: PipeJson[] }>("/v0/pipes");
+    expect(pipes.map((p) => [p.name, p.created_at, p.updated_at])).toEqual(pipes.map((p) => [p.name, times.created_at, times.updated_at]));
+    expect(pipes.length).toBe(Object.keys(FILES).filter((f) => f.endsWith(".pipe")).length);
+    expect(await pipe("daily_export")).toMatchObject(times);
+    // What tb shows of it: all but the last 7 characters.
+    expect(times.updated_at.slice(0, -7)).toBe(live.updated_at.slice(0, 19).replace("T", " "));
+  });
+});
+
 describe("Pipes API: sink pipes", () => {
   it("a scheduled sink: its node, its schedule, and the node's export settings (no credentials)", async () => {
     const sink = await pipe("daily_export");
@@ -133,5 +153,20 @@ describe("Copy Pipes API: the run answer", () => {
     expect(run.tags).toEqual({ copy_target_datasource: "totals", copy_target_workspace: ws.id });
     // The target it names is one the Data Sources API finds, as tb looks it up next.
     expect(await getJson<{ name: string }>("/v0/datasources/totals")).toMatchObject({ name: "totals" });
+  });
+});
+
+describe("Jobs API: the statuses `tb job ls -s` offers", () => {
+  it("status=cancelling answers no jobs (a cancel ends a job cancelled at once), where cancelled finds the job", async () => {
+    const catalog = platformFor(env, createExecutionContext()).catalog.workspace(ws.id);
+    const limits = { kinds: ["copy"], maxUnfinished: 10, staleAfterMs: 300_000 };
+    const run = await catalog.beginRun({ id: crypto.randomUUID(), kind: "copy", pipe: "never_queued", details: {} }, limits);
+    await catalog.cancelJob(run.id);
+    const list = (status: string) => getJson<{ jobs: Array<{ id: string; status: string }> }>(`/v0/jobs?status=${status}`);
+    expect(await list("cancelling")).toEqual({ jobs: [] });
+    expect((await list("cancelled")).jobs.map((j) => [j.id, j.status])).toContainEqual([run.id, "cancelled"]);
+    const bad = await api("/v0/jobs?status=stuck", { token: ws.token });
+    expect(bad.status).toBe(400);
+    expect(await bad.json()).toEqual({ error: "status must be waiting, working, done, error, cancelling or cancelled" });
   });
 });

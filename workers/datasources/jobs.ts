@@ -19,7 +19,9 @@ export { jobJson };
 
 const ListQuery = z.object({
   kind: z.string().min(1).optional(),
-  status: z.enum(["waiting", "working", "done", "error", "cancelled"], { error: "status must be waiting, working, done, error or cancelled" }).optional(),
+  // `cancelling` is one of Tinybird's statuses (`tb job ls -s cancelling` asks for it); a
+  // Tern job never is: a cancel ends it `cancelled` at once, so that filter finds none.
+  status: z.enum(["waiting", "working", "done", "error", "cancelling", "cancelled"], { error: "status must be waiting, working, done, error, cancelling or cancelled" }).optional(),
   pipe_name: z.string().min(1).optional(),
   pipe_id: z.string().min(1).optional(),
   created_after: z.iso.datetime({ offset: true, local: true, error: "created_after must be an ISO date-time" }).optional(),
@@ -35,6 +37,7 @@ export async function listJobs(platform: Platform, principal: Principal, origin:
   const parsed = ListQuery.safeParse(query);
   if (!parsed.success) throw invalidRequest(parsed.error);
   const q = parsed.data;
+  if (q.status === "cancelling") return [];
   const pipe = q.pipe_name ?? q.pipe_id;
   const jobs = await platform.catalog.workspace(principal.workspaceId).listJobs({
     limit: 100,

@@ -6,7 +6,8 @@
  * Copy and sink pipes carry Tinybird's fields for them (`copy_target_datasource`,
  * `copy_schedule`, `sink_node`, `schedule{timezone, cron, status}`…), with the
  * paused state from the workspace's catalog, so `tern copy ls` and `tern sink ls`
- * need no route of their own.
+ * need no route of their own. Every pipe carries `created_at` and `updated_at`
+ * (`tb copy ls` and `tb sink ls` sort and show them).
  */
 import { Hono } from "hono";
 import type { AppEnv } from "../api/context.js";
@@ -74,6 +75,17 @@ function exportParams(pub: Extract<PipePublication, { type: "sink" }>) {
 export interface PipeState {
   /** Pipes whose schedule is paused (the catalog's `pipe_schedules`). */
   paused: ReadonlySet<string>;
+  /** When the live deployment, which made every live pipe what it is, was created and last changed. */
+  deployment?: { created_at: string; updated_at: string };
+}
+
+/**
+ * A time as Tinybird's Pipes API writes it, `2026-01-02 03:04:05.678000`
+ * (UTC, microseconds): `tb copy ls` shows it minus its last 7 characters.
+ */
+export function pipeTime(iso: string): string {
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? iso : `${d.toISOString().slice(0, 19).replace("T", " ")}.${String(d.getUTCMilliseconds()).padStart(3, "0")}000`;
 }
 
 /** A pipe as the Pipes API shows it; `withParams` adds each node's and the pipe's parameters. */
@@ -85,6 +97,7 @@ export function describePipe(p: ManifestPipe, withParams: boolean, state: PipeSt
     name: p.name,
     description: p.file.description ?? "",
     type: pipeType(p),
+    ...(state.deployment ? { created_at: pipeTime(state.deployment.created_at), updated_at: pipeTime(state.deployment.updated_at) } : {}),
     endpoint: pub.type === "endpoint" ? pub.node : null,
     materialized_datasource: pub.type === "materialized" ? pub.datasource : null,
     copy_target_datasource: pub.type === "copy" ? pub.targetDatasource : null,
@@ -102,11 +115,18 @@ export function describePipe(p: ManifestPipe, withParams: boolean, state: PipeSt
   };
 }
 
-/** The catalog's paused pipes, asked only when some of `pipes` has a schedule to pause. */
-async function pipeState(platform: Platform, workspaceId: string, pipes: readonly ManifestPipe[]): Promise<PipeState> {
-  if (!pipes.some((p) => p.file.publication.type === "copy" || p.file.publication.type === "sink")) return { paused: new Set() };
-  const schedules = await platform.catalog.workspace(workspaceId).pipeSchedules();
-  return { paused: new Set(schedules.filter((s) => s.paused).map((s) => s.pipe)) };
+/**
+ * From the catalog: the live deployment's times, and the paused pipes (asked
+ * only when some of `pipes` has a schedule to pause).
+ */
+async function pipeState(platform: Platform, workspaceId: string, live: LiveDeployment | undefined, pipes: readonly ManifestPipe[]): Promise<PipeState> {
+  const catalog = platform.catalog.workspace(workspaceId);
+  const scheduled = pipes.some((p) => p.file.publication.type === "copy" || p.file.publication.type === "sink");
+  const [schedules, deployment] = await Promise.all([scheduled ? catalog.pipeSchedules() : [], live && pipes.length ? catalog.getDeployment(live.id) : undefined]);
+  return {
+    paused: new Set(schedules.filter((s) => s.paused).map((s) => s.pipe)),
+    ...(deployment ? { deployment: { created_at: deployment.created_at, updated_at: deployment.updated_at } } : {}),
+  };
 }
 
 /** The live pipes `principal` may read. */
@@ -130,7 +150,7 @@ pipesApiRoutes.get("/", requireAuth(), async (c) => {
   const principal = c.get("principal");
   const live = await c.get("platform").catalog.liveDeployment(principal.workspaceId);
   const pipes = readablePipes(principal, live);
-  const state = await pipeState(c.get("platform"), principal.workspaceId, pipes);
+  const state = await pipeState(c.get("platform"), principal.workspaceId, live, pipes);
   return c.json({ pipes: pipes.map((p) => describePipe(p, false, state)) });
 });
 
@@ -145,5 +165,5 @@ pipesApiRoutes.get("/:name{[^/.]+}", requireAuth(), async (c) => {
   const principal = c.get("principal");
   const live = await c.get("platform").catalog.liveDeployment(principal.workspaceId);
   const { pipe } = readablePipe(principal, live, c.req.param("name"));
-  return c.json(describePipe(pipe, true, await pipeState(c.get("platform"), principal.workspaceId, [pipe])));
+  return c.json(describePipe(pipe, true, await pipeState(c.get("platform"), principal.workspaceId, live, [pipe])));
 });
