@@ -41,6 +41,16 @@ export type ScheduleDecision =
 const FIRST_WINDOW_MS = 60_000;
 
 /**
+ * Where the window of a pipe seen for the first time at `now` starts. The
+ * catalog keeps it for a first-sight pipe that did not run or skip at that
+ * tick, so the window stays open from there: a fire time after it that the
+ * next ticks miss (a Worker down, a run waiting for a slot) is still caught up once.
+ */
+export function firstSightWindowStart(now: Date): Date {
+  return new Date(now.getTime() - FIRST_WINDOW_MS);
+}
+
+/**
  * The decision for each pipe at tick `now`, in the order given. `freeSlots`
  * is how many more runs the workspace may have waiting or working.
  */
@@ -53,7 +63,7 @@ export function decideScheduledRuns(
   let slots = freeSlots;
   return pipes.map((p): ScheduleDecision => {
     const state = states.get(p.pipe) ?? { paused: false, locked: false };
-    const after = state.lastFireAt ? new Date(state.lastFireAt) : new Date(now.getTime() - FIRST_WINDOW_MS);
+    const after = state.lastFireAt ? new Date(state.lastFireAt) : firstSightWindowStart(now);
     const fire = latestFireIn(p.cron, after, now);
     if (!fire) return { pipe: p.pipe, kind: p.kind, action: "none" };
     const fireAt = fire.toISOString();

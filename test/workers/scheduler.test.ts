@@ -135,3 +135,48 @@ describe("the one-minute cron", () => {
     expect((await copyJobs("hourly")).length).toBe(before);
   });
 });
+
+describe("a pipe first seen between its fire times", () => {
+  let first: { id: string; token: string };
+
+  beforeAll(async () => {
+    first = await createWorkspace("sched_first");
+    const res = await deploy(
+      {
+        "events.datasource": datasource(),
+        "daily_snap.datasource": datasource(),
+        "daily.pipe": copyPipe("SELECT ts, n, tag FROM events", ["TARGET_DATASOURCE daily_snap", "COPY_SCHEDULE 0 0 * * *", "COPY_MODE replace"]),
+      },
+      "auto_promote=true",
+      first.token,
+    );
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+  });
+
+  it("has its window from that tick: its first fire time missed while the Worker was down is caught up once", async () => {
+    const dailyJobs = async () => ((await (await api("/v0/jobs?kind=copy&pipe_name=daily", { token: first.token })).json()) as { jobs: JobJson[] }).jobs;
+    await tick("2026-11-25T10:00:00Z"); // first sight: nothing due
+    expect(await dailyJobs()).toHaveLength(0);
+    await tick("2026-11-26T00:05:00Z"); // no tick from 10:01 to 00:04: midnight was missed
+    await tick("2026-11-26T00:06:00Z");
+    const runs = await dailyJobs();
+    expect(runs).toHaveLength(1);
+    expect((await ended(runs[0]!.id, first.token)).status).toBe("done");
+    const job = await platformFor(env, createExecutionContext()).catalog.workspace(first.id).getJob(runs[0]!.id);
+    expect(job!.details).toMatchObject({ trigger: "schedule", job_timestamp: "2026-11-26T00:00:00.000Z" });
+  });
+
+  it("a run due at its first sight that waits for a slot runs at a later tick, once", async () => {
+    const cat = platformFor(env, createExecutionContext()).catalog.workspace(first.id);
+    const pipes = [{ pipe: "capped", kind: "copy", cron: "0 * * * *" }];
+    const limits = { kinds: ["copy", "sink"], maxUnfinished: 10, staleAfterMs: 300_000 };
+    const full = await cat.claimScheduledRuns(pipes, "2026-11-25T10:00:00.000Z", { ...limits, maxUnfinished: 0 });
+    expect(full).toEqual({ runs: [], decisions: [{ pipe: "capped", kind: "copy", action: "wait", fireAt: "2026-11-25T10:00:00.000Z", reason: "cap" }] });
+    // The next tick comes five minutes later (a slot freed meanwhile): the 10:00 run still happens.
+    const freed = await cat.claimScheduledRuns(pipes, "2026-11-25T10:05:00.000Z", limits);
+    expect(freed.decisions).toEqual([{ pipe: "capped", kind: "copy", action: "run", fireAt: "2026-11-25T10:00:00.000Z" }]);
+    expect(freed.runs).toHaveLength(1);
+    expect((await cat.claimScheduledRuns(pipes, "2026-11-25T10:06:00.000Z", limits)).runs).toEqual([]);
+    await cat.cancelJob(freed.runs[0]!.id); // never enqueued: no pipe of that name to run
+  });
+});

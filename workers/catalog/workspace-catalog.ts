@@ -20,7 +20,7 @@ import { WorkspaceStore, type NewWorkspace, type WorkspaceInfo } from "./stores/
 import { TokenStore, type DefaultToken, type MintedTokens, type TokenOrigin, type TokenRecord } from "./stores/tokens.js";
 import { ENDED, JobStore, type JobFilter, type JobPatch, type JobRecord, type JobStatus, type NewJob } from "./stores/jobs.js";
 import { ScheduleStore, type ScheduleState } from "./stores/schedules.js";
-import { decideScheduledRuns, type ScheduleDecision, type ScheduledPipe } from "../../shared/deploy/schedule.js";
+import { decideScheduledRuns, firstSightWindowStart, type ScheduleDecision, type ScheduledPipe } from "../../shared/deploy/schedule.js";
 import { upstreamsReady } from "../../shared/deploy/copy-dag.js";
 import { DeploymentStore, type DeploymentRecord, type Promotion } from "./stores/deployments.js";
 
@@ -175,6 +175,8 @@ export class WorkspaceCatalog extends DurableObject<Env> {
       const runs: JobRecord[] = [];
       for (const d of decisions) {
         if (d.action === "run" || d.action === "skip") this.schedules.setLastFire(d.pipe, d.fireAt);
+        // First sight and nothing run: the window it was given is kept, so what falls due after it is not lost.
+        else if (states.get(d.pipe)?.lastFireAt === undefined) this.schedules.setLastFire(d.pipe, firstSightWindowStart(new Date(nowIso)).toISOString());
         if (d.action !== "run") continue;
         runs.push(
           this.createRun({
