@@ -155,10 +155,14 @@ export class ResultStream {
   #released: Promise<void> = Promise.resolve();
 }
 
-/** One native connection. Owned by exactly one request at a time. */
+/**
+ * One native connection. Owned by exactly one request at a time; the pool may
+ * hand it to a later request (see pool.ts for when that is safe).
+ */
 export class Connection {
   #open = true;
   #busy: Promise<unknown>[] = [];
+  #inflight = 0;
   constructor(
     private readonly native: NativeAddon,
     private readonly handle: Handle,
@@ -167,8 +171,23 @@ export class Connection {
   #track<T>(start: () => Promise<T>): Promise<T> {
     if (!this.#open) return Promise.reject(new EngineError("Code: 394. DB::Exception: The connection was closed (server shutting down). (QUERY_WAS_CANCELLED)", 394));
     const p = start();
-    this.#busy.push(p.catch(() => undefined));
+    this.#inflight++;
+    const settled = p.then(
+      () => void this.#inflight--,
+      () => void this.#inflight--,
+    );
+    // Settled operations are dropped, so a reused connection does not accumulate them.
+    this.#busy.push(settled);
+    void settled.then(() => {
+      const i = this.#busy.indexOf(settled);
+      if (i >= 0) this.#busy.splice(i, 1);
+    });
     return p;
+  }
+
+  /** Open, and no query or insert of it still running in the engine (streams are the caller's to finish). */
+  get idle(): boolean {
+    return this.#open && this.#inflight === 0;
   }
 
   async query(sql: string, format: string, params?: Record<string, string>): Promise<QueryResult> {

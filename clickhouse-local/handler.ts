@@ -11,7 +11,7 @@ import { isAccessStatement, parseAccessStatement, requiredGrant } from "./access
 import type { AccessStore } from "./access-store.js";
 import { authenticate, type Principal } from "./auth.js";
 import { readBody } from "./body.js";
-import type { Connection, Engine } from "./engine.js";
+import type { Engine } from "./engine.js";
 import type { SettingCatalog } from "./engine-catalog.js";
 import { ClickHouseException, Codes, toClickHouseException } from "./errors.js";
 import { execute, writeAnswer, type ExecuteContext } from "./execute.js";
@@ -81,18 +81,27 @@ function engineArgs(ctx: ServerContext, spec: RequestSpec, principal: Principal)
   return args;
 }
 
-async function prepareConnection(conn: Connection, spec: RequestSpec, plan: UserPlan | undefined): Promise<void> {
+/** The statements that put a fresh connection into the state the request needs (settings, database). */
+function preparation(spec: RequestSpec, plan: UserPlan | undefined): string[] {
   if (plan) {
     // Profile, then URL settings, then readonly = 1: nothing in the statement can change them.
-    await conn.query(`SET ${plan.settings.assignments.join(", ")}`, "TabSeparated");
-    await conn.query(`USE ${quoteIdentifier(plan.database)}`, "TabSeparated");
-    return;
+    return [`SET ${plan.settings.assignments.join(", ")}`, `USE ${quoteIdentifier(plan.database)}`];
   }
+  const out: string[] = [];
   const entries = Object.entries(spec.settings);
-  if (entries.length > 0) {
-    await conn.query(`SET ${entries.map(([k, v]) => `${k} = ${quoteString(v)}`).join(", ")}`, "TabSeparated");
-  }
-  if (spec.database !== undefined) await conn.query(`USE ${quoteIdentifier(spec.database)}`, "TabSeparated");
+  if (entries.length > 0) out.push(`SET ${entries.map(([k, v]) => `${k} = ${quoteString(v)}`).join(", ")}`);
+  if (spec.database !== undefined) out.push(`USE ${quoteIdentifier(spec.database)}`);
+  return out;
+}
+
+/**
+ * Statements after which the connection's session is as it was before: reads
+ * and INSERTs (query parameters and in-statement SETTINGS apply to the one
+ * query; checked in test/node/clickhouse-local/connection-reuse.test.ts).
+ * SET, USE, CREATE TEMPORARY TABLE and every other statement close the connection.
+ */
+function leavesSessionAsIs(stmt: Statement): boolean {
+  return stmt.kind === "read" || stmt.kind === "insert";
 }
 
 /** The canonical text of an access-management statement (including KILL), or undefined for any other statement. */
@@ -194,10 +203,17 @@ export async function handleRequest(ctx: ServerContext, req: IncomingMessage, re
         running.signal,
       );
     }
-    lease = await ctx.pool.lease(engineArgs(ctx, spec, principal), { admin: plan === undefined, signal: running.signal });
-    await prepareConnection(lease.conn, spec, plan);
+    const prepare = preparation(spec, plan);
+    lease = await ctx.pool.lease(engineArgs(ctx, spec, principal), {
+      admin: plan === undefined,
+      signal: running.signal,
+      // Whose connection it is and how it was prepared: only an identical request reuses it.
+      state: JSON.stringify([plan ? `user:${plan.user.name}` : "admin", prepare]),
+    });
+    if (!lease.prepared) for (const sql of prepare) await lease.conn.query(sql, "TabSeparated");
     running.check();
     await execute(executeContext(ctx), spec, stmt, lease.conn, res, running);
+    if (leavesSessionAsIs(stmt) && !running.signal.aborted) lease.reusable = true;
   } catch (e) {
     if (!(e instanceof ClientGoneError)) sendError(ctx, res, toClickHouseException(e), queryId);
   } finally {

@@ -7,13 +7,18 @@
  *
  * The text under examination only ever travels inside a string literal, so it
  * cannot run; `EXPLAIN AST` is sent only for text already known to be one
- * statement. Each call opens its own connection (about half a millisecond),
- * outside the connection pool, so checks keep answering while the pool is
- * saturated, and a check never sees a request's settings or readonly mode.
+ * statement. Checks run on their own connections, outside the connection
+ * pool, so checks keep answering while the pool is saturated, and a check
+ * never sees a request's settings or readonly mode. A connection whose check
+ * was a read (SELECT of a function of a literal, EXPLAIN AST) and succeeded
+ * is kept for the next check (up to `IDLE_CONNECTIONS`): reads never change
+ * the session, and query parameters apply to one query only. A connection
+ * that ran anything else (the `SET` that validates a profile's value) or
+ * failed is closed.
  */
-import type { Engine } from "./engine.js";
+import type { Connection, Engine } from "./engine.js";
 import { ClickHouseException, toClickHouseException } from "./errors.js";
-import { quoteString } from "./sql.js";
+import { quoteString, statementKind } from "./sql.js";
 import { Lru } from "../shared/lru.js";
 
 export { Lru };
@@ -27,6 +32,8 @@ export interface Token {
 /** Statements up to this many bytes get their canonical form cached. */
 const CACHEABLE_BYTES = 64 * 1024;
 const CACHE_ENTRIES = 1000;
+/** Check connections kept open between checks. */
+const IDLE_CONNECTIONS = 4;
 
 
 /**
@@ -45,6 +52,7 @@ function withoutScope(e: unknown): ClickHouseException {
 export class EngineParser {
   readonly #canonical = new Lru<string>(CACHE_ENTRIES);
   readonly #args: string[];
+  readonly #idle: Connection[] = [];
 
   constructor(
     private readonly engine: Engine,
@@ -55,14 +63,23 @@ export class EngineParser {
     this.#args = [`--max_query_size=${2 * maxTextBytes + 4096}`];
   }
 
-  /** Runs `sql` on a fresh admin connection and returns the raw result. */
+  /** Runs `sql` on an admin connection of the checks and returns the raw result. */
   async query(sql: string, format: string, params?: Record<string, string>): Promise<Uint8Array> {
-    const conn = this.engine.connect(this.#args);
+    const conn = this.#idle.pop() ?? this.engine.connect(this.#args);
+    let ok = false;
     try {
-      return (await conn.query(sql, format, params)).bytes;
+      const bytes = (await conn.query(sql, format, params)).bytes;
+      ok = true;
+      return bytes;
     } finally {
-      await conn.close();
+      if (ok && conn.idle && statementKind(sql) === "read" && this.#idle.length < IDLE_CONNECTIONS) this.#idle.push(conn);
+      else await conn.close();
     }
+  }
+
+  /** Closes the kept connections (the server is shutting down). */
+  async close(): Promise<void> {
+    await Promise.all(this.#idle.splice(0).map((c) => c.close()));
   }
 
   /**

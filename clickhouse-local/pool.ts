@@ -1,14 +1,29 @@
 /**
  * The connection pool: at most `size` engine connections in use at once, each
- * leased by one request, all on the engine's one data directory. A connection
- * is opened fresh for every lease (about half a millisecond), so a request's
- * settings, `USE` and `SET` never leak into another request — the same
- * isolation ClickHouse's HTTP interface gives without a session.
+ * leased by one request, all on the engine's one data directory.
+ *
+ * Connections are reused, but only in the exact state they were left in on
+ * purpose. A lease names the state its request needs (`state`: the engine
+ * arguments, who asks, and the `SET`/`USE` text the handler runs on a fresh
+ * connection). After the request, the handler may mark the lease `reusable`;
+ * it does so only when the statement cannot change the session (a read or an
+ * INSERT, which the engine runs with the request's query parameters and
+ * in-statement `SETTINGS` applied to that query alone), it completed, and it
+ * was not cancelled. Such a connection goes back to an idle list under its
+ * state, and a later request asking for the *same* state gets it with the
+ * `SET`/`USE` already done. Every other connection (a `SET`, `USE`, DDL,
+ * `CREATE TEMPORARY TABLE`, an error, a cancelled or still-running
+ * statement, a different state) is closed, as before, and the next request
+ * opens a fresh one. So a reused connection carries nothing a fresh
+ * connection prepared for the same request would not have, and nothing of a
+ * request of another user or with other settings.
  *
  * `reserve` slots are kept for the admin user: restricted users (created with
  * CREATE USER) never take the last `reserve` free slots, so health checks,
  * inserts and DDL keep answering while they saturate reads. A request waiting
  * for a slot stops waiting when its signal fires (client gone, KILL QUERY).
+ * Idle connections hold no slot; at most `size` of them are kept (the least
+ * recently used is closed first).
  *
  * Parameterized statements are serialized: chDB keeps query-parameter state
  * in a way that is not isolated between connections running at the same time
@@ -109,7 +124,14 @@ class Slots {
 
 export interface Lease {
   conn: Connection;
-  /** Closes the connection and frees the slot. Idempotent. */
+  /** The connection was reused: it is already in the lease's `state` (its SET/USE were run by an earlier request). */
+  readonly prepared: boolean;
+  /**
+   * Set by the request when its connection may serve a later request with the
+   * same state (see the module comment). Left false, release closes it.
+   */
+  reusable: boolean;
+  /** Returns the connection to the idle list (if reusable and idle) or closes it, and frees the slot. Idempotent. */
   release(): Promise<void>;
 }
 
@@ -118,13 +140,27 @@ export interface LeaseOptions {
   admin: boolean;
   /** Stops waiting for a slot when it fires. */
   signal?: AbortSignal;
+  /**
+   * Everything that sets the connection's session state besides `args`: who
+   * asks and the SET/USE text the request runs on a fresh connection. Only a
+   * connection left in exactly this state is reused. Undefined: never reused.
+   */
+  state?: string;
+}
+
+interface Idle {
+  key: string;
+  conn: Connection;
 }
 
 export class ConnectionPool {
   readonly #slots: Slots;
   readonly #params = new Semaphore(1);
   readonly #leases = new Set<Lease>();
+  /** Reusable connections, least recently used first. */
+  #idle: Idle[] = [];
   #closed = false;
+  #opened = 0;
 
   constructor(
     private readonly engine: Engine,
@@ -135,30 +171,56 @@ export class ConnectionPool {
     this.#slots = new Slots(size, reserve);
   }
 
-  /** Waits for a free slot, then opens a connection with the given engine arguments. */
+  /** Waits for a free slot, then hands out an idle connection in the asked-for state, or opens one with `args`. */
   async lease(args: readonly string[], opts: LeaseOptions = { admin: true }): Promise<Lease> {
     if (this.#closed) throw new Error("pool is closed");
     const free = await this.#slots.acquire(opts.admin, opts.signal);
-    let conn: Connection;
-    try {
-      conn = this.engine.connect(args);
-    } catch (e) {
-      free();
-      throw e;
+    const key = opts.state === undefined ? undefined : JSON.stringify([args, opts.state]);
+    let conn: Connection | undefined;
+    if (key !== undefined) {
+      for (let i = this.#idle.length - 1; i >= 0; i--) {
+        if (this.#idle[i]!.key !== key) continue;
+        conn = this.#idle[i]!.conn;
+        this.#idle.splice(i, 1);
+        break;
+      }
     }
+    const prepared = conn !== undefined;
+    if (!conn) {
+      try {
+        conn = this.engine.connect(args);
+        this.#opened++;
+      } catch (e) {
+        free();
+        throw e;
+      }
+    }
+    const c = conn;
     let done: Promise<void> | undefined;
     const lease: Lease = {
-      conn,
+      conn: c,
+      prepared,
+      reusable: false,
       release: () => {
-        done ??= conn.close().finally(() => {
-          this.#leases.delete(lease);
-          free();
-        });
+        done ??= (async () => {
+          try {
+            if (lease.reusable && key !== undefined && c.idle && !this.#closed) this.#park(key, c);
+            else await c.close();
+          } finally {
+            this.#leases.delete(lease);
+            free();
+          }
+        })();
         return done;
       },
     };
     this.#leases.add(lease);
     return lease;
+  }
+
+  #park(key: string, conn: Connection): void {
+    this.#idle.push({ key, conn });
+    while (this.#idle.length > this.size) void this.#idle.shift()!.conn.close();
   }
 
   /** Runs `fn` while holding the process-wide lock for parameterized statements. */
@@ -175,9 +237,17 @@ export class ConnectionPool {
     return this.#leases.size;
   }
 
-  /** Stops new leases and waits until every leased connection is closed. */
+  /** Connections kept for reuse, and connections opened so far (for tests and benches). */
+  get stats(): { idle: number; opened: number } {
+    return { idle: this.#idle.length, opened: this.#opened };
+  }
+
+  /** Stops new leases and waits until every connection, leased or idle, is closed. */
   async close(): Promise<void> {
     this.#closed = true;
     while (this.#leases.size > 0) await Promise.all([...this.#leases].map((l) => l.release()));
+    const idle = this.#idle;
+    this.#idle = [];
+    await Promise.all(idle.map((i) => i.conn.close()));
   }
 }

@@ -43,6 +43,8 @@ export interface LocalClickHouse {
   url: string;
   port: number;
   version: string;
+  /** Engine connections kept for reuse, and opened so far by the pool (for tests and benches). */
+  connectionStats(): { idle: number; opened: number };
   close(): Promise<void>;
 }
 
@@ -153,9 +155,10 @@ export async function startLocalClickHouse(opts: LocalClickHouseOptions): Promis
       for (const res of inflight) res.destroy();
       for (const s of sockets) s.destroy();
       await pool.close();
+      await ctx.parser.close();
       engine.close();
       log("closed");
     })());
 
-  return { url: `http://${hostForUrl}:${port}`, port, version: engine.info.version, close };
+  return { url: `http://${hostForUrl}:${port}`, port, version: engine.info.version, connectionStats: () => pool.stats, close };
 }
