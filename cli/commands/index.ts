@@ -9,6 +9,7 @@ import { deployment } from "./deployment.js";
 import { endpoint } from "./endpoint.js";
 import { events } from "./events.js";
 import { login } from "./login.js";
+import { mcp } from "./mcp.js";
 import { sink } from "./sink.js";
 import { sql } from "./sql.js";
 import { test } from "./test.js";
@@ -16,4 +17,4 @@ import { token } from "./token.js";
 import { workspace } from "./workspace.js";
 
 /** Every `tern` command, in the order `tern --help` lists them. */
-export const commands: Command[] = [check, login, build, deploy, deployment, workspace, datasource, endpoint, sql, copy, sink, token, events, test, credentials];
+export const commands: Command[] = [check, login, build, deploy, deployment, workspace, datasource, endpoint, sql, mcp, copy, sink, token, events, test, credentials];
