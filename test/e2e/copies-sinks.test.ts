@@ -252,7 +252,7 @@ describe("an hourly copy and two daily sinks on the Worker's cron, with the cloc
       { fired: `${NEXT_DAY}T00:00:00.000Z`, pipe_name: "daily_export_r2", job_type: "sink", status: "done", rows: 5, trigger: "schedule" },
       { fired: `${NEXT_DAY}T00:00:00.000Z`, pipe_name: "hourly_views", job_type: "copy", status: "done", rows: 0, trigger: "schedule" },
     ]);
-  });
+  }, 180_000);
 
   it("the S3 sink wrote one CSV named after its fire time's date, with the day's hourly totals", async () => {
     expect(await s3Keys(s3, "e2e/")).toEqual([`e2e/daily/views_${NEXT_DAY}.csv`]);
