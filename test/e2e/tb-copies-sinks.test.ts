@@ -4,9 +4,9 @@
 // Tinybird Local). A project of events, a copy pipe with a date param into
 // `daily_totals`, and a CSV sink of that target into the local S3 server; then
 // `tb copy run --wait --param [--mode replace]`, `tb sink run --wait --param
-// [--mode replace]`, `tb job ls [-k] [-s]`, `tb copy|sink ls`, and the refusals
-// tb shows. The copied rows are read back over /v0/sql, the file from the S3
-// server (signed S3 API) as a user would.
+// [--mode replace]`, `tb job ls [-k] [-s]`, `tb copy|sink ls`, `tb copy
+// pause|resume`, and the refusals tb shows. The copied rows are read back over
+// /v0/sql, the file from the S3 server (signed S3 API) as a user would.
 //
 // tb must never reach Tinybird's servers or PyPI (its version check, its
 // telemetry): every tb here runs with HTTP(S)_PROXY set to a local listener
@@ -347,6 +347,14 @@ describe.skipIf(!python.ok)(`Tinybird's CLI tb ${TINYBIRD_CLI_VERSION} against n
     const sinks = await tb(["sink", "ls", "--format", "json"]);
     expect(sinks.code, sinks.err).toBe(0);
     expect(JSON.parse(sinks.out)).toEqual({ pipes: [{ name: "export_totals", "updated at": updatedAt, nodes: 1 }] });
+  });
+
+  it("tb copy pause and resume: the pipe's schedule says paused, then on-demand again", async () => {
+    const status = async () => (await api<{ schedule: { status: string } }>("/v0/pipes/copy_day")).schedule.status;
+    expect(await tb(["copy", "pause", "copy_day"])).toEqual({ code: 0, out: "** Pausing copy_day\n** Copy pipe copy_day paused\n", err: "" });
+    expect(await status()).toBe("paused");
+    expect(await tb(["copy", "resume", "copy_day"])).toEqual({ code: 0, out: "** Resuming copy_day\n** Copy pipe copy_day resumed\n", err: "" });
+    expect(await status()).toBe("on-demand");
   });
 
   it("tb called nothing outside: no connection reached the proxy, which does catch tb's calls out without the opt-outs", async () => {
