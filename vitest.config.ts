@@ -47,6 +47,8 @@ export default defineConfig({
                 CLICKHOUSE_USER: inject("clickhouseUser"),
                 CLICKHOUSE_PASSWORD: inject("clickhousePassword"),
                 TERN_MODE: "local",
+                // The ClickHouse interface's own hostname (test/workers/clickhouse-interface.test.ts).
+                TERN_CLICKHOUSE_HOST: "clickhouse.tern.test",
                 TERN_CREDENTIALS: inject("localCredentials"),
                 // Sinks: s3:// and gs:// buckets are the local S3 server's; the
                 // tests' .connection files name these two secrets.

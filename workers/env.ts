@@ -47,6 +47,13 @@ export interface Vars {
    * path-style URLs under it (docs/sinks.md).
    */
   TERN_S3_ENDPOINT?: string;
+  /**
+   * A hostname (`clickhouse.example.com`) on which the Worker answers only as a
+   * ClickHouse HTTP server at `/` (Tinybird's `clickhouse.<region>` host). The
+   * interface is at `/clickhouse` on every host either way
+   * (docs/clickhouse-interface.md).
+   */
+  TERN_CLICKHOUSE_HOST?: string;
   /** Where `gs://` buckets live (default: GCS's XML API, https://storage.googleapis.com). */
   TERN_GCS_ENDPOINT?: string;
   /** The name of the R2 bucket bound as SINKS (wrangler.toml): `r2://` sink URIs must name it. */
@@ -118,6 +125,11 @@ const Config = z.object({
      * ClickHouse sends them and are compressed for clients that accept it.
      */
     smallAnswerBytes: z.coerce.number().int().min(0).default(1400),
+  }),
+  /** The ClickHouse HTTP interface (endpoints/clickhouse-interface.ts). */
+  clickhouseInterface: z.object({
+    /** Requests to this hostname are ClickHouse protocol requests, at `/`. */
+    host: z.string().min(1).toLowerCase().optional(),
   }),
   /** Copy and sink runs (workers/jobs). */
   jobs: z.object({
@@ -194,6 +206,7 @@ export function readConfig(vars: Vars): Config {
       workspaceConcurrency: vars.TERN_WORKSPACE_CONCURRENCY || undefined,
       smallAnswerBytes: vars.TERN_SMALL_ANSWER_BYTES || undefined,
     },
+    clickhouseInterface: { host: vars.TERN_CLICKHOUSE_HOST || undefined },
     jobs: {
       workspaceConcurrency: vars.TERN_WORKSPACE_JOBS || undefined,
       timeoutSeconds: vars.TERN_JOB_TIMEOUT_SECONDS || undefined,

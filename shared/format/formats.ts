@@ -57,6 +57,18 @@ const SQL_FORMATS = new Map<string, OutputFormat>(
       ["TSVWithNamesAndTypes", TSV_TYPE],
       ["TabSeparatedWithNamesAndTypes", TSV_TYPE],
       ["TSVRaw", TSV_TYPE],
+      ["TabSeparatedRaw", TSV_TYPE],
+      ["TSVRawWithNames", TSV_TYPE],
+      ["TabSeparatedRawWithNames", TSV_TYPE],
+      ["TSVRawWithNamesAndTypes", TSV_TYPE],
+      ["TabSeparatedRawWithNamesAndTypes", TSV_TYPE],
+      ["JSONEachRowWithProgress", NDJSON_TYPE],
+      ["JSONCompactStringsEachRow", NDJSON_TYPE],
+      ["JSONCompactStringsEachRowWithNames", NDJSON_TYPE],
+      ["JSONCompactStringsEachRowWithNamesAndTypes", NDJSON_TYPE],
+      ["Vertical", "text/plain; charset=utf-8"],
+      ["PrettyCompactMonoBlock", "text/plain; charset=utf-8"],
+      ["PrettySpace", "text/plain; charset=utf-8"],
       ["Parquet", BINARY_TYPE],
       ["Arrow", BINARY_TYPE],
       ["ArrowStream", BINARY_TYPE],
@@ -75,6 +87,11 @@ const SQL_FORMATS = new Map<string, OutputFormat>(
     ] as const
   ).map(([name, contentType]) => [name.toLowerCase(), { clickhouse: name, contentType }]),
 );
+
+/** A format by name (case-insensitive), as `default_format` or `X-ClickHouse-Format` name it. */
+export function sqlFormat(name: string): OutputFormat | undefined {
+  return SQL_FORMATS.get(name.toLowerCase());
+}
 
 export const DEFAULT_SQL_FORMAT: OutputFormat = { clickhouse: "JSON", contentType: JSON_TYPE };
 

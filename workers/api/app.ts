@@ -4,10 +4,10 @@
  * URL map, one sub-app per prefix. Each sub-app's routes parse the request,
  * call a role function with `(platform, principal, input)` and answer.
  */
-import { Hono } from "hono";
+import { Hono, type Context } from "hono";
 import type { AppEnv } from "./context.js";
 import { platformMiddleware } from "../platform/middleware.js";
-import { errorResponse, notFoundResponse } from "./on-error.js";
+import { clickhouseErrorResponse, errorResponse, notFoundResponse } from "./on-error.js";
 import { health } from "./health.js";
 import { localTokens } from "./local-tokens.js";
 import { buildRoutes, currentWorkspaceRoutes, deployRoutes, deploymentRoutes } from "../deploy/routes.js";
@@ -21,10 +21,21 @@ import { eventsRoutes } from "../ingest/events-route.js";
 import { copyRoutes } from "../copies/routes.js";
 import { sinkRoutes } from "../sinks/routes.js";
 import { mcpRoutes } from "../mcp/routes.js";
+import { answerClickHouse, CLICKHOUSE_PATH } from "../endpoints/routes.js";
 
 export function createApp(): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   app.use(platformMiddleware());
+  // endpoints: the ClickHouse HTTP interface, at /clickhouse and, on TERN_CLICKHOUSE_HOST, at /; failures in ClickHouse's format.
+  const clickhouse = (c: Context<AppEnv>, path: string) => answerClickHouse(c, path).catch((e: unknown) => clickhouseErrorResponse(e, c));
+  app.use(async (c, next) => {
+    const host = c.get("platform").config.clickhouseInterface.host;
+    const url = new URL(c.req.url);
+    if (host !== undefined && url.hostname.toLowerCase() === host) return clickhouse(c, url.pathname);
+    await next();
+  });
+  app.all(CLICKHOUSE_PATH, (c) => clickhouse(c, "/"));
+  app.all(`${CLICKHOUSE_PATH}/*`, (c) => clickhouse(c, new URL(c.req.url).pathname.slice(CLICKHOUSE_PATH.length)));
   app
     .route("/v0/health", health) //                 api/health.ts
     .route("/tokens", localTokens) //               api/local-tokens.ts (local mode only)

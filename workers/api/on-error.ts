@@ -11,7 +11,7 @@
 import type { Context } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { describeError, NotFoundError } from "../../shared/errors.js";
-import { errorAnswer } from "../../shared/error-answer.js";
+import { clickhouseErrorAnswer, errorAnswer } from "../../shared/error-answer.js";
 import type { AppEnv } from "./context.js";
 
 export type Log = (line: string) => void;
@@ -29,4 +29,18 @@ export function errorResponse(err: unknown, c: Context<AppEnv>, log: Log = conso
 /** No route matched: a 404 like any other. */
 export function notFoundResponse(c: Context<AppEnv>): Response {
   return errorResponse(new NotFoundError(`Not found: ${c.req.method} ${new URL(c.req.url).pathname}`), c);
+}
+
+/**
+ * The same failure answered in ClickHouse's own format, for the ClickHouse
+ * interface (`endpoints/clickhouse-interface.ts`): drivers read the code from
+ * `X-ClickHouse-Exception-Code` and the `Code: N. DB::Exception: …` body.
+ */
+export function clickhouseErrorResponse(err: unknown, c: Context<AppEnv>, log: Log = console.error): Response {
+  const answer = clickhouseErrorAnswer(err);
+  if (answer.log) {
+    const requestId = c.get("platform")?.requestId;
+    log(`${answer.status} ${c.req.method} ${new URL(c.req.url).pathname}${requestId ? ` (request ${requestId})` : ""}: ${describeError(err)}`);
+  }
+  return new Response(c.req.method === "HEAD" ? null : answer.body, { status: answer.status, headers: answer.headers });
 }

@@ -22,7 +22,7 @@ import { quoteString } from "../../shared/sql/ddl/index.js";
 /** The checks every read a caller's SQL reaches passes first (docs/security.md, layers 3-5). */
 export interface ReadGuard {
   /** Throws a 400/403 TernError unless ClickHouse's parse of `sql` shows one read confined to `database`. */
-  check(sql: string, database: string): Promise<void>;
+  check(sql: string, database: string, params?: Record<string, string>): Promise<void>;
   /** The statement as ClickHouse re-prints it (comments dropped, one quoting style). */
   canonical(sql: string): Promise<string>;
   /** Makes sure the empty database reads run in exists. */
@@ -111,7 +111,7 @@ function createAccess(config: Config, fetch: Fetch | undefined): ClickHouseAcces
       readers.delete(database);
     },
     guard: {
-      check: (sql, database) => guardRead(admin, sql, database),
+      check: (sql, database, params) => guardRead(admin, sql, database, params),
       canonical: (sql) => canonicalSql(admin, sql),
       sandbox: () => ensureSandbox(admin),
     },

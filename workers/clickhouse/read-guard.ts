@@ -60,9 +60,11 @@ async function rows(ch: ClickHouseClient, query: string): Promise<string[]> {
  * raw TSV is the dump byte for byte (names with line breaks are refused before
  * the dump is read).
  */
-async function explainAst(ch: ClickHouseClient, sql: string): Promise<string> {
+async function explainAst(ch: ClickHouseClient, sql: string, params: Record<string, string>): Promise<string> {
+  // Query parameters are substituted into the dump (raw `param_<name>`, as the read sends them).
+  const paramSettings = Object.fromEntries(Object.entries(params).map(([k, v]) => [`param_${k}`, v]));
   try {
-    const rs = await ch.exec({ query: `EXPLAIN AST ${sql}`, clickhouse_settings: { ...PARSE_SETTINGS, default_format: "TabSeparatedRaw" } });
+    const rs = await ch.exec({ query: `EXPLAIN AST ${sql}`, clickhouse_settings: { ...paramSettings, ...PARSE_SETTINGS, default_format: "TabSeparatedRaw" } });
     return await new Response(rs.stream as ReadableStream<Uint8Array>).text();
   } catch (e) {
     throw fromClickHouse(e);
@@ -100,17 +102,18 @@ export async function canonicalSql(ch: ClickHouseClient, sql: string): Promise<s
 }
 
 /** Throws a 400/403 TernError unless ClickHouse's parse of `sql` shows a read confined to `database`. */
-export async function guardRead(ch: ClickHouseClient, sql: string, database: string): Promise<void> {
-  const key = `${database}\u0000${sql}`;
+export async function guardRead(ch: ClickHouseClient, sql: string, database: string, params?: Record<string, string>): Promise<void> {
+  // Query parameters are part of what is parsed: an `Identifier` parameter names a table.
+  const key = params && Object.keys(params).length > 0 ? `${database}\u0000${JSON.stringify(params)}\u0000${sql}` : `${database}\u0000${sql}`;
   let verdict = verdicts.get(key);
   if (!verdict) {
-    verdict = await decide(ch, sql, database);
+    verdict = await decide(ch, sql, database, params ?? {});
     verdicts.set(key, verdict);
   }
   if (!verdict.ok) throw refusal(verdict);
 }
 
-async function decide(ch: ClickHouseClient, sql: string, database: string): Promise<GuardVerdict> {
+async function decide(ch: ClickHouseClient, sql: string, database: string, params: Record<string, string>): Promise<GuardVerdict> {
   // Never hand ClickHouse a second statement, not even behind EXPLAIN: an engine
   // that runs several statements per request would run it (a url() read is
   // not stopped by readonly). ClickHouse's own parse then confirms one statement.
@@ -119,7 +122,7 @@ async function decide(ch: ClickHouseClient, sql: string, database: string): Prom
   }
   const expected = expectedTables(sql);
   if (!expected) return { ok: false, code: "unverifiable", message: "The query could not be checked: it does not tokenize as ClickHouse SQL" };
-  const [dump, format] = await Promise.all([explainAst(ch, sql), formatted(ch, sql)]);
+  const [dump, format] = await Promise.all([explainAst(ch, sql, params), formatted(ch, sql)]);
   const names = checkFormattedNames(format);
   if (!names.ok) return { ok: false, code: "unverifiable", message: names.message };
   const parsed = parseExplainAst(dump);

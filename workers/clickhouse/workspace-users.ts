@@ -23,6 +23,22 @@ import { SANDBOX_DATABASE } from "./read-guard.js";
 
 export const READER_PROFILE = "tern_reader";
 
+/**
+ * Settings that only shape how an answer is written, which a read may set
+ * (the Query API's output params, the ClickHouse interface's URL settings):
+ * changeable in the reader's profile despite `readonly = 1`.
+ */
+export const READER_OUTPUT_SETTINGS = [
+  "output_format_json_quote_64bit_integers",
+  "output_format_json_quote_denormals",
+  "output_format_parquet_string_as_string",
+  "output_format_json_quote_decimals",
+  "output_format_json_named_tuples_as_objects",
+  "output_format_decimal_trailing_zeros",
+  "output_format_arrow_string_as_string",
+  "date_time_output_format",
+] as const;
+
 export interface ReaderLimits {
   queryTimeoutSeconds: number;
   maxResultBytes: number;
@@ -53,9 +69,7 @@ export function readerStatements(user: string, password: string, database: strin
     "max_threads MAX 16 CHANGEABLE_IN_READONLY",
     "max_memory_usage = 4000000000 MAX 4000000000",
     `max_concurrent_queries_for_user = ${limits.concurrency}`,
-    "output_format_json_quote_64bit_integers CHANGEABLE_IN_READONLY",
-    "output_format_json_quote_denormals CHANGEABLE_IN_READONLY",
-    "output_format_parquet_string_as_string CHANGEABLE_IN_READONLY",
+    ...READER_OUTPUT_SETTINGS.map((name) => `${name} CHANGEABLE_IN_READONLY`),
     "allow_experimental_analyzer CHANGEABLE_IN_READONLY",
   ].join(", ");
   const identified = `IDENTIFIED WITH sha256_password BY ${quoteString(password)} DEFAULT DATABASE ${quoteIdentifier(SANDBOX_DATABASE)} SETTINGS PROFILE ${quoteString(READER_PROFILE)}`;

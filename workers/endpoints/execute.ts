@@ -29,6 +29,14 @@ export interface ReadRequest {
   settings: Record<string, number | string>;
   /** Extra response headers (rate-limit state). */
   headers: Record<string, string>;
+  /**
+   * ClickHouse query parameters (`{name:Type}` in the SQL), raw as the caller
+   * sent them: the read guard parses the SQL with them (an `Identifier` value
+   * names a table), and they go to ClickHouse as `param_<name>` untouched.
+   */
+  queryParams?: Record<string, string>;
+  /** The answer carries ClickHouse's own `X-ClickHouse-*` headers (the ClickHouse interface). */
+  clickhouseHeaders?: boolean;
 }
 
 export interface ReadOutcome {
@@ -98,7 +106,7 @@ async function startRead(platform: Platform, principal: Principal, req: ReadRequ
   const queryId = platform.requestId;
   const audience = { database: req.database, manifest: req.manifest, admin: authorize(principal.scopes, { kind: "admin" }).allowed };
   try {
-    await Promise.all([clickhouse.guard.sandbox(), clickhouse.guard.check(req.sql, req.database)]);
+    await Promise.all([clickhouse.guard.sandbox(), clickhouse.guard.check(req.sql, req.database, req.queryParams)]);
   } catch (e) {
     throw isTernError(e) ? toPublic(e, audience) : e;
   }
@@ -112,7 +120,8 @@ async function startRead(platform: Platform, principal: Principal, req: ReadRequ
     result = await reader.exec({
       query: `${req.sql}\nFORMAT ${req.format.clickhouse}`,
       query_id: queryId,
-      clickhouse_settings: settings,
+      // Raw `param_<name>` values ride with the settings: client-web's query_params would re-escape text ClickHouse already reads as escaped.
+      clickhouse_settings: req.queryParams ? { ...settings, ...paramSettings(req.queryParams) } : settings,
       abort_signal: signal,
     });
   } catch (e) {
@@ -128,6 +137,12 @@ async function startRead(platform: Platform, principal: Principal, req: ReadRequ
     throw isTernError(e) ? toPublic(e, audience) : e;
   }
   const headers = new Headers({ "content-type": req.format.contentType, ...req.headers });
+  if (req.clickhouseHeaders) {
+    for (const name of CLICKHOUSE_HEADERS) {
+      const value = result.response_headers[name];
+      if (typeof value === "string") headers.set(name, value);
+    }
+  }
   let body: ReadableStream<Uint8Array> | Uint8Array;
   let finished: ReadOutcome["finished"];
   if (read.whole) {
@@ -151,6 +166,14 @@ async function startRead(platform: Platform, principal: Principal, req: ReadRequ
 }
 
 type Finished = Awaited<ReadOutcome["finished"]>;
+
+/** ClickHouse's answer headers a ClickHouse client reads (the query id is the caller's, set by the interface). */
+const CLICKHOUSE_HEADERS = ["x-clickhouse-summary", "x-clickhouse-format", "x-clickhouse-timezone"];
+
+/** Query parameters as the URL settings ClickHouse reads them from. */
+export function paramSettings(params: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(params).map(([k, v]) => [`param_${k}`, v]));
+}
 
 /**
  * Reads while the answer fits in `limit` bytes (0: reads nothing). An answer

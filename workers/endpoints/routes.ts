@@ -78,3 +78,6 @@ queryApiRoutes.on(["GET", "POST"], "/", requireAuth(undefined, { allowJwt: true 
   return answerSql(platform, principal, { live, input, call: callInfo(c.req.raw) });
 });
 
+
+/** The ClickHouse HTTP interface: mounted by `api/app.ts` at `/clickhouse` and on TERN_CLICKHOUSE_HOST, answering failures in ClickHouse's format. */
+export { answerClickHouse, CLICKHOUSE_PATH } from "./clickhouse-interface.js";

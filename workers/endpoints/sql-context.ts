@@ -28,6 +28,11 @@ export interface ReadContext {
   params: Params;
   /** Query API: the caller must hold a READ scope on each datasource/pipe it names. */
   checkAccess: boolean;
+  /**
+   * ClickHouse interface: the database name clients see the workspace as (its
+   * name), and the `system.*` tables it serves (schema-tables.ts).
+   */
+  schema?: { database: string; systemTable: (name: string) => TableResolution };
 }
 
 export interface CompiledQuery {
@@ -121,6 +126,9 @@ export class SqlContext {
       this.usesServiceViews = true;
       return { database: this.ctx.database, table: serviceViewName(name) };
     }
+    const schema = this.ctx.schema;
+    if (schema && db === schema.database) return this.resolveName(name);
+    if (schema && db === "system") return schema.systemTable(name);
     return { error: `Resource '${db}.${name}' is not accessible: only this workspace's datasources and pipes, and tinybird.* service datasources, can be queried` };
   }
 

@@ -55,6 +55,8 @@ export const CACHE_RULES = {
   ddlParses: { capacity: 2_000, maxKeyLength: 64 * 1024 },
   /** ClickHouse's canonical re-printing of a statement, per SQL text. */
   canonicalSql: { capacity: 5_000, maxKeyLength: 64 * 1024 },
+  /** Workspace names by id, for the ClickHouse interface's database name (a rename shows within a minute). */
+  workspaceNames: { capacity: 10_000, ttlMs: 60_000 },
   /** Workspaces whose views of the service tables exist (the creating promise). */
   serviceViews: { capacity: 10_000 },
   /** Workspace reader clients, per ClickHouse access and database (the provisioning promise). */

@@ -91,6 +91,7 @@ export const ALLOWED_TABLE_FUNCTIONS: ReadonlySet<string> = new Set([
 
 /**
  * Names the parser gives to syntax rather than to a registered function
- * (`x -> …` is `lambda`, `EXISTS (…)` is `exists`, `GROUPING SETS` helpers).
+ * (`x -> …` is `lambda`, `EXISTS (…)` is `exists`, `GROUPING SETS` helpers;
+ * a query parameter `{x:T}` is substituted as `_CAST(<value>, 'T')`).
  */
-export const SYNTAX_FUNCTIONS: ReadonlySet<string> = new Set(["lambda", "exists", "grouping", "untuple", "isNotDistinctFrom"]);
+export const SYNTAX_FUNCTIONS: ReadonlySet<string> = new Set(["lambda", "exists", "grouping", "untuple", "isNotDistinctFrom", "_CAST"]);
