@@ -1,6 +1,7 @@
 /**
  * The chDB engine, and nothing else: one process-wide data directory, cheap
- * per-request connections on it, and typed wrappers around the native calls.
+ * connections on it (the pool decides when one may serve another request),
+ * and typed wrappers around the native calls.
  *
  * We use the `chdb` package's Session only to own the long-lived "anchor"
  * connection (which keeps the embedded server and its data directory bound for

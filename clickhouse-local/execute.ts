@@ -191,7 +191,14 @@ async function runStreamed(
     summary.result_rows = rows;
     summary.result_bytes = bytes;
     summary.elapsed_ns = elapsedSince(start);
-    out.start(200, { ...baseHeaders(ctx.info, spec.queryId, format, tag), "X-ClickHouse-Summary": summaryHeader(summary) });
+    const headers = { ...baseHeaders(ctx.info, spec.queryId, format, tag), "X-ClickHouse-Summary": summaryHeader(summary) };
+    if (done && spec.responseEncoding === undefined) {
+      // The whole result is here: one write with its length, no chunked framing.
+      out.start(200, { ...headers, "Content-Length": String(bytes) });
+      await out.end(first.length === 1 ? first[0]! : Buffer.concat(first));
+      return true;
+    }
+    out.start(200, headers);
     try {
       for (const b of first) await out.write(b, running.signal);
       while (!done) {
