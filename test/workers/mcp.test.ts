@@ -230,6 +230,20 @@ describe("execute_query", () => {
     expect(e.error).toEqual(expect.any(String));
   });
 
+  it("refusals are logged as failed Query API calls, with from=mcp", async () => {
+    const sql = "SELECT 1 AS refused_marker INTO OUTFILE '/tmp/x'";
+    expect((await callTool(admin, "execute_query", { sql })).isError).toBe(true);
+    const rows = async () => {
+      const q = "SELECT url, status_code, error FROM tinybird.pipe_stats_rt WHERE pipe_name = 'query_api' AND url LIKE '%refused_marker%' FORMAT JSON";
+      const res = await api(`/v0/sql?q=${encodeURIComponent(q)}`, { token: ws.token });
+      return ((await res.json()) as { data: Array<{ url: string; status_code: number; error: number }> }).data;
+    };
+    await vi.waitUntil(async () => (await rows()).length > 0, { timeout: 15_000, interval: 200 });
+    const [row] = await rows();
+    // The statement as it ran: the tool asks for its format with a FORMAT clause.
+    expect(row).toEqual({ url: `/v0/sql?${new URLSearchParams({ q: `${sql}\nFORMAT CSVWithNames`, from: "mcp" })}`, status_code: 400, error: 1 });
+  });
+
   it("the events table is untouched by all that", async () => {
     expect((await callTool(admin, "execute_query", { sql: "SELECT count() AS c FROM events" })).text).toBe('"c"\n10\n');
   });
