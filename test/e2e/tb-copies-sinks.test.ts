@@ -296,7 +296,7 @@ describe.skipIf(!python.ok)(`Tinybird's CLI tb ${TINYBIRD_CLI_VERSION} against n
       out: "\n» Running sink 'copy_day'\n",
       err: "Error: Failed creating sink job: The sink pipe 'copy_day' does not exist in the live deployment\n",
     });
-  });
+  }, 120_000);
 
   it("a param that is not a Date: the job ends in error, tb exits 1 with its reason, the target is untouched", async () => {
     const run = await tb(["copy", "run", "copy_day", "--wait", "--param", "day=notadate"]);
@@ -336,7 +336,7 @@ describe.skipIf(!python.ok)(`Tinybird's CLI tb ${TINYBIRD_CLI_VERSION} against n
     const none = await tb(["job", "ls", "-s", "cancelling"]);
     const rule = "-".repeat(58);
     expect(none).toEqual({ code: 0, out: `** Jobs:\n${rule}\n| id | kind | status | created at | updated at | job url |\n${rule}\n${rule}\n\n\n`, err: "" });
-  });
+  }, 120_000);
 
   it("tb copy ls and tb sink ls: each pipe with the time its deployment went live", async () => {
     const { deployments } = await api<{ deployments: Array<{ live: boolean; updated_at: string }> }>("/v1/deployments");
@@ -347,7 +347,7 @@ describe.skipIf(!python.ok)(`Tinybird's CLI tb ${TINYBIRD_CLI_VERSION} against n
     const sinks = await tb(["sink", "ls", "--format", "json"]);
     expect(sinks.code, sinks.err).toBe(0);
     expect(JSON.parse(sinks.out)).toEqual({ pipes: [{ name: "export_totals", "updated at": updatedAt, nodes: 1 }] });
-  });
+  }, 120_000);
 
   it("tb copy pause and resume: the pipe's schedule says paused, then on-demand again", async () => {
     const status = async () => (await api<{ schedule: { status: string } }>("/v0/pipes/copy_day")).schedule.status;
@@ -355,7 +355,7 @@ describe.skipIf(!python.ok)(`Tinybird's CLI tb ${TINYBIRD_CLI_VERSION} against n
     expect(await status()).toBe("paused");
     expect(await tb(["copy", "resume", "copy_day"])).toEqual({ code: 0, out: "** Resuming copy_day\n** Copy pipe copy_day resumed\n", err: "" });
     expect(await status()).toBe("on-demand");
-  });
+  }, 120_000);
 
   it("tb called nothing outside: no connection reached the proxy, which does catch tb's calls out without the opt-outs", async () => {
     expect(outbound).toEqual([]);
