@@ -7,8 +7,21 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { SELF } from "cloudflare:test";
 import { api } from "./helpers/api.js";
-import { deployProject, type Deployed } from "./endpoints-project.js";
+import { deployProject, PROJECT, type Deployed } from "./endpoints-project.js";
 import { callTool, mcpClient } from "./helpers/mcp.js";
+
+/** A param the template requires, and an Int64 one. */
+const TENANT_ROWS = `DESCRIPTION >
+    Rows of one tenant
+
+NODE endpoint
+SQL >
+    %
+    SELECT count() AS c FROM events
+    WHERE tenant = {{ String(tenant, required=True, description="The tenant") }} AND value >= {{ Int64(min_value, 0) }}
+
+TYPE endpoint
+`;
 
 let ws: Deployed;
 let admin: Client;
@@ -16,7 +29,7 @@ let reader: Client;
 const opened: Client[] = [];
 
 const GENERAL = ["execute_query", "explore_data", "list_datasources", "list_endpoints", "list_service_datasources"];
-const ENDPOINTS = ["by_paths", "echo", "metrics", "slow", "top_pages"];
+const ENDPOINTS = ["by_paths", "echo", "metrics", "slow", "tenant_rows", "top_pages"];
 
 async function staticToken(name: string, ...scopes: string[]): Promise<string> {
   const qs = new URLSearchParams([["name", name], ...scopes.map((s) => ["scope", s] as [string, string])]);
@@ -46,7 +59,7 @@ function parseError(text: string): { error: string; status: number; retry_after?
 }
 
 beforeAll(async () => {
-  ws = await deployProject("mcp");
+  ws = await deployProject("mcp", { ...PROJECT, "tenant_rows.pipe": TENANT_ROWS });
   admin = await connect(ws.token);
   reader = await connect(await staticToken("mcp_reader", "DATASOURCES:READ:events:tenant = 'acme'", "PIPES:READ:top_pages"));
 });
@@ -73,6 +86,20 @@ describe("what a token sees", () => {
     expect(top.inputSchema.required ?? []).toEqual([]);
     const byPaths = tools.find((t) => t.name === "by_paths")!;
     expect((byPaths.inputSchema.properties as Record<string, { type?: string }>).paths!.type).toBe("array");
+  });
+
+  it("a param the template requires is required by the tool; Int64 takes a number or a string of digits", async () => {
+    const { tools } = await admin.listTools();
+    const tool = tools.find((t) => t.name === "tenant_rows")!;
+    expect(tool.inputSchema.required).toEqual(["tenant"]);
+    expect((tool.inputSchema.properties as Record<string, { description?: string }>).tenant!.description).toBe("The tenant; String");
+    const missing = await callTool(admin, "tenant_rows", {});
+    expect(missing.isError).toBe(true);
+    expect(missing.text).toMatch(/Input validation error/);
+    expect((await callTool(admin, "tenant_rows", { tenant: "acme" })).text).toBe('"c"\n5\n');
+    expect((await callTool(admin, "tenant_rows", { tenant: "acme", min_value: 4 })).text).toBe('"c"\n3\n');
+    expect((await callTool(admin, "tenant_rows", { tenant: "acme", min_value: "4" })).text).toBe('"c"\n3\n');
+    expect((await callTool(admin, "tenant_rows", { tenant: "acme", min_value: "4x" })).isError).toBe(true);
   });
 
   it("the token works as ?token= too", async () => {
