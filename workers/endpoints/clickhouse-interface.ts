@@ -146,7 +146,8 @@ function finish(request: Request, response: Response, proto: ProtocolRequest): R
     headers.set("content-encoding", encoding);
     headers.delete("content-length");
   } else {
-    headers.set("content-encoding", "identity");
+    // No Content-Encoding at all, as ClickHouse sends it (the Node driver refuses `identity`).
+    headers.delete("content-encoding");
   }
   return new Response(request.method === "HEAD" ? null : response.body, { status: response.status, headers });
 }
