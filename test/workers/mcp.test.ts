@@ -147,6 +147,17 @@ describe("what a token sees", () => {
     await expect(mcpClient("p.not-a-token")).rejects.toThrow(/403|Invalid token/);
   });
 
+  it("a malformed JSON-RPC message is a JSON-RPC error, and the server keeps answering", async () => {
+    const res = await SELF.fetch("http://tern.test/mcp", {
+      method: "POST",
+      headers: { authorization: `Bearer ${ws.token}`, "content-type": "application/json", accept: "application/json, text/event-stream" },
+      body: "{not json",
+    });
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { error: { code: number } }).error.code).toBe(-32700);
+    expect(await toolNames(admin)).toContain("top_pages");
+  });
+
   it("GET (no SSE stream in a stateless server) is 405", async () => {
     const res = await SELF.fetch("http://tern.test/mcp", { headers: { accept: "text/event-stream" } });
     expect(res.status).toBe(405);
