@@ -22,6 +22,7 @@ export const REMOTE_OPTIONS = {
   host: { type: "string" },
   token: { type: "string" },
   json: { type: "boolean", default: false },
+  staging: { type: "boolean", default: false },
 } as const satisfies Options;
 
 /** Help lines for the shared options, appended to each command's help. */
@@ -30,6 +31,8 @@ export const REMOTE_HELP = `${COMMON_HELP}
   --host <url>        API base URL (default: see "Connection" below)
   --token <token>     workspace token
   --json              machine-readable output on stdout
+  --staging           read and write the deployment in staging, not the live one
+                      (sends __tb__deployment=staging, as tb --staging)
 
 Connection: --host/--token, else TERN_HOST/TERN_TOKEN, else TINYBIRD_URL/TINYBIRD_TOKEN,
 else TB_HOST/TB_TOKEN, else the nearest .tern.json (written by \`tern login\`), else the

@@ -13,6 +13,7 @@ import { validateNdjson } from "../../shared/ingest/index.js";
 import { ensureAllowed } from "../auth/require.js";
 import type { Principal } from "../auth/principal.js";
 import type { LiveDeployment } from "../catalog/client.js";
+import { isStaging } from "../catalog/staging.js";
 import { clickhouseMessage } from "../clickhouse/errors.js";
 import type { Platform } from "../platform/platform.js";
 import { eventsBuckets } from "../ratelimit/limit.js";
@@ -78,7 +79,11 @@ async function ingest(
   // Every token of this request's inserts derives from this key, so a keyed retry repeats them exactly.
   const keyed = idempotencyKey !== undefined;
   const unitKey = keyed ? await idempotencyUnitKey(idempotencyKey, { workspaceId: principal.workspaceId, datasource: name, body: text }) : importId;
-  const base = { v: 1 as const, workspaceId: principal.workspaceId, datasource: name, importId, receivedAt: receivedAt.toISOString() };
+  const base = {
+    v: 1 as const, workspaceId: principal.workspaceId, datasource: name, importId, receivedAt: receivedAt.toISOString(),
+    // Rows sent to staging land in staging's tables, whenever they are consumed.
+    ...(isStaging(req.live) ? { deployment: req.live.id } : {}),
+  };
   const writeOptions = {
     keyed, columns: ds.file.columns.map((col) => col.name), importId, receivedAt, base,
     enqueue: (messages: IngestMessage[]) => sendMessages(platform.queues.events, messages),

@@ -21,6 +21,8 @@ export const IngestMessage = z.object({
   quarantined: z.number().int().nonnegative(),
   quarantineLines: z.string(),
   receivedAt: z.string(),
+  /** Set when the request wrote to the staging deployment (`__tb__deployment=staging`): its id, resolved again on consume. */
+  deployment: z.string().optional(),
   /**
    * Set when the message's rows must dedupe on their own, whatever batch they
    * travel in: the parts of a request sent with an Idempotency-Key, and

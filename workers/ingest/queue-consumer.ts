@@ -59,7 +59,7 @@ export async function consumeEvents(platform: Platform, batch: MessageBatch<unkn
       msg.retry({ delaySeconds: retryDelaySeconds(msg.attempts) });
       continue;
     }
-    const group = `${parsed.data.workspaceId}\u0000${parsed.data.datasource}`;
+    const group = `${parsed.data.workspaceId}\u0000${parsed.data.datasource}\u0000${parsed.data.deployment ?? ""}`;
     const deliveries = groups.get(group) ?? new Map<string, Delivery>();
     const key = messageKey(parsed.data);
     const seen = deliveries.get(key);
@@ -103,9 +103,13 @@ async function insertSet(platform: Platform, set: Delivery[]): Promise<OpsLogEnt
     return { ...entry, result: "error", elapsedSeconds: (platform.clock.now() - started) / 1000, error: clickhouseMessage(e), rows, rowsQuarantine: quarantined };
   };
   try {
-    const live = await platform.catalog.liveDeployment(workspaceId);
-    const ds = live?.manifest.datasources[datasource];
-    if (!live || !ds) throw new Error(`datasource '${datasource}' is not in the live deployment of workspace ${workspaceId}`);
+    const { deployment } = set[0]!.body;
+    // Rows sent to staging go to that deployment's tables (promoted since or not); others to the live one.
+    const live = deployment === undefined
+      ? await platform.catalog.liveDeployment(workspaceId)
+      : ((await platform.catalog.workspace(workspaceId).getDeployment(deployment, true)) ?? undefined);
+    const ds = live?.manifest?.datasources[datasource];
+    if (!live?.manifest || !ds) throw new Error(`datasource '${datasource}' is not in the ${deployment === undefined ? "live deployment" : `deployment ${deployment}`} of workspace ${workspaceId}`);
     const { rows: target, quarantine: quarantineTarget } = datasourceTables(live.manifest, ds);
     const units: LandUnit[] = set.map((d) => ({ key: messageKey(d.body), lines: d.body.rows > 0 ? d.body.lines.split("\n") : [] }));
     // Once the batch is split, each message stands alone: its quarantined rows go in first, under its own key.

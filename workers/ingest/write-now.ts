@@ -39,7 +39,7 @@ export interface WriteNowOptions {
   /** Puts keyed messages on the queue. */
   enqueue(messages: IngestMessage[]): Promise<void>;
   /** Envelope of queued messages. */
-  base: Pick<IngestMessage, "v" | "workspaceId" | "datasource" | "importId" | "receivedAt">;
+  base: Pick<IngestMessage, "v" | "workspaceId" | "datasource" | "importId" | "receivedAt" | "deployment">;
 }
 
 /**

@@ -4,11 +4,13 @@
  * with its request id. A caller may name its request (Tinybird's clients send
  * `x-request-id`); the id becomes the ClickHouse query id and travels in queue
  * messages, so only a short, plain one is taken as is; anything else gets a
- * fresh id.
+ * fresh id. A request sent with `?__tb__deployment=staging` gets a catalog
+ * whose "live deployment" is the one in staging (catalog/staging.ts).
  */
 import type { MiddlewareHandler } from "hono";
 import type { AppEnv } from "../api/context.js";
 import { readConfig } from "../env.js";
+import { parseDeploymentChoice, stagingCatalog, DEPLOYMENT_PARAM } from "../catalog/staging.js";
 import { createPlatform } from "./platform.js";
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -31,7 +33,9 @@ export function platformMiddleware(): MiddlewareHandler<AppEnv> {
         }
       },
     });
+    // `?__tb__deployment=staging`: this request reads and writes the staging deployment (catalog/staging.ts).
     c.set("platform", platform);
+    if (parseDeploymentChoice(c.req.query(DEPLOYMENT_PARAM)) === "staging") c.set("platform", { ...platform, catalog: stagingCatalog(platform.catalog) });
     await next();
     c.header("x-request-id", platform.requestId);
   };
