@@ -37,6 +37,13 @@ export const CLICKHOUSE_PATH = "/clickhouse";
 /** A query (URL + body, decompressed) longer than this is refused before anything runs. */
 const MAX_QUERY_BYTES = 1024 * 1024;
 
+/**
+ * Query parameters travel to ClickHouse in its URL (as the drivers send them);
+ * past this many bytes together they are refused, well below the URL sizes
+ * servers and proxies accept (the local engine's server: 16 KiB of headers).
+ */
+const MAX_PARAM_BYTES = 8 * 1024;
+
 /** ClickHouse's default output format when neither the SQL, `default_format` nor `X-ClickHouse-Format` names one. */
 const DEFAULT_FORMAT = "TabSeparated";
 
@@ -181,6 +188,9 @@ async function readProtocol(request: Request): Promise<ProtocolRequest> {
   if (new Set(tokens).size > 1) {
     throw new BadRequestError("Credentials were sent in more than one way with different passwords: send the token once", { clickhouse: code(516, "AUTHENTICATION_FAILED") });
   }
+  if (url.searchParams.has("role")) {
+    throw new ForbiddenError("Roles cannot be set: a token's scopes decide what it may read", { clickhouse: code(497, "ACCESS_DENIED") });
+  }
   if (get("decompress") === "1" || get("compress") === "1") {
     throw new BadRequestError("ClickHouse's native compression (compress=1, decompress=1) is not supported: use enable_http_compression=1 with Accept-Encoding, and Content-Encoding for the body", {
       clickhouse: code(48, "NOT_IMPLEMENTED"),
@@ -209,6 +219,10 @@ async function readProtocol(request: Request): Promise<ProtocolRequest> {
       // As ClickHouse: the URL's query, then the body.
       if (body !== "") sql = sql === undefined ? body : `${sql}\n${body}`;
     }
+  }
+  const paramBytes = Object.entries(queryParams).reduce((n, [k, v]) => n + k.length + v.length, 0);
+  if (paramBytes > MAX_PARAM_BYTES) {
+    throw new PayloadTooLargeError(`Query parameters are longer than ${MAX_PARAM_BYTES} bytes together`, { clickhouse: code(229, "QUERY_IS_TOO_LARGE") });
   }
   if (sql !== undefined && new TextEncoder().encode(sql).byteLength > MAX_QUERY_BYTES) {
     throw new PayloadTooLargeError(`The query is longer than ${MAX_QUERY_BYTES} bytes`, { clickhouse: code(229, "QUERY_IS_TOO_LARGE") });
