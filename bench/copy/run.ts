@@ -98,7 +98,7 @@ try {
   const planned = planDeployment({ project: loaded.project, database, tag: "bench" });
   if (!planned.ok) throw new Error(JSON.stringify(planned.errors));
   await applyPlan(base.clickhouse.admin, planned.plan, { database, allowDestructive: true, workspaceId });
-  const live: LiveDeployment = { id: "1", manifest: planned.plan.manifest };
+  const live: LiveDeployment = { id: "1", manifest: planned.plan.manifest, since: "" };
 
   // The catalog calls a run makes (its live deployment, its job's phase), answered in process.
   const jobs = new Map<string, JobRecord>();

@@ -157,6 +157,8 @@ export interface EndpointPublication {
   node: string;
   /** `CACHE <seconds>` as emitted by the TS SDK. */
   cacheSeconds?: number;
+  /** `CACHE_STALE_WHILE_REVALIDATE <seconds>` (Tern's extension): an expired answer is served while it is refreshed. */
+  cacheStaleSeconds?: number;
 }
 
 export interface MaterializedPublication {

@@ -16,6 +16,7 @@ import { parseFileTemplate } from "../sinks/file-template.js";
 
 const NODE_OPTION_KEYWORDS = [
   "DATASOURCE", "DEPLOYMENT_METHOD", "TARGET_DATASOURCE", "COPY_SCHEDULE", "COPY_MODE", "MODE", "COPY_AFTER", "CACHE",
+  "CACHE_STALE_WHILE_REVALIDATE",
   "EXPORT_CONNECTION_NAME", "EXPORT_SCHEDULE", "EXPORT_KAFKA_TOPIC", "EXPORT_BUCKET_URI", "EXPORT_FILE_TEMPLATE",
   "EXPORT_FORMAT", "EXPORT_COMPRESSION", "EXPORT_STRATEGY", "EXPORT_WRITE_STRATEGY",
 ] as const;
@@ -158,7 +159,7 @@ export function parsePipeStatements(name: string, statements: Statement[], conte
 function optionsUsedBy(publication: PipePublication): Set<string> {
   switch (publication.type) {
     case "standard": return new Set();
-    case "endpoint": return new Set(["CACHE"]);
+    case "endpoint": return new Set(["CACHE", "CACHE_STALE_WHILE_REVALIDATE"]);
     case "materialized": return new Set(["DATASOURCE", "DEPLOYMENT_METHOD"]);
     case "copy": return new Set(["TARGET_DATASOURCE", "COPY_SCHEDULE", "COPY_MODE", "COPY_AFTER"]);
     case "sink": return publication.target === "kafka"
@@ -205,6 +206,13 @@ function buildPublication(draft: NodeDraft, context: DirectiveContext): PipePubl
       if (cache) {
         if (/^\d+$/.test(cache.value)) publication.cacheSeconds = Number(cache.value);
         else diagnostics.error(valuePosition(cache.statement), `invalid CACHE \`${cache.value}\`; expected a number of seconds`);
+      }
+      // Tern's extension: how long an expired answer may still be served while it is refreshed.
+      const stale = opt("CACHE_STALE_WHILE_REVALIDATE");
+      if (stale) {
+        if (!/^\d+$/.test(stale.value)) diagnostics.error(valuePosition(stale.statement), `invalid CACHE_STALE_WHILE_REVALIDATE \`${stale.value}\`; expected a number of seconds`);
+        else if (!cache) diagnostics.error(valuePosition(stale.statement), "CACHE_STALE_WHILE_REVALIDATE needs CACHE <seconds>");
+        else publication.cacheStaleSeconds = Number(stale.value);
       }
       return publication;
     }

@@ -40,7 +40,7 @@ export interface CatalogClient {
   /** The live deployment of a workspace, if any (isolate memory → KV → catalog). */
   liveDeployment(workspaceId: string): Promise<LiveDeployment | undefined>;
   /** Makes `id` the live deployment everywhere the hot paths look (after promote or rollback). */
-  publishLive(workspaceId: string, id: string, manifest: DeploymentManifest): Promise<void>;
+  publishLive(workspaceId: string, id: string, manifest: DeploymentManifest, since: string): Promise<void>;
 }
 
 /**
@@ -60,7 +60,7 @@ export function catalogClient(bindings: Pick<Bindings, "WORKSPACE" | "DIRECTORY"
     workspace: (workspaceId) => workspaceCatalogClient(bindings.WORKSPACE.get(bindings.WORKSPACE.idFromName(workspaceId))),
     directory: () => directoryClient(bindings.DIRECTORY.get(bindings.DIRECTORY.idFromName("global"))),
     liveDeployment: (workspaceId) => liveManifest(bindings, workspaceId),
-    publishLive: (workspaceId, id, manifest) => publishLive(bindings, workspaceId, id, manifest),
+    publishLive: (workspaceId, id, manifest, since) => publishLive(bindings, workspaceId, id, manifest, since),
   };
 }
 

@@ -142,7 +142,7 @@ export class DeployService {
     const before = await this.catalog.listTokens();
     const { live, previous } = await this.catalog.promote(id, newTokens);
     await this.evictResourceTokens(before);
-    await this.platform.catalog.publishLive(this.workspace.id, live.id, (await this.catalog.getDeployment(live.id, true))!.manifest!);
+    await this.platform.catalog.publishLive(this.workspace.id, live.id, (await this.catalog.getDeployment(live.id, true))!.manifest!, live.updated_at);
     // Keep one previous deployment for rollback; older retired ones go.
     await this.pruneRetired(previous?.id);
     return live;
@@ -153,7 +153,7 @@ export class DeployService {
     const before = await this.catalog.listTokens();
     const { live, previous } = await this.catalog.rollback();
     await this.evictResourceTokens(before);
-    await this.platform.catalog.publishLive(this.workspace.id, live.id, (await this.catalog.getDeployment(live.id, true))!.manifest!);
+    await this.platform.catalog.publishLive(this.workspace.id, live.id, (await this.catalog.getDeployment(live.id, true))!.manifest!, live.updated_at);
     void previous;
     return live;
   }

@@ -28,6 +28,8 @@ export const RESERVED_PARAMS = new Set([
   "release_replacements",
   "tag",
   "template_parameters",
+  // Tern: `?__tb__cache=bypass` skips a cached endpoint's cache (endpoints/cache.ts).
+  "__tb__cache",
 ]);
 
 export interface RequestInput {

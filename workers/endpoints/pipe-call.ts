@@ -3,7 +3,8 @@
  * An API endpoint call (`/v0/pipes/<pipe>.<format>`): the `read_pipe` scope
  * (a JWT's `fixed_params` win over the request's params) → rate limits → the
  * pipe in the live deployment → templates → one SQL (wrapped by `q=`, on
- * ClickHouse's canonical re-printing of `q`) → `answerRead`.
+ * ClickHouse's canonical re-printing of `q`) → `answerRead` (through the
+ * location's cache for an endpoint with `CACHE`, `cache.ts`).
  */
 import type { OutputFormat } from "../../shared/format/formats.js";
 import { splitFormatClause } from "../../shared/format/formats.js";
@@ -18,6 +19,7 @@ import type { Platform } from "../platform/platform.js";
 import { readBuckets } from "../ratelimit/limit.js";
 import { ensureWorkspaceServiceViews } from "../service/workspace-views.js";
 import { answerRead } from "./answer.js";
+import { endpointCacheSpec } from "./cache.js";
 import { option, outputSettings, paramsForLog, type RequestInput } from "./params.js";
 import { SqlContext, targetNode } from "./sql-context.js";
 import type { CallInfo } from "./stats.js";
@@ -64,7 +66,8 @@ export async function answerPipe(platform: Platform, principal: Principal, req: 
       sql = wrapped.sql;
     }
     if (ctx.usesServiceViews) await ensureWorkspaceServiceViews(platform.clickhouse.admin, principal.workspaceId, database);
-    return { sql, database, manifest: live.manifest, format: req.format, settings: { ...compiled.settings, ...outputSettings(req.input) }, headers };
+    const cache = endpointCacheSpec(principal, req.input, pipe, live, grant);
+    return { sql, database, manifest: live.manifest, format: req.format, settings: { ...compiled.settings, ...outputSettings(req.input) }, headers, cache };
   });
 }
 

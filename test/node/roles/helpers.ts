@@ -113,7 +113,7 @@ export async function deployWorkspace(platform: Platform, files: Record<string, 
   const planned = planDeployment({ project: loaded.project, database, tag: "t1" });
   if (!planned.ok) throw new Error(`the project does not plan: ${JSON.stringify(planned.errors)}`);
   await applyPlan(platform.clickhouse.admin, planned.plan, { database, allowDestructive: true, workspaceId });
-  return { workspaceId, live: { id: "1", manifest: planned.plan.manifest } };
+  return { workspaceId, live: { id: "1", manifest: planned.plan.manifest, since: new Date().toISOString() } };
 }
 
 /** Drops what `deployWorkspace` and the reads made: the database and the workspace's reader. */

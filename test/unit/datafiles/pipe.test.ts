@@ -58,6 +58,8 @@ describe("pipe publication", () => {
     [["TYPE standard"], { type: "standard" }],
     [["TYPE endpoint"], { type: "endpoint", node: "n" }],
     [["TYPE ENDPOINT", "CACHE 60"], { type: "endpoint", node: "n", cacheSeconds: 60 }],
+    // Tern's extension: serve an expired answer while it is refreshed.
+    [["TYPE endpoint", "CACHE 60", "CACHE_STALE_WHILE_REVALIDATE 300"], { type: "endpoint", node: "n", cacheSeconds: 60, cacheStaleSeconds: 300 }],
     [["TYPE MATERIALIZED", "DATASOURCE target"], { type: "materialized", node: "n", datasource: "target" }],
     [["TYPE materialized", "DATASOURCE target", "DEPLOYMENT_METHOD alter"], { type: "materialized", node: "n", datasource: "target", deploymentMethod: "alter" }],
     [["TYPE Copy", "TARGET_DATASOURCE snap"], { type: "copy", node: "n", targetDatasource: "snap", schedule: "@on-demand", mode: "append" }],
@@ -119,6 +121,8 @@ describe("pipe errors", () => {
     ["COPY_AFTER with a cron schedule", lines(NODE, "TYPE copy", "TARGET_DATASOURCE t", "COPY_SCHEDULE 0 * * * *", "COPY_AFTER a"), [[7, 1, "COPY_AFTER and a cron COPY_SCHEDULE do not go together: a copy with COPY_AFTER runs when the copies it names have finished; remove COPY_SCHEDULE"]]],
     ["bad DEPLOYMENT_METHOD", lines(NODE, "TYPE materialized", "DATASOURCE d", "DEPLOYMENT_METHOD recreate"), [[6, 19, "invalid DEPLOYMENT_METHOD `recreate`; expected alter"]]],
     ["bad CACHE", lines(NODE, "TYPE endpoint", "CACHE soon"), [[5, 7, "invalid CACHE `soon`; expected a number of seconds"]]],
+    ["bad CACHE_STALE_WHILE_REVALIDATE", lines(NODE, "TYPE endpoint", "CACHE 5", "CACHE_STALE_WHILE_REVALIDATE 1m"), [[6, 30, "invalid CACHE_STALE_WHILE_REVALIDATE `1m`; expected a number of seconds"]]],
+    ["CACHE_STALE_WHILE_REVALIDATE without CACHE", lines(NODE, "TYPE endpoint", "CACHE_STALE_WHILE_REVALIDATE 60"), [[5, 30, "CACHE_STALE_WHILE_REVALIDATE needs CACHE <seconds>"]]],
     ["sink without schedule", lines(NODE, "TYPE sink", "EXPORT_CONNECTION_NAME k", "EXPORT_KAFKA_TOPIC t"), [[4, 1, "TYPE sink needs EXPORT_SCHEDULE, e.g. EXPORT_SCHEDULE 0 * * * * or EXPORT_SCHEDULE @on-demand"]]],
     ["bucket sink without file template", lines(NODE, "TYPE sink", "EXPORT_CONNECTION_NAME s3", "EXPORT_SCHEDULE @on-demand", "EXPORT_BUCKET_URI s3://b"), [[4, 1, "TYPE sink needs EXPORT_FILE_TEMPLATE, e.g. EXPORT_FILE_TEMPLATE events_{date}"]]],
     ["Kafka sink with bucket options", lines(NODE, "TYPE sink", "EXPORT_CONNECTION_NAME k", "EXPORT_KAFKA_TOPIC t", "EXPORT_SCHEDULE @on-demand", "EXPORT_FORMAT csv"), [[8, 1, "EXPORT_FORMAT is not allowed in a Kafka sink; Kafka sinks take only EXPORT_CONNECTION_NAME, EXPORT_KAFKA_TOPIC and EXPORT_SCHEDULE"]]],

@@ -1,0 +1,231 @@
+/**
+ * @module endpoints/cache
+ * Endpoint answers kept in the location's cache (the Workers Cache API;
+ * miniflare's under `wrangler dev` and in tests) for endpoints with
+ * `CACHE <seconds>`. The key is the SQL the call would run and what shapes its
+ * answer (`shared/cache/endpoint-key.ts`), so a lookup costs no ClickHouse
+ * round trip and two principals that may see different rows never share an
+ * entry. Rate limits are taken before the lookup and every call still gets its
+ * `pipe_stats_rt` row (`answer.ts`). Only complete answers of up to
+ * MAX_CACHED_ANSWER_BYTES are stored; failures never are. docs/caching.md.
+ */
+import {
+  ageSeconds,
+  answerCacheControl,
+  endpointCacheKey,
+  endpointCacheUrl,
+  freshness,
+  isCompleteAnswer,
+  type EndpointCacheKeyParts,
+} from "../../shared/cache/endpoint-key.js";
+import type { ManifestPipe } from "../../shared/deploy/manifest.js";
+import { BadRequestError, ForbiddenError } from "../../shared/errors.js";
+import { authorize, type Grant } from "../../shared/tokens/scopes.js";
+import type { Principal } from "../auth/principal.js";
+import type { LiveDeployment } from "../catalog/client.js";
+import type { Platform } from "../platform/platform.js";
+import { runRead, type ReadOutcome, type ReadRequest } from "./execute.js";
+import { option, type RequestInput } from "./params.js";
+
+/** The largest answer kept, in bytes of the body as sent (a larger one is answered, never stored). */
+export const MAX_CACHED_ANSWER_BYTES = 1024 * 1024;
+
+/** The request option that skips the cache (`?__tb__cache=bypass`, admin tokens only). */
+export const CACHE_OPTION = "__tb__cache";
+
+/** How a call met the cache: `pipe_stats_rt.parameters['__tb__cache']` and the `X-Tern-Cache` header. */
+export type CacheMark = "hit" | "stale" | "miss" | "bypass";
+
+/** What a cached endpoint's call knows before its SQL is built. */
+export interface CacheSpec {
+  ttlSeconds: number;
+  staleSeconds: number;
+  bypass: boolean;
+  key: Omit<EndpointCacheKeyParts, "sql" | "settings" | "format">;
+}
+
+/** A read of a cached endpoint. */
+export type CachedReadRequest = ReadRequest & { cache?: CacheSpec };
+
+/** Headers of a stored entry: when it was stored (ms), and its result rows (for `pipe_stats_rt`). */
+const STORED_AT = "x-tern-stored-at";
+const RESULT_ROWS = "x-tern-result-rows";
+
+/**
+ * The cache spec of a call, or undefined when the endpoint has no `CACHE`.
+ * `?__tb__cache=bypass` is checked on every endpoint: only a token with ADMIN
+ * may skip the cache (it would otherwise be a way around it onto ClickHouse).
+ */
+export function endpointCacheSpec(
+  principal: Principal,
+  input: RequestInput,
+  pipe: ManifestPipe,
+  live: LiveDeployment,
+  grant: Grant,
+): CacheSpec | undefined {
+  const switchValue = option(input, CACHE_OPTION);
+  if (switchValue !== undefined) {
+    if (switchValue !== "bypass") throw new BadRequestError(`${CACHE_OPTION} must be bypass`);
+    if (!authorize(principal.scopes, { kind: "admin" }).allowed) throw new ForbiddenError(`${CACHE_OPTION}=bypass needs an ADMIN token`);
+  }
+  const publication = pipe.file.publication;
+  if (publication.type !== "endpoint" || !publication.cacheSeconds) return undefined;
+  if (typeof caches === "undefined") return undefined; // not in workerd (role tests in Node)
+  return {
+    ttlSeconds: publication.cacheSeconds,
+    staleSeconds: publication.cacheStaleSeconds ?? 0,
+    bypass: switchValue === "bypass",
+    key: {
+      workspaceId: principal.workspaceId,
+      pipe: pipe.name,
+      deploymentId: live.id,
+      liveSince: live.since,
+      fixedParams: grant.fixedParams,
+      filters: grant.filters,
+    },
+  };
+}
+
+/** What the lookup found: an answer to send as it is, or how to answer (and keep) the read. */
+export interface CacheLookup {
+  mark: CacheMark;
+  /** A fresh or stale hit, ready to send. */
+  hit?: { response: Response; resultRows: number };
+  /** Turns the read's outcome into the answer, storing a copy once it is complete. */
+  keep(outcome: ReadOutcome): Promise<Response>;
+}
+
+/** Answers from the cache, or says how to answer and store a miss. */
+export async function lookupCache(platform: Platform, principal: Principal, req: CachedReadRequest & { cache: CacheSpec }): Promise<CacheLookup> {
+  const spec = req.cache;
+  if (spec.bypass) return { mark: "bypass", keep: async (outcome) => withCacheHeaders(outcome.response, spec, 0, "BYPASS") };
+  const hash = await endpointCacheKey({ ...spec.key, sql: req.sql, settings: req.settings, format: req.format.clickhouse });
+  const url = endpointCacheUrl(spec.key.workspaceId, spec.key.pipe, hash);
+  const keep = (outcome: ReadOutcome) => keepAnswer(platform, url, spec, outcome, req.format.clickhouse);
+  const stored = await caches.default.match(url);
+  if (stored) {
+    const storedAt = Number(stored.headers.get(STORED_AT));
+    const now = platform.clock.now();
+    const state = freshness(storedAt, now, spec.ttlSeconds, spec.staleSeconds);
+    if (state !== "expired") {
+      if (state === "stale") refreshInBackground(platform, principal, req, url, spec);
+      const response = hitResponse(platform, stored, req, spec, ageSeconds(storedAt, now), state === "fresh" ? "HIT" : "STALE");
+      return { mark: state === "fresh" ? "hit" : "stale", hit: { response, resultRows: Number(stored.headers.get(RESULT_ROWS) ?? 0) }, keep };
+    }
+    await stored.body?.cancel();
+  }
+  return { mark: "miss", keep };
+}
+
+function hitResponse(platform: Platform, stored: Response, req: ReadRequest, spec: CacheSpec, age: number, label: string): Response {
+  const headers = new Headers({ "content-type": stored.headers.get("content-type") ?? req.format.contentType, ...req.headers });
+  const length = stored.headers.get("content-length");
+  if (length !== null) {
+    headers.set("content-length", length);
+    // As for a fresh answer: small ones go out whole and uncompressed (TERN_SMALL_ANSWER_BYTES).
+    if (Number(length) <= platform.config.reads.smallAnswerBytes) headers.set("content-encoding", "identity");
+  }
+  return withCacheHeaders(new Response(stored.body, { status: 200, headers }), spec, age, label);
+}
+
+function withCacheHeaders(response: Response, spec: CacheSpec, age: number, label: string): Response {
+  const headers = response.headers;
+  headers.set("cache-control", answerCacheControl(spec.ttlSeconds, spec.staleSeconds, age));
+  headers.set("age", String(age));
+  headers.set("x-tern-cache", label);
+  // The answer is one token's: a browser must not hand it to a request with another Authorization.
+  headers.append("vary", "Authorization");
+  return response;
+}
+
+/**
+ * The answer of a miss: its bytes go to the caller as they come and, when the
+ * answer completed, fits MAX_CACHED_ANSWER_BYTES and carries no ClickHouse
+ * exception, into the cache (after the answer, in `waitUntil`).
+ */
+async function keepAnswer(platform: Platform, url: string, spec: CacheSpec, outcome: ReadOutcome, clickhouseFormat: string): Promise<Response> {
+  const response = outcome.response;
+  const contentType = response.headers.get("content-type") ?? "";
+  const store = (bytes: Uint8Array) => {
+    platform.waitUntil(
+      outcome.finished
+        .then(({ fromAnswer }) => storeAnswer(platform, url, spec, bytes, contentType, clickhouseFormat, fromAnswer?.resultRows ?? outcome.resultRows))
+        .catch((e: unknown) => console.warn(`endpoint cache: ${e instanceof Error ? e.message : String(e)}`)),
+    );
+  };
+  const length = response.headers.get("content-length");
+  if (length !== null || !response.body) {
+    // A whole answer (TERN_SMALL_ANSWER_BYTES): already in memory.
+    const bytes = new Uint8Array(await response.arrayBuffer());
+    if (bytes.byteLength <= MAX_CACHED_ANSWER_BYTES) store(bytes);
+    return withCacheHeaders(new Response(bytes, { status: response.status, headers: response.headers }), spec, 0, "MISS");
+  }
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  const copy = new TransformStream<Uint8Array, Uint8Array>({
+    transform(chunk, controller) {
+      if (size <= MAX_CACHED_ANSWER_BYTES) {
+        size += chunk.byteLength;
+        if (size <= MAX_CACHED_ANSWER_BYTES) chunks.push(chunk);
+        else chunks.length = 0; // too big to keep: stop holding it
+      }
+      controller.enqueue(chunk);
+    },
+    flush() {
+      // Only a stream that ended normally gets here (an error or a caller hanging up never does).
+      if (size <= MAX_CACHED_ANSWER_BYTES) store(concat(chunks, size));
+    },
+  });
+  return withCacheHeaders(new Response(response.body.pipeThrough(copy), { status: response.status, headers: response.headers }), spec, 0, "MISS");
+}
+
+function concat(chunks: Uint8Array[], size: number): Uint8Array {
+  const out = new Uint8Array(size);
+  let offset = 0;
+  for (const c of chunks) {
+    out.set(c, offset);
+    offset += c.byteLength;
+  }
+  return out;
+}
+
+async function storeAnswer(
+  platform: Platform,
+  url: string,
+  spec: CacheSpec,
+  bytes: Uint8Array,
+  contentType: string,
+  clickhouseFormat: string,
+  resultRows: number,
+): Promise<void> {
+  if (!isCompleteAnswer(bytes, clickhouseFormat)) return;
+  const headers = new Headers({
+    "content-type": contentType,
+    // The Cache API drops the entry once the fresh and stale windows are over.
+    "cache-control": `public, max-age=${spec.ttlSeconds + spec.staleSeconds}`,
+    [STORED_AT]: String(platform.clock.now()),
+    [RESULT_ROWS]: String(resultRows),
+  });
+  await caches.default.put(url, new Response(bytes, { status: 200, headers }));
+}
+
+/** Stale entries being refreshed by this isolate (one refresh per entry at a time; not a cache). */
+const refreshing = new Set<string>();
+
+/** Serves stale, refreshes after: the read runs in `waitUntil` and its answer replaces the entry. */
+function refreshInBackground(platform: Platform, principal: Principal, req: ReadRequest, url: string, spec: CacheSpec): void {
+  if (refreshing.has(url)) return;
+  refreshing.add(url);
+  const work = (async () => {
+    try {
+      const outcome = await runRead(platform, principal, req);
+      const response = await keepAnswer(platform, url, spec, outcome, req.format.clickhouse);
+      await response.arrayBuffer(); // drains it: the copy is stored when the stream ends
+    } catch (e) {
+      console.warn(`endpoint cache refresh: ${e instanceof Error ? e.message : String(e)}`);
+    } finally {
+      refreshing.delete(url);
+    }
+  })();
+  platform.waitUntil(work);
+}
