@@ -70,7 +70,8 @@ export async function readBody(req: IncomingMessage, limit: number): Promise<Buf
       `Cannot decompress the request body (Content-Encoding: ${encoding}): ${e instanceof Error ? e.message : String(e)}`,
     );
   }
-  return Buffer.concat(parts, size);
+  // A body that arrived in one chunk is used as is (Buffer.concat would copy it).
+  return parts.length === 1 ? parts[0]! : Buffer.concat(parts, size);
 }
 
 /** Reads and discards what is left of a request body (so the client can read our answer), up to a cap. */

@@ -176,13 +176,23 @@ export class CpuMeter {
     return { perWall, bottleneck };
   }
 
-  /** One line per label: "insert/server: server 1.62, bench 0.21 CPU-s per s -> bottleneck server". */
-  report(): string {
+  /**
+   * One line per label: "insert server: server 1.62, bench 0.21 CPU-s per s -> bottleneck server".
+   * When even the busiest group used less than `starved` of a core, none of
+   * them was the limit: they were waiting (for each other, I/O, or a CPU the
+   * machine's other load held), and the line says so.
+   */
+  report(starved = 0.5): string {
     const lines: string[] = [];
     for (const label of this.#totals.keys()) {
       const u = this.usage(label)!;
       const parts = Object.entries(u.perWall).map(([n, v]) => `${n} ${v.toFixed(2)}`);
-      lines.push(`${label}: ${parts.join(", ")} CPU-s per s -> bottleneck ${u.bottleneck}`);
+      const busiest = u.perWall[u.bottleneck]!;
+      const verdict =
+        busiest >= starved
+          ? `bottleneck ${u.bottleneck}`
+          : `busiest ${u.bottleneck}, but under ${starved} of a core: the processes waited (machine load, I/O or each other)`;
+      lines.push(`${label}: ${parts.join(", ")} CPU-s per s -> ${verdict}`);
     }
     return lines.join("\n");
   }
