@@ -1,10 +1,14 @@
-// JWT limits.rps through the whole Worker: exact counts under concurrency, 429 headers, separate buckets.
+// JWT limits.rps through the whole Worker: exact counts under concurrency, 429 headers, separate buckets,
+// and the leases behind them (tokens withdrawn from the RateLimiter DO and spent in this isolate).
 // The clock is frozen (Date only) so the bucket cannot refill while the calls are in flight: the
 // counts below are exact, with no timing assumption.
+import { env, runInDurableObject } from "cloudflare:test";
 import { SignJWT } from "jose";
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { api } from "./helpers/api.js";
 import { deployProject, type Deployed } from "./endpoints-project.js";
+import type { RateLimiter } from "../../workers/ratelimit/rate-limiter.js";
+import type { LeasedBucket } from "../../shared/ratelimit/lease.js";
 
 let ws: Deployed;
 
@@ -33,6 +37,15 @@ function jwt(name: string, rps: number): Promise<string> {
     .sign(new TextEncoder().encode(ws.token));
 }
 
+/** The RateLimiter's bucket for `key`, read inside the Durable Object. */
+function keeperOf(key: string): Promise<{ requests: number; leased: number }> {
+  const stub = env.RATE_LIMITER.get(env.RATE_LIMITER.idFromName(key));
+  return runInDurableObject(stub, (instance: RateLimiter) => {
+    const bucket = (instance["buckets"] as Map<string, LeasedBucket>).get(key)!;
+    return { requests: bucket.requests, leased: bucket.leased };
+  });
+}
+
 describe("JWT limits.rps", () => {
   it("lets exactly rps of 200 parallel calls through; the rest get 429", async () => {
     const token = await jwt("burst_user", 10);
@@ -41,6 +54,28 @@ describe("JWT limits.rps", () => {
     expect(statuses.filter((s) => s === 200)).toHaveLength(10);
     expect(statuses.filter((s) => s === 429)).toHaveLength(190);
     await Promise.all(responses.map((r) => r.arrayBuffer()));
+  });
+
+  it("spends leases: the 200 calls cost the RateLimiter a few requests, not one each", async () => {
+    const token = await jwt("leased_user", 10);
+    const responses = await Promise.all(Array.from({ length: 200 }, () => api("/v0/pipes/metrics.json", { token })));
+    await Promise.all(responses.map((r) => r.arrayBuffer()));
+    expect(responses.filter((r) => r.status === 200)).toHaveLength(10);
+    const bucket = await keeperOf(`jwt:${ws.id}:leased_user`);
+    expect(bucket.requests).toBeGreaterThanOrEqual(1);
+    expect(bucket.requests).toBeLessThanOrEqual(6);
+  });
+
+  it("counts X-RateLimit-Remaining down across a lease", async () => {
+    const token = await jwt("countdown_user", 100);
+    const remaining: (string | null)[] = [];
+    for (let i = 0; i < 6; i++) {
+      const res = await api("/v0/pipes/metrics.json", { token });
+      expect(res.status).toBe(200);
+      remaining.push(res.headers.get("x-ratelimit-remaining"));
+      await res.arrayBuffer();
+    }
+    expect(remaining).toEqual(["99", "98", "97", "96", "95", "94"]);
   });
 
   it("answers 429 with Retry-After and X-RateLimit-* headers and a JSON error", async () => {

@@ -1,6 +1,7 @@
 import { env, runInDurableObject } from "cloudflare:test";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, onTestFinished, vi } from "vitest";
 import type { RateLimiter } from "../../workers/ratelimit/rate-limiter.js";
+import type { LeasedBucket } from "../../shared/ratelimit/lease.js";
 
 describe("RateLimiter Durable Object", () => {
   it("allows exactly `burst` of many concurrent takes, then refuses with Retry-After", async () => {
@@ -11,6 +12,34 @@ describe("RateLimiter Durable Object", () => {
     const refused = results.filter((r) => !r.allowed);
     expect(refused).toHaveLength(40);
     expect(refused[0]).toMatchObject({ limit: 10, remaining: 0, retryAfterSeconds: 1 });
+  });
+
+  it("lends leases to several isolates that together never exceed the bucket, and takes back what they did not spend", async () => {
+    // Date stands still (the object shares this isolate's clock), so nothing refills meanwhile.
+    vi.useFakeTimers({ toFake: ["Date"] });
+    onTestFinished(() => {
+      vi.useRealTimers();
+    });
+    const key = "ws:jwt-leased";
+    const stub = env.RATE_LIMITER.get(env.RATE_LIMITER.idFromName(key));
+    const a = await stub.lease(key, 10, 10, { holder: "isolate-a", want: 1, need: 4 });
+    const b = await stub.lease(key, 10, 10, { holder: "isolate-b", want: 1, need: 199 });
+    const c = await stub.lease(key, 10, 10, { holder: "isolate-c", want: 1, need: 5 });
+    expect([a.tokens, b.tokens, c.tokens]).toEqual([4, 6, 0]);
+    expect(c).toMatchObject({ remaining: 0, limit: 10 });
+    expect(c.retryAfterMs).toBeGreaterThan(0);
+    // Per-call takes see the leases too.
+    expect((await stub.take(key, 10, 10)).allowed).toBe(false);
+    // a spent 1 of its 4 and gives the 3 back: c, refused first, is served before b.
+    await stub.release(key, 10, 10, { id: a.id, unspent: 3 });
+    const b2 = await stub.lease(key, 10, 10, { holder: "isolate-b", want: 1, need: 3, giveBack: { id: b.id, unspent: 0 } });
+    const c2 = await stub.lease(key, 10, 10, { holder: "isolate-c", want: 1, need: 5 });
+    expect([b2.tokens, c2.tokens]).toEqual([2, 1]);
+    await runInDurableObject(stub, (instance: RateLimiter) => {
+      const bucket = (instance["buckets"] as Map<string, LeasedBucket>).get(key)!;
+      expect(bucket.leased).toBe(3);
+      expect(bucket.requests).toBe(7);
+    });
   });
 
   it("keeps separate buckets per key", async () => {

@@ -61,6 +61,8 @@ export const CACHE_RULES = {
   serviceViews: { capacity: 10_000 },
   /** Workspace reader clients, per ClickHouse access and database (the provisioning promise). */
   readers: { capacity: 10_000 },
+  /** Rate-limit leases per bucket key: tokens this isolate withdrew from the RateLimiter DO and spends locally (an evicted lease is just not spent; the DO writes it off when it expires). */
+  rateLimitLeases: { capacity: 10_000 },
   /** ClickHouse access objects per connection settings (one per `fetch`). */
   clickhouseAccess: { capacity: 64 },
 } as const satisfies Record<string, CacheRule>;

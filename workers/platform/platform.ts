@@ -12,7 +12,7 @@ import { readConfig, type Bindings, type Config, type Env } from "../env.js";
 import { clickhouseAccess, type ClickHouseAccess } from "../clickhouse/access.js";
 import { catalogClient, type CatalogClient } from "../catalog/client.js";
 import { rateLimiter, type RateLimiter } from "../ratelimit/limit.js";
-import { durableBuckets, type BucketStore } from "../ratelimit/buckets.js";
+import { leasedBuckets, type BucketStore } from "../ratelimit/buckets.js";
 
 export interface Clock {
   /** Milliseconds since the epoch. */
@@ -48,7 +48,7 @@ export interface PlatformParts {
   /** The `fetch` ClickHouse is reached with (default: the runtime's). */
   fetch?: typeof globalThis.fetch;
   clock?: Clock;
-  /** Where rate-limit buckets live (default: the RateLimiter Durable Object). */
+  /** Where rate-limit buckets live (default: the RateLimiter Durable Object, spent through leases). */
   buckets?: BucketStore;
 }
 
@@ -76,7 +76,7 @@ export function createPlatform(parts: PlatformParts): Platform {
     waitUntil: parts.waitUntil,
     clickhouse: clickhouseAccess(parts.config, parts.fetch),
     catalog: catalogClient({ WORKSPACE: binding(b, "WORKSPACE"), DIRECTORY: binding(b, "DIRECTORY"), CACHE: binding(b, "CACHE") }),
-    rateLimits: rateLimiter(parts.buckets ?? durableBuckets(binding(b, "RATE_LIMITER"))),
+    rateLimits: rateLimiter(parts.buckets ?? leasedBuckets(binding(b, "RATE_LIMITER"))),
     queues: { events: binding(b, "EVENTS_QUEUE"), jobs: binding(b, "JOBS_QUEUE") },
     kv: binding(b, "CACHE"),
     sinks: binding(b, "SINKS"),
