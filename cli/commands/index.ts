@@ -1,6 +1,7 @@
 import type { Command } from "../command.js";
 import { build } from "./build.js";
 import { check } from "./check.js";
+import { clickhouse } from "./clickhouse.js";
 import { copy } from "./copy.js";
 import { credentials } from "./credentials.js";
 import { datasource } from "./datasource.js";
@@ -17,4 +18,4 @@ import { token } from "./token.js";
 import { workspace } from "./workspace.js";
 
 /** Every `tern` command, in the order `tern --help` lists them. */
-export const commands: Command[] = [check, login, build, deploy, deployment, workspace, datasource, endpoint, sql, mcp, copy, sink, token, events, test, credentials];
+export const commands: Command[] = [check, login, build, deploy, deployment, workspace, datasource, endpoint, sql, mcp, clickhouse, copy, sink, token, events, test, credentials];

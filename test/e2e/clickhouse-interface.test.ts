@@ -4,6 +4,7 @@ import { createClient, type ClickHouseClient } from "@clickhouse/client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startDevPlatform, type DevPlatform } from "./helpers/dev-platform.js";
 import { deployFiles } from "./helpers/deploy-files.js";
+import { runCli } from "../../cli/run.js";
 
 const EVENTS = `SCHEMA >
     \`ts\` DateTime \`json:$.ts\`,
@@ -108,6 +109,26 @@ describe("@clickhouse/client (Node) through the ClickHouse interface", () => {
     expect(sum).toBe(499999500000n);
     expect(chunks).toBeGreaterThan(10);
     await client.close();
+  });
+
+  it("connects with what `tern clickhouse url` prints (the user asked of the server)", async () => {
+    const out: string[] = [];
+    const env = { TERN_HOST: platform.baseUrl, TERN_TOKEN: readerToken };
+    expect(await runCli(["clickhouse", "url", "--json"], { out: (t) => out.push(t), err: () => undefined, cwd: process.cwd(), env })).toBe(0);
+    const conn = JSON.parse(out.join("")) as { protocol: string; host: string; port: number; pathname: string; username: string; password: string; url: string };
+    expect(conn.username).toBe(workspace);
+    const client = createClient({ url: `${conn.protocol}://${conn.host}:${conn.port}`, pathname: conn.pathname, username: conn.username, password: conn.password });
+    expect(await (await client.query({ query: "SELECT * FROM totals", format: "JSONEachRow" })).json()).toEqual([
+      { tenant: "a", total: "3" },
+      { tenant: "b", total: "5" },
+    ]);
+    await client.close();
+    // curl takes the printed URL as is.
+    const url = new URL(conn.url);
+    const viaUrl = await fetch(`${url.origin}${url.pathname}/?query=${encodeURIComponent("SELECT count() FROM totals")}`, {
+      headers: { authorization: `Basic ${Buffer.from(`${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`).toString("base64")}` },
+    });
+    expect(await viaUrl.text()).toBe("2\n");
   });
 
   it("is refused what the token may not, with ClickHouse error codes", async () => {
