@@ -103,6 +103,14 @@ function workspaceCatalogClient(stub: WorkspaceCatalogStub): WorkspaceCatalogCli
     markDeleted: async (id) => unwrap(await stub.markDeleted(id)),
     rollbackTarget: () => stub.rollbackTarget(),
     rollback: async () => unwrap(await stub.rollback()),
+
+    listSecrets: () => stub.listSecrets(),
+    getSecret: (name) => stub.getSecret(name),
+    secretValues: () => stub.secretValues(),
+    createSecret: async (name, value) => unwrap(await stub.createSecret(name, value)),
+    updateSecret: async (name, value) => unwrap(await stub.updateSecret(name, value)),
+    deleteSecret: async (name) => unwrap(await stub.deleteSecret(name)),
+    copySecrets: (values) => stub.copySecrets(values),
   };
 }
 

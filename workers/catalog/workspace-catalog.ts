@@ -23,8 +23,10 @@ import { ScheduleStore, type ScheduleState } from "./stores/schedules.js";
 import { decideScheduledRuns, firstSightWindowStart, type ScheduleDecision, type ScheduledPipe } from "../../shared/deploy/schedule.js";
 import { upstreamsReady } from "../../shared/deploy/copy-dag.js";
 import { DeploymentStore, type DeploymentRecord, type Promotion } from "./stores/deployments.js";
+import { SecretStore, type SecretRecord } from "./stores/secrets.js";
 
 // The records of the RPC surface, where its callers have always found them.
+export type { SecretRecord };
 export type { WorkspaceInfo, TokenOrigin, TokenRecord, JobStatus, JobRecord, JobFilter, NewJob, DeploymentRecord, Promotion, ScheduleState, ScheduleDecision, ScheduledPipe };
 
 /** The bounds on a workspace's runs (copies, sinks) that the catalog enforces. */
@@ -46,6 +48,7 @@ export class WorkspaceCatalog extends DurableObject<Env> {
   private readonly jobs: JobStore;
   private readonly deployments: DeploymentStore;
   private readonly schedules: ScheduleStore;
+  private readonly secrets: SecretStore;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -55,7 +58,8 @@ export class WorkspaceCatalog extends DurableObject<Env> {
     this.jobs = new JobStore(sql);
     this.deployments = new DeploymentStore(sql);
     this.schedules = new ScheduleStore(sql);
-    const stores: Store[] = [this.workspace, this.tokens, this.jobs, this.deployments, this.schedules];
+    this.secrets = new SecretStore(sql);
+    const stores: Store[] = [this.workspace, this.tokens, this.jobs, this.deployments, this.schedules, this.secrets];
     ctx.storage.transactionSync(() => stores.forEach((store) => store.migrate()));
   }
 
@@ -343,5 +347,38 @@ export class WorkspaceCatalog extends DurableObject<Env> {
   /** Rollback: the rollback target goes live again; the current live one is retired. */
   rollback(): CatalogResult<Promotion> {
     return this.ctx.storage.transactionSync(() => this.deployments.rollback((manifest) => this.tokens.followManifest(manifest.tokens, {})));
+  }
+
+  // -------------------------------------------------------------- secrets
+
+  /** Names and dates, never values. */
+  listSecrets(): SecretRecord[] {
+    return this.secrets.list();
+  }
+
+  getSecret(name: string): SecretRecord | undefined {
+    return this.secrets.get(name);
+  }
+
+  /** The values by name, for resolving `tb_secret` (deploy, sinks); never for an answer. */
+  secretValues(): Record<string, string> {
+    return this.secrets.values();
+  }
+
+  createSecret(name: string, value: string): CatalogResult<SecretRecord> {
+    return this.secrets.create(name, value);
+  }
+
+  updateSecret(name: string, value: string): CatalogResult<SecretRecord> {
+    return this.secrets.update(name, value);
+  }
+
+  deleteSecret(name: string): CatalogResult<SecretRecord> {
+    return this.secrets.delete(name);
+  }
+
+  /** Sets secrets from `values` (a branch starts with its parent's). */
+  copySecrets(values: Record<string, string>): void {
+    this.secrets.copyFrom(values);
   }
 }

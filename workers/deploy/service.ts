@@ -78,6 +78,29 @@ export class DeployService {
     return { ok: true, plan: planned.plan, project: loaded.project };
   }
 
+  /**
+   * `tb_secret`s with neither a value nor a default, named in the deployment's
+   * feedback as warnings (a sink using one fails its run until it is set): the
+   * workspace's secrets (`/v0/variables`) count first, then the operator's
+   * `TERN_SECRET_<NAME>` vars. Files keep the references as written, so no
+   * value lands in a manifest; each value is read where it is used (sinks).
+   */
+  private async unsetSecrets(project: Project): Promise<DeploymentFeedback[]> {
+    const files = [...project.datasources.values(), ...project.pipes.values(), ...project.connections.values()];
+    const refs = files.flatMap((f) => f.secrets.filter((r) => r.default === undefined));
+    if (refs.length === 0) return [];
+    const known = { ...this.platform.config.secrets, ...(await this.catalog.secretValues()) };
+    const unset = [...new Set(refs.filter((r) => known[r.name] === undefined).map((r) => `${r.name}\u0000${r.file}`))];
+    return unset.map((key) => {
+      const [name, file] = key.split("\u0000") as [string, string];
+      return {
+        resource: file,
+        level: "WARNING" as const,
+        message: `secret "${name}" is not set and has no default; set it (tb secret set ${name}, POST /v0/variables) or write tb_secret("${name}", "<default>")`,
+      };
+    });
+  }
+
   private applyOptions(database: string, allowDestructive: boolean) {
     return { database, allowDestructive, workspaceId: this.workspace.id };
   }
@@ -94,7 +117,7 @@ export class DeployService {
     const deployment = await this.catalog.beginDeployment(plan.manifest, plan.changes);
     try {
       const { feedback } = await applyPlan(this.ch, plan, this.applyOptions(this.workspace.database, opts.allowDestructive));
-      let record = await this.catalog.setDeploymentStatus(deployment.id, "data_ready", feedback);
+      let record = await this.catalog.setDeploymentStatus(deployment.id, "data_ready", [...feedback, ...(await this.unsetSecrets(planned.project))]);
       if (opts.autoPromote) record = await this.promote(record.id);
       return { kind: "deployed", deployment: record };
     } catch (e) {

@@ -3,7 +3,7 @@
  * A sink run (the `sink` job runner, registered in register.ts): the sink's
  * guarded SELECT (sink-sql.ts), its file names from EXPORT_FILE_TEMPLATE
  * against the result's columns, its destination from the connection with
- * `tb_secret` resolved from the Worker's secrets, then the files: written by
+ * `tb_secret` resolved from the workspace's secrets, then the Worker's, then the files: written by
  * ClickHouse for S3 and GCS (write-bucket.ts), streamed by the Worker into R2
  * (write-r2.ts). Every run, ok or not, is a `tinybird.sinks_ops_log` row.
  *
@@ -59,7 +59,9 @@ export const runSinkJob: JobRunner = async (platform, job, signal) => {
     });
     const uri: BucketUri = ok(parseBucketUri(publication.bucketUri)).uri;
     Object.assign(where, { bucket: uri.bucket, path: `${uri.prefix}${publication.fileTemplate}` });
-    const destination: SinkDestination = ok(sinkDestination(connection, uri, platform.config.secrets)).destination;
+    // tb_secret: the workspace's secrets first, the operator's TERN_SECRET_<NAME> vars as the fallback.
+    const known = { ...platform.config.secrets, ...(await platform.catalog.workspace(job.workspaceId).secretValues()) };
+    const destination: SinkDestination = ok(sinkDestination(connection, uri, known)).destination;
     if (destination.service !== "r2") secrets = [destination.credentials.accessKeyId, destination.credentials.secretAccessKey];
     const template = ok(parseFileTemplate(publication.fileTemplate)).parts;
 
