@@ -147,7 +147,7 @@ function finish(request: Request, response: Response, proto: ProtocolRequest): R
   if (proto.queryId) headers.set("X-ClickHouse-Query-Id", proto.queryId);
   for (const [k, v] of Object.entries(corsHeaders(false))) headers.set(k, v);
   const accepted = (request.headers.get("accept-encoding") ?? "").toLowerCase();
-  const encoding = proto.compress ? ["gzip", "deflate", "br"].find((e) => accepted.includes(e)) : undefined;
+  const encoding = proto.compress && accepted.includes("gzip") ? "gzip" : undefined;
   if (encoding) {
     // The runtime compresses the body on its way out (its Content-Encoding says how).
     headers.set("content-encoding", encoding);
