@@ -3,8 +3,11 @@
  * wrangler dev + local ClickHouse): a 3-node templated pipe over 1M rows,
  * called with a static token and with a JWT carrying `limits.rps` (so every
  * call also goes through the RateLimiter DO), next to the same SQL sent
- * straight to ClickHouse in the same run. Rounds are interleaved, iteration
- * counts fixed, the whole run bounded in time.
+ * straight to ClickHouse in the same run; and the same pipe with `CACHE`
+ * (docs/caching.md) answered from the location's cache (a hit) and as a miss
+ * (a new `start` each call), next to a static answer of the same Worker
+ * (`GET /tokens`). Rounds are interleaved, iteration counts fixed, the whole
+ * run bounded in time.
  *
  * Run: npx tsx bench/endpoints/run.ts [--requests 300] [--concurrency 4] [--rounds 3]
  */
@@ -57,6 +60,10 @@ SQL >
     SELECT * FROM aggregated ORDER BY views DESC, pathname LIMIT {{ Int32(limit, 10) }}
 
 TYPE endpoint
+`;
+
+/** The same pipe with its answers kept in the location's cache. */
+const TOP_PAGES_CACHED = `${TOP_PAGES}CACHE 3600
 `;
 
 function freePort(): Promise<number> {
@@ -182,6 +189,7 @@ async function main(): Promise<void> {
     const form = new FormData();
     form.append("data_project://", new File([EVENTS], "events.datasource"));
     form.append("data_project://", new File([TOP_PAGES], "top_pages.pipe"));
+    form.append("data_project://", new File([TOP_PAGES_CACHED], "top_pages_cached.pipe"));
     const deployed = await fetch(`${base}/v1/deploy?auto_promote=true`, { method: "POST", headers: { authorization: `Bearer ${admin}` }, body: form });
     if (deployed.status !== 200) throw new Error(`deploy: ${await deployed.text()}`);
     const database = `tern_${workspaceId.replace(/[^A-Za-z0-9]/g, "").toLowerCase()}`;
@@ -215,11 +223,40 @@ FORMAT JSON`;
     const viaEndpoint = ((await (await fetch(`${base}/v0/pipes/top_pages.json?${params}`, { headers: { authorization: `Bearer ${admin}` } })).json()) as { data: unknown }).data;
     const viaDirect = ((await (await ch(directSql, settings)).json()) as { data: unknown }).data;
     if (JSON.stringify(viaEndpoint) !== JSON.stringify(viaDirect)) throw new Error("endpoint and direct answers differ");
+    const cachedUrl = `${base}/v0/pipes/top_pages_cached.json?${params}`;
+    const first = await fetch(cachedUrl, { headers: { authorization: `Bearer ${admin}` } });
+    if (JSON.stringify(((await first.json()) as { data: unknown }).data) !== JSON.stringify(viaDirect)) throw new Error("cached endpoint and direct answers differ");
+    // A miss is a call whose key was never seen: a new start (one more second, so the same work) each time.
+    // Its baseline is the uncached pipe with new params each call too: new SQL text is also a new read-guard check.
+    let missSeq = 0;
+    const freshParams = (pipe: string) => {
+      const start = new Date(Date.UTC(2026, 0, 1) + ++missSeq * 1000).toISOString().slice(0, 19).replace("T", " ");
+      return `${base}/v0/pipes/${pipe}.json?tenant=t7&start=${encodeURIComponent(start)}&limit=10`;
+    };
+    const missUrl = () => freshParams("top_pages_cached");
+    for (let i = 0; ; i++) {
+      // The entry is stored after the first answer went out.
+      const res = await fetch(cachedUrl, { headers: { authorization: `Bearer ${admin}` } });
+      await res.arrayBuffer();
+      if (res.headers.get("x-tern-cache") === "HIT") break;
+      if (i > 50) throw new Error(`the cached endpoint never answered a hit (x-tern-cache: ${res.headers.get("x-tern-cache")})`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const cacheLabel = async (res: Response, want: string) => {
+      const got = res.headers.get("x-tern-cache");
+      if (got !== want) throw new Error(`expected x-tern-cache ${want}, got ${got}`);
+      return res;
+    };
 
     const modes: Record<string, () => Promise<Response>> = {
       "ClickHouse direct": () => fetch(`${chUrl}?${settings}`, { method: "POST", headers: chAuth, body: directSql }),
       "endpoint, static token": () => fetch(`${base}/v0/pipes/top_pages.json?${params}`, { headers: { authorization: `Bearer ${admin}` } }),
       "endpoint, JWT limits.rps": () => fetch(`${base}/v0/pipes/top_pages.json?${params}`, { headers: { authorization: `Bearer ${jwt}` } }),
+      "cached endpoint, hit": async () => cacheLabel(await fetch(cachedUrl, { headers: { authorization: `Bearer ${admin}` } }), "HIT"),
+      "cached endpoint, miss": async () => cacheLabel(await fetch(missUrl(), { headers: { authorization: `Bearer ${admin}` } }), "MISS"),
+      "endpoint, new params": () => fetch(freshParams("top_pages"), { headers: { authorization: `Bearer ${admin}` } }),
+      // A static answer of the same Worker (through the platform middleware, no auth, no I/O), uncompressed as a hit is.
+      "static answer (/tokens)": () => fetch(`${base}/tokens`, { headers: { "accept-encoding": "identity" } }),
       // wrangler dev's own floor: a Worker route that neither authenticates nor calls ClickHouse
       // (the CORS preflight: no body, so nothing to compress either).
       "Worker route, no ClickHouse": () =>
@@ -257,6 +294,18 @@ FORMAT JSON`;
         `JWT ${(p50Of("endpoint, JWT limits.rps") - directP50).toFixed(1)} ms (target < 3 ms); ` +
         `wrangler dev's inbound floor (Worker route, no ClickHouse) ${p50Of("Worker route, no ClickHouse").toFixed(1)} ms`,
     );
+    const hit = p50Of("cached endpoint, hit");
+    console.log(
+      `cache: hit p50 ${hit.toFixed(2)} ms = static answer ${p50Of("static answer (/tokens)").toFixed(2)} ms ` +
+        `+ ${(hit - p50Of("static answer (/tokens)")).toFixed(2)} ms (goal <= 0.3 ms); ` +
+        `miss ${p50Of("cached endpoint, miss").toFixed(2)} ms (the uncached pipe with new params each call ${p50Of("endpoint, new params").toFixed(2)} ms); ` +
+        `hit saves ${(p50Of("cached endpoint, miss") - hit).toFixed(2)} ms`,
+    );
+    const paired = (a: string, b: string) => {
+      const xs = results[a]!.map((r, i) => r.p50 - results[b]![i]!.p50).map((d) => d.toFixed(2));
+      return xs.join(" / ");
+    };
+    console.log(`per round, hit - static p50: ${paired("cached endpoint, hit", "static answer (/tokens)")} ms; load ${loadavg().map((l) => l.toFixed(2)).join(" ")}`);
   } finally {
     await stop();
   }

@@ -7,7 +7,9 @@
  * round trip and two principals that may see different rows never share an
  * entry. Rate limits are taken before the lookup and every call still gets its
  * `pipe_stats_rt` row (`answer.ts`). Only complete answers of up to
- * MAX_CACHED_ANSWER_BYTES are stored; failures never are. docs/caching.md.
+ * MAX_CACHED_ANSWER_BYTES are stored; failures never are. Small answers are
+ * also kept in this isolate's memory under the same key and freshness rule,
+ * so a repeated hit skips the Cache API round trip. docs/caching.md.
  */
 import {
   ageSeconds,
@@ -24,6 +26,7 @@ import { authorize, type Grant } from "../../shared/tokens/scopes.js";
 import type { Principal } from "../auth/principal.js";
 import type { LiveDeployment } from "../catalog/client.js";
 import type { Platform } from "../platform/platform.js";
+import { isolateCache } from "../platform/caches.js";
 import { runRead, type ReadOutcome, type ReadRequest } from "./execute.js";
 import { option, type RequestInput } from "./params.js";
 
@@ -46,6 +49,18 @@ export interface CacheSpec {
 
 /** A read of a cached endpoint. */
 export type CachedReadRequest = ReadRequest & { cache?: CacheSpec };
+
+/** Answers up to this size are also kept in isolate memory (`endpointAnswers` in ../platform/caches.ts). */
+const ISOLATE_ANSWER_BYTES = 16 * 1024;
+
+interface KeptAnswer {
+  bytes: Uint8Array;
+  contentType: string;
+  storedAt: number;
+  resultRows: number;
+}
+
+const kept = isolateCache<KeptAnswer>("endpointAnswers");
 
 /** Headers of a stored entry: when it was stored (ms), and its result rows (for `pipe_stats_rt`). */
 const STORED_AT = "x-tern-stored-at";
@@ -102,28 +117,54 @@ export async function lookupCache(platform: Platform, principal: Principal, req:
   const hash = await endpointCacheKey({ ...spec.key, sql: req.sql, settings: req.settings, format: req.format.clickhouse });
   const url = endpointCacheUrl(spec.key.workspaceId, spec.key.pipe, hash);
   const keep = (outcome: ReadOutcome) => keepAnswer(platform, url, spec, outcome, req.format.clickhouse);
+  const served = (storedAt: number, resultRows: number, body: () => { body: BodyInit | null; length: string | null; contentType: string | null }) => {
+    const now = platform.clock.now();
+    const state = freshness(storedAt, now, spec.ttlSeconds, spec.staleSeconds);
+    if (state === "expired") return undefined;
+    if (state === "stale") refreshInBackground(platform, principal, req, url, spec);
+    const response = hitResponse(platform, body(), req, spec, ageSeconds(storedAt, now), state === "fresh" ? "HIT" : "STALE");
+    return { mark: state === "fresh" ? ("hit" as const) : ("stale" as const), hit: { response, resultRows }, keep };
+  };
+  const mine = kept.get(url);
+  if (mine) {
+    const hit = served(mine.storedAt, mine.resultRows, () => ({ body: mine.bytes, length: String(mine.bytes.byteLength), contentType: mine.contentType }));
+    if (hit) return hit;
+    kept.delete(url);
+  }
   const stored = await caches.default.match(url);
   if (stored) {
     const storedAt = Number(stored.headers.get(STORED_AT));
-    const now = platform.clock.now();
-    const state = freshness(storedAt, now, spec.ttlSeconds, spec.staleSeconds);
-    if (state !== "expired") {
-      if (state === "stale") refreshInBackground(platform, principal, req, url, spec);
-      const response = hitResponse(platform, stored, req, spec, ageSeconds(storedAt, now), state === "fresh" ? "HIT" : "STALE");
-      return { mark: state === "fresh" ? "hit" : "stale", hit: { response, resultRows: Number(stored.headers.get(RESULT_ROWS) ?? 0) }, keep };
+    const resultRows = Number(stored.headers.get(RESULT_ROWS) ?? 0);
+    const length = stored.headers.get("content-length");
+    const contentType = stored.headers.get("content-type");
+    if (freshness(storedAt, platform.clock.now(), spec.ttlSeconds, spec.staleSeconds) !== "expired" && length !== null && Number(length) <= ISOLATE_ANSWER_BYTES) {
+      // Small: kept in this isolate too, so the next hit here needs no Cache API round trip.
+      const bytes = new Uint8Array(await stored.arrayBuffer());
+      kept.set(url, { bytes, contentType: contentType ?? req.format.contentType, storedAt, resultRows });
+      const hit = served(storedAt, resultRows, () => ({ body: bytes, length, contentType }));
+      if (hit) return hit;
+    } else {
+      const hit = served(storedAt, resultRows, () => ({ body: stored.body, length, contentType }));
+      if (hit) return hit;
+      await stored.body?.cancel();
     }
-    await stored.body?.cancel();
   }
   return { mark: "miss", keep };
 }
 
-function hitResponse(platform: Platform, stored: Response, req: ReadRequest, spec: CacheSpec, age: number, label: string): Response {
-  const headers = new Headers({ "content-type": stored.headers.get("content-type") ?? req.format.contentType, ...req.headers });
-  const length = stored.headers.get("content-length");
-  if (length !== null) {
-    headers.set("content-length", length);
+function hitResponse(
+  platform: Platform,
+  stored: { body: BodyInit | null; length: string | null; contentType: string | null },
+  req: ReadRequest,
+  spec: CacheSpec,
+  age: number,
+  label: string,
+): Response {
+  const headers = new Headers({ "content-type": stored.contentType ?? req.format.contentType, ...req.headers });
+  if (stored.length !== null) {
+    headers.set("content-length", stored.length);
     // As for a fresh answer: small ones go out whole and uncompressed (TERN_SMALL_ANSWER_BYTES).
-    if (Number(length) <= platform.config.reads.smallAnswerBytes) headers.set("content-encoding", "identity");
+    if (Number(stored.length) <= platform.config.reads.smallAnswerBytes) headers.set("content-encoding", "identity");
   }
   return withCacheHeaders(new Response(stored.body, { status: 200, headers }), spec, age, label);
 }
@@ -199,13 +240,15 @@ async function storeAnswer(
   resultRows: number,
 ): Promise<void> {
   if (!isCompleteAnswer(bytes, clickhouseFormat)) return;
+  const storedAt = platform.clock.now();
   const headers = new Headers({
     "content-type": contentType,
     // The Cache API drops the entry once the fresh and stale windows are over.
     "cache-control": `public, max-age=${spec.ttlSeconds + spec.staleSeconds}`,
-    [STORED_AT]: String(platform.clock.now()),
+    [STORED_AT]: String(storedAt),
     [RESULT_ROWS]: String(resultRows),
   });
+  if (bytes.byteLength <= ISOLATE_ANSWER_BYTES) kept.set(url, { bytes, contentType, storedAt, resultRows });
   await caches.default.put(url, new Response(bytes, { status: 200, headers }));
 }
 
