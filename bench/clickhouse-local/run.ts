@@ -107,6 +107,8 @@ async function main(): Promise<void> {
     await db.queryAsync("OPTIMIZE TABLE bench FINAL");
 
     const insertMs: Record<Mode, number[]> = { server: [], direct: [] };
+    /** Throughput ratio server/direct of each batch, from the two inserts of it that ran back to back. */
+    const batchRatios: number[] = [];
     const aggP50: Record<Mode, number[]> = { server: [], direct: [] };
     const pingP50: Record<Mode, number[]> = { server: [], direct: [] };
     const results: Record<Mode, string> = { server: "", direct: "" };
@@ -151,13 +153,16 @@ async function main(): Promise<void> {
       // Inserts: batch by batch, the first mode alternating.
       const ms: Record<Mode, number> = { server: 0, direct: 0 };
       for (let i = 0; i < BATCHES; i++) {
+        const one: Record<Mode, number> = { server: 0, direct: 0 };
         for (const mode of (i + round) % 2 === 0 ? MODES : [...MODES].reverse()) {
           cpu.begin(`insert ${mode}`);
           const t = performance.now();
           await insertOne(mode, batches[i]!);
-          ms[mode] += performance.now() - t;
+          one[mode] = performance.now() - t;
+          ms[mode] += one[mode];
           cpu.end(`insert ${mode}`);
         }
+        batchRatios.push(one.direct / one.server);
       }
       for (const m of MODES) insertMs[m].push(ms[m]);
       // Aggregates, query by query.
@@ -203,10 +208,23 @@ async function main(): Promise<void> {
     console.log(`                   direct ${formatSpread(spread(pingP50.direct), 3)}`);
     console.log("ratios server/direct, paired by round:");
     console.log(`  insert throughput  ${formatSpread(spread(pairedRatios(rates("server"), rates("direct"))), 3, "x")}`);
+    console.log(`    (by batch pair)  ${formatSpread(spread(batchRatios), 3, "x")}`);
     console.log(`  aggregate p50      ${formatSpread(spread(pairedRatios(aggP50.server, aggP50.direct)), 3, "x")}`);
     console.log(`  SELECT 1 p50       ${formatSpread(spread(pairedRatios(pingP50.server, pingP50.direct)), 3, "x")}`);
     console.log(`\nCPU per wall second during each phase (from /proc; bench = this process: client, and the engine in direct mode):`);
     console.log(cpu.report());
+    // CPU time per operation hardly depends on how long the machine made us wait: the cost figure under load.
+    const perOp = (label: string, n: number) => {
+      const t = cpu.totals(label)!;
+      const all = Object.values(t.cpu).reduce((a, b) => a + b, 0);
+      return { ms: (all * 1000) / n, text: `${((all * 1000) / n).toFixed(2)} ms (${Object.entries(t.cpu).map(([g, v]) => `${g} ${((v * 1000) / n).toFixed(2)}`).join(" + ")})` };
+    };
+    console.log("\nCPU per operation, both processes together:");
+    for (const [phase, n] of [["insert", ROUNDS * BATCHES], ["aggregate", ROUNDS * QUERIES], ["SELECT 1", ROUNDS * Math.ceil(PINGS / 10) * 10]] as const) {
+      const s = perOp(`${phase} server`, n);
+      const d = perOp(`${phase} direct`, n);
+      console.log(`  ${phase.padEnd(9)} server ${s.text}; direct ${d.text}; server/direct ${(s.ms / d.ms).toFixed(3)}x`);
+    }
     console.log(`\nload at each round's start and at the end: ${loads.map((l) => l.replace(/^load /, "").replace(/ \(\d+ cores\)$/, "")).join(" | ")}`);
   } finally {
     await ch.close();

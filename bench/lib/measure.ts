@@ -163,6 +163,12 @@ export class CpuMeter {
     this.#totals.set(label, t);
   }
 
+  /** CPU seconds used by each group over every `begin`/`end` of `label`, and the wall seconds they spanned. */
+  totals(label: string): { wall: number; cpu: Record<string, number> } | undefined {
+    const t = this.#totals.get(label);
+    return t && { wall: t.wall, cpu: Object.fromEntries(t.cpu) };
+  }
+
   /** CPU seconds per wall second by group, and the busiest group, for `label`. */
   usage(label: string): { perWall: Record<string, number>; bottleneck: string } | undefined {
     const t = this.#totals.get(label);
