@@ -12,7 +12,7 @@ import { health } from "./health.js";
 import { localTokens } from "./local-tokens.js";
 import { buildRoutes, currentWorkspaceRoutes, deployRoutes, deploymentRoutes } from "../deploy/routes.js";
 import { userWorkspaceRoutes, workspaceRoutes } from "../workspaces/routes.js";
-import { secretRoutes } from "../environments/routes.js";
+import { environmentRoutes, environmentV0Routes, secretRoutes } from "../environments/routes.js";
 import { endpointRoutes, queryApiRoutes } from "../endpoints/routes.js";
 import { pipesApiRoutes } from "../endpoints/pipes-api.js";
 import { tokenRoutes } from "../tokens/routes.js";
@@ -56,7 +56,9 @@ export function createApp(): Hono<AppEnv> {
     .route("/v1/workspace", currentWorkspaceRoutes) // deploy: the token's workspace
     .route("/v1/workspaces", workspaceRoutes) //    workspaces: create, list, delete
     .route("/v1/user/workspaces", userWorkspaceRoutes) // workspaces: a user's list
-    .route("/v0/variables", secretRoutes); //       environments: secrets (tb secret), values never answered
+    .route("/v0/variables", secretRoutes) //        environments: secrets (tb secret), values never answered
+    .route("/v1/environments", environmentRoutes) // environments: branches (create, list, get, delete)
+    .route("/v0/environments", environmentV0Routes); // environments: a branch (with its token), delete
   app.notFound(notFoundResponse);
   app.onError(errorResponse);
   return app;

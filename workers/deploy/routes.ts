@@ -14,6 +14,7 @@ import { BadRequestError, NotFoundError } from "../../shared/errors.js";
 import type { UploadedFile } from "../../shared/deploy/project.js";
 import type { DeploymentRecord } from "../catalog/workspace-catalog.js";
 import { deployServiceFor, type DeployOutcome } from "./service.js";
+import { branchParent } from "../catalog/branches.js";
 
 const boolParam = z
   .enum(["true", "false", "1", "0", ""])
@@ -101,6 +102,13 @@ export const buildRoutes = new Hono<AppEnv>();
 buildRoutes.post("/", deployer, async (c) => {
   const files = await uploadedFiles(c.req.raw);
   const service = await deployServiceFor(c.get("platform"), c.get("principal"));
+  // In a branch a build is the branch's deployment, made live there (as in Tinybird: `tinybird build` on a git branch, then its endpoints).
+  const entry = await c.get("platform").catalog.directory().byId(c.get("principal").workspaceId);
+  if (branchParent(entry) !== undefined) {
+    const outcome = await service.deploy(files, { check: false, autoPromote: true, allowDestructive: true });
+    if (outcome.kind === "deployed") return c.json({ result: "success", build: deploymentJson(outcome.deployment) });
+    return outcomeResponse(c, outcome, true);
+  }
   return outcomeResponse(c, await service.deploy(files, { check: true, autoPromote: false, allowDestructive: true }), true);
 });
 
