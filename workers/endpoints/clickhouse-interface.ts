@@ -143,20 +143,22 @@ function corsHeaders(preflight: boolean): Record<string, string> {
 
 /** The answer as ClickHouse sends it: its query id, format, compression when asked for. */
 function finish(request: Request, response: Response, proto: ProtocolRequest): Response {
-  const headers = new Headers(response.headers);
+  // The read's own Response (its headers are mutable): a small answer keeps its one-piece body and length.
+  const headers = response.headers;
   if (proto.queryId) headers.set("X-ClickHouse-Query-Id", proto.queryId);
   for (const [k, v] of Object.entries(corsHeaders(false))) headers.set(k, v);
   const accepted = (request.headers.get("accept-encoding") ?? "").toLowerCase();
-  const encoding = proto.compress && accepted.includes("gzip") ? "gzip" : undefined;
-  if (encoding) {
+  if (proto.compress && accepted.includes("gzip")) {
     // The runtime compresses the body on its way out (its Content-Encoding says how).
-    headers.set("content-encoding", encoding);
+    headers.set("content-encoding", "gzip");
     headers.delete("content-length");
   } else {
     // No Content-Encoding at all, as ClickHouse sends it (the Node driver refuses `identity`).
     headers.delete("content-encoding");
   }
-  return new Response(request.method === "HEAD" ? null : response.body, { status: response.status, headers });
+  if (request.method !== "HEAD") return response;
+  void response.body?.cancel();
+  return new Response(null, { status: response.status, headers });
 }
 
 /** Credentials, query, parameters and settings from the URL, the headers and the body. */
