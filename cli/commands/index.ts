@@ -1,4 +1,5 @@
 import type { Command } from "../command.js";
+import { branch } from "./branch.js";
 import { build } from "./build.js";
 import { check } from "./check.js";
 import { clickhouse } from "./clickhouse.js";
@@ -18,4 +19,4 @@ import { token } from "./token.js";
 import { workspace } from "./workspace.js";
 
 /** Every `tern` command, in the order `tern --help` lists them. */
-export const commands: Command[] = [check, login, build, deploy, deployment, workspace, datasource, endpoint, sql, mcp, clickhouse, copy, sink, token, events, test, credentials];
+export const commands: Command[] = [check, login, build, deploy, deployment, workspace, branch, datasource, endpoint, sql, mcp, clickhouse, copy, sink, token, events, test, credentials];
