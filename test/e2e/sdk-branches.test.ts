@@ -59,7 +59,8 @@ async function tinybird(gitBranch: string, ...args: string[]): Promise<{ code: n
 }
 
 async function call(path: string, init: RequestInit & { as?: string } = {}): Promise<{ status: number; body: any }> {
-  const res = await fetch(`${baseUrl}${path}`, { ...init, headers: { authorization: `Bearer ${init.as ?? token}`, ...(init.headers ?? {}) } });
+  const { as, ...rest } = init;
+  const res = await fetch(`${baseUrl}${path}`, { ...rest, headers: { authorization: `Bearer ${as ?? token}` } });
   const text = await res.text();
   return { status: res.status, body: text ? JSON.parse(text) : undefined };
 }
