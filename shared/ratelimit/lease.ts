@@ -62,7 +62,7 @@ export interface LeaseGrant {
   remaining: number;
   /** Seconds until the bucket is full again, if nothing more were spent and the leases came back. */
   resetSeconds: number;
-  /** When refused, or granted less than asked: milliseconds until this isolate should ask again; 0 otherwise. */
+  /** When refused, or granted less than the requests waiting (`need`): milliseconds until this isolate should ask again; 0 otherwise. */
   retryAfterMs: number;
 }
 
@@ -175,7 +175,8 @@ export class LeasedBucket {
       limit: burst,
       remaining: Math.floor(this.#tokens),
       resetSeconds: this.#resetSeconds(rate, burst),
-      retryAfterMs: tokens >= asked ? 0 : this.#retryMs(ahead, rate, burst),
+      // Refused, or short of the requests already waiting: when to ask again.
+      retryAfterMs: tokens >= Math.max(1, Math.floor(request.need ?? 0) || 0) ? 0 : this.#retryMs(ahead, rate, burst),
     };
   }
 
