@@ -15,8 +15,10 @@ interface One {
   deployment: Deployment;
 }
 
+/** Every deployment, the one kept for rollback too (listed by the API only with `include_deleted`), newest first. */
 async function list(api: Api): Promise<Deployment[]> {
-  return (await api.request<{ deployments: Deployment[] }>("GET", "/v1/deployments")).deployments;
+  const { deployments } = await api.request<{ deployments: Deployment[] }>("GET", "/v1/deployments?include_deleted=true");
+  return deployments.filter((d) => d.status !== "deleted").sort((a, b) => Number(b.id) - Number(a.id));
 }
 
 async function stagingId(api: Api, verb: string): Promise<string> {

@@ -162,7 +162,7 @@ describe("appending files", () => {
   it("answers 400 without a file or url", async () => {
     const res = await api("/v0/datasources?name=scores", { method: "POST", token: w.token });
     expect(res.status).toBe(400);
-    expect(await res.json()).toEqual({ error: "Send a file (multipart part 'csv') or a url= to import from" });
+    expect(await res.json()).toEqual({ error: "Send a file (multipart part 'csv', or the whole body) or a url= to import from" });
   });
 });
 

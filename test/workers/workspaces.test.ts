@@ -21,7 +21,18 @@ const unique = (prefix: string) => `${prefix}_${crypto.randomUUID().replace(/-/g
 const newUser = (): Promise<User> => createUser(platformFor(env, createExecutionContext()), unique("home"));
 
 /** A list entry as the API answers it. */
-const listed = (ws: Workspace) => ({ id: ws.id, name: ws.name, token: ws.token, created_at: expect.any(String) });
+// With the fields Tinybird's CLI reads (tb workspace ls|current|create): role, plan, branch-ness, organization.
+const listed = (ws: Workspace) => ({
+  id: ws.id,
+  name: ws.name,
+  token: ws.token,
+  created_at: expect.any(String),
+  role: "admin",
+  plan: "dev",
+  is_branch: false,
+  main: null,
+  organization: { id: "local", name: "local", role: "admin" },
+});
 
 async function call(method: string, path: string, token: string | null, form?: Record<string, string>): Promise<{ status: number; body: any }> {
   const res = await api(path, {
@@ -79,12 +90,12 @@ describe("a user token", () => {
   it("lists exactly its user's workspaces, each with its workspace admin token", async () => {
     const user = await newUser();
     const second = (await create(user.userToken, unique("second"))).body as Workspace;
-    expect(await list(user.userToken)).toEqual({ status: 200, body: { organization_id: "local", workspaces: [listed(user.workspace), listed(second)] } });
+    expect(await list(user.userToken)).toEqual({ status: 200, body: { id: expect.any(String), organization_id: "local", workspaces: [listed(user.workspace), listed(second)] } });
   });
 
   it("answers the same list on /v1/workspaces", async () => {
     const user = await newUser();
-    expect(await list(user.userToken, "/v1/workspaces")).toEqual({ status: 200, body: { organization_id: "local", workspaces: [listed(user.workspace)] } });
+    expect(await list(user.userToken, "/v1/workspaces")).toEqual({ status: 200, body: { id: expect.any(String), organization_id: "local", workspaces: [listed(user.workspace)] } });
   });
 
   it("of the default user lists the default workspace and the ones it created, none of another user's", async () => {
@@ -176,7 +187,7 @@ describe("the user's admin token (Tinybird's admin <email> token, the SDK's admi
     const user = await newUser();
     const res = await api(`/v1/user/workspaces?with_organization=true&token=${user.adminToken}`, { token: null });
     expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({ organization_id: "local", workspaces: [listed(user.workspace)] });
+    expect(await res.json()).toEqual({ id: expect.any(String), organization_id: "local", workspaces: [listed(user.workspace)] });
   });
 
   it("of the default user lists the workspaces its user token created", async () => {
@@ -196,19 +207,19 @@ describe("the user's admin token (Tinybird's admin <email> token, the SDK's admi
 
 describe("a workspace admin token", () => {
   it("lists only its own workspace on /v1/user/workspaces", async () => {
-    expect(await list(a1.token)).toEqual({ status: 200, body: { organization_id: "local", workspaces: [listed(a1)] } });
+    expect(await list(a1.token)).toEqual({ status: 200, body: { id: a1.id, organization_id: "local", workspaces: [listed(a1)] } });
   });
 
   it("lists only its own workspace on /v1/workspaces", async () => {
-    expect(await list(a1.token, "/v1/workspaces")).toEqual({ status: 200, body: { organization_id: "local", workspaces: [listed(a1)] } });
+    expect(await list(a1.token, "/v1/workspaces")).toEqual({ status: 200, body: { id: a1.id, organization_id: "local", workspaces: [listed(a1)] } });
   });
 
   it("of the default workspace lists only the default workspace", async () => {
-    expect(await list(creds.workspaceAdminToken)).toEqual({ status: 200, body: { organization_id: "local", workspaces: [listed(DEFAULT_WS)] } });
+    expect(await list(creds.workspaceAdminToken)).toEqual({ status: 200, body: { id: DEFAULT_WS.id, organization_id: "local", workspaces: [listed(DEFAULT_WS)] } });
   });
 
   it("of another user's home lists only that home", async () => {
-    expect(await list(userB.workspace.token)).toEqual({ status: 200, body: { organization_id: "local", workspaces: [listed(userB.workspace)] } });
+    expect(await list(userB.workspace.token)).toEqual({ status: 200, body: { id: userB.workspace.id, organization_id: "local", workspaces: [listed(userB.workspace)] } });
   });
 
   it("cannot create a workspace", async () => {

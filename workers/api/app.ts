@@ -11,12 +11,12 @@ import { clickhouseErrorResponse, errorResponse, notFoundResponse } from "./on-e
 import { health } from "./health.js";
 import { localTokens } from "./local-tokens.js";
 import { buildRoutes, currentWorkspaceRoutes, deployRoutes, deploymentRoutes } from "../deploy/routes.js";
-import { userWorkspaceRoutes, workspaceRoutes } from "../workspaces/routes.js";
+import { authRoutes, userWorkspaceRoutes, workspaceRoutes } from "../workspaces/routes.js";
 import { environmentRoutes, environmentV0Routes, secretRoutes } from "../environments/routes.js";
 import { endpointRoutes, queryApiRoutes } from "../endpoints/routes.js";
-import { pipesApiRoutes } from "../endpoints/pipes-api.js";
+import { exampleRoutes, pipesApiRoutes, pipesV1Routes } from "../endpoints/pipes-api.js";
 import { tokenRoutes } from "../tokens/routes.js";
-import { datasourceRoutes } from "../datasources/routes.js";
+import { connectorRoutes, datasourceRoutes, datasourceV1Routes } from "../datasources/routes.js";
 import { jobRoutes } from "../datasources/jobs.js";
 import { eventsRoutes } from "../ingest/events-route.js";
 import { copyRoutes } from "../copies/routes.js";
@@ -44,12 +44,17 @@ export function createApp(): Hono<AppEnv> {
     .route("/v0/pipes", sinkRoutes) //              sinks: /<pipe>/sink
     .route("/v0/pipes", endpointRoutes) //          endpoints: /<pipe>.<format>, OpenAPI
     .route("/v0/pipes", pipesApiRoutes) //          endpoints: the Pipes API (list, describe, .pipe)
+    .route("/v1/pipes", pipesV1Routes) //           endpoints: a pipe's .pipe (tb endpoint token)
+    .route("/examples", exampleRoutes) //           endpoints: /examples/query.http, an endpoint's URL (tb endpoint url|ls)
     .route("/v0/sql", queryApiRoutes) //            endpoints: the Query API
     .route("/mcp", mcpRoutes) //                    mcp: the MCP server (Streamable HTTP)
     .route("/v0/events", eventsRoutes) //           ingest: Events API, dead letters
     .route("/v0/datasources", datasourceRoutes) //  datasources: list, describe, append/replace, truncate, delete
+    .route("/v1/datasources", datasourceV1Routes) // datasources: append/replace with the file as the body (tb datasource append|replace)
+    .route("/v0/connectors", connectorRoutes) //    datasources: the live connections (tb connection ls)
     .route("/v0/jobs", jobRoutes) //                datasources: the Jobs API (list, get, cancel)
     .route("/v0/tokens", tokenRoutes) //            tokens: static tokens and JWTs
+    .route("/v0/auth", authRoutes) //               workspaces: is the token a user token (tb workspace create|delete)
     .route("/v1/deploy", deployRoutes) //           deploy
     .route("/v1/build", buildRoutes) //             deploy: check in a scratch database
     .route("/v1/deployments", deploymentRoutes) //  deploy: list, get, promote, roll back, delete

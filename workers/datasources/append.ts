@@ -5,7 +5,9 @@
  * and `file` too) or `url=`. CSV is checked by ClickHouse (../write/import-csv.ts),
  * NDJSON by the Events API's validator, Parquet is read by ClickHouse into the
  * schema by column name (../write/parquet.ts: a file that does not fit is refused whole).
- * Each import is recorded as a job and in the ops log.
+ * The file may also be the whole body (`/v1/datasources/<name>/append|replace`,
+ * as Tinybird's CLI sends it). A replace with `replace_condition` replaces only
+ * the rows matching it. Each import is recorded as a job and in the ops log.
  */
 import { z } from "zod";
 import { ensureAllowed } from "../auth/require.js";
@@ -17,6 +19,7 @@ import { BadRequestError, PayloadTooLargeError, TernError, invalidRequest } from
 import { quoteQualifiedName } from "../../shared/sql/ddl/index.js";
 import { validateNdjson } from "../../shared/ingest/index.js";
 import { jobJson } from "./jobs.js";
+import { checkedCondition } from "./manage.js";
 import { importCsv } from "../write/import-csv.js";
 import { insertJsonLines } from "../write/insert.js";
 import { logOps } from "../write/ops-log.js";
@@ -32,6 +35,7 @@ const Query = z.object({
   format: z.enum(["csv", "ndjson", "jsonl", "parquet"], { error: "format must be csv, ndjson or parquet" }).optional(),
   dialect_delimiter: z.string().max(1).optional(),
   url: z.url({ error: "url must be an http(s) URL" }).optional(),
+  replace_condition: z.string().trim().min(1, "replace_condition must not be empty").optional(),
 });
 
 type Format = "csv" | "ndjson" | "parquet";
@@ -63,8 +67,13 @@ async function source(body: Request, query: z.infer<typeof Query>): Promise<{ by
   if (type.includes("application/x-www-form-urlencoded")) {
     const fromForm = (await body.formData()).get("url");
     if (typeof fromForm === "string") url = fromForm;
+  } else if (!url && body.body) {
+    // The file as the whole body (Tinybird's CLI: `/v1/datasources/<name>/append` with `text/csv`, `application/x-ndjson`, Parquet).
+    const bytes = new Uint8Array(await body.arrayBuffer());
+    if (bytes.byteLength > MAX_IMPORT_BYTES) throw new PayloadTooLargeError("The file is larger than the 100 MB import limit");
+    if (bytes.byteLength > 0) return { bytes };
   }
-  if (!url) throw new BadRequestError("Send a file (multipart part 'csv') or a url= to import from");
+  if (!url) throw new BadRequestError("Send a file (multipart part 'csv', or the whole body) or a url= to import from");
   const parsed = z.url().safeParse(url);
   if (!parsed.success || !/^https?:/.test(url)) throw new BadRequestError("url must be an http(s) URL");
   const res = await fetch(url);
@@ -73,6 +82,9 @@ async function source(body: Request, query: z.infer<typeof Query>): Promise<{ by
   if (bytes.byteLength > MAX_IMPORT_BYTES) throw new PayloadTooLargeError("The file is larger than the 100 MB import limit");
   return { bytes, filename: new URL(url).pathname };
 }
+
+/** Where a replace with a condition builds the datasource's new contents. */
+const keptTable = (aside: string) => `${aside}_kept`;
 
 async function maybeGunzip(bytes: Uint8Array, filename: string | undefined): Promise<Uint8Array> {
   const gz = bytes[0] === 0x1f && bytes[1] === 0x8b;
@@ -106,6 +118,9 @@ export async function appendOrReplace(platform: Platform, principal: Principal, 
   // A Parquet file sent under a name without its extension (the SDK's part `csv`, `blob`, …).
   if (format === "csv" && !query.format && !/\.(csv|tsv|txt)(\.gz)?$/i.test(source_.filename ?? "") && looksLikeParquet(bytes)) format = "parquet";
   const ch = platform.clickhouse.admin;
+  if (query.replace_condition !== undefined && mode !== "replace") throw new BadRequestError("replace_condition applies to mode=replace only");
+  const condition = query.replace_condition;
+  if (condition !== undefined) await checkedCondition(platform, { manifest, ds, name: query.name }, condition, "replace_condition");
   const catalog = platform.catalog.workspace(principal.workspaceId);
   const importId = platform.requestId;
   const job = await catalog.createJob({ id: importId, kind: "import", datasource: query.name, status: "working" });
@@ -134,8 +149,18 @@ export async function appendOrReplace(platform: Platform, principal: Principal, 
     }
     if (mode === "replace") {
       const live = quoteQualifiedName(manifest.database, ds.table);
+      let from = quoteQualifiedName(manifest.database, into);
+      if (condition !== undefined) {
+        // Only the rows matching the condition are replaced: the live rows that do not match are kept,
+        // the file's rows that match come in (a row whose condition is NULL counts as not matching).
+        const merged = quoteQualifiedName(manifest.database, keptTable(into));
+        await ch.command({ query: `CREATE TABLE ${merged} AS ${live}` });
+        await ch.command({ query: `INSERT INTO ${merged} SELECT * FROM ${live} WHERE NOT ifNull((${condition}), false)` });
+        await ch.command({ query: `INSERT INTO ${merged} SELECT * FROM ${from} WHERE ifNull((${condition}), false)` });
+        from = merged;
+      }
       await ch.command({ query: `TRUNCATE TABLE ${live}` });
-      await ch.command({ query: `INSERT INTO ${live} SELECT * FROM ${quoteQualifiedName(manifest.database, into)}` });
+      await ch.command({ query: `INSERT INTO ${live} SELECT * FROM ${from}` });
     }
     const done = await catalog.updateJob(job.id, { status: "done", statistics: { rows: counts.rows, quarantine_rows: counts.quarantined, bytes: bytes.byteLength } });
     logOps(platform, [{
@@ -159,6 +184,9 @@ export async function appendOrReplace(platform: Platform, principal: Principal, 
     if (e instanceof TernError) throw e;
     throw fromClickHouse(e);
   } finally {
-    if (mode === "replace") await ch.command({ query: `DROP TABLE IF EXISTS ${quoteQualifiedName(manifest.database, into)}` }).catch(() => undefined);
+    if (mode === "replace") {
+      await ch.command({ query: `DROP TABLE IF EXISTS ${quoteQualifiedName(manifest.database, into)}` }).catch(() => undefined);
+      if (condition !== undefined) await ch.command({ query: `DROP TABLE IF EXISTS ${quoteQualifiedName(manifest.database, keptTable(into))}` }).catch(() => undefined);
+    }
   }
 }

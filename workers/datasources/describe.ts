@@ -12,7 +12,17 @@ import type { LiveDeployment } from "../catalog/client.js";
 import type { Platform } from "../platform/platform.js";
 import { liveDatasource } from "../write/target.js";
 
-export function describeDatasource(ds: ManifestDatasource, stats?: { rows: number; bytes: number }) {
+/** Tinybird's `YYYY-MM-DD HH:MM:SS.ffffff` (UTC), which `tb datasource ls` cuts to the second. */
+function tinybirdTime(iso: string): string {
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? iso : `${d.toISOString().slice(0, 19).replace("T", " ")}.${String(d.getUTCMilliseconds()).padStart(3, "0")}000`;
+}
+
+/**
+ * `times`: the live deployment's `created_at` and `updated_at`, shown as the
+ * datasource's (Tinybird's CLI sorts and prints them).
+ */
+export function describeDatasource(ds: ManifestDatasource, stats?: { rows: number; bytes: number }, times?: { created_at: string; updated_at: string }) {
   const f = ds.file;
   const engine: Record<string, unknown> = { engine: f.engine.type };
   if ("sortingKey" in f.engine) {
@@ -41,6 +51,7 @@ export function describeDatasource(ds: ManifestDatasource, stats?: { rows: numbe
     forward_query: f.forwardQuery ?? null,
     tags: f.tags,
     statistics: stats ? { row_count: stats.rows, bytes: stats.bytes } : undefined,
+    ...(times ? { created_at: tinybirdTime(times.created_at), updated_at: tinybirdTime(times.updated_at) } : {}),
   };
 }
 
@@ -65,8 +76,16 @@ export async function listDatasources(platform: Platform, principal: Principal, 
     (ds) => authorize(principal.scopes, { kind: "read_datasource", datasource: ds.name }).allowed ||
       authorize(principal.scopes, { kind: "append", datasource: ds.name }).allowed,
   );
-  const stats = live ? await tableStats(platform, live.manifest.database, visible.map((d) => d.table)) : new Map();
-  return visible.map((ds) => describeDatasource(ds, stats.get(ds.table)));
+  const [stats, times] = await Promise.all([
+    live ? tableStats(platform, live.manifest.database, visible.map((d) => d.table)) : new Map<string, { rows: number; bytes: number }>(),
+    liveTimes(platform, principal, live),
+  ]);
+  return visible.map((ds) => describeDatasource(ds, stats.get(ds.table), times));
+}
+
+async function liveTimes(platform: Platform, principal: Principal, live: LiveDeployment | undefined) {
+  const d = live ? await platform.catalog.workspace(principal.workspaceId).getDeployment(live.id) : undefined;
+  return d ? { created_at: d.created_at, updated_at: d.updated_at } : undefined;
 }
 
 /** One live datasource (READ or APPEND scope on it): described, or its datafile text when `asDatafile`. */
@@ -80,6 +99,6 @@ export async function getDatasource(
     ensureAllowed(principal, { kind: "read_datasource", datasource: req.name });
   }
   if (req.asDatafile) return { datafile: manifest.files[ds.file.path.split(/[\\/]/).pop()!] ?? "" };
-  const stats = await tableStats(platform, manifest.database, [ds.table]);
-  return { description: describeDatasource(ds, stats.get(ds.table)) };
+  const [stats, times] = await Promise.all([tableStats(platform, manifest.database, [ds.table]), liveTimes(platform, principal, req.live)]);
+  return { description: describeDatasource(ds, stats.get(ds.table), times) };
 }

@@ -32,6 +32,35 @@ export async function truncateDatasource(platform: Platform, principal: Principa
   return { result: "ok", datasource: { id: name, name } };
 }
 
+/**
+ * Checks a condition that is pasted into SQL run with the platform's rights
+ * (`delete_condition`, a replace's `replace_condition`): one boolean
+ * expression over the datasource's columns (offline check, then ClickHouse's
+ * own parse), and a probe over only this datasource that passes the read
+ * guard. Answers the probe, `SELECT count() AS c FROM <table> WHERE (<condition>)`.
+ */
+export async function checkedCondition(
+  platform: Platform,
+  target: { manifest: LiveDeployment["manifest"]; ds: ReturnType<typeof liveDatasource>["ds"]; name: string },
+  condition: string,
+  param: string,
+): Promise<string> {
+  const { manifest, ds, name } = target;
+  const refused = await expressionRefusal(platform.clickhouse.admin, condition, new Set(ds.file.columns.map((col) => col.name)));
+  if (refused) throw new BadRequestError(`Invalid ${param}: ${refused}`);
+  const probe = rewriteTables(`SELECT count() AS c FROM ${name} WHERE (${condition})`, (t, db) =>
+    t === name && db === undefined ? { database: manifest.database, table: ds.table } : { error: `The ${param.replace("_condition", "")} condition may only refer to '${name}'` },
+  );
+  if (!probe.ok) throw new BadRequestError(`Invalid ${param}: ${probe.error.message}`);
+  try {
+    await platform.clickhouse.guard.check(probe.sql, manifest.database);
+  } catch (e) {
+    if (isTernError(e) && (e.status === 400 || e.status === 403)) throw new BadRequestError(`Invalid ${param}: ${e.message}`, { cause: e });
+    throw e;
+  }
+  return probe.sql;
+}
+
 const DeleteForm = z.object({
   delete_condition: z.string({ error: "The 'delete_condition' parameter is required" }).trim().min(1, "The 'delete_condition' parameter is required"),
   dry_run: z.enum(["true", "false"]).optional(),
@@ -61,18 +90,7 @@ export async function deleteRows(platform: Platform, principal: Principal, req: 
   if (!parsed.success) throw invalidRequest(parsed.error);
   const { manifest, ds } = liveDatasource(req.live, name);
   const ch = platform.clickhouse.admin;
-  const refused = await expressionRefusal(ch, parsed.data.delete_condition, new Set(ds.file.columns.map((col) => col.name)));
-  if (refused) throw new BadRequestError(`Invalid delete_condition: ${refused}`);
-  const probe = rewriteTables(`SELECT count() AS c FROM ${name} WHERE (${parsed.data.delete_condition})`, (t, db) =>
-    t === name && db === undefined ? { database: manifest.database, table: ds.table } : { error: `The delete condition may only refer to '${name}'` },
-  );
-  if (!probe.ok) throw new BadRequestError(`Invalid delete_condition: ${probe.error.message}`);
-  try {
-    await platform.clickhouse.guard.check(probe.sql, manifest.database);
-  } catch (e) {
-    if (isTernError(e) && (e.status === 400 || e.status === 403)) throw new BadRequestError(`Invalid delete_condition: ${e.message}`, { cause: e });
-    throw e;
-  }
+  const probe = { sql: await checkedCondition(platform, { manifest, ds, name }, parsed.data.delete_condition, "delete_condition") };
   if (parsed.data.dry_run === "true") {
     try {
       const rs = await ch.query({ query: probe.sql, format: "JSONEachRow", clickhouse_settings: { readonly: "1" } });

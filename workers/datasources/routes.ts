@@ -8,6 +8,7 @@ import { Hono, type Context } from "hono";
 import type { AppEnv } from "../api/context.js";
 import { requireAuth } from "../auth/require.js";
 import { appendOrReplace } from "./append.js";
+import { listConnectors } from "./connectors.js";
 import { getDatasource, listDatasources } from "./describe.js";
 import { deleteRows, truncateDatasource } from "./manage.js";
 
@@ -56,3 +57,25 @@ datasourceRoutes.post("/:name/delete", requireAuth(), async (c) => {
   });
   return c.json(out);
 });
+
+/**
+ * Mounted at `/v1/datasources`: Tinybird's CLI appends and replaces here, the
+ * file as the whole body (`format=` names it) or `url=`; the same import as
+ * `POST /v0/datasources?name=&mode=`.
+ */
+export const datasourceV1Routes = new Hono<AppEnv>();
+
+datasourceV1Routes.post("/:name/:mode{append|replace}", requireAuth(), async (c) => {
+  const out = await appendOrReplace(c.get("platform"), c.get("principal"), {
+    live: await live(c),
+    query: { ...c.req.query(), name: c.req.param("name"), mode: c.req.param("mode") },
+    body: c.req.raw,
+    origin: new URL(c.req.url).origin,
+  });
+  return c.json(out);
+});
+
+/** Mounted at `/v0/connectors`: the live deployment's connections (connectors.ts); admin tokens only. */
+export const connectorRoutes = new Hono<AppEnv>();
+
+connectorRoutes.get("/", requireAuth({ kind: "admin" }), async (c) => c.json(listConnectors(await live(c))));

@@ -45,11 +45,15 @@ async function uploadedFiles(request: Request): Promise<UploadedFile[]> {
   return files;
 }
 
-/** The deployment object as Tinybird clients read it. */
+/**
+ * The deployment object as Tinybird clients read it. `errors` is always a
+ * list (Tinybird's CLI iterates it): the ERROR feedback's messages.
+ */
 export function deploymentJson(d: DeploymentRecord) {
   const { manifest: _m, retired, ...rest } = d;
+  const errors = d.feedback.filter((f) => f.level === "ERROR").map((f) => (f.resource ? `${f.resource}: ${f.message}` : f.message));
   // `rollback_target`: a former live deployment kept (with its tables) for rollback.
-  return { ...rest, rollback_target: retired && d.status === "data_ready" };
+  return { ...rest, errors, rollback_target: retired && d.status === "data_ready" };
 }
 
 /**
@@ -76,7 +80,9 @@ function outcomeResponse(c: Context<AppEnv>, outcome: DeployOutcome, asBuild = f
       throw refusal(outcome);
     case "checked": {
       const body = { ...outcome.plan.changes, feedback: outcome.feedback };
-      return c.json(asBuild ? { result: "success", build: { id: "check", ...body } } : { result: "success", deployment: { id: "check", status: "data_ready", live: false, ...body } });
+      return c.json(
+        asBuild ? { result: "success", build: { id: "check", ...body } } : { result: "success", deployment: { id: "check", status: "data_ready", live: false, errors: [], ...body } },
+      );
     }
     case "deployed":
       return c.json({ result: "success", deployment: deploymentJson(outcome.deployment) });
@@ -115,9 +121,20 @@ buildRoutes.post("/", deployer, async (c) => {
 /** Mounted at `/v1/deployments`. */
 export const deploymentRoutes = new Hono<AppEnv>();
 
+const ListQuery = z.object({ include_deleted: boolParam });
+
+/**
+ * Tinybird's order, oldest first: its CLI promotes `deployments[1]` over
+ * `deployments[0]`, and after a deploy waits for every other listed one to be
+ * deleted. The former live deployment Tern keeps for rollback, and failed
+ * ones (which Tinybird deletes by itself), are therefore listed only with
+ * `include_deleted=true` (as Tinybird lists what it removed).
+ */
 deploymentRoutes.get("/", deployer, async (c) => {
+  const query = ListQuery.parse(c.req.query());
   const list = await c.get("platform").catalog.workspace(c.get("principal").workspaceId).listDeployments();
-  return c.json({ deployments: list.map(deploymentJson) });
+  const shown = query.include_deleted ? list : list.filter((d) => !d.retired && d.status !== "failed");
+  return c.json({ deployments: shown.map(deploymentJson).sort((a, b) => Number(a.id) - Number(b.id)) });
 });
 
 deploymentRoutes.post("/rollback", deployer, async (c) => {

@@ -12,10 +12,11 @@
 import { Hono } from "hono";
 import type { AppEnv } from "../api/context.js";
 import { ensureAllowed, requireAuth } from "../auth/require.js";
+import { extractToken } from "../auth/extract-token.js";
 import type { Principal } from "../auth/principal.js";
 import type { LiveDeployment } from "../catalog/client.js";
 import type { Platform } from "../platform/platform.js";
-import { NotFoundError } from "../../shared/errors.js";
+import { BadRequestError, NotFoundError } from "../../shared/errors.js";
 import { authorize } from "../../shared/tokens/scopes.js";
 import { extractParameters } from "../../shared/template/index.js";
 import type { ManifestPipe } from "../../shared/deploy/manifest.js";
@@ -166,4 +167,39 @@ pipesApiRoutes.get("/:name{[^/.]+}", requireAuth(), async (c) => {
   const live = await c.get("platform").catalog.liveDeployment(principal.workspaceId);
   const { pipe } = readablePipe(principal, live, c.req.param("name"));
   return c.json(describePipe(pipe, true, await pipeState(c.get("platform"), principal.workspaceId, live, [pipe])));
+});
+
+/** Mounted at `/v1/pipes`: a pipe's datafile, which Tinybird's CLI reads there (`tb endpoint token`). */
+export const pipesV1Routes = new Hono<AppEnv>();
+
+pipesV1Routes.get("/:name{[^/.]+\\.pipe}", requireAuth(), async (c) => {
+  const principal = c.get("principal");
+  const live = await c.get("platform").catalog.liveDeployment(principal.workspaceId);
+  const { datafile } = readablePipe(principal, live, c.req.param("name").replace(/\.pipe$/, ""));
+  // Exactly `text/plain`: the CLI takes any other answer for JSON.
+  return c.text(datafile, 200, { "content-type": "text/plain" });
+});
+
+const EXAMPLE_FORMATS = new Set(["json", "csv", "ndjson", "parquet", "prometheus"]);
+
+/**
+ * Mounted at `/examples`: `GET /examples/query.http?pipe=&format=&token=`
+ * answers, as plain text, the URL that calls the endpoint with that token
+ * (`tb endpoint ls` and `tb endpoint url` print it). The token must be able
+ * to read the pipe.
+ */
+export const exampleRoutes = new Hono<AppEnv>();
+
+exampleRoutes.get("/query.http", requireAuth(), async (c) => {
+  const { pipe, format = "json", q, __tb__deployment: deployment } = c.req.query();
+  if (!pipe) throw new BadRequestError("The 'pipe' parameter is required");
+  if (!EXAMPLE_FORMATS.has(format)) throw new BadRequestError("format must be json, csv, ndjson, parquet or prometheus");
+  const principal = c.get("principal");
+  readablePipe(principal, await c.get("platform").catalog.liveDeployment(principal.workspaceId), pipe);
+  const params = new URLSearchParams();
+  if (q) params.set("q", q);
+  if (deployment) params.set("__tb__deployment", deployment);
+  params.set("token", extractToken(c.req.raw));
+  const url = new URL(c.req.url);
+  return c.text(`${url.origin}/v0/pipes/${encodeURIComponent(pipe)}.${format}?${params.toString()}`, 200, { "content-type": "text/plain; charset=utf-8" });
 });

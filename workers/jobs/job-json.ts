@@ -3,7 +3,7 @@
  * A job as Tinybird's Jobs API shows it (`/v0/jobs`, the answers of imports,
  * deletes and copy runs): the shape Tinybird's CLI polls (`id`, `job_id`,
  * `kind`, `status`, `statistics`, `error`, `job_url`), plus the pipe of a
- * copy or sink run.
+ * copy or sink run and an import's counts in `blocks`.
  */
 import type { JobRecord } from "../catalog/workspace-catalog.js";
 
@@ -22,7 +22,14 @@ export function jobJson(job: JobRecord, baseUrl: string) {
     datasource: job.datasource ? { id: job.datasource, name: job.datasource } : null,
     ...(job.pipe ? { pipe_id: job.pipe, pipe_name: job.pipe, pipe: { id: job.pipe, name: job.pipe } } : {}),
     statistics: job.statistics,
+    // An import's counts as Tinybird's CLI adds them up (`tb datasource append`: "✓ N rows appended!").
+    ...(job.kind === "import" && job.statistics ? { blocks: [importBlock(job.statistics)] } : {}),
     ...(job.error ? { error: job.error } : {}),
     job_url: `${baseUrl}/v0/jobs/${job.id}`,
   };
+}
+
+function importBlock(stats: NonNullable<JobRecord["statistics"]>) {
+  const n = (v: unknown) => (typeof v === "number" ? v : 0);
+  return { process_return: [{ lines: n(stats.rows), quarantine: n(stats.quarantine_rows), bytes: n(stats.bytes) }] };
 }

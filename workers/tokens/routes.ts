@@ -48,7 +48,8 @@ async function create(c: Context<AppEnv>): Promise<Response> {
   const expirationTime = c.req.query("expiration_time");
   if (expirationTime !== undefined) {
     // Handed over as text: the role checks expiration_time before it parses the body.
-    return c.json(await createJwt(platform, principal, { expirationTime, body: await c.req.text() }));
+    // The name may come in the query string (Tinybird's CLI sends it there); the body's wins.
+    return c.json(await createJwt(platform, principal, { expirationTime, name: c.req.query("name"), body: await c.req.text() }));
   }
   return c.json(await createStatic(platform, principal, await staticTokenRequest(c)));
 }

@@ -106,7 +106,7 @@ function normaliseJwtBody(body: Record<string, unknown>): Record<string, unknown
 }
 
 /** A JWT (`POST /v0/tokens?expiration_time=`): `body` is the request's JSON text `{name, scopes, limits?}`. */
-export async function createJwt(platform: Platform, principal: Principal, req: { expirationTime: string; body: string }): Promise<{ token: string }> {
+export async function createJwt(platform: Platform, principal: Principal, req: { expirationTime: string; name?: string; body: string }): Promise<{ token: string }> {
   ensureAllowed(principal, { kind: "manage_tokens" });
   const exp = Number(req.expirationTime);
   if (!Number.isInteger(exp) || exp <= Math.floor(platform.clock.now() / 1000)) {
@@ -120,7 +120,8 @@ export async function createJwt(platform: Platform, principal: Principal, req: {
   }
   let parsed;
   try {
-    parsed = JwtRequest.safeParse(normaliseJwtBody((raw ?? {}) as Record<string, unknown>));
+    const body = (raw ?? {}) as Record<string, unknown>;
+    parsed = JwtRequest.safeParse(normaliseJwtBody(req.name !== undefined && body.name === undefined ? { ...body, name: req.name } : body));
   } catch (e) {
     if (e instanceof ScopeSyntaxError) throw new BadRequestError(`Invalid JWT token request: ${e.message}`, { cause: e });
     throw e;

@@ -9,7 +9,7 @@ import { Hono, type Context } from "hono";
 import type { AppEnv } from "../api/context.js";
 import { requireAuth } from "../auth/require.js";
 import { BadRequestError } from "../../shared/errors.js";
-import { createOwnWorkspace, deleteOwnWorkspace, listWorkspaces, userTokenOwner } from "./service.js";
+import { authInfo, createOwnWorkspace, deleteOwnWorkspace, listWorkspaces, userTokenOwner } from "./service.js";
 
 /** Query string and a JSON or form body, as strings. */
 async function bodyParams(c: Context<AppEnv>): Promise<Record<string, string>> {
@@ -31,16 +31,25 @@ async function bodyParams(c: Context<AppEnv>): Promise<Record<string, string>> {
 /** Mounted at `/v1/workspaces`. */
 export const workspaceRoutes = new Hono<AppEnv>();
 
-workspaceRoutes.post("/", requireAuth(), async (c) => {
-  userTokenOwner(c.get("principal"), "creating"); // 403 before the body is read
-  return c.json(await createOwnWorkspace(c.get("platform"), c.get("principal"), await bodyParams(c)));
-});
+// Each with a trailing slash too (`/v1/user/workspaces/?…`, as Tinybird's CLI calls them): an empty path segment.
+const SLASH = "/:trailingSlash{.{0}}";
 
-workspaceRoutes.get("/", requireAuth(), async (c) => c.json(await listWorkspaces(c.get("platform"), c.get("principal"))));
+for (const path of ["/", SLASH]) {
+  workspaceRoutes.post(path, requireAuth(), async (c) => {
+    userTokenOwner(c.get("principal"), "creating"); // 403 before the body is read
+    return c.json(await createOwnWorkspace(c.get("platform"), c.get("principal"), await bodyParams(c)));
+  });
+  workspaceRoutes.get(path, requireAuth(), async (c) => c.json(await listWorkspaces(c.get("platform"), c.get("principal"))));
+}
 
 workspaceRoutes.delete("/:id", requireAuth(), async (c) => c.json(await deleteOwnWorkspace(c.get("platform"), c.get("principal"), c.req.param("id"))));
 
 /** Mounted at `/v1/user/workspaces`. */
 export const userWorkspaceRoutes = new Hono<AppEnv>();
 
-userWorkspaceRoutes.get("/", requireAuth(), async (c) => c.json(await listWorkspaces(c.get("platform"), c.get("principal"))));
+for (const path of ["/", SLASH]) userWorkspaceRoutes.get(path, requireAuth(), async (c) => c.json(await listWorkspaces(c.get("platform"), c.get("principal"))));
+
+/** Mounted at `/v0/auth`: the token's kind, as Tinybird's CLI checks a user token. */
+export const authRoutes = new Hono<AppEnv>();
+
+authRoutes.get("/", requireAuth(), (c) => c.json(authInfo(c.get("principal"))));

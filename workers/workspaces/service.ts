@@ -149,7 +149,26 @@ export async function listWorkspaces(platform: Platform, principal: Principal) {
   if (principal.userId !== undefined && (holds(principal, "ADMIN_USER") || holds(principal, "ADMIN"))) entries = await directory.list(principal.userId);
   else if (holds(principal, "ADMIN")) entries = [await directory.byId(principal.workspaceId)].filter((e) => e !== undefined);
   else throw new ForbiddenError("Permission denied: listing workspaces needs a user token or an admin token");
-  return { organization_id: "local", workspaces: await withAdminTokens(platform, entries) };
+  // Tinybird's fields that its CLI reads (`tb workspace ls|current`): the caller's workspace `id` beside the list, each
+  // workspace's `role` and `plan`; none is a branch here.
+  // `organization`: every workspace is in the one local organization (`tb workspace create` picks it).
+  const workspaces = (await withAdminTokens(platform, entries)).map((w) => ({
+    ...w,
+    role: "admin",
+    plan: "dev",
+    is_branch: false,
+    main: null,
+    organization: { ...LOCAL_ORGANIZATION, role: "admin" },
+  }));
+  return { id: principal.workspaceId, organization_id: LOCAL_ORGANIZATION.id, workspaces };
+}
+
+/** The one organization every workspace belongs to. */
+const LOCAL_ORGANIZATION = { id: "local", name: "local" };
+
+/** `GET /v0/auth`: whether the token is valid (it is, once resolved) and whether it is a user token (`tb workspace create|delete` check it). */
+export function authInfo(principal: Principal) {
+  return { is_valid: true, is_user: principal.userId !== undefined && holds(principal, "ADMIN_USER") };
 }
 
 /** Deletes a workspace of the caller's user, by id or name (never the caller's own). */
