@@ -59,6 +59,11 @@ describe("system tables and SHOW", () => {
     expect(await rows("SELECT name, is_aggregate FROM system.functions WHERE name IN ('count', 'lower', 'file', 'url', 'currentUser') ORDER BY name")).toEqual(["count\t1", "lower\t0"]);
   });
 
+  it("settings: what a read may change, and the limits it may not (as clickhouse-connect reads them at connect)", async () => {
+    const got = await rows("SELECT name, value, readonly FROM system.settings WHERE name IN ('readonly', 'max_result_bytes', 'output_format_json_quote_64bit_integers', 'date_time_output_format') ORDER BY name");
+    expect(got).toEqual(["date_time_output_format\tsimple\t0", "max_result_bytes\t104857600\t1", "output_format_json_quote_64bit_integers\t1\t0", "readonly\t1\t1"]);
+  });
+
   it("a token sees only what it may read", async () => {
     const pipeOnly = await staticToken("chschema_pipe_only", "PIPES:READ:top_pages");
     expect(await rows("SELECT database, name FROM system.tables ORDER BY name", pipeOnly)).toEqual([`${ws.name}\ttop_pages`]);
@@ -67,7 +72,7 @@ describe("system tables and SHOW", () => {
   });
 
   it("other system tables are refused with ACCESS_DENIED", async () => {
-    for (const t of ["users", "grants", "query_log", "processes", "settings", "clusters", "parts"]) {
+    for (const t of ["users", "grants", "query_log", "processes", "clusters", "parts", "merges"]) {
       const res = await SELF.fetch("http://tern.test/clickhouse/", { method: "POST", headers: { authorization: `Basic ${btoa(`${ws.name}:${ws.token}`)}` }, body: `SELECT * FROM system.${t}` });
       expect(res.headers.get("x-clickhouse-exception-code"), t).toBe("497");
       expect(await res.text()).toContain(`system.${t}`);

@@ -117,7 +117,7 @@ export async function answerClickHouse(c: Context<AppEnv>, path: string): Promis
     }
     const settings = checkedSettings(platform, proto.settings);
     const defaultFormat = outputFormat(proto.format ?? DEFAULT_FORMAT);
-    const schema = { database: workspace, systemTable: (name: string) => systemTable({ database: workspace, manifest: live?.manifest, scopes: principal.scopes }, name) };
+    const schema = { database: workspace, systemTable: (name: string) => systemTable({ database: workspace, manifest: live?.manifest, scopes: principal.scopes, limits: platform.config.reads }, name) };
     const read = await buildSqlRead(platform, principal, { live, sql: showAsSelect(proto.sql, workspace), params: {}, settings, queryParams: proto.queryParams, defaultFormat, schema });
     return { ...read, clickhouseHeaders: true };
   });

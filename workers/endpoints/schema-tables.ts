@@ -5,7 +5,8 @@
  * (the workspace by its name, `tinybird`, `system`), `system.tables` and
  * `system.columns` (the datasources and pipes the token may read, by their own
  * names; `tinybird.*` with WORKSPACE:READ_ALL), `system.functions` (the
- * functions the read guard allows) and `system.one`. Each is a subquery over
+ * functions the read guard allows), `system.settings` (what a read may
+ * change, and its limits) and `system.one`. Each is a subquery over
  * literal rows built from the live deployment, so nothing outside the
  * workspace is ever read and a deploy shows at once; the read guard checks it
  * like any other SQL (`values` and `arrayJoin` are on its allowlists).
@@ -24,6 +25,40 @@ export interface SchemaView {
   database: string;
   manifest: DeploymentManifest | undefined;
   scopes: readonly Scope[];
+  /** The read limits `system.settings` shows. */
+  limits: { queryTimeoutSeconds: number; maxResultBytes: number };
+}
+
+/**
+ * `system.settings` as a read through the interface has them: what a driver
+ * may change (`readonly = 0`: the output settings, `max_execution_time`
+ * downwards) and the limits it may not. Drivers read it at connect
+ * (clickhouse-connect) to learn what they may send.
+ */
+function settingsRows(view: SchemaView): Array<[name: string, value: string, type: string, readonly: 0 | 1, description: string]> {
+  return [
+    ["readonly", "1", "UInt64", 1, "Reads only: set by the token's workspace reader"],
+    ["max_execution_time", String(view.limits.queryTimeoutSeconds), "Seconds", 0, "Query time limit (lower values accepted)"],
+    ["max_result_bytes", String(view.limits.maxResultBytes), "UInt64", 1, "Result size limit"],
+    ["result_overflow_mode", "throw", "OverflowMode", 1, "What happens past max_result_bytes"],
+    ["output_format_json_quote_64bit_integers", "1", "Bool", 0, "Quote 64-bit integers in JSON formats"],
+    ["output_format_json_quote_denormals", "0", "Bool", 0, "Write +nan, -nan, +inf, -inf in JSON formats"],
+    ["output_format_json_quote_decimals", "0", "Bool", 0, "Quote decimals in JSON formats"],
+    ["output_format_json_named_tuples_as_objects", "1", "Bool", 0, "Named tuples as JSON objects"],
+    ["output_format_decimal_trailing_zeros", "0", "Bool", 0, "Trailing zeros of decimals"],
+    ["output_format_parquet_string_as_string", "1", "Bool", 0, "Parquet String type for strings"],
+    ["output_format_arrow_string_as_string", "1", "Bool", 0, "Arrow String type for strings"],
+    ["date_time_output_format", "simple", "DateTimeOutputFormat", 0, "How DateTime values are written"],
+  ];
+}
+
+const SETTINGS_STRUCTURE = "name String, value String, changed UInt8, description String, min Nullable(String), max Nullable(String), readonly UInt8, type String, default String, alias_for String, is_obsolete UInt8";
+
+function settingsSql(view: SchemaView): string {
+  const rows = settingsRows(view).map(([name, value, type, readonly, description]) =>
+    `(${q(name)}, ${q(value)}, ${name === "readonly" || name.startsWith("max_") || name === "result_overflow_mode" || name === "output_format_json_quote_64bit_integers" ? 1 : 0}, ${q(description)}, NULL, NULL, ${readonly}, ${q(type)}, ${q(value)}, '', 0)`,
+  );
+  return literalTable(SETTINGS_STRUCTURE, rows, "");
 }
 
 interface Table {
@@ -160,9 +195,11 @@ export function systemTable(view: SchemaView, name: string): TableResolution {
       return { subquery: columnsSql(view) };
     case "functions":
       return { subquery: functionsSql() };
+    case "settings":
+      return { subquery: settingsSql(view) };
     case "one":
       return { subquery: "SELECT toUInt8(0) AS dummy" };
     default:
-      return { error: `Table system.${name} is not available: the ClickHouse interface serves system.databases, system.tables, system.columns, system.functions and system.one` };
+      return { error: `Table system.${name} is not available: the ClickHouse interface serves system.databases, system.tables, system.columns, system.functions, system.settings and system.one` };
   }
 }
