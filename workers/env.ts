@@ -60,7 +60,8 @@ export interface Vars {
   TERN_SINKS_R2_BUCKET?: string;
   /**
    * `TERN_SECRET_<NAME>`: the value of `{{ tb_secret("<NAME>") }}` in `.connection`
-   * files, read when a sink runs (set with `wrangler secret put`).
+   * files when the workspace has no secret of that name (`/v0/variables` comes
+   * first), read when a sink runs (set with `wrangler secret put`).
    */
   [secret: `TERN_SECRET_${string}`]: string | undefined;
 }
