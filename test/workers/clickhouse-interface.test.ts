@@ -48,6 +48,15 @@ describe("protocol", () => {
   it("ping and a bare GET answer Ok.", async () => {
     expect(await (await SELF.fetch(`${BASE}/ping`)).text()).toBe("Ok.\n");
     expect(await (await SELF.fetch(`${BASE}/`)).text()).toBe("Ok.\n");
+    const head = await SELF.fetch(`${BASE}/ping`, { method: "HEAD" });
+    expect([head.status, await head.text()]).toEqual([200, ""]);
+    const preflight = await SELF.fetch(`${BASE}/`, { method: "OPTIONS", headers: { origin: "http://notebook.test", "access-control-request-method": "POST" } });
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers.get("access-control-allow-headers")).toContain("x-clickhouse-key");
+    const browser = await post("SELECT 1", "", { headers: { origin: "http://notebook.test" } });
+    expect(browser.headers.get("access-control-allow-origin")).toBe("*");
+    expect(browser.headers.get("access-control-expose-headers")).toContain("X-ClickHouse-Exception-Code");
+    await browser.text();
   });
 
   it("on TERN_CLICKHOUSE_HOST the interface is at /, and only the interface", async () => {
