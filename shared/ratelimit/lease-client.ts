@@ -6,7 +6,7 @@
  * limits does the isolate ask the keeper again, giving back what it did not
  * spend; a lease spent to the last token goes back at once (`release`).
  * Concurrent callers share that one request, and it asks for as many tokens
- * as callers wait. A refusal is remembered until the keeper said to ask again,
+ * as callers wait; if it fails, the callers that joined it ask again. A refusal is remembered until the keeper said to ask again,
  * so refused requests make no round trip either. The transport, the clock and the per-bucket state store
  * are passed in.
  *
@@ -116,12 +116,17 @@ export function leaseClient(options: LeaseClientOptions): LeaseClient {
         }
         if (round === MAX_ROUNDS) return { allowed: false, limit: burst, remaining: 0, resetSeconds: Math.ceil(burst / rate), retryAfterSeconds: Math.ceil(1 / rate) };
         s.waiting++;
+        const joined = s.inflight !== undefined;
         try {
           const state = s;
           s.inflight ??= renew(key, s, rate, burst).finally(() => {
             state.inflight = undefined;
           });
           await s.inflight;
+        } catch (e) {
+          // A request another caller started failed (its own request may have been cancelled):
+          // ask again from this one. A request this caller started, or a second failure, is its error.
+          if (!joined || round > 0) throw e;
         } finally {
           s.waiting--;
         }

@@ -275,6 +275,27 @@ describe("several isolates spending one leased bucket", () => {
     expect(results).toEqual([true, true, false, false]);
   });
 
+  it("callers that joined a failed request to the keeper ask again; the caller that sent it gets the error", async () => {
+    const keeper = new LeasedBucket();
+    let calls = 0;
+    const client = leaseClient({
+      holder: "a",
+      now: Date.now,
+      request: async (_k, r, b, req) => {
+        calls++;
+        await new Promise((ok) => setTimeout(ok, 2));
+        if (calls === 1) throw new Error("the request that sent it was cancelled");
+        return keeper.lease(Date.now(), r, b, req);
+      },
+    });
+    const all = Promise.allSettled(Array.from({ length: 5 }, () => client.take("k", 10, 10)));
+    await vi.advanceTimersByTimeAsync(20);
+    const results = await all;
+    expect(results[0]).toMatchObject({ status: "rejected", reason: { message: "the request that sent it was cancelled" } });
+    expect(results.slice(1).map((r) => r.status === "fulfilled" && r.value.allowed)).toEqual([true, true, true, true]);
+    expect(calls).toBe(2);
+  });
+
   it("200 concurrent calls in one isolate against rps 10 admit exactly 10, with two requests to the keeper", async () => {
     const keeper = new LeasedBucket();
     let calls = 0;
