@@ -3,7 +3,7 @@
 // (data=last_partition) last partitions, its own token that reaches it alone, a build that
 // deploys in it, and a delete that drops its data and tokens.
 import { beforeAll, describe, expect, it } from "vitest";
-import { api, createWorkspace, deploy, projectForm } from "./helpers/api.js";
+import { api, createWorkspace, credentials, deploy, projectForm } from "./helpers/api.js";
 import { testClickHouse } from "./helpers/clickhouse.js";
 
 const DS = `SCHEMA >
@@ -135,5 +135,18 @@ describe("branches", () => {
     expect((await json("/v1/environments", parent.token)).body.environments).toEqual([]);
     // The parent is untouched.
     expect(await pages(parent.token)).toEqual([{ page: "feb", c: 1 }, { page: "jan", c: 2 }]);
+  });
+
+  it("goes with its parent: deleting a workspace deletes its branches", async () => {
+    const other = await createWorkspace("branch_parent");
+    expect((await deploy({ "hits.datasource": DS, "by_page.pipe": PIPE }, "auto_promote=true", other.token)).status).toBe(200);
+    expect((await json("/v1/environments?name=child", other.token, { method: "POST" })).status).toBe(200);
+    const child = (await json("/v0/environments/child?with_token=true", other.token)).body;
+    const database = `tern_${child.id.replace(/[^A-Za-z0-9]/g, "").toLowerCase()}`;
+    expect(await databaseExists(database)).toBe(true);
+    const gone = await api(`/v1/workspaces/${other.id}`, { method: "DELETE", token: credentials().userToken });
+    expect(gone.status, await gone.clone().text()).toBe(200);
+    expect(await databaseExists(database)).toBe(false);
+    expect((await api("/v0/pipes/by_page.json", { token: child.token })).status).not.toBe(200);
   });
 });

@@ -14,6 +14,7 @@ import { evictToken, type Principal } from "../auth/principal.js";
 import { evictJwtKey, WORKSPACE_ADMIN_TOKEN } from "../auth/jwt.js";
 import { forgetWorkspace } from "../auth/known-workspaces.js";
 import type { DirectoryEntry } from "../catalog/directory.js";
+import { branchOwner } from "../catalog/branches.js";
 import { workspaceDatabase } from "../catalog/client.js";
 import type { Platform } from "../platform/platform.js";
 
@@ -93,11 +94,13 @@ export async function withAdminTokens(platform: Platform, entries: DirectoryEntr
 }
 
 /**
- * Drops the database, makes every token of the workspace stop working (KV and
+ * Deletes its branches, drops the database, makes every token of the workspace stop working (KV and
  * this isolate's caches; other isolates' memory lasts at most seconds and finds
  * no workspace behind it), then forgets the catalog and the Directory entry.
  */
 export async function deleteWorkspace(platform: Platform, id: string): Promise<void> {
+  // Its branches first (workspaces of their own, docs/branches.md): nothing of it outlives it.
+  for (const branch of await platform.catalog.directory().list(branchOwner(id))) await deleteWorkspace(platform, branch.id);
   const catalog = platform.catalog.workspace(id);
   const ch = platform.clickhouse.admin;
   const info = await catalog.info();
