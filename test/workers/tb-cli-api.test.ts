@@ -206,3 +206,33 @@ describe("tokens, workspaces, connections, endpoints as tb calls them", () => {
     expect(file.body).toContain("NODE top");
   });
 });
+
+describe("tb build and tb test run's workspaces, as Tinybird Local", () => {
+  it("creates workspaces with the names tb makes (85 characters), where /v1/build deploys; unchanged files are a success that changes nothing", async () => {
+    const name = `Tinybird_Local_Build_${"ab12".repeat(16)}`;
+    expect(name).toHaveLength(85);
+    const created = await send("/v1/workspaces", { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: new URLSearchParams({ name }) }, credentials().userToken);
+    expect(created.status).toBe(200);
+    const token = created.body.token as string;
+    const form = new FormData();
+    for (const [file, text] of Object.entries({ "events.datasource": EVENTS, "top_pages.pipe": TOP() })) form.append("data_project://", new File([text], file));
+    const built = await send("/v1/build", { method: "POST", body: form }, token);
+    expect(built.status).toBe(200);
+    expect(built.body).toMatchObject({ result: "success", build: { live: true, new_datasource_names: ["events"], new_pipe_names: ["top_pages"] } });
+    expect((await send("/v1/datasources/events/append?format=csv", { method: "POST", body: "2026-01-01 00:00:00,/a,2\n" }, token)).status).toBe(200);
+    expect((await send("/v0/pipes/top_pages.json", {}, token)).body.data).toEqual([{ page: "/a", views: 2 }]);
+    const again = new FormData();
+    for (const [file, text] of Object.entries({ "events.datasource": EVENTS, "top_pages.pipe": TOP() })) again.append("data_project://", new File([text], file));
+    const rebuilt = await send("/v1/build", { method: "POST", body: again }, token);
+    expect(rebuilt.body).toMatchObject({ result: "success", build: { new_datasource_names: [], new_pipe_names: [], changed_pipe_names: [] } });
+  });
+
+  it("leaves any other workspace's live deployment alone on /v1/build", async () => {
+    const before = (await send("/v1/deployments")).body.deployments;
+    const form = new FormData();
+    for (const [file, text] of Object.entries({ ...FILES, "top_pages.pipe": TOP(", 1 AS one") })) form.append("data_project://", new File([text], file));
+    const built = await send("/v1/build", { method: "POST", body: form });
+    expect(built.body).toMatchObject({ result: "success", build: { id: "check", changed_pipe_names: ["top_pages"] } });
+    expect((await send("/v1/deployments")).body.deployments).toEqual(before);
+  });
+});

@@ -138,7 +138,7 @@ describe("a user token", () => {
   it("refuses a bad name with 400", async () => {
     expect(await create(creds.userToken, "bad-name")).toEqual({
       status: 400,
-      body: { error: "Workspace names start with a letter or _ and use only letters, digits and _ (at most 64)" },
+      body: { error: "Workspace names start with a letter or _ and use only letters, digits and _ (at most 128)" },
     });
   });
 

@@ -102,6 +102,20 @@ deployRoutes.post("/", deployer, async (c) => {
   return outcomeResponse(c, outcome);
 });
 
+/**
+ * The workspaces Tinybird's CLI makes on Tinybird Local for `tb build`
+ * (`Tinybird_Local_Build_<sha256 of the project folder>`) and `tb test run`
+ * (`Tinybird_Local_Test_<uuid>`): a build there is their deployment, as
+ * Tinybird Local does, so tests and fixtures have tables and endpoints.
+ */
+export function isLocalBuildWorkspace(name: string): boolean {
+  return /^Tinybird_Local_(Build|Test)_/.test(name);
+}
+
+const NO_CHANGES = Object.fromEntries(
+  ["new", "changed", "deleted"].flatMap((change) => ["datasource", "pipe", "data_connector"].map((kind) => [`${change}_${kind}_names`, [] as string[]])),
+);
+
 /** Mounted at `/v1/build`: validates and builds the project in a scratch database, leaving live alone. */
 export const buildRoutes = new Hono<AppEnv>();
 
@@ -109,10 +123,14 @@ buildRoutes.post("/", deployer, async (c) => {
   const files = await uploadedFiles(c.req.raw);
   const service = await deployServiceFor(c.get("platform"), c.get("principal"));
   // In a branch a build is the branch's deployment, made live there (as in Tinybird: `tinybird build` on a git branch, then its endpoints).
+  // So it is in the workspaces Tinybird's CLI builds and tests in locally (`tb build`, `tb test run`), as Tinybird Local does.
   const entry = await c.get("platform").catalog.directory().byId(c.get("principal").workspaceId);
-  if (branchParent(entry) !== undefined) {
+  const localBuild = entry !== undefined && isLocalBuildWorkspace(entry.name);
+  if (branchParent(entry) !== undefined || localBuild) {
     const outcome = await service.deploy(files, { check: false, autoPromote: true, allowDestructive: true });
     if (outcome.kind === "deployed") return c.json({ result: "success", build: deploymentJson(outcome.deployment) });
+    // tb takes `no_changes` from /v1/build for an unknown answer; a build with nothing to change is a success that changed nothing.
+    if (localBuild && outcome.kind === "no_changes") return c.json({ result: "success", build: { id: "no_changes", ...NO_CHANGES, feedback: [] } });
     return outcomeResponse(c, outcome, true);
   }
   return outcomeResponse(c, await service.deploy(files, { check: true, autoPromote: false, allowDestructive: true }), true);

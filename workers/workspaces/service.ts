@@ -18,7 +18,8 @@ import { branchOwner } from "../catalog/branches.js";
 import { workspaceDatabase } from "../catalog/client.js";
 import type { Platform } from "../platform/platform.js";
 
-export const WORKSPACE_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
+/** Up to 128: Tinybird's CLI names its local build workspaces `Tinybird_Local_Build_<sha256 of the folder>` (85). */
+export const WORKSPACE_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
 
 /** Names of the default tokens a user's home workspace holds, as in TERN_CREDENTIALS. */
 export const USER_TOKEN = "user token";
@@ -129,7 +130,7 @@ export function userTokenOwner(principal: Principal, doing: "creating" | "deleti
 }
 
 const CreateWorkspace = z.object({
-  name: z.string({ error: "The workspace 'name' is required" }).regex(WORKSPACE_NAME, "Workspace names start with a letter or _ and use only letters, digits and _ (at most 64)"),
+  name: z.string({ error: "The workspace 'name' is required" }).regex(WORKSPACE_NAME, "Workspace names start with a letter or _ and use only letters, digits and _ (at most 128)"),
 });
 
 /** A new workspace of the caller's user; `params` as sent (`name`). */
