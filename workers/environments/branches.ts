@@ -30,9 +30,15 @@ import { createWorkspace, deleteWorkspace, WORKSPACE_NAME } from "../workspaces/
 
 export type BranchData = "" | "last_partition" | "all_partitions";
 
-/** A branch as the SDK reads it (`id`, `name`, `created_at`; `token` with `with_token=true`). */
+/**
+ * A branch as the SDK reads it (`id`, `name`, `created_at`; `token` with
+ * `with_token=true`) and tb (`main`, `owner` looked up in `members`).
+ */
 function branchJson(e: DirectoryEntry, parentId: string, token?: string) {
-  return { id: e.id, name: e.name, created_at: e.created_at, is_branch: true, main: parentId, ...(token !== undefined ? { token } : {}) };
+  return {
+    id: e.id, name: e.name, created_at: e.created_at, is_branch: true, main: parentId, owner: "", members: [],
+    ...(token !== undefined ? { token } : {}),
+  };
 }
 
 /**
