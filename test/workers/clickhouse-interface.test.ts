@@ -96,7 +96,9 @@ describe("protocol", () => {
   });
 
   it("no password: REQUIRED_PASSWORD (401); a wrong one: AUTHENTICATION_FAILED (403); two different: refused", async () => {
-    await expectClickHouseError(await SELF.fetch(`${BASE}/?query=SELECT+1`), 194, "REQUIRED_PASSWORD", 401);
+    const none = await SELF.fetch(`${BASE}/?query=SELECT+1`, { headers: { origin: "http://notebook.test" } });
+    expect(none.headers.get("access-control-allow-origin")).toBe("*");
+    await expectClickHouseError(none, 194, "REQUIRED_PASSWORD", 401);
     const wrong = await SELF.fetch(`${BASE}/?query=SELECT+1`, { headers: { authorization: basic(ws.name, "p.not-a-token") } });
     expect(await expectClickHouseError(wrong, 516, "AUTHENTICATION_FAILED", 403)).toContain(`${ws.name}: Authentication failed`);
     const two = await SELF.fetch(`${BASE}/?query=SELECT+1&password=${encodeURIComponent(other.token)}`, { headers: { authorization: basic(ws.name, ws.token) } });
@@ -216,7 +218,7 @@ describe("settings", () => {
   });
 
   it("refuses settings that lift limits with READONLY (164), before anything runs", async () => {
-    for (const s of ["readonly=0", "readonly=2", "max_execution_time=3600", "max_result_rows=0", "max_result_bytes=0", "max_memory_usage=0", "allow_ddl=1", "allow_introspection_functions=1", "max_threads=1000", "log_queries=0&max_rows_to_read=0"]) {
+    for (const s of ["session_timezone=Asia/Tokyo", "extremes=1", "readonly=0", "readonly=2", "max_execution_time=3600", "max_result_rows=0", "max_result_bytes=0", "max_memory_usage=0", "allow_ddl=1", "allow_introspection_functions=1", "max_threads=1000", "log_queries=0&max_rows_to_read=0"]) {
       const text = await expectClickHouseError(await post("SELECT 1", s), 164, "READONLY", 500);
       expect(text).toMatch(/Cannot modify '\w+' setting in readonly mode/);
     }

@@ -42,5 +42,7 @@ export function clickhouseErrorResponse(err: unknown, c: Context<AppEnv>, log: L
     const requestId = c.get("platform")?.requestId;
     log(`${answer.status} ${c.req.method} ${new URL(c.req.url).pathname}${requestId ? ` (request ${requestId})` : ""}: ${describeError(err)}`);
   }
-  return new Response(c.req.method === "HEAD" ? null : answer.body, { status: answer.status, headers: answer.headers });
+  // Browsers (client-web) read the refusal too.
+  const headers = { ...answer.headers, "Access-Control-Allow-Origin": "*", "Access-Control-Expose-Headers": "X-ClickHouse-Exception-Code" };
+  return new Response(c.req.method === "HEAD" ? null : answer.body, { status: answer.status, headers });
 }

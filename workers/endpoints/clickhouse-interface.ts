@@ -62,7 +62,7 @@ const ACCEPTED_SETTINGS = new Set([
   "wait_end_of_query", "send_progress_in_http_headers", "http_headers_progress_interval_ms", "enable_http_compression",
   "http_zlib_compression_level", "cancel_http_readonly_queries_on_client_close", "http_write_exception_in_output_format",
   "http_response_buffer_size", "date_time_input_format", "use_client_time_zone", "log_comment", "log_queries",
-  "output_format_write_statistics", "extremes", "max_block_size", "use_query_cache", "session_timezone", "insert_quorum",
+  "output_format_write_statistics", "max_block_size", "use_query_cache",
 ]);
 const ACCEPTED_PREFIXES = ["input_format_", "format_csv_", "format_tsv_"];
 /** Settings that shape the answer, passed to ClickHouse (the reader's profile lets a read-only user change them). */
@@ -71,7 +71,6 @@ const FORWARDED_SETTINGS = new Set<string>(READER_OUTPUT_SETTINGS);
 const HARMLESS_VALUES: Record<string, (value: string, platform: Platform) => boolean> = {
   readonly: (v) => v === "1",
   max_execution_time: (v, p) => /^\d+(\.\d+)?$/.test(v) && Number(v) <= p.config.reads.queryTimeoutSeconds,
-  // session_timezone etc. above; these are what ClickHouse's own clients send by default.
   allow_experimental_analyzer: (v) => v === "1",
 };
 
