@@ -76,7 +76,7 @@ export async function execute(
   conn: Connection,
   res: ServerResponse,
   running: RunningQuery,
-): Promise<void> {
+): Promise<boolean> {
   const start = process.hrtime.bigint();
   const params = Object.keys(spec.params).length > 0 ? spec.params : undefined;
   const locked = <T>(fn: () => Promise<T>): Promise<T> => (params ? ctx.withParamLock(fn) : fn());
@@ -96,13 +96,13 @@ export async function execute(
     summary.elapsed_ns = elapsedSince(start);
     out.start(200, { ...baseHeaders(ctx.info, spec.queryId, spec.defaultFormat, tag), "X-ClickHouse-Summary": summaryHeader(summary) });
     await out.end();
-    return;
+    return true;
   }
 
   const format = explicitFormat(stmt.sql) ?? spec.defaultFormat;
   if (stmt.kind === "read" && isStreamable(format)) {
     const streamed = await runStreamed(ctx, spec, stmt.sql, format, params, conn, out, tag, start, locked, running);
-    if (streamed) return;
+    if (streamed) return streamed === "ok";
   }
   const r = await untilAborted(
     locked(() => conn.query(stmt.sql, spec.defaultFormat, params)),
@@ -117,6 +117,7 @@ export async function execute(
     "X-ClickHouse-Summary": summaryHeader(summary),
   });
   await out.end(r.bytes);
+  return true;
 }
 
 /** INSERT with query parameters: chDB binds parameters only on the query path, so the data must be inline. */
@@ -129,7 +130,8 @@ async function insertWithParams(conn: Connection, sql: string, data: Buffer, par
 
 /**
  * Streams a SELECT. Returns false (nothing sent) when the statement cannot run
- * as a chDB stream, so the caller runs it one-shot instead.
+ * as a chDB stream, so the caller runs it one-shot instead; "failed" when the
+ * answer ended with the in-stream exception block.
  */
 async function runStreamed(
   ctx: ExecuteContext,
@@ -143,7 +145,7 @@ async function runStreamed(
   start: bigint,
   locked: <T>(fn: () => Promise<T>) => Promise<T>,
   running: RunningQuery,
-): Promise<boolean> {
+): Promise<false | "ok" | "failed"> {
   let stream: ResultStream | undefined;
   const onAbort = () => void stream?.cancel();
   const joiner = new ChunkJoiner(format);
@@ -196,7 +198,7 @@ async function runStreamed(
       // The whole result is here: one write with its length, no chunked framing.
       out.start(200, { ...headers, "Content-Length": String(bytes) });
       await out.end(first.length === 1 ? first[0]! : Buffer.concat(first));
-      return true;
+      return "ok";
     }
     out.start(200, headers);
     try {
@@ -211,10 +213,10 @@ async function runStreamed(
       if (e instanceof ClientGoneError) throw e;
       ctx.log(`query ${spec.queryId} failed while streaming: ${String((e as Error).message ?? e)}`);
       out.endWithException(toClickHouseException(e), ctx.info.version, tag);
-      return true;
+      return "failed";
     }
     await out.end();
-    return true;
+    return "ok";
   } finally {
     running.signal.removeEventListener("abort", onAbort);
     await stream?.cancel();

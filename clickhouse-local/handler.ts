@@ -212,8 +212,8 @@ export async function handleRequest(ctx: ServerContext, req: IncomingMessage, re
     });
     if (!lease.prepared) for (const sql of prepare) await lease.conn.query(sql, "TabSeparated");
     running.check();
-    await execute(executeContext(ctx), spec, stmt, lease.conn, res, running);
-    if (leavesSessionAsIs(stmt) && !running.signal.aborted) lease.reusable = true;
+    const clean = await execute(executeContext(ctx), spec, stmt, lease.conn, res, running);
+    if (clean && leavesSessionAsIs(stmt) && !running.signal.aborted) lease.reusable = true;
   } catch (e) {
     if (!(e instanceof ClientGoneError)) sendError(ctx, res, toClickHouseException(e), queryId);
   } finally {

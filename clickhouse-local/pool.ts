@@ -8,8 +8,8 @@
  * connection). After the request, the handler may mark the lease `reusable`;
  * it does so only when the statement cannot change the session (a read or an
  * INSERT, which the engine runs with the request's query parameters and
- * in-statement `SETTINGS` applied to that query alone), it completed, and it
- * was not cancelled. Such a connection goes back to an idle list under its
+ * in-statement `SETTINGS` applied to that query alone), it completed without
+ * an error (also none after the headers went out), and it was not cancelled. Such a connection goes back to an idle list under its
  * state, and a later request asking for the *same* state gets it with the
  * `SET`/`USE` already done. Every other connection (a `SET`, `USE`, DDL,
  * `CREATE TEMPORARY TABLE`, an error, a cancelled or still-running

@@ -188,4 +188,15 @@ describe("connection reuse", () => {
     expect(await probe()).toEqual(fresh);
     expect(opened()).toBe(before + 1);
   });
+
+  it("a read that fails after its headers went out does not leave its connection for reuse", async () => {
+    await probe(admin, { max_block_size: "1000" });
+    const before = opened();
+    const late = await admin("SELECT throwIf(number = 300000, 'late failure') AS x FROM numbers(400000) FORMAT JSONCompactEachRow", { max_block_size: "1000" });
+    expect(late.status).toBe(200);
+    expect(late.text).toMatch(/__exception__\r\n[0-9a-f]{16}\nCode: 395\./);
+    // Same state as the failed request: reuse would have served its connection.
+    expect(await probe(admin, { max_block_size: "1000" })).toEqual(fresh);
+    expect(opened()).toBe(before + 1);
+  });
 });
