@@ -93,11 +93,14 @@ describe("@clickhouse/client (Node) through the ClickHouse interface", () => {
 
   it("streams a 1M-row result with compression both ways", async () => {
     const client = connect(platform.adminToken, { compression: { request: true, response: true } });
+    const started = performance.now();
     const rs = await client.query({ query: "SELECT number, toString(number) AS s FROM numbers(1000000)", format: "JSONCompactEachRow" });
     let rows = 0;
     let sum = 0n;
     let chunks = 0;
+    let firstAt = 0;
     for await (const batch of rs.stream()) {
+      if (chunks === 0) firstAt = performance.now() - started;
       chunks++;
       for (const row of batch) {
         const [n] = row.json<[string, string]>();
@@ -108,6 +111,9 @@ describe("@clickhouse/client (Node) through the ClickHouse interface", () => {
     expect(rows).toBe(1_000_000);
     expect(sum).toBe(499999500000n);
     expect(chunks).toBeGreaterThan(10);
+    // Streamed, not gathered first: the first rows arrive long before the last.
+    const total = performance.now() - started;
+    expect(firstAt, `first rows after ${firstAt.toFixed(0)} ms of ${total.toFixed(0)} ms`).toBeLessThan(total / 2);
     await client.close();
   });
 
