@@ -16,6 +16,7 @@ import {
   answerCacheControl,
   endpointCacheKey,
   endpointCacheUrl,
+  canonicalJson,
   freshness,
   isCompleteAnswer,
   type EndpointCacheKeyParts,
@@ -28,7 +29,9 @@ import type { LiveDeployment } from "../catalog/client.js";
 import type { Platform } from "../platform/platform.js";
 import { isolateCache } from "../platform/caches.js";
 import { runRead, type ReadOutcome, type ReadRequest } from "./execute.js";
-import { option, type RequestInput } from "./params.js";
+import { OUTPUT_SETTINGS, option, type RequestInput } from "./params.js";
+
+const OUTPUT_OPTIONS = [...OUTPUT_SETTINGS];
 
 /** The largest answer kept, in bytes of the body as sent (a larger one is answered, never stored). */
 export const MAX_CACHED_ANSWER_BYTES = 1024 * 1024;
@@ -45,6 +48,30 @@ export interface CacheSpec {
   staleSeconds: number;
   bypass: boolean;
   key: Omit<EndpointCacheKeyParts, "sql" | "settings" | "format">;
+  /**
+   * Everything the read's SQL and settings are a function of (deployment,
+   * pipe, format, the caller's whole scopes, params after fixed params, `q`,
+   * output options): the same signature always builds the same read, so its
+   * SQL and key are remembered by it (`knownRead`).
+   */
+  signature: string;
+  /** The read names `tinybird.*` (its views must exist before it runs). */
+  usesServiceViews?: boolean;
+}
+
+/** A read already built for a signature, and its entry's URL. */
+interface KnownRead {
+  sql: string;
+  settings: Record<string, number | string>;
+  usesServiceViews: boolean;
+  url: string;
+}
+
+const knownReads = isolateCache<KnownRead>("endpointReads");
+
+/** The read a cached endpoint call with this signature builds, when this isolate built it before. */
+export function knownRead(spec: CacheSpec): KnownRead | undefined {
+  return spec.bypass ? undefined : knownReads.get(spec.signature);
 }
 
 /** A read of a cached endpoint. */
@@ -77,6 +104,8 @@ export function endpointCacheSpec(
   pipe: ManifestPipe,
   live: LiveDeployment,
   grant: Grant,
+  params: Record<string, unknown>,
+  format: string,
 ): CacheSpec | undefined {
   const switchValue = option(input, CACHE_OPTION);
   if (switchValue !== undefined) {
@@ -86,7 +115,19 @@ export function endpointCacheSpec(
   const publication = pipe.file.publication;
   if (publication.type !== "endpoint" || !publication.cacheSeconds) return undefined;
   if (typeof caches === "undefined") return undefined; // not in workerd (role tests in Node)
+  const signature = canonicalJson([
+    principal.workspaceId,
+    live.id,
+    live.since,
+    pipe.name,
+    format,
+    principal.scopes,
+    params,
+    option(input, "q") ?? null,
+    OUTPUT_OPTIONS.map((name) => option(input, name) ?? null),
+  ]);
   return {
+    signature,
     ttlSeconds: publication.cacheSeconds,
     staleSeconds: publication.cacheStaleSeconds ?? 0,
     bypass: switchValue === "bypass",
@@ -114,8 +155,12 @@ export interface CacheLookup {
 export async function lookupCache(platform: Platform, principal: Principal, req: CachedReadRequest & { cache: CacheSpec }): Promise<CacheLookup> {
   const spec = req.cache;
   if (spec.bypass) return { mark: "bypass", keep: async (outcome) => withCacheHeaders(outcome.response, spec, 0, "BYPASS") };
-  const hash = await endpointCacheKey({ ...spec.key, sql: req.sql, settings: req.settings, format: req.format.clickhouse });
-  const url = endpointCacheUrl(spec.key.workspaceId, spec.key.pipe, hash);
+  let url = knownReads.get(spec.signature)?.url;
+  if (url === undefined) {
+    const hash = await endpointCacheKey({ ...spec.key, sql: req.sql, settings: req.settings, format: req.format.clickhouse });
+    url = endpointCacheUrl(spec.key.workspaceId, spec.key.pipe, hash);
+    knownReads.set(spec.signature, { sql: req.sql, settings: req.settings, usesServiceViews: spec.usesServiceViews ?? false, url });
+  }
   const keep = (outcome: ReadOutcome) => keepAnswer(platform, url, spec, outcome, req.format.clickhouse);
   const served = (storedAt: number, resultRows: number, body: () => { body: BodyInit | null; length: string | null; contentType: string | null }) => {
     const now = platform.clock.now();

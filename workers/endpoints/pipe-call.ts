@@ -19,7 +19,7 @@ import type { Platform } from "../platform/platform.js";
 import { readBuckets } from "../ratelimit/limit.js";
 import { ensureWorkspaceServiceViews } from "../service/workspace-views.js";
 import { answerRead } from "./answer.js";
-import { endpointCacheSpec } from "./cache.js";
+import { endpointCacheSpec, knownRead } from "./cache.js";
 import { option, outputSettings, paramsForLog, type RequestInput } from "./params.js";
 import { SqlContext, targetNode } from "./sql-context.js";
 import type { CallInfo } from "./stats.js";
@@ -47,6 +47,13 @@ export async function answerPipe(platform: Platform, principal: Principal, req: 
     if (!live || !pipe) throw new NotFoundError(`The pipe '${req.pipe}' does not exist`);
     if (pipe.file.publication.type !== "endpoint") throw new NotFoundError(`The pipe '${req.pipe}' is not published as an API endpoint`);
     const database = live.manifest.database;
+    const cache = endpointCacheSpec(principal, req.input, pipe, live, grant, params, req.format.clickhouse);
+    // A cached endpoint called again the same way: the read is known, nothing to render or compile.
+    const known = cache && knownRead(cache);
+    if (known) {
+      if (known.usesServiceViews) await ensureWorkspaceServiceViews(platform.clickhouse.admin, principal.workspaceId, database);
+      return { sql: known.sql, database, manifest: live.manifest, format: req.format, settings: known.settings, headers, cache };
+    }
     const ctx = new SqlContext({
       workspaceId: principal.workspaceId,
       database,
@@ -66,7 +73,7 @@ export async function answerPipe(platform: Platform, principal: Principal, req: 
       sql = wrapped.sql;
     }
     if (ctx.usesServiceViews) await ensureWorkspaceServiceViews(platform.clickhouse.admin, principal.workspaceId, database);
-    const cache = endpointCacheSpec(principal, req.input, pipe, live, grant);
+    if (cache) cache.usesServiceViews = ctx.usesServiceViews;
     return { sql, database, manifest: live.manifest, format: req.format, settings: { ...compiled.settings, ...outputSettings(req.input) }, headers, cache };
   });
 }

@@ -51,6 +51,8 @@ export const CACHE_RULES = {
   compiledPipes: { capacity: 1_000 },
   /** Cached endpoint answers of up to 16 KB by their key (endpoints/cache.ts): this isolate's copy of the location's Cache API entries, fresh by the same rule. */
   endpointAnswers: { capacity: 1_000 },
+  /** Cached endpoints' reads (SQL, settings, entry URL) by everything they are built from (endpoints/cache.ts `knownRead`). */
+  endpointReads: { capacity: 2_000, maxKeyLength: 16 * 1024 },
   /** Read-guard verdicts per database and SQL text. */
   guardVerdicts: { capacity: 5_000, maxKeyLength: 64 * 1024 },
   /** ClickHouse's `EXPLAIN AST` of deploy DDL and expressions, per SQL text (deploy/ddl-guard.ts). */
