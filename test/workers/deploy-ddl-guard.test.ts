@@ -42,7 +42,8 @@ async function aftermath() {
     victimRows: await rows<{ id: string; secret: string }>(`SELECT id, secret FROM ${victim} ORDER BY id`),
     attackerTables: (await rows<{ name: string }>(`SELECT name FROM system.tables WHERE database = '${attackerDb}'`)).map((r) => r.name),
     scratchDatabases: (await rows<{ name: string }>(`SELECT name FROM system.databases WHERE startsWith(name, '${attackerDb}_check_')`)).length,
-    deployments: ((await (await api("/v1/deployments", { token: attacker.token })).json()) as { deployments: unknown[] }).deployments.length,
+    // include_deleted: failed and rollback-kept deployments too (the default list leaves them out).
+    deployments: ((await (await api("/v1/deployments?include_deleted=true", { token: attacker.token })).json()) as { deployments: unknown[] }).deployments.length,
   };
 }
 
