@@ -72,7 +72,19 @@ TYPE endpoint
 CACHE 60
 `;
 
+/** A column picked by the caller: column(), columns() and symbol() params. */
+const PICK = `NODE endpoint
+SQL >
+    %
+    SELECT {{ column(col, 'tenant') }} AS {{ symbol(name) }}, {{ columns(more, 'value') }} FROM events
+    ORDER BY timestamp LIMIT 1
+
+TYPE endpoint
+CACHE 60
+`;
+
 const FILES: Record<string, string> = {
+  "pick.pipe": PICK,
   "events.datasource": EVENTS,
   "by_tenant.pipe": BY_TENANT,
   "all_tenants.pipe": ALL,
@@ -172,6 +184,22 @@ describe("hit and miss", () => {
     const b = await call("/v0/pipes/by_tenant.json?tenant=acme&q=SELECT%20total%20FROM%20_");
     expect(b.cache).toBe("MISS");
     expect(Object.keys(data(b)[0])).toEqual(["total"]);
+  });
+
+  it("column(), columns() and symbol() params are part of the key", async () => {
+    const base = "/v0/pipes/pick.json?col=tenant&more=value&name=picked";
+    const first = await call(base);
+    expect(first.cache, JSON.stringify(first.body)).toBe("MISS");
+    await untilHit(base);
+    const byColumn = await call("/v0/pipes/pick.json?col=pathname&more=value&name=picked");
+    expect(byColumn.cache).toBe("MISS");
+    expect(data(byColumn)[0].picked).not.toBe(data(first)[0].picked);
+    const byColumns = await call("/v0/pipes/pick.json?col=tenant&more=value,pathname&name=picked");
+    expect(byColumns.cache).toBe("MISS");
+    expect(Object.keys(data(byColumns)[0])).toEqual(["picked", "value", "pathname"]);
+    const bySymbol = await call("/v0/pipes/pick.json?col=tenant&more=value&name=other");
+    expect(bySymbol.cache).toBe("MISS");
+    expect(Object.keys(data(bySymbol)[0])).toEqual(["other", "value"]);
   });
 
   it("an endpoint without CACHE is never cached and carries no cache headers", async () => {
