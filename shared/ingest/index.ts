@@ -22,6 +22,7 @@ export { compileRowValidator, toClickHouseLine, SchemaError, type RowValidator, 
 export { compileCoercer, FAIL, decimalText, type Coercer } from "./coerce.js";
 export { compileJsonPath, evaluateJsonPath, MISSING, type JsonPath, type JsonPathSegment } from "./jsonpath.js";
 export { decodeBody, forEachNdjsonRow, type IngestBody, type NdjsonHandlers } from "./ndjson.js";
+export { NdjsonSegmenter, type Segment } from "./segment.js";
 export { parseJsonLossless } from "./lossless-json.js";
 export { escapeLoneSurrogates, firstLoneSurrogate } from "./unicode.js";
 export {
@@ -56,10 +57,13 @@ export interface ValidateResult {
   stats: IngestStats;
 }
 
-export type ValidateOptions = QuarantineContext;
+export type ValidateOptions = QuarantineContext & {
+  /** A later segment of a streamed body (segment.ts): NDJSON only, its first line is line `firstLine` of the body. */
+  continuation?: { firstLine: number };
+};
 
 export function validateNdjson(body: IngestBody, validator: RowValidator, options: ValidateOptions): ValidateResult {
-  const text = decodeBody(body);
+  const text = options.continuation === undefined ? decodeBody(body) : typeof body === "string" ? body : decodeBody(body);
   const validLines: string[] = [];
   const quarantine: QuarantineRow[] = [];
   const quarantineLineNumbers: number[] = [];
@@ -95,7 +99,7 @@ export function validateNdjson(body: IngestBody, validator: RowValidator, option
         } else quarantineRow(r, lineNumber);
       },
       malformed,
-    });
+    }, options.continuation);
     lines.release();
   } else {
     rows = forEachNdjsonRow(text, {
@@ -111,7 +115,7 @@ export function validateNdjson(body: IngestBody, validator: RowValidator, option
         quarantineRow(r.quarantine, lineNumber);
       },
       malformed,
-    });
+    }, options.continuation);
   }
 
   return {

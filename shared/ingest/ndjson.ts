@@ -72,14 +72,18 @@ function tryWholeBody(text: string, handlers: NdjsonHandlers): boolean {
   return false;
 }
 
-/** Calls `handlers` for every row of the body, in order. Returns the number of non-blank rows seen. */
-export function forEachNdjsonRow(text: string, handlers: NdjsonHandlers): number {
-  const first = firstNonSpace(text);
-  if (first === "") return 0;
+/**
+ * Calls `handlers` for every row of the body, in order. Returns the number of non-blank rows seen.
+ * With `continuation` (a later segment of a streamed body, see segment.ts) the text is NDJSON
+ * only and its first line is line `continuation.firstLine` of the body.
+ */
+export function forEachNdjsonRow(text: string, handlers: NdjsonHandlers, continuation?: { firstLine: number }): number {
+  const first = continuation === undefined ? firstNonSpace(text) : "";
+  if (continuation === undefined && first === "") return 0;
   if (first === "[" && tryWholeBody(text, countingRows(handlers))) return lastCount;
 
   let count = 0;
-  let lineNumber = 0;
+  let lineNumber = continuation === undefined ? 0 : continuation.firstLine - 1;
   let start = 0;
   const n = text.length;
   while (start <= n) {

@@ -9,7 +9,7 @@
  * datasource's `X-RateLimit-*` headers, errors included.
  */
 import { BadRequestError, isTernError, TernError, UpstreamUnavailableError } from "../../shared/errors.js";
-import { validateNdjson } from "../../shared/ingest/index.js";
+import { NdjsonSegmenter, validateNdjson, type Segment, type ValidateResult } from "../../shared/ingest/index.js";
 import { ensureAllowed } from "../auth/require.js";
 import type { Principal } from "../auth/principal.js";
 import type { LiveDeployment } from "../catalog/client.js";
@@ -19,7 +19,7 @@ import type { Platform } from "../platform/platform.js";
 import { eventsBuckets } from "../ratelimit/limit.js";
 import { idempotencyUnitKey, readIdempotencyKey } from "./idempotency.js";
 import { packMessages, sendMessages, type IngestMessage } from "./message.js";
-import { readBodyText } from "./read-body.js";
+import { readBodyChunks } from "./read-body.js";
 import { writeNow } from "./write-now.js";
 import { logOps } from "../write/ops-log.js";
 import { datasourceTables, liveDatasource } from "../write/target.js";
@@ -59,6 +59,20 @@ export async function acceptEvents(platform: Platform, principal: Principal, req
   }
 }
 
+/** Characters of NDJSON validated and written at a time: memory is bounded by this, not by the request. */
+export const SEGMENT_CHARS = 256 * 1024;
+
+/**
+ * The deduplication key of segment `index`: segment 0 keeps the request's key
+ * (so a body of one segment is keyed exactly as a whole body was); later ones
+ * chain it with their own text, so each depends on every byte before it.
+ */
+async function segmentKey(prev: string | undefined, index: number, text: string, scope: { keyed: string | undefined; workspaceId: string; datasource: string; importId: string }): Promise<string> {
+  if (scope.keyed === undefined) return index === 0 ? scope.importId : `${scope.importId}:s${index}`;
+  if (index === 0) return idempotencyUnitKey(scope.keyed, { workspaceId: scope.workspaceId, datasource: scope.datasource, body: text });
+  return idempotencyUnitKey(scope.keyed, { workspaceId: scope.workspaceId, datasource: scope.datasource, body: `${prev!}\u0000${index}\u0000${text}` });
+}
+
 async function ingest(
   platform: Platform,
   principal: Principal,
@@ -67,18 +81,15 @@ async function ingest(
 ): Promise<Omit<EventsAnswer, "headers">> {
   const { name, idempotencyKey, manifest, ds } = at;
   const { ingest: limits } = platform.config;
-  const text = await readBodyText(req.body, { maxBytes: limits.maxBodyBytes, maxDecompressedBytes: limits.maxDecompressedBytes });
-  if (text.trim() === "") throw new BadRequestError("The request body is empty: send one JSON object per line (NDJSON)");
-
   const importId = platform.requestId;
   const receivedAt = new Date(platform.clock.now());
-  const result = validateNdjson(text, validatorFor(manifest, ds), { importId, now: receivedAt });
+  const validator = validatorFor(manifest, ds);
   const ch = platform.clickhouse.admin;
   const { rows: target, quarantine: quarantineTarget } = datasourceTables(manifest, ds);
   const started = platform.clock.now();
   // Every token of this request's inserts derives from this key, so a keyed retry repeats them exactly.
   const keyed = idempotencyKey !== undefined;
-  const unitKey = keyed ? await idempotencyUnitKey(idempotencyKey, { workspaceId: principal.workspaceId, datasource: name, body: text }) : importId;
+  const scope = { keyed: idempotencyKey, workspaceId: principal.workspaceId, datasource: name, importId };
   const base = {
     v: 1 as const, workspaceId: principal.workspaceId, datasource: name, importId, receivedAt: receivedAt.toISOString(),
     // Rows sent to staging land in staging's tables, whenever they are consumed.
@@ -91,35 +102,83 @@ async function ingest(
     waitUntil: (p: Promise<unknown>) => platform.waitUntil(p),
   };
 
-  if (req.wait) {
+  // The body is read, validated and written a segment at a time (see README): while one
+  // segment's rows are being written, the next one is read and validated; no more is held.
+  const total = { nonBlank: false, landed: 0, quarantined: 0, queued: 0, parts: 0 };
+  let inFlight: Promise<void> | undefined;
+  let failed: { error: unknown } | undefined;
+  let prevKey: string | undefined;
+  const handle = async (segment: Segment) => {
+    // A segment's write failed: stop reading (the error is the answer).
+    if (failed) throw failed.error;
+    if (!total.nonBlank && segment.text.trim() !== "") total.nonBlank = true;
+    const result = validateNdjson(segment.text, validator, {
+      importId, now: receivedAt, ...(segment.index === 0 ? {} : { continuation: { firstLine: segment.firstLine } }),
+    });
+    if (result.validLines.length === 0 && result.quarantineLines.length === 0) return;
+    const unitKey = await segmentKey(prevKey, segment.index, segment.text, scope);
+    prevKey = unitKey;
+    const write = req.wait ? writeSegment(result, unitKey) : queueSegment(result, unitKey);
+    // One write in flight: this segment was validated while the previous one was being written;
+    // wait for that write (the body is not read meanwhile), then start this one and read on.
+    if (inFlight) await inFlight;
+    inFlight = write();
+    inFlight.catch((error: unknown) => (failed ??= { error }));
+  };
+  const writeSegment = (result: ValidateResult, unitKey: string) => async () => {
     let written;
     try {
       written = await writeNow(ch, target, quarantineTarget, result.validLines, result.quarantineLines, { ...writeOptions, unitKey });
     } catch (e) {
-      // Nothing was acknowledged: the client may safely retry (SDKs retry 503); with the same Idempotency-Key nothing lands twice.
+      // Nothing of this segment was acknowledged: the client may safely retry (SDKs retry 503); with the same
+      // Idempotency-Key nothing lands twice (earlier segments of a large body may have landed: their tokens repeat).
       throw new UpstreamUnavailableError(`The rows could not be written: ${clickhouseMessage(e)}`, { cause: e });
     }
-    logOps(platform, [{
-        workspaceId: principal.workspaceId, eventType: "append-hfi", datasource: name, result: "ok",
-        elapsedSeconds: (platform.clock.now() - started) / 1000, requestId: importId, importId,
-        rows: written.landed, rowsQuarantine: written.quarantined,
-      }]);
-    // Rows whose refusals took more inserts to isolate than a request may spend finish on the queue.
-    return { status: written.queued > 0 ? 202 : 200, body: { successful_rows: written.landed + written.queued, quarantined_rows: written.quarantined } };
-  }
-
-  const { messages, oversize } = packMessages(base, result.validLines, result.quarantineLines, keyed ? unitKey : undefined);
-  let refused = 0;
-  try {
-    // Lines too large for a queue message go straight in.
-    if (oversize.lines.length > 0 || oversize.quarantineLines.length > 0) {
-      const big = await writeNow(ch, target, quarantineTarget, oversize.lines, oversize.quarantineLines, { ...writeOptions, keyed: true, unitKey: `${unitKey}:big` });
-      refused = big.quarantined - oversize.quarantineLines.length;
+    total.landed += written.landed;
+    total.queued += written.queued;
+    total.quarantined += written.quarantined;
+  };
+  const queueSegment = (result: ValidateResult, unitKey: string) => async () => {
+    const { messages, oversize } = packMessages(base, result.validLines, result.quarantineLines, keyed ? unitKey : undefined);
+    // Parts number the request's messages across its segments (unkeyed messages dedupe by importId and part).
+    for (const m of messages) m.part += total.parts;
+    total.parts += messages.length;
+    let refused = 0;
+    try {
+      // Lines too large for a queue message go straight in.
+      if (oversize.lines.length > 0 || oversize.quarantineLines.length > 0) {
+        const big = await writeNow(ch, target, quarantineTarget, oversize.lines, oversize.quarantineLines, { ...writeOptions, keyed: true, unitKey: `${unitKey}:big` });
+        refused = big.quarantined - oversize.quarantineLines.length;
+      }
+      await sendMessages(platform.queues.events, messages);
+    } catch (e) {
+      if (e instanceof TernError) throw e;
+      throw new UpstreamUnavailableError(`The rows could not be queued: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
     }
-    await sendMessages(platform.queues.events, messages);
+    total.queued += result.validCount - refused;
+    total.quarantined += result.quarantine.length + refused;
+  };
+
+  try {
+    const segmenter = new NdjsonSegmenter(SEGMENT_CHARS);
+    for await (const chunk of readBodyChunks(req.body, { maxBytes: limits.maxBodyBytes, maxDecompressedBytes: limits.maxDecompressedBytes })) {
+      for (const segment of segmenter.push(chunk)) await handle(segment);
+    }
+    for (const segment of segmenter.end()) await handle(segment);
   } catch (e) {
-    if (e instanceof TernError) throw e;
-    throw new UpstreamUnavailableError(`The rows could not be queued: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+    // The body failed (too large, bad gzip, the client went away): what was already handed on still finishes.
+    if (inFlight) await inFlight.catch(() => undefined);
+    throw e;
   }
-  return { status: 202, body: { successful_rows: result.validCount - refused, quarantined_rows: result.quarantine.length + refused } };
+  if (inFlight) await inFlight;
+  if (!total.nonBlank) throw new BadRequestError("The request body is empty: send one JSON object per line (NDJSON)");
+
+  if (!req.wait) return { status: 202, body: { successful_rows: total.queued, quarantined_rows: total.quarantined } };
+  logOps(platform, [{
+      workspaceId: principal.workspaceId, eventType: "append-hfi", datasource: name, result: "ok",
+      elapsedSeconds: (platform.clock.now() - started) / 1000, requestId: importId, importId,
+      rows: total.landed, rowsQuarantine: total.quarantined,
+    }]);
+  // Rows whose refusals took more inserts to isolate than a request may spend finish on the queue.
+  return { status: total.queued > 0 ? 202 : 200, body: { successful_rows: total.landed + total.queued, quarantined_rows: total.quarantined } };
 }

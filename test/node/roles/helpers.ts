@@ -31,13 +31,15 @@ export interface Call {
  */
 export class ClickHouseFetch {
   readonly calls: Call[] = [];
+  /** false: calls are not kept (a test that measures memory must not hold every insert's body). */
+  record = true;
   failWhen: (call: Call) => "before" | "after" | undefined = () => undefined;
 
   readonly fetch: typeof globalThis.fetch = async (input, init) => {
     const url = new URL(input instanceof Request ? input.url : String(input));
     const body = typeof init?.body === "string" ? init.body : "";
     const call = { url, sql: url.searchParams.get("query") ?? body };
-    this.calls.push(call);
+    if (this.record) this.calls.push(call);
     const fault = this.failWhen(call);
     if (fault === "before") throw new TypeError("fetch failed: connection refused (injected)");
     const res = await fetch(input, init);
