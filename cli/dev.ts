@@ -33,6 +33,10 @@ Options:
   --compat <version>      make the local ClickHouse behave like this production version
   --s3-port <n>           local S3 server port (default 7183); sinks' s3:// and gs://
                           buckets are its buckets (docs/sinks.md)
+  --kafka                 also start a real Apache Kafka broker (KRaft, one node; jars
+                          from Maven Central into .tern/cache/ on the first run; needs
+                          java 17+ and mvn) and print its address (docs/connectors.md)
+  --kafka-port <n>        its port (default 7184)
   --inspect               keep wrangler's DevTools proxy (console, network panel);
                           off by default, see below
   --inspector-port <n>    DevTools port with --inspect (default: a free one)
@@ -73,6 +77,8 @@ async function main(): Promise<void> {
       "clickhouse-user": { type: "string", default: "default" },
       "clickhouse-password": { type: "string", default: "" },
       "s3-port": { type: "string", default: "7183" },
+      kafka: { type: "boolean", default: false },
+      "kafka-port": { type: "string", default: "7184" },
       compat: { type: "string" },
       inspect: { type: "boolean", default: false },
       "inspector-port": { type: "string", default: "0" },
@@ -91,6 +97,8 @@ async function main(): Promise<void> {
   if (!Number.isInteger(chPort) || chPort < 0 || chPort > 65535) throw new Error(`--clickhouse-port: not a port: ${values["clickhouse-port"]}`);
   const s3Port = Number(values["s3-port"]);
   if (!Number.isInteger(s3Port) || s3Port < 0 || s3Port > 65535) throw new Error(`--s3-port: not a port: ${values["s3-port"]}`);
+  const kafkaPort = Number(values["kafka-port"]);
+  if (!Number.isInteger(kafkaPort) || kafkaPort < 0 || kafkaPort > 65535) throw new Error(`--kafka-port: not a port: ${values["kafka-port"]}`);
 
   const logLevels = ["none", "error", "warn", "info", "log", "debug"];
   if (!logLevels.includes(values["log-level"])) throw new Error(`--log-level: one of ${logLevels.join(", ")}, not ${values["log-level"]}`);
@@ -123,6 +131,16 @@ async function main(): Promise<void> {
   const s3Keys = await loadOrCreateCredentials(s3Dir);
   const s3 = await spawnLocalS3({ port: s3Port, dataDir: join(s3Dir, "data"), accessKey: s3Keys.accessKey, secretKey: s3Keys.secretKey, buckets: [LOCAL_BUCKET] });
   stops.push(() => s3.stop());
+
+  // The local Kafka broker (--kafka): data kept in <data-dir>/kafka, same port each run.
+  let kafkaAddress: string | undefined;
+  if (values.kafka) {
+    const { startKafkaBroker } = await import("../kafka-local/broker.js");
+    console.log("Starting the local Kafka broker (the first run installs it from Maven Central)…");
+    const broker = await startKafkaBroker({ dataDir: join(dataDir, "kafka"), port: kafkaPort });
+    stops.push(() => broker.stop());
+    kafkaAddress = broker.address;
+  }
 
   // Values go through an env file, not argv: they stay out of `ps` output.
   const envFile = join(dataDir, "worker.env");
@@ -194,6 +212,7 @@ async function main(): Promise<void> {
       `  API:         ${base}`,
       `  ClickHouse:  ${clickhouse.url} (ClickHouse ${health.clickhouse.version ?? clickhouse.version ?? "?"})`,
       `  S3:          ${s3.url} (bucket s3://${LOCAL_BUCKET}/; access key ${s3Keys.accessKey}, secret ${s3Keys.secretKey})`,
+      ...(kafkaAddress ? [`  Kafka:       ${kafkaAddress} (bootstrap servers; docs/connectors.md)`] : []),
       `  Workspace:   ${state.credentials.workspaceName} (${state.credentials.workspaceId})`,
       `  Admin token: ${state.credentials.workspaceAdminToken}`,
       `  Data:        ${dataDir}`,
