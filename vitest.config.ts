@@ -1,9 +1,15 @@
 import { defineConfig } from "vitest/config";
 import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
 
 // One command runs every layer: `shared/` units in Node, Node-side integration
 // (local ClickHouse server, CLI), and Worker code inside workerd. A single
 // global setup starts one real local ClickHouse for all of them.
+// wrangler.toml's [assets] directory must exist for the workers project even
+// before the console is built (console/build.ts; the e2e console test builds it).
+mkdirSync(join(import.meta.dirname, "console", "dist"), { recursive: true });
+
 export default defineConfig({
   test: {
     globalSetup: ["./test/setup/global-clickhouse.ts"],

@@ -210,6 +210,7 @@ async function main(): Promise<void> {
       "",
       "Tern local platform is running",
       `  API:         ${base}`,
+      `  Console:     ${base}/ui/ (sign in with the admin token below, or \`tern open\`)`,
       `  ClickHouse:  ${clickhouse.url} (ClickHouse ${health.clickhouse.version ?? clickhouse.version ?? "?"})`,
       `  S3:          ${s3.url} (bucket s3://${LOCAL_BUCKET}/; access key ${s3Keys.accessKey}, secret ${s3Keys.secretKey})`,
       ...(kafkaAddress ? [`  Kafka:       ${kafkaAddress} (bootstrap servers; docs/connectors.md)`] : []),

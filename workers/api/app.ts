@@ -35,6 +35,8 @@ export function createApp(): Hono<AppEnv> {
     if (host !== undefined && url.hostname.toLowerCase() === host) return clickhouse(c, url.pathname);
     await next();
   });
+  // The console (console/, static assets at /ui/): a browser opening / is sent there; API clients still get JSON.
+  app.get("/", (c) => ((c.req.header("accept") ?? "").includes("text/html") ? c.redirect("/ui/", 302) : notFoundResponse(c)));
   app.all(CLICKHOUSE_PATH, (c) => clickhouse(c, "/"));
   app.all(`${CLICKHOUSE_PATH}/*`, (c) => clickhouse(c, new URL(c.req.url).pathname.slice(CLICKHOUSE_PATH.length)));
   app
