@@ -270,7 +270,18 @@ describe("tern workspace", () => {
     expect(rows.filter((r) => /^default\s/.test(r))).toEqual([expect.stringMatching(/\s\*$/)]);
     expect(rows.filter((r) => /^e2e_cli\s/.test(r))).toEqual([expect.not.stringMatching(/\*$/)]);
     const json = JSON.parse((await tern(["workspace", "ls", "--json"], dir())).out) as { workspaces: Array<Record<string, unknown>> };
-    expect(json.workspaces.find((w) => w.name === "e2e_cli")).toEqual({ id: expect.any(String), name: "e2e_cli", created_at: expect.any(String), current: false });
+    expect(json.workspaces.find((w) => w.name === "e2e_cli")).toEqual({
+      id: expect.any(String),
+      name: "e2e_cli",
+      created_at: expect.any(String),
+      current: false,
+      // The fields Tinybird's CLI reads, passed through.
+      role: "admin",
+      plan: "dev",
+      is_branch: false,
+      main: null,
+      organization: { id: "local", name: "local", role: "admin" },
+    });
   });
 
   it("switches with use: the config gets the workspace's token", async () => {
