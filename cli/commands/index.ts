@@ -12,6 +12,7 @@ import { endpoint } from "./endpoint.js";
 import { events } from "./events.js";
 import { login } from "./login.js";
 import { mcp } from "./mcp.js";
+import { open } from "./open.js";
 import { sink } from "./sink.js";
 import { sql } from "./sql.js";
 import { test } from "./test.js";
@@ -19,4 +20,4 @@ import { token } from "./token.js";
 import { workspace } from "./workspace.js";
 
 /** Every `tern` command, in the order `tern --help` lists them. */
-export const commands: Command[] = [check, login, build, deploy, deployment, workspace, branch, datasource, endpoint, sql, mcp, clickhouse, copy, sink, token, events, test, credentials];
+export const commands: Command[] = [check, login, build, deploy, deployment, workspace, branch, datasource, endpoint, sql, open, mcp, clickhouse, copy, sink, token, events, test, credentials];
