@@ -5,7 +5,7 @@
 // real outcome read back over Tern's API (rows landed, deployment live, token
 // minted, workspace made), not only by its exit code: deploy (create, check,
 // wait, promote, discard, ls), datasource (ls, append a file and events,
-// replace with a condition, delete rows, truncate, data, export), endpoint
+// replace with a condition, delete rows, data, export, truncate), endpoint
 // (ls, data, url, token, stats), pipe ls, sql, token (ls, create static and
 // JWT, copy, refresh, rm), workspace (ls, current, create, use, delete),
 // connection ls, job ls, logs, info. Copies, sinks and jobs: tb-copies-sinks.
@@ -320,6 +320,12 @@ describe.skipIf(!python.ok)(`Tinybird's CLI tb ${TINYBIRD_CLI_VERSION} --cloud a
       expect(run.out).toContain(`project: ${project}`);
     }, 60_000);
   });
+
+  it("tb datasource truncate empties the datasource", async () => {
+    const run = ok(await tb(["datasource", "truncate", "events", "--yes"]));
+    expect(run.out).toContain("Data Source 'events' truncated");
+    expect(await rows()).toEqual([]);
+  }, 60_000);
 
   it("no tb call left the machine", () => {
     expect(proxy.outbound).toEqual([]);
