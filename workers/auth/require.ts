@@ -39,7 +39,8 @@ export function ensureAllowed(principal: Principal, action: Action): Grant {
  */
 export function requireAuth(action?: Action | ((c: Context<AppEnv>) => Action), options: ResolveOptions = {}): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
-    const principal = await resolvePrincipal(c.get("platform"), extractToken(c.req.raw), options);
+    const platform = c.get("platform");
+    const principal = await platform.timing.time("auth", () => resolvePrincipal(platform, extractToken(c.req.raw), options));
     c.set("principal", principal);
     if (action) ensureAllowed(principal, typeof action === "function" ? action(c) : action);
     await next();

@@ -106,7 +106,7 @@ async function startRead(platform: Platform, principal: Principal, req: ReadRequ
   const queryId = platform.requestId;
   const audience = { database: req.database, manifest: req.manifest, admin: authorize(principal.scopes, { kind: "admin" }).allowed };
   try {
-    await Promise.all([clickhouse.guard.sandbox(), clickhouse.guard.check(req.sql, req.database, req.queryParams)]);
+    await platform.timing.time("guard", () => Promise.all([clickhouse.guard.sandbox(), clickhouse.guard.check(req.sql, req.database, req.queryParams)]));
   } catch (e) {
     throw isTernError(e) ? toPublic(e, audience) : e;
   }
@@ -115,6 +115,8 @@ async function startRead(platform: Platform, principal: Principal, req: ReadRequ
     return new QueryTimeoutError(`[Error] The query did not finish within ${timeoutSeconds} s and was cancelled`, { cause });
   };
   const reader = await clickhouse.readerFor(principal.workspaceId, req.database);
+  const { timing } = platform;
+  const sent = timing.now();
   let result;
   try {
     result = await reader.exec({
@@ -127,7 +129,10 @@ async function startRead(platform: Platform, principal: Principal, req: ReadRequ
   } catch (e) {
     if (signal.aborted) throw timedOut(e);
     throw toPublic(fromClickHouse(e), audience);
+  } finally {
+    timing.add("ch", sent);
   }
+  const bodyStart = timing.now();
   const json = req.format.clickhouse === "JSON";
   let read;
   try {
@@ -135,6 +140,8 @@ async function startRead(platform: Platform, principal: Principal, req: ReadRequ
   } catch (e) {
     if (signal.aborted) throw timedOut(e);
     throw isTernError(e) ? toPublic(e, audience) : e;
+  } finally {
+    timing.add("body", bodyStart);
   }
   const headers = new Headers({ "content-type": req.format.contentType, ...req.headers });
   if (req.clickhouseHeaders) {

@@ -41,7 +41,9 @@ export async function answerPipe(platform: Platform, principal: Principal, req: 
   const params: Record<string, ParamValue | undefined> = { ...req.input.params, ...(grant.fixedParams as Record<string, ParamValue>) };
   const stats = { pipeId: req.pipe, pipeName: req.pipe, startedAt, parameters: paramsForLog(params as Params) };
   return answerRead(platform, principal, req.call, stats, async () => {
-    const headers = await platform.rateLimits.take(readBuckets(platform.config, principal));
+    const { timing } = platform;
+    const headers = await timing.time("ratelimit", () => platform.rateLimits.take(readBuckets(platform.config, principal)));
+    const compileStart = timing.now();
     const { live } = req;
     const pipe = live?.manifest.pipes[req.pipe];
     if (!live || !pipe) throw new NotFoundError(`The pipe '${req.pipe}' does not exist`);
@@ -51,6 +53,7 @@ export async function answerPipe(platform: Platform, principal: Principal, req: 
     // A cached endpoint called again the same way: the read is known, nothing to render or compile.
     const known = cache && knownRead(cache);
     if (known) {
+      timing.add("compile", compileStart);
       if (known.usesServiceViews) await ensureWorkspaceServiceViews(platform.clickhouse.admin, principal.workspaceId, database);
       return { sql: known.sql, database, manifest: live.manifest, format: req.format, settings: known.settings, headers, cache };
     }
@@ -68,9 +71,15 @@ export async function answerPipe(platform: Platform, principal: Principal, req: 
     const q = option(req.input, "q");
     if (q !== undefined && q.trim() !== "") {
       // The extension picks the format; a FORMAT clause in q is dropped.
-      const wrapped = wrapForQueryParam(sql, await platform.clickhouse.guard.canonical(stripFormat(q)));
+      timing.add("compile", compileStart);
+      const canonical = await timing.time("guard", () => platform.clickhouse.guard.canonical(stripFormat(q)));
+      const wrappedStart = timing.now();
+      const wrapped = wrapForQueryParam(sql, canonical);
+      timing.add("compile", wrappedStart);
       if (!wrapped.ok) throw toTernError(wrapped.error);
       sql = wrapped.sql;
+    } else {
+      timing.add("compile", compileStart);
     }
     if (ctx.usesServiceViews) await ensureWorkspaceServiceViews(platform.clickhouse.admin, principal.workspaceId, database);
     if (cache) cache.usesServiceViews = ctx.usesServiceViews;

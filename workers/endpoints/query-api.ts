@@ -70,13 +70,17 @@ export interface SqlStatement {
  */
 export async function buildSqlRead(platform: Platform, principal: Principal, stmt: SqlStatement): Promise<ReadRequest> {
   const { live } = stmt;
-  const headers = await platform.rateLimits.take(readBuckets(platform.config, principal));
+  const { timing } = platform;
+  const headers = await timing.time("ratelimit", () => platform.rateLimits.take(readBuckets(platform.config, principal)));
+  let compileStart = timing.now();
   const rendered = isTemplated(stmt.sql) ? renderStatement(stmt.sql, { ...stmt.params, ...jwtFixedParams(principal) }) : { sql: stmt.sql, settings: {} };
   const split = splitFormatClause(rendered.sql);
   if (!split.ok) throw new BadRequestError(split.error, { clickhouse: UNKNOWN_FORMAT });
   // The names are rewritten on ClickHouse's own re-printing of the query, so
   // what the tokenizer reads is what ClickHouse parses.
-  split.sql = await platform.clickhouse.guard.canonical(split.sql);
+  timing.add("compile", compileStart);
+  split.sql = await timing.time("guard", () => platform.clickhouse.guard.canonical(split.sql));
+  compileStart = timing.now();
   const readOnly = checkReadOnly(split.sql);
   if (!readOnly.ok) {
     const error = toTernError(readOnly.error);
@@ -110,6 +114,7 @@ export async function buildSqlRead(platform: Platform, principal: Principal, stm
     };
   }
   const rewritten = rewriteTables(split.sql, ctx.resolver(extra));
+  timing.add("compile", compileStart);
   if (!rewritten.ok) throw toTernError(rewritten.error);
   // Service tables and views are created lazily; a read may come first.
   if (ctx.usesServiceViews) await ensureWorkspaceServiceViews(platform.clickhouse.admin, principal.workspaceId, database);

@@ -4,10 +4,11 @@
  * the Query API (`/v0/sql`): CORS, the caller (static token or JWT), then
  * parse, call the role function, answer.
  */
-import { Hono } from "hono";
+import { Hono, type MiddlewareHandler } from "hono";
 import { cors } from "hono/cors";
 import type { AppEnv } from "../api/context.js";
 import { requireAuth } from "../auth/require.js";
+import { withServerTiming } from "../platform/timing.js";
 import { ENDPOINT_FORMATS, type OutputFormat } from "../../shared/format/formats.js";
 import { NotFoundError } from "../../shared/errors.js";
 import { readInput } from "./params.js";
@@ -20,9 +21,15 @@ const corsHeaders = cors({
   origin: "*",
   allowMethods: ["GET", "POST", "OPTIONS"],
   allowHeaders: ["authorization", "content-type"],
-  exposeHeaders: ["x-request-id", "X-DB-Exception-Code", "Retry-After", "X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset"],
+  exposeHeaders: ["x-request-id", "X-DB-Exception-Code", "Retry-After", "X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset", "Server-Timing"],
   maxAge: 86400,
 });
+
+/** Every answer (errors too) says where its time went: `Server-Timing` (platform/timing.ts). */
+const serverTiming: MiddlewareHandler<AppEnv> = async (c, next) => {
+  await next();
+  c.res = withServerTiming(c.res, c.get("platform").timing);
+};
 
 const FORMAT_RE = Object.keys(ENDPOINT_FORMATS).join("|");
 const ENDPOINT_FILE = `/:file{[^/]+\\.(?:${FORMAT_RE})}`;
@@ -35,7 +42,7 @@ function endpointFile(file: string): { pipe: string; format: OutputFormat } {
 
 /** Mounted at `/v0/pipes` (before the Pipes API, whose `/:name` would take `openapi.json`). */
 export const endpointRoutes = new Hono<AppEnv>();
-endpointRoutes.use("*", corsHeaders);
+endpointRoutes.use("*", corsHeaders, serverTiming);
 
 endpointRoutes.get("/openapi.json", requireAuth(undefined, { allowJwt: true }), async (c) => {
   const platform = c.get("platform");
@@ -68,7 +75,7 @@ endpointRoutes.on(["GET", "POST"], ENDPOINT_FILE, endpointCaller, async (c) => {
 
 /** Mounted at `/v0/sql`. */
 export const queryApiRoutes = new Hono<AppEnv>();
-queryApiRoutes.use("*", corsHeaders);
+queryApiRoutes.use("*", corsHeaders, serverTiming);
 
 queryApiRoutes.on(["GET", "POST"], "/", requireAuth(undefined, { allowJwt: true }), async (c) => {
   const platform = c.get("platform");

@@ -13,6 +13,7 @@ import { clickhouseAccess, type ClickHouseAccess } from "../clickhouse/access.js
 import { catalogClient, type CatalogClient } from "../catalog/client.js";
 import { rateLimiter, type RateLimiter } from "../ratelimit/limit.js";
 import { leasedBuckets, type BucketStore } from "../ratelimit/buckets.js";
+import { createTiming, type Timing } from "./timing.js";
 
 export interface Clock {
   /** Milliseconds since the epoch. */
@@ -24,6 +25,8 @@ export interface Platform {
   /** This request's id: the ClickHouse query id of its read, its import id, the `x-request-id` answered. */
   readonly requestId: string;
   readonly clock: Clock;
+  /** This request's phases, answered as `Server-Timing` (`timing.ts`). */
+  readonly timing: Timing;
   /** Keeps `work` running after the answer is sent (the runtime's `waitUntil`). */
   waitUntil(work: Promise<unknown>): void;
   /** ClickHouse: the admin client, workspace readers, the read guard, KILL. */
@@ -73,6 +76,7 @@ export function createPlatform(parts: PlatformParts): Platform {
     config: parts.config,
     requestId: parts.requestId,
     clock: parts.clock ?? systemClock,
+    timing: createTiming(),
     waitUntil: parts.waitUntil,
     clickhouse: clickhouseAccess(parts.config, parts.fetch),
     catalog: catalogClient({ WORKSPACE: binding(b, "WORKSPACE"), DIRECTORY: binding(b, "DIRECTORY"), CACHE: binding(b, "CACHE") }),

@@ -1,0 +1,54 @@
+// Server-Timing on endpoint and Query API answers (workers/platform/timing.ts): which phases, and that each is a number.
+// Values are not asserted (workerd's clock only moves on I/O; timing is for benches, not tests).
+import { beforeAll, describe, expect, it } from "vitest";
+import { api } from "./helpers/api.js";
+import { deployProject, type Deployed } from "./endpoints-project.js";
+
+let ws: Deployed;
+
+beforeAll(async () => {
+  ws = await deployProject("timing");
+});
+
+/** `name;dur=1.23, …` → { name: 1.23 }; fails on any entry that is not that shape. */
+function phases(res: Response): Record<string, number> {
+  const header = res.headers.get("server-timing");
+  expect(header, "Server-Timing header").toBeTruthy();
+  const out: Record<string, number> = {};
+  for (const entry of header!.split(",")) {
+    const m = /^\s*([a-z]+);dur=(\d+(?:\.\d+)?)\s*$/.exec(entry);
+    expect(m, `entry ${JSON.stringify(entry)}`).not.toBeNull();
+    out[m![1]!] = Number(m![2]);
+  }
+  for (const [name, ms] of Object.entries(out)) expect(Number.isFinite(ms), name).toBe(true);
+  return out;
+}
+
+describe("Server-Timing", () => {
+  it("an endpoint answer names auth, ratelimit, compile, guard, ch, body and total", async () => {
+    const res = await api("/v0/pipes/top_pages.json", { token: ws.token });
+    expect(res.status).toBe(200);
+    await res.arrayBuffer();
+    expect(Object.keys(phases(res))).toEqual(["auth", "ratelimit", "compile", "guard", "ch", "body", "total"]);
+  });
+
+  it("a Query API answer names the same phases", async () => {
+    const res = await api(`/v0/sql?q=${encodeURIComponent("SELECT count() FROM events")}`, { token: ws.token });
+    expect(res.status).toBe(200);
+    await res.arrayBuffer();
+    expect(Object.keys(phases(res))).toEqual(["auth", "ratelimit", "compile", "guard", "ch", "body", "total"]);
+  });
+
+  it("a refused call still says where its time went (auth, total)", async () => {
+    const res = await api("/v0/pipes/top_pages.json", { token: "p.not-a-token" });
+    expect(res.status).toBe(403);
+    await res.arrayBuffer();
+    expect(Object.keys(phases(res))).toEqual(["auth", "total"]);
+  });
+
+  it("browsers may read it (CORS exposes Server-Timing)", async () => {
+    const res = await api("/v0/pipes/top_pages.json", { token: ws.token, headers: { origin: "http://app.test" } });
+    await res.arrayBuffer();
+    expect(res.headers.get("access-control-expose-headers")?.toLowerCase()).toContain("server-timing");
+  });
+});

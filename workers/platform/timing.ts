@@ -1,0 +1,72 @@
+/**
+ * @module platform/timing
+ * The request's phases, answered as `Server-Timing` (endpoints, the Query
+ * API): `auth`, `ratelimit`, `compile`, `guard`, `ch` (the read sent until
+ * ClickHouse's answer headers, its first byte), `body` (reading ClickHouse's
+ * answer), `total` (from the platform's creation to the answer's headers).
+ *
+ * Resolution: workerd's clocks (`Date.now()`, `performance.now()`) stand still
+ * while JavaScript runs and move only when the isolate waits on I/O (a Spectre
+ * mitigation; the same locally and on Cloudflare). So a phase that waits on
+ * I/O (a KV or Durable Object call, ClickHouse) reads its real wall time, and
+ * a phase that is pure CPU (compile, building the answer) reads 0 there.
+ * Node (role tests) has a real `performance.now()`: there every phase is
+ * measured. Tern's own CPU per call is what the end-to-end time leaves once
+ * the I/O phases are taken out (`bench/endpoints`).
+ */
+
+/** Phase names, in the order they are answered. */
+export const PHASES = ["auth", "ratelimit", "compile", "guard", "ch", "body"] as const;
+export type Phase = (typeof PHASES)[number];
+
+export interface Timing {
+  /** Adds the time since `startedAt` (from `now()`) to `phase`. */
+  add(phase: Phase, startedAt: number): void;
+  /** Runs `work`, adding its time to `phase`. */
+  time<T>(phase: Phase, work: () => Promise<T>): Promise<T>;
+  now(): number;
+  /** The `Server-Timing` value: every phase seen, then `total`. */
+  header(): string;
+}
+
+const now = () => performance.now();
+
+export function createTiming(): Timing {
+  const start = now();
+  const spent = new Map<Phase, number>();
+  const add = (phase: Phase, startedAt: number) => spent.set(phase, (spent.get(phase) ?? 0) + (now() - startedAt));
+  return {
+    add,
+    now,
+    async time(phase, work) {
+      const t0 = now();
+      try {
+        return await work();
+      } finally {
+        add(phase, t0);
+      }
+    },
+    header() {
+      const parts: string[] = [];
+      for (const phase of PHASES) {
+        const ms = spent.get(phase);
+        if (ms !== undefined) parts.push(`${phase};dur=${ms.toFixed(2)}`);
+      }
+      parts.push(`total;dur=${(now() - start).toFixed(2)}`);
+      return parts.join(", ");
+    },
+  };
+}
+
+/** Sets `Server-Timing` on `response` (a copy when its headers are immutable, as a cached one's may be). */
+export function withServerTiming(response: Response, timing: Timing): Response {
+  const value = timing.header();
+  try {
+    response.headers.set("server-timing", value);
+    return response;
+  } catch {
+    const copy = new Response(response.body, response);
+    copy.headers.set("server-timing", value);
+    return copy;
+  }
+}
