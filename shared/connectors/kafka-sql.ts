@@ -1,0 +1,172 @@
+/**
+ * @module
+ * The SQL that makes ClickHouse consume a Kafka datasource (docs/connectors.md):
+ * a `Kafka` engine table reading each message's value as bytes (`RawBLOB`, so no
+ * message can fail to parse inside the engine), and two materialized views on it:
+ * one writes the messages whose value fits the schema into the datasource (its
+ * columns from the value by JSONPath, as the Events API maps them, plus the meta
+ * columns `__value`, `__topic`, `__partition`, `__offset`, `__timestamp`, `__key`
+ * and `__headers` when stored), the other writes the rest into the datasource's
+ * quarantine table with a reason per failing column. Both views see the same
+ * block of messages, and the engine commits the offsets after the block is
+ * written, so a message lands in exactly one of the two tables.
+ *
+ * The consumer group is the datasource's, not the deployment's: a deployment
+ * that recreates these objects with the same group keeps the committed offsets.
+ */
+import type { ColumnDefinition, KafkaConnection, KafkaDatasourceSettings } from "../datafiles/ast.js";
+import { compileJsonPath } from "../ingest/jsonpath.js";
+import { QUARANTINE_RESERVED } from "../ingest/quarantine.js";
+import { quoteIdentifier, quoteQualifiedName, quoteString } from "../sql/ddl/quote.js";
+
+/** The implicit meta columns of a Kafka datasource, in the order they are added. */
+export function kafkaMetaColumns(settings: Pick<KafkaDatasourceSettings, "storeHeaders">): Array<{ name: string; type: string }> {
+  return [
+    { name: "__value", type: "String" },
+    { name: "__topic", type: "LowCardinality(String)" },
+    { name: "__partition", type: "Int16" },
+    { name: "__offset", type: "Int64" },
+    { name: "__timestamp", type: "DateTime" },
+    { name: "__key", type: "String" },
+    ...(settings.storeHeaders ? [{ name: "__headers", type: "Map(String, String)" }] : []),
+  ];
+}
+
+const META = new Set(["__value", "__topic", "__partition", "__offset", "__timestamp", "__key", "__headers"]);
+
+export interface KafkaConsumerTarget {
+  database: string;
+  /** The datasource's physical table. */
+  table: string;
+  /** Its quarantine table. */
+  quarantineTable: string;
+}
+
+export interface KafkaConsumerInput {
+  columns: Array<Pick<ColumnDefinition, "name" | "type" | "nullable" | "jsonPath">>;
+  settings: KafkaDatasourceSettings;
+  /** The connection with its secrets already resolved. */
+  connection: Pick<KafkaConnection, "bootstrapServers" | "securityProtocol" | "saslMechanism" | "key" | "secret">;
+  /** The consumer group: KAFKA_GROUP_ID, else one fixed per workspace and datasource (never per deployment). */
+  groupId: string;
+  target: KafkaConsumerTarget;
+  /** Names of the three objects; default `<table>_kafka`, `<table>_kafka_rows`, `<table>_kafka_quarantine`. */
+  names?: { queue: string; rowsView: string; quarantineView: string };
+}
+
+export interface KafkaConsumerSql {
+  queue: string;
+  rowsView: string;
+  quarantineView: string;
+  /** In order: the engine table, then the two views (consuming starts with the first view). */
+  create: string[];
+  /** In order: the views first (consuming stops and the group's offsets stay committed), then the engine table. */
+  drop: string[];
+}
+
+/** The arguments of JSONExtract* that reach a JSONPath's value, or undefined for paths ClickHouse's JSON functions cannot follow (projections). */
+function extractKeys(column: Pick<ColumnDefinition, "name" | "jsonPath">): string[] | undefined {
+  const text = column.jsonPath ?? `$.${column.name}`;
+  const compiled = compileJsonPath(text);
+  if (!compiled.ok) return undefined;
+  const keys: string[] = [];
+  for (const s of compiled.path.segments) {
+    if (s.kind === "key") keys.push(quoteString(s.key));
+    else if (s.kind === "index") keys.push(String(s.index + 1));
+    else return undefined;
+  }
+  return keys;
+}
+
+function args(keys: string[]): string {
+  return keys.length > 0 ? `, ${keys.join(", ")}` : "";
+}
+
+/** Why a datasource cannot be consumed this way, or undefined. */
+export function kafkaConsumerProblem(input: Pick<KafkaConsumerInput, "columns" | "settings">): string | undefined {
+  for (const c of input.columns) {
+    if (META.has(c.name)) continue;
+    if (!extractKeys(c)) return `column ${c.name}: the JSONPath ${c.jsonPath ?? ""} projects an array ([:] or [*]), which Kafka datasources do not support yet`;
+  }
+  if (input.settings.valueFormat === "avro" || input.settings.keyFormat === "avro") return "KAFKA_VALUE_FORMAT/KAFKA_KEY_FORMAT avro (schema registry) is not supported yet";
+  return undefined;
+}
+
+export function kafkaConsumerSql(input: KafkaConsumerInput): KafkaConsumerSql {
+  const problem = kafkaConsumerProblem(input);
+  if (problem) throw new Error(problem);
+  const { database, table, quarantineTable } = input.target;
+  const names = input.names ?? { queue: `${table}_kafka`, rowsView: `${table}_kafka_rows`, quarantineView: `${table}_kafka_quarantine` };
+  const q = (t: string) => quoteQualifiedName(database, t);
+  const conn = input.connection;
+  const settings = [
+    `kafka_broker_list = ${quoteString(conn.bootstrapServers)}`,
+    `kafka_topic_list = ${quoteString(input.settings.topic)}`,
+    `kafka_group_name = ${quoteString(input.groupId)}`,
+    "kafka_format = 'RawBLOB'",
+    "kafka_num_consumers = 1",
+    "kafka_thread_per_consumer = 0",
+    ...(conn.securityProtocol ? [`kafka_security_protocol = ${quoteString(conn.securityProtocol.toLowerCase())}`] : []),
+    ...(conn.saslMechanism ? [`kafka_sasl_mechanism = ${quoteString(conn.saslMechanism)}`] : []),
+    ...(conn.key !== undefined ? [`kafka_sasl_username = ${quoteString(conn.key)}`] : []),
+    ...(conn.secret !== undefined ? [`kafka_sasl_password = ${quoteString(conn.secret)}`] : []),
+  ];
+  const createQueue = `CREATE TABLE ${q(names.queue)} (\`value\` String) ENGINE = Kafka SETTINGS ${settings.join(", ")}`;
+
+  const dataColumns = input.columns.filter((c) => !META.has(c.name));
+  const isObject = "(isValidJSON(value) AND startsWith(trimLeft(value), '{'))";
+  // Per column: the raw JSON text at its path ('' when absent), and the typed value (NULL when it does not convert).
+  const parts = dataColumns.map((c) => {
+    const keys = extractKeys(c)!;
+    const raw = `JSONExtractRaw(value${args(keys)})`;
+    // JSONExtract's type: LowCardinality dropped (it cannot sit inside Nullable), Nullable added.
+    const plain = /^LowCardinality\((.*)\)$/.exec(c.type)?.[1] ?? c.type;
+    const nullableType = plain.startsWith("Nullable(") ? plain : `Nullable(${plain})`;
+    const typed = `JSONExtract(value${args(keys)}, ${quoteString(nullableType)})`;
+    const present = `(${raw} NOT IN ('', 'null'))`;
+    const bad = `(${present} AND ${typed} IS NULL)`;
+    const valueExpr = c.nullable ? typed : `ifNull(${typed}, defaultValueOfTypeName(${quoteString(plain)}))`;
+    // Strings are quoted in the raw JSON: the quarantine keeps the text itself, as the Events API does.
+    const rawText = `if(startsWith(${raw}, '"'), JSONExtractString(value${args(keys)}), ${raw})`;
+    return { c, raw, rawText, bad, present, valueExpr };
+  });
+  const anyBad = parts.length > 0 ? parts.map((p) => p.bad).join(" OR ") : "0";
+  const meta = [
+    `${input.settings.storeRawValue ? "value" : "''"} AS __value`,
+    "_topic AS __topic",
+    "_partition AS __partition",
+    "_offset AS __offset",
+    "_timestamp AS __timestamp",
+    "_key AS __key",
+    ...(input.settings.storeHeaders ? ["CAST(mapFromArrays(_headers.name, _headers.value), 'Map(String, String)') AS __headers"] : []),
+  ];
+  const rowsSelect = [
+    ...parts.map((p) => `${p.valueExpr} AS ${quoteIdentifier(p.c.name)}`),
+    ...meta,
+  ];
+  const rowsView = `CREATE MATERIALIZED VIEW ${q(names.rowsView)} TO ${q(table)} AS SELECT ${rowsSelect.join(", ")} FROM ${q(names.queue)} WHERE ${isObject} AND NOT (${anyBad})`;
+
+  const metaNames = new Set(input.columns.filter((c) => META.has(c.name)).map((c) => c.name));
+  const quarantineSelect = [
+    `if(${isObject}, arrayFilter(x -> x != '', [${parts.map((p) => `if(${p.bad}, ${quoteString(p.c.name)}, '')`).join(", ")}]), []) AS c__error_column`,
+    `if(${isObject}, arrayFilter(x -> x != '', [${parts
+      .map((p) => `if(${p.bad}, concat('value ''', ${p.rawText}, ''' on column ''', ${quoteString(p.c.name)}, ''' is not ', ${quoteString(p.c.type)}), '')`)
+      .join(", ")}]), ['the message value is not a JSON object']) AS c__error`,
+    "CAST(NULL, 'Nullable(String)') AS c__import_id",
+    ...parts.filter((p) => !QUARANTINE_RESERVED.has(p.c.name)).map((p) => `if(${isObject} AND ${p.present}, ${p.rawText}, NULL) AS ${quoteIdentifier(p.c.name)}`),
+    // The message itself and where it came from, whenever the datasource has those columns.
+    ...(metaNames.has("__value") ? ["value AS __value"] : []),
+    ...(metaNames.has("__topic") ? ["_topic AS __topic"] : []),
+    ...(metaNames.has("__partition") ? ["toString(_partition) AS __partition"] : []),
+    ...(metaNames.has("__offset") ? ["toString(_offset) AS __offset"] : []),
+    ...(metaNames.has("__timestamp") ? ["toString(_timestamp) AS __timestamp"] : []),
+    ...(metaNames.has("__key") ? ["_key AS __key"] : []),
+  ];
+  const quarantineView = `CREATE MATERIALIZED VIEW ${q(names.quarantineView)} TO ${q(quarantineTable)} AS SELECT ${quarantineSelect.join(", ")} FROM ${q(names.queue)} WHERE NOT (${isObject}) OR (${anyBad})`;
+
+  return {
+    ...names,
+    create: [createQueue, rowsView, quarantineView],
+    drop: [`DROP VIEW IF EXISTS ${q(names.rowsView)}`, `DROP VIEW IF EXISTS ${q(names.quarantineView)}`, `DROP TABLE IF EXISTS ${q(names.queue)}`],
+  };
+}
