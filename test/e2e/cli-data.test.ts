@@ -45,7 +45,7 @@ describe("tern --help", () => {
   it("lists the data commands", async () => {
     const help = await tern(["--help"], tmp);
     expect(help.out.split("\n").filter((l) => /^  \w/.test(l)).map((l) => l.trim().split(/\s+/)[0])).toEqual([
-      "check", "login", "build", "deploy", "deployment", "workspace", "datasource", "endpoint", "sql", "token", "events", "test", "credentials",
+      "check", "login", "build", "deploy", "deployment", "workspace", "branch", "datasource", "endpoint", "sql", "open", "mcp", "clickhouse", "copy", "sink", "token", "events", "test", "credentials",
     ]);
   });
 });

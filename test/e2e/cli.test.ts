@@ -51,7 +51,7 @@ describe("tern binary", () => {
     const help = await tern(["--help"], tmp);
     expect(help.code).toBe(0);
     expect(help.out.split("\n").filter((l) => /^  \w/.test(l)).map((l) => l.trim().split(/\s+/)[0])).toEqual([
-      "check", "login", "build", "deploy", "deployment", "workspace", "datasource", "endpoint", "sql", "token", "events", "test", "credentials",
+      "check", "login", "build", "deploy", "deployment", "workspace", "branch", "datasource", "endpoint", "sql", "open", "mcp", "clickhouse", "copy", "sink", "token", "events", "test", "credentials",
     ]);
     const deployHelp = await tern(["deploy", "--help"], tmp);
     expect(deployHelp.out.split("\n")[0]).toBe("Usage: tern deploy [options]");
