@@ -16,6 +16,17 @@ const dist = join(root, "dist");
 const stampFile = join(root, "..", ".tern", "cache", "console-build.stamp");
 const lockDir = join(root, ".build-lock");
 
+/**
+ * Workers static assets' `_headers` at the assets root: the console runs only its
+ * own scripts and talks only to its own origin (CodeMirror and uPlot set inline
+ * styles, hence style-src 'unsafe-inline'); no framing.
+ */
+const HEADERS = `/ui/*
+  Content-Security-Policy: default-src 'self'; script-src 'self'; connect-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'
+  X-Content-Type-Options: nosniff
+  Referrer-Policy: no-referrer
+`;
+
 async function files(dir: string): Promise<string[]> {
   const out: string[] = [];
   for (const e of await readdir(dir, { withFileTypes: true })) {
@@ -28,14 +39,14 @@ async function files(dir: string): Promise<string[]> {
 
 async function sourceHash(): Promise<string> {
   const h = createHash("sha256");
-  const inputs = [...(await files(join(root, "src"))), join(root, "index.html"), join(root, "vite.config.ts"), join(root, "..", "package-lock.json")];
+  const inputs = [...(await files(join(root, "src"))), join(root, "index.html"), join(root, "vite.config.ts"), join(root, "build.ts"), join(root, "..", "package-lock.json")];
   for (const f of inputs) h.update(f.slice(root.length)).update("\0").update(await readFile(f)).update("\0");
   return h.digest("hex");
 }
 
 async function current(hash: string): Promise<boolean> {
   try {
-    return (await readFile(stampFile, "utf8")) === hash && (await stat(join(dist, "ui", "index.html"))).isFile();
+    return (await readFile(stampFile, "utf8")) === hash && (await stat(join(dist, "ui", "index.html"))).isFile() && (await stat(join(dist, "_headers"))).isFile();
   } catch {
     return false;
   }
@@ -67,6 +78,7 @@ export async function buildConsole(): Promise<"built" | "current"> {
     await mkdir(dirname(stampFile), { recursive: true });
     await rm(stampFile, { force: true });
     await build({ configFile: join(root, "vite.config.ts") });
+    await writeFile(join(dist, "_headers"), HEADERS);
     await writeFile(stampFile, hash);
     return "built";
   } finally {

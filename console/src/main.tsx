@@ -5,13 +5,12 @@
  * A token handed over in the fragment (`/ui/#token=…`, from `tern open`) is moved
  * into sessionStorage and taken off the address bar.
  */
-import { render } from "preact";
+import { render, type FunctionComponent } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import { clearToken, getJson, getToken, messageOf, setToken, setUnauthorizedHandler } from "./api.js";
 import { ErrorText } from "./ui.js";
 import { DatasourceDetail, Datasources } from "./pages/datasources.js";
 import { PipeDetail, Pipes } from "./pages/pipes.js";
-import { Playground } from "./pages/playground.js";
 import { Deployments } from "./pages/deployments.js";
 import { Tokens } from "./pages/tokens.js";
 import { Jobs } from "./pages/jobs.js";
@@ -48,6 +47,17 @@ const NAV: [string, string][] = [
   ["tokens", "Tokens"],
   ["jobs", "Jobs & usage"],
 ];
+
+/** The playground carries CodeMirror: loaded when first opened, so the other pages paint sooner. */
+function LazyPlayground() {
+  const [Page, setPage] = useState<FunctionComponent | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  useEffect(() => {
+    import("./pages/playground.js").then((m) => setPage(() => m.Playground), (e: unknown) => setError(messageOf(e)));
+  }, []);
+  if (error) return <ErrorText error={error} label="Could not load the SQL playground" />;
+  return Page ? <Page /> : <p aria-busy="true">Loading the editor…</p>;
+}
 
 function SignIn({ message, onSignedIn }: { message: string | null; onSignedIn: (ws: Workspace) => void }) {
   const [token, setValue] = useState("");
@@ -94,7 +104,7 @@ function Page({ route }: { route: string[] }) {
     case "pipes":
       return name ? <PipeDetail name={name} /> : <Pipes />;
     case "sql":
-      return <Playground />;
+      return <LazyPlayground />;
     case "deployments":
       return <Deployments />;
     case "tokens":

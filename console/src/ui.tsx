@@ -94,6 +94,19 @@ export interface Series {
   values: (number | null)[];
 }
 
+/** The time axis: the data's span, padded by half a step for bars, an hour around a single point. */
+function xRange(x: number[], bars: boolean): [number, number] {
+  const lo = x[0];
+  const hi = x[x.length - 1];
+  if (lo === undefined || hi === undefined) {
+    const now = Date.now() / 1000;
+    return [now - 86_400, now];
+  }
+  if (lo === hi) return [lo - 3600, hi + 3600];
+  const step = bars ? (hi - lo) / Math.max(1, x.length - 1) / 2 : 0;
+  return [lo - step, hi + step];
+}
+
 /** A line or bar chart over time (x in Unix seconds), drawn by uPlot. */
 export function TimeChart({ title, x, series, kind = "line", height = 220 }: { title: string; x: number[]; series: Series[]; kind?: "line" | "bar"; height?: number }) {
   const box = useRef<HTMLDivElement>(null);
@@ -117,6 +130,8 @@ export function TimeChart({ title, x, series, kind = "line", height = 220 }: { t
             ...(bars ? { paths: bars } : {}),
           })),
         ],
+        // One point (or one bucket) would stretch the time axis over years: pad it by an hour.
+        scales: { x: { time: true, range: (): uPlot.Range.MinMax => xRange(x, kind === "bar") } },
         axes: [{}, {}],
       },
       [x, ...series.map((s) => s.values)] as uPlot.AlignedData,

@@ -5,7 +5,7 @@
 // (no serious or critical violations) and keeps a screenshot in
 // .tern/artifacts/console/. Data carries HTML that must stay text.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { mkdirSync, readFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import { chromium, type Browser, type Page } from "playwright-core";
@@ -66,7 +66,10 @@ describe("console", () => {
     const c = ensureChromium();
     platform = await startDevPlatform();
     browser = await chromium.launch({ executablePath: c.executablePath, env: { ...process.env, ...c.env } as Record<string, string>, args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"] });
-    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    // bypassCSP: the console's CSP (console/build.ts, checked below) refuses inline
+    // scripts, axe-core's injection included; the markup checks then also see what
+    // an injected handler would do without the CSP's help.
+    page = await browser.newPage({ viewport: { width: 1280, height: 900 }, bypassCSP: true });
     page.setDefaultTimeout(30_000);
     await deploy({ "hits.datasource": HITS, "top_pages.pipe": TOP(10) }, true);
     const events = [
@@ -87,6 +90,9 @@ describe("console", () => {
     const html = await fetch(`${platform.baseUrl}/`, { headers: { accept: "text/html" }, redirect: "manual" });
     expect(html.status).toBe(302);
     expect(html.headers.get("location")).toMatch(/\/ui\/$/);
+    const ui = await fetch(`${platform.baseUrl}/ui/`);
+    expect(ui.status).toBe(200);
+    expect(ui.headers.get("content-security-policy")).toContain("connect-src 'self'");
     const json = await fetch(`${platform.baseUrl}/`);
     expect(json.status).toBe(404);
     expect(await json.json()).toMatchObject({ error: expect.stringContaining("Not found") });
@@ -96,8 +102,13 @@ describe("console", () => {
     const started = Date.now();
     await page.goto(`${platform.baseUrl}/`);
     await page.getByLabel("Token").waitFor();
-    const firstPaint = Date.now() - started;
-    expect(firstPaint, "sign-in form visible").toBeLessThan(5_000);
+    const formVisible = Date.now() - started;
+    // First contentful paint as the browser measured it (issue 18 asks < 1 s on the
+    // local platform; the bound here leaves room for a loaded CI machine).
+    const fcp = await page.evaluate(() => performance.getEntriesByName("first-contentful-paint")[0]?.startTime ?? -1);
+    writeFileSync(join(ARTIFACTS, "first-paint.txt"), `first-contentful-paint ${fcp.toFixed(0)} ms; sign-in form visible after ${formVisible} ms\n`);
+    expect(fcp).toBeGreaterThan(0);
+    expect(fcp, "first contentful paint (ms)").toBeLessThan(3_000);
     await page.getByLabel("Token").fill("p.not-a-token");
     await page.getByRole("button", { name: "Sign in" }).click();
     await expect.poll(() => page.getByRole("alert").textContent()).toContain("Sign-in failed");
@@ -164,6 +175,15 @@ describe("console", () => {
     await page.keyboard.type(`SELECT * FROM nope_${EVIL.length}`);
     await page.getByRole("button", { name: /^Run/ }).click();
     await expect.poll(() => page.getByRole("alert").textContent()).toContain("Query failed");
+    await editor.click();
+    await page.keyboard.press("ControlOrMeta+a");
+    // A long query shows its progress and is cancelled from the page.
+    await page.keyboard.type("SELECT count() FROM numbers(100000000000) WHERE sipHash64(number) = 0");
+    await page.keyboard.press("Escape");
+    await page.getByRole("button", { name: /^Run/ }).click();
+    await expect.poll(() => page.locator(".progress").textContent()).toMatch(/Running… \d+\.\d s/);
+    await page.getByRole("button", { name: "Cancel" }).click();
+    await expect.poll(() => page.getByRole("alert").textContent()).toContain("Cancelled.");
     await editor.click();
     await page.keyboard.press("ControlOrMeta+a");
     await page.keyboard.type("SELECT toStartOfHour(ts) AS hour, count() AS hits FROM hits GROUP BY hour ORDER BY hour");

@@ -56,7 +56,7 @@ function inputType(t: string): string {
   return "text";
 }
 
-function EndpointStats({ name }: { name: string }) {
+function EndpointStats({ name, runs }: { name: string; runs: number }) {
   const [result, setResult] = useState<QueryResult | null>(null);
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
@@ -65,7 +65,7 @@ function EndpointStats({ name }: { name: string }) {
          round(quantile(0.5)(duration) * 1000, 2) AS p50_ms, round(quantile(0.95)(duration) * 1000, 2) AS p95_ms, round(quantile(0.99)(duration) * 1000, 2) AS p99_ms
        FROM tinybird.pipe_stats_rt WHERE pipe_name = ${sqlString(name)} AND start_datetime > now() - INTERVAL 1 DAY GROUP BY minute ORDER BY minute`,
     ).then(setResult, (e: unknown) => setError(messageOf(e)));
-  }, [name]);
+  }, [name, runs]);
   const lat = result ? seriesFrom(result.data, "minute", ["p50_ms", "p95_ms", "p99_ms"]) : null;
   const req = result ? seriesFrom(result.data, "minute", ["requests", "errors"]) : null;
   return (
@@ -84,6 +84,7 @@ export function PipeDetail({ name }: { name: string }) {
   const [result, setResult] = useState<QueryResult | null>(null);
   const [runError, setRunError] = useState<string | null>(null);
   const [running, setRunning] = useState(false);
+  const [runs, setRuns] = useState(0);
   const abort = useRef<AbortController | null>(null);
 
   useEffect(() => {
@@ -117,6 +118,7 @@ export function PipeDetail({ name }: { name: string }) {
       setRunError(messageOf(err));
     } finally {
       setRunning(false);
+      setRuns((n) => n + 1);
     }
   };
 
@@ -149,6 +151,7 @@ export function PipeDetail({ name }: { name: string }) {
                     <label for={`param-${p.name}`}>
                       {p.name} <span class="type">{p.type}</span>
                       {p.required ? " (required)" : ""}
+                      {p.description ? <span class="type"> {p.description}</span> : null}
                     </label>
                     <input
                       id={`param-${p.name}`}
@@ -187,7 +190,7 @@ export function PipeDetail({ name }: { name: string }) {
               ) : null}
             </Section>
           ) : null}
-          {getToken() && isEndpoint ? <EndpointStats name={name} /> : null}
+          {getToken() && isEndpoint ? <EndpointStats name={name} runs={runs} /> : null}
         </>
       ) : null}
     </>
