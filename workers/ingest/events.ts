@@ -20,7 +20,7 @@ import { eventsBuckets } from "../ratelimit/limit.js";
 import { idempotencyUnitKey, readIdempotencyKey } from "./idempotency.js";
 import { packMessages, sendMessages, type IngestMessage } from "./message.js";
 import { readBodyChunks } from "./read-body.js";
-import { writeNow } from "./write-now.js";
+import { writeNow, type JoinedLines } from "./write-now.js";
 import { logOps } from "../write/ops-log.js";
 import { datasourceTables, liveDatasource } from "../write/target.js";
 import { validatorFor } from "../write/validators.js";
@@ -118,17 +118,22 @@ async function ingest(
     if (result.validLines.length === 0 && result.quarantineLines.length === 0) return;
     const unitKey = await segmentKey(prevKey, segment.index, segment.text, scope);
     prevKey = unitKey;
-    const write = req.wait ? writeSegment(result, unitKey) : queueSegment(result, unitKey);
+    // Only what the write needs stays alive while the previous write finishes: the joined
+    // lines (one string), not the segment's text nor its lines (slices that keep it alive).
+    segment.text = "";
+    const write = req.wait
+      ? writeSegment({ text: result.validLines.join("\n"), count: result.validCount }, result.quarantineLines, unitKey)
+      : queueSegment(result, unitKey);
     // One write in flight: this segment was validated while the previous one was being written;
     // wait for that write (the body is not read meanwhile), then start this one and read on.
     if (inFlight) await inFlight;
     inFlight = write();
     inFlight.catch((error: unknown) => (failed ??= { error }));
   };
-  const writeSegment = (result: ValidateResult, unitKey: string) => async () => {
+  const writeSegment = (rows: JoinedLines, quarantineLines: readonly string[], unitKey: string) => async () => {
     let written;
     try {
-      written = await writeNow(ch, target, quarantineTarget, result.validLines, result.quarantineLines, { ...writeOptions, unitKey });
+      written = await writeNow(ch, target, quarantineTarget, rows, quarantineLines, { ...writeOptions, unitKey });
     } catch (e) {
       // Nothing of this segment was acknowledged: the client may safely retry (SDKs retry 503); with the same
       // Idempotency-Key nothing lands twice (earlier segments of a large body may have landed: their tokens repeat).

@@ -42,6 +42,12 @@ export interface WriteNowOptions {
   base: Pick<IngestMessage, "v" | "workspaceId" | "datasource" | "importId" | "receivedAt" | "deployment">;
 }
 
+/** Lines already joined with "\n" (valid JSONEachRow lines never hold a raw line break): split again only to isolate refused rows. */
+export interface JoinedLines {
+  text: string;
+  count: number;
+}
+
 /**
  * Writes `lines` to `target` and `quarantineLines` (plus the lines ClickHouse
  * refuses) to `quarantineTarget`. Throws when ClickHouse fails for a reason
@@ -51,7 +57,7 @@ export interface WriteNowOptions {
  */
 export function writeNow(
   ch: ClickHouseClient, target: TableRef, quarantineTarget: TableRef,
-  lines: readonly string[], quarantineLines: readonly string[], opts: WriteNowOptions,
+  lines: readonly string[] | JoinedLines, quarantineLines: readonly string[], opts: WriteNowOptions,
 ): Promise<WriteNowResult> {
   const work = write(ch, target, quarantineTarget, lines, quarantineLines, opts);
   opts.waitUntil(work.catch(() => undefined));
@@ -60,16 +66,18 @@ export function writeNow(
 
 async function write(
   ch: ClickHouseClient, target: TableRef, quarantineTarget: TableRef,
-  lines: readonly string[], quarantineLines: readonly string[], opts: WriteNowOptions,
+  rows: readonly string[] | JoinedLines, quarantineLines: readonly string[], opts: WriteNowOptions,
 ): Promise<WriteNowResult> {
   const token = dedupToken([opts.unitKey]);
-  const text = lines.join("\n");
-  let landed: LandResult = { landed: [lines.length], refused: [], spill: [], split: false, inserts: 1 };
+  const joined = isJoined(rows) ? rows : { text: rows.join("\n"), count: rows.length };
+  const count = joined.count;
+  let landed: LandResult = { landed: [count], refused: [], spill: [], split: false, inserts: 1 };
   try {
-    if (opts.keyed) await insertJsonLines(ch, target, text, { dedupToken: token, rows: lines.length });
-    else await insertGrouped(ch, target, text, { dedupToken: token, rows: lines.length, waitUntil: opts.waitUntil });
+    if (opts.keyed) await insertJsonLines(ch, target, joined.text, { dedupToken: token, rows: count });
+    else await insertGrouped(ch, target, joined.text, { dedupToken: token, rows: count, waitUntil: opts.waitUntil });
   } catch (e) {
     if (classifyInsertFailure(e) === "other") throw e;
+    const lines = isJoined(rows) ? (count === 0 ? [] : rows.text.split("\n")) : rows;
     landed = await landUnits(ch, target, [{ key: opts.unitKey, lines }], { maxInserts: WAIT_MAX_ISOLATION_INSERTS, firstError: e });
     // Nothing is acknowledged: the client retries the whole request (with its key, nothing lands twice).
     if (landed.aborted !== undefined) throw landed.aborted;
@@ -85,5 +93,9 @@ async function write(
   if (opts.keyed) await insertJsonLines(ch, quarantineTarget, qText, { dedupToken: `${token}-q`, rows: q.length });
   else await insertGrouped(ch, quarantineTarget, qText, { dedupToken: `${token}-q`, rows: q.length, waitUntil: opts.waitUntil });
   const queued = landed.spill.reduce((n, u) => n + u.lines.length, 0);
-  return { landed: lines.length - refused.length - queued, quarantined: q.length, queued };
+  return { landed: count - refused.length - queued, quarantined: q.length, queued };
+}
+
+function isJoined(rows: readonly string[] | JoinedLines): rows is JoinedLines {
+  return !Array.isArray(rows);
 }
