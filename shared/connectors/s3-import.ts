@@ -1,0 +1,136 @@
+/**
+ * @module
+ * One run of an S3/GCS import (`IMPORT_*`, docs/connectors.md): ClickHouse lists the
+ * bucket glob and reads each file with its own `s3()` table function; this module
+ * only decides and records. Each file (path + ETag) is loaded once: the files
+ * already loaded or refused are kept in a table of the datasource's
+ * (`<table>_import_files`), so a file seen again, also after a restart of
+ * ClickHouse or of the caller, is skipped; a file whose content changed (new ETag)
+ * is loaded again. Each insert carries `insert_deduplication_token` = path + ETag,
+ * and the datasource's table keeps a deduplication window
+ * (`non_replicated_deduplication_window`), so a crash between a file's insert and
+ * its record, followed by the same file's insert again, does not double its rows.
+ * A file that fails (not the declared format, unreadable) is recorded with its
+ * error and the run goes on with the next.
+ *
+ * Why not `S3Queue`: on the local engine it needs a Keeper, and the only one it
+ * has keeps its state in memory, so every file would load again after a restart
+ * (measured: test/node/connectors/engines.test.ts).
+ */
+import { quoteIdentifier, quoteQualifiedName, quoteString } from "../sql/ddl/quote.js";
+
+/** What the run needs from ClickHouse: a read answered as TSV text, and a write answering the rows it wrote. */
+export interface ImportExecutor {
+  query(sql: string): Promise<string>;
+  command(sql: string, settings?: Record<string, string>): Promise<void>;
+}
+
+export type ImportFormat = "csv" | "ndjson" | "parquet";
+
+export interface S3ImportSpec {
+  database: string;
+  /** The datasource's physical table. */
+  table: string;
+  /** Its columns, in order (the file's structure). */
+  columns: Array<{ name: string; type: string }>;
+  /** `http(s)://host/bucket/prefix/*.csv` (path-style; globs `*`, `**`, `?`, `{a,b}` allowed). */
+  url: string;
+  /** Where a listed `_path` (`bucket/key`) is fetched: `<base>/<_path>`. */
+  base: string;
+  accessKey: string;
+  secret: string;
+  format: ImportFormat;
+  /** CSV with a header line (default true). */
+  csvHeader?: boolean;
+}
+
+export interface ImportFileResult {
+  path: string;
+  etag: string;
+  size: number;
+  status: "loaded" | "error";
+  rows: number;
+  error: string;
+  elapsedMs: number;
+}
+
+export function importFilesTable(table: string): string {
+  return `${table}_import_files`;
+}
+
+/** The table of files seen by a datasource's imports (created with the datasource). */
+export function importFilesTableSql(database: string, table: string): string {
+  return `CREATE TABLE IF NOT EXISTS ${quoteQualifiedName(database, importFilesTable(table))} (
+    path String, etag String, size UInt64, status LowCardinality(String), rows UInt64, error String, at DateTime64(3)
+) ENGINE = ReplacingMergeTree(at) ORDER BY (path, etag)`;
+}
+
+/** The table setting that lets an import's repeated insert of one file be dropped as a duplicate. */
+export function importDedupSettingSql(database: string, table: string): string {
+  return `ALTER TABLE ${quoteQualifiedName(database, table)} MODIFY SETTING non_replicated_deduplication_window = 10000`;
+}
+
+const CH_FORMAT: Record<ImportFormat, string> = { csv: "CSVWithNames", ndjson: "JSONEachRow", parquet: "Parquet" };
+
+function s3Call(url: string, spec: S3ImportSpec, format: string, structure?: string): string {
+  return `s3(${[url, spec.accessKey, spec.secret, format, ...(structure ? [structure] : [])].map(quoteString).join(", ")})`;
+}
+
+function tsvField(s: string): string {
+  return s.replace(/\\t/g, "\t").replace(/\\n/g, "\n").replace(/\\\\/g, "\\");
+}
+
+/** The files the glob matches now, path order. Throws when the bucket cannot be listed (auth, missing bucket). */
+export async function listImportFiles(exec: ImportExecutor, spec: S3ImportSpec): Promise<Array<{ path: string; etag: string; size: number }>> {
+  const text = await exec.query(`SELECT _path, _etag, _size FROM ${s3Call(spec.url, spec, "One")} ORDER BY _path`);
+  if (text.trim() === "") return [];
+  return text.trimEnd().split("\n").map((line) => {
+    const [path, etag, size] = line.split("\t");
+    return { path: tsvField(path!), etag: tsvField(etag!), size: Number(size) };
+  });
+}
+
+/** Loads one file into the datasource (deduplicated by path + ETag) and answers the rows it holds. */
+export async function loadImportFile(exec: ImportExecutor, spec: S3ImportSpec, file: { path: string; etag: string }): Promise<number> {
+  if (/[*?{}]/.test(file.path)) throw new Error(`the key ${file.path} holds a glob character (* ? { }), which ClickHouse's s3() would expand`);
+  const url = `${spec.base.replace(/\/+$/, "")}/${file.path.split("/").map(encodeURIComponent).join("/")}`;
+  const structure = spec.columns.map((c) => `${quoteIdentifier(c.name)} ${c.type}`).join(", ");
+  const format = spec.format === "csv" && spec.csvHeader === false ? "CSV" : CH_FORMAT[spec.format];
+  const names = spec.columns.map((c) => quoteIdentifier(c.name)).join(", ");
+  const source = s3Call(url, spec, format, structure);
+  // The whole file is parsed once before anything is written: a file that is not the
+  // declared format fails here, with nothing inserted, and the count is the rows it holds.
+  const rows = Number((await exec.query(`SELECT count() FROM (SELECT ${names} FROM ${source})`)).trim());
+  await exec.command(
+    `INSERT INTO ${quoteQualifiedName(spec.database, spec.table)} (${names}) SELECT ${names} FROM ${source}`,
+    { insert_deduplication_token: `${file.path}@${file.etag}`, input_format_allow_errors_num: "0", max_insert_block_size: "100000000", min_insert_block_size_rows: "0", min_insert_block_size_bytes: "0" },
+  );
+  return rows;
+}
+
+/** One run: every listed file not loaded or refused before is loaded (or refused) and recorded. */
+export async function runS3Import(exec: ImportExecutor, spec: S3ImportSpec, now: () => number = Date.now): Promise<ImportFileResult[]> {
+  const files = await listImportFiles(exec, spec);
+  const seenText = await exec.query(`SELECT path, etag FROM ${quoteQualifiedName(spec.database, importFilesTable(spec.table))} FINAL`);
+  const seen = new Set(seenText.trim() === "" ? [] : seenText.trimEnd().split("\n").map((l) => l.split("\t").map(tsvField).join("\u0000")));
+  const results: ImportFileResult[] = [];
+  for (const f of files) {
+    if (seen.has(`${f.path}\u0000${f.etag}`)) continue;
+    const started = now();
+    let rows = 0;
+    let error = "";
+    try {
+      rows = await loadImportFile(exec, spec, f);
+    } catch (e) {
+      error = e instanceof Error ? e.message : String(e);
+    }
+    const result: ImportFileResult = { ...f, status: error ? "error" : "loaded", rows, error, elapsedMs: now() - started };
+    await exec.command(
+      `INSERT INTO ${quoteQualifiedName(spec.database, importFilesTable(spec.table))} (path, etag, size, status, rows, error, at) VALUES (${[
+        quoteString(f.path), quoteString(f.etag), String(f.size), quoteString(result.status), String(rows), quoteString(error), `fromUnixTimestamp64Milli(${now()})`,
+      ].join(", ")})`,
+    );
+    results.push(result);
+  }
+  return results;
+}
