@@ -87,6 +87,7 @@ describe("console", () => {
   });
 
   it("sends a browser at / to the console, and an API client still gets JSON", async () => {
+    expect(platform.output()).toContain(`Console:     ${platform.baseUrl}/ui/`);
     const html = await fetch(`${platform.baseUrl}/`, { headers: { accept: "text/html" }, redirect: "manual" });
     expect(html.status).toBe(302);
     expect(html.headers.get("location")).toMatch(/\/ui\/$/);
@@ -160,7 +161,10 @@ describe("console", () => {
     await page.getByLabel(/^n /).fill("1");
     await page.getByRole("button", { name: "Run" }).click();
     await expect.poll(() => page.locator(".stats").textContent()).toContain("1 rows");
-    await page.locator("figure.chart canvas").first().waitFor();
+    // The runs above land in tinybird.pipe_stats_rt and the charts pick them up.
+    const stats = page.getByRole("region", { name: /Requests and latency/ });
+    await expect.poll(() => stats.locator("figcaption").count(), { timeout: 30_000 }).toBe(0);
+    expect(await stats.locator("canvas").count()).toBe(2);
     await noInjection();
     await axe("pipe");
     await shot("04-pipe");
@@ -215,6 +219,17 @@ describe("console", () => {
     expect(list.deployments.find((d) => d.live)?.id).toBe(staged.deployment.id);
     await expect.poll(() => page.getByRole("row").filter({ hasText: "live" }).first().textContent()).toContain(staged.deployment.id);
     await shot("07-deployments");
+    // Discard: a new staging deployment goes away, live stays.
+    const third = await deploy({ "hits.datasource": HITS, "top_pages.pipe": TOP(7) }, false);
+    await page.reload();
+    const stagingRow = page.getByRole("row").filter({ hasText: "staging" });
+    await stagingRow.getByRole("button", { name: "Discard" }).click();
+    expect(await page.getByRole("dialog").textContent()).toContain(`Staging deployment ${third.deployment.id} and its tables are deleted. Live stays deployment ${staged.deployment.id}.`);
+    await page.getByRole("dialog").getByRole("button", { name: "Confirm" }).click();
+    await expect.poll(() => page.getByRole("status").first().textContent()).toContain("done");
+    const after = (await (await api("/v1/deployments")).json()) as { deployments: { id: string; live: boolean; status: string }[] };
+    expect(after.deployments.find((d) => d.live)?.id).toBe(staged.deployment.id);
+    expect(after.deployments.find((d) => d.id === third.deployment.id)?.status ?? "deleted").toMatch(/deleted/);
   });
 
   it("mints a JWT with a fixed param and a rate limit that reads the endpoint", async () => {
@@ -234,6 +249,22 @@ describe("console", () => {
     expect(((await read.json()) as { rows: number }).rows).toBe(1);
     await axe("tokens");
     await shot("08-tokens");
+    // A scoped static token: created, refreshed (a new secret), deleted after the confirm.
+    await page.getByLabel("Name", { exact: true }).first().fill("console-static");
+    await page.getByLabel(/^Scopes/).fill("PIPES:READ:top_pages");
+    await page.getByRole("button", { name: "Create token" }).click();
+    const tokenRow = page.getByRole("row").filter({ hasText: "console-static" });
+    await expect.poll(() => tokenRow.textContent()).toContain("PIPES:READ:top_pages");
+    const secret = async () => ((await (await api("/v0/tokens/console-static")).json()) as { token: string }).token;
+    const before = await secret();
+    await tokenRow.getByRole("button", { name: "Refresh" }).click();
+    await expect.poll(() => page.getByRole("status").first().textContent()).toContain("refreshed");
+    expect(await secret()).not.toBe(before);
+    page.once("dialog", (d) => void d.accept());
+    await tokenRow.getByRole("button", { name: "Delete" }).click();
+    await expect.poll(() => page.getByRole("status").first().textContent()).toContain("deleted");
+    expect(await tokenRow.count()).toBe(0);
+    expect((await api("/v0/tokens/console-static")).status).toBe(404);
   });
 
   it("shows jobs and usage", async () => {

@@ -59,13 +59,19 @@ function inputType(t: string): string {
 function EndpointStats({ name, runs }: { name: string; runs: number }) {
   const [result, setResult] = useState<QueryResult | null>(null);
   const [error, setError] = useState<string | null>(null);
+  // pipe_stats_rt rows land just after each request: re-read every 5 s while open.
+  const [tick, setTick] = useState(0);
+  useEffect(() => {
+    const t = setInterval(() => setTick((n) => n + 1), 5_000);
+    return () => clearInterval(t);
+  }, []);
   useEffect(() => {
     sql(
       `SELECT toStartOfMinute(start_datetime) AS minute, count() AS requests, countIf(error = 1) AS errors,
          round(quantile(0.5)(duration) * 1000, 2) AS p50_ms, round(quantile(0.95)(duration) * 1000, 2) AS p95_ms, round(quantile(0.99)(duration) * 1000, 2) AS p99_ms
        FROM tinybird.pipe_stats_rt WHERE pipe_name = ${sqlString(name)} AND start_datetime > now() - INTERVAL 1 DAY GROUP BY minute ORDER BY minute`,
     ).then(setResult, (e: unknown) => setError(messageOf(e)));
-  }, [name, runs]);
+  }, [name, runs, tick]);
   const lat = result ? seriesFrom(result.data, "minute", ["p50_ms", "p95_ms", "p99_ms"]) : null;
   const req = result ? seriesFrom(result.data, "minute", ["requests", "errors"]) : null;
   return (
