@@ -173,4 +173,17 @@ describe("a Kafka datasource on the local engine", () => {
     // A graceful stop commits what was written: no message twice.
     expect(await scalar(`SELECT count(), uniqExact(id) FROM ${DB}.orders_t`)).toBe("60000\t60000");
   });
+
+  it("the local ClickHouse killed (SIGKILL) while it consumes: every message lands, none twice (100k messages in all)", { timeout: 420_000 }, async () => {
+    await produce(good(60_000, 40_000));
+    // Kill as soon as the first rows of this burst are in: mid-consumption.
+    expect(await waitFor(`SELECT count() > 60000 FROM ${DB}.orders_t`, "1", 120_000)).toBe("1");
+    await ch.close();
+    await server.kill();
+    await startClickHouse();
+    expect(await waitFor(`SELECT uniqExact(id) FROM ${DB}.orders_t`, "100000", 300_000)).toBe("100000");
+    await new Promise((r) => setTimeout(r, 10_000)); // anything doubled would have landed by now
+    const [rows, distinct] = (await scalar(`SELECT count(), uniqExact(id) FROM ${DB}.orders_t`)).split("\t");
+    expect({ rows, distinct }).toEqual({ rows: "100000", distinct: "100000" });
+  });
 });
