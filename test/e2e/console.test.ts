@@ -22,6 +22,11 @@ const HITS = 'SCHEMA >\n    `ts` DateTime `json:$.ts`,\n    `page` String `json:
 const TOP = (limitDefault: number) =>
   `NODE top\nSQL >\n    %\n    SELECT page, count() AS views FROM hits GROUP BY page ORDER BY views DESC, page LIMIT {{Int32(n, ${limitDefault}, description="rows")}}\n\nTYPE endpoint\n`;
 
+const COPY_TARGET = 'SCHEMA >\n    `page` String,\n    `views` UInt64\n\nENGINE "MergeTree"\nENGINE_SORTING_KEY "page"\n';
+const COPY_PIPE = "NODE counts\nSQL >\n    SELECT page, count() AS views FROM hits GROUP BY page\n\nTYPE COPY\nTARGET_DATASOURCE page_counts\nCOPY_MODE append\n";
+/** Every deployment's files: the endpoint's default limit tells them apart. */
+const project = (limitDefault: number) => ({ "hits.datasource": HITS, "page_counts.datasource": COPY_TARGET, "top_pages.pipe": TOP(limitDefault), "copy_pages.pipe": COPY_PIPE });
+
 let platform: DevPlatform;
 let browser: Browser;
 let page: Page;
@@ -71,7 +76,7 @@ describe("console", () => {
     // an injected handler would do without the CSP's help.
     page = await browser.newPage({ viewport: { width: 1280, height: 900 }, bypassCSP: true });
     page.setDefaultTimeout(30_000);
-    await deploy({ "hits.datasource": HITS, "top_pages.pipe": TOP(10) }, true);
+    await deploy(project(10), true);
     const events = [
       { ts: "2026-01-01 10:00:00", page: "/" },
       { ts: "2026-01-01 10:05:00", page: "/" },
@@ -203,7 +208,7 @@ describe("console", () => {
   });
 
   it("promotes a staging deployment after a confirmation that says what changes", async () => {
-    const staged = await deploy({ "hits.datasource": HITS, "top_pages.pipe": TOP(5) }, false);
+    const staged = await deploy(project(5), false);
     await page.getByRole("link", { name: "Deployments" }).click();
     const row = page.getByRole("row").filter({ hasText: "staging" });
     await expect.poll(() => row.textContent()).toContain("changed pipe: top_pages");
@@ -220,7 +225,7 @@ describe("console", () => {
     await expect.poll(() => page.getByRole("row").filter({ hasText: "live" }).first().textContent()).toContain(staged.deployment.id);
     await shot("07-deployments");
     // Discard: a new staging deployment goes away, live stays.
-    const third = await deploy({ "hits.datasource": HITS, "top_pages.pipe": TOP(7) }, false);
+    const third = await deploy(project(7), false);
     await page.reload();
     const stagingRow = page.getByRole("row").filter({ hasText: "staging" });
     await stagingRow.getByRole("button", { name: "Discard" }).click();
@@ -267,9 +272,20 @@ describe("console", () => {
     expect((await api("/v0/tokens/console-static")).status).toBe(404);
   });
 
-  it("shows jobs and usage", async () => {
+  it("shows jobs with their state, and usage", async () => {
+    const run = await api("/v0/pipes/copy_pages/copy", { method: "POST" });
+    expect(run.status, await run.clone().text()).toBeLessThan(300);
+    const { job } = (await run.json()) as { job: { id: string } };
     await page.getByRole("link", { name: "Jobs & usage" }).click();
     await page.getByRole("heading", { name: "Jobs and usage" }).waitFor();
+    const jobRow = page.getByRole("row").filter({ hasText: job.id });
+    await expect
+      .poll(async () => {
+        await page.reload();
+        await page.getByRole("heading", { name: "Jobs and usage" }).waitFor();
+        return jobRow.textContent();
+      }, { timeout: 45_000, interval: 2_000 })
+      .toMatch(/copy.*done/);
     await page.locator("figure.chart canvas").first().waitFor();
     await axe("jobs");
     await shot("09-jobs");
