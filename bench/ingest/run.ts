@@ -1,13 +1,17 @@
 /**
  * bench/ingest: NDJSON through the Events API of `npm run dev` (wrangler dev +
  * local ClickHouse) against the same bytes inserted straight into the same
- * ClickHouse, in one run. Prints events/s and MB/s as sent and sustained (until
- * the phase's rows landed and ClickHouse's merges settled), the ratios of the
- * sustained rates, a landed-rows check per phase, CPU ms per MB by process from
- * /proc (ClickHouse and its merges, workerd, wrangler, this client) and the
- * edge's validation CPU per MB (the Worker's own code, timed in-process).
+ * ClickHouse. The three modes — direct INSERT, Events API `wait=true`, queued
+ * Events API — run in shuffled blocks, one block of each per round, over
+ * several rounds (bench/lib/measure.ts), so a change of outside load hits every
+ * mode alike. Per block: the sustained rate (until the block's rows landed and
+ * ClickHouse's merges settled), CPU ms per MB by process from /proc
+ * (ClickHouse and its merges, workerd, wrangler, this client) and the load.
+ * Prints per mode the median and spread, the ratios to direct paired within
+ * each round, the bottleneck process, and the edge's validation CPU per MB
+ * (the Worker's own code, timed in-process).
  *
- *   npx tsx bench/ingest/run.ts [--seconds 30] [--concurrency 4] [--rows-per-request 5000]
+ *   npx tsx bench/ingest/run.ts [--rounds 6] [--seconds 8] [--concurrency 4] [--rows-per-request 5000]
  */
 import { randomUUID } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
@@ -22,14 +26,17 @@ import { startDevPlatform } from "../../test/e2e/helpers/dev-platform.js";
 import { descendantsOf, freePort } from "../../test/e2e/helpers/processes.js";
 import { parseDatafile } from "../../shared/datafiles/index.js";
 import { compileRowValidator, validateNdjson } from "../../shared/ingest/index.js";
+import { cpuSeconds, formatSpread, interleave, load1, loadLine, machineLine, pairedRatios, spread } from "../lib/measure.js";
 
 const { values: args } = parseArgs({
   options: {
-    seconds: { type: "string", default: "30" },
+    rounds: { type: "string", default: "6" },
+    seconds: { type: "string", default: "8" },
     concurrency: { type: "string", default: "4" },
     "rows-per-request": { type: "string", default: "5000" },
   },
 });
+const ROUNDS = Number(args.rounds);
 const SECONDS = Number(args.seconds);
 const CONCURRENCY = Number(args.concurrency);
 const ROWS = Number(args["rows-per-request"]);
@@ -72,17 +79,6 @@ function makeBody(seed: number): string {
   return lines.join("\n");
 }
 
-/** CPU seconds (user + system) a process has used so far, from /proc (Linux). */
-function cpuSeconds(pid: number): number {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return (Number(f[11]) + Number(f[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
-  } catch {
-    return 0;
-  }
-}
-
 /** CPU seconds of the threads of `pid` whose name matches `name` (e.g. ClickHouse's merge threads). */
 function threadCpuSeconds(pid: number, name: RegExp): number {
   let total = 0;
@@ -111,45 +107,17 @@ function commandOf(pid: number): string {
   }
 }
 
-/** Who burns the CPU during a phase: the ClickHouse server, workerd (user Worker + wrangler's proxy), wrangler's Node process. */
-class CpuMeter {
-  private start = new Map<string, number>();
-  constructor(private readonly groups: () => Record<string, number[]>, private readonly threads: Record<string, () => number> = {}) {}
-  private sample(): Map<string, number> {
-    const out = new Map<string, number>();
-    for (const [name, pids] of Object.entries(this.groups())) out.set(name, pids.reduce((a, pid) => a + cpuSeconds(pid), 0));
-    for (const [name, read] of Object.entries(this.threads)) out.set(name, read());
-    return out;
-  }
-  begin(): void {
-    this.start = this.sample();
-  }
-  /** ms of CPU per MB moved, per group. */
-  perMb(mb: number): string {
-    const now = this.sample();
-    return [...now].map(([name, s]) => `${name} ${(((s - (this.start.get(name) ?? 0)) * 1000) / mb).toFixed(1)}`).join(", ");
-  }
-}
+type Mode = "direct" | "wait=true" | "queued";
+const MODES: readonly Mode[] = ["direct", "wait=true", "queued"];
 
-async function timed(label: string, send: (body: string) => Promise<void>, bodies: string[]): Promise<{ rows: number; bytes: number; seconds: number }> {
-  const deadline = Date.now() + SECONDS * 1000;
-  const started = Date.now();
-  let rows = 0;
-  let bytes = 0;
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: CONCURRENCY }, async () => {
-      while (Date.now() < deadline) {
-        const body = bodies[next++ % bodies.length]!;
-        await send(body);
-        rows += ROWS;
-        bytes += Buffer.byteLength(body);
-      }
-    }),
-  );
-  const seconds = (Date.now() - started) / 1000;
-  console.log(`${label.padEnd(34)} ${(rows / seconds).toFixed(0).padStart(9)} events/s  ${(bytes / 1048576 / seconds).toFixed(2).padStart(7)} MB/s  (${rows} events in ${seconds.toFixed(1)} s)`);
-  return { rows, bytes, seconds };
+interface Block {
+  round: number;
+  mode: Mode;
+  /** Sustained MB/s: sent bytes over the time until they landed and merges settled. */
+  mbps: number;
+  /** CPU ms per MB sent, by process group. */
+  cpuPerMb: Record<string, number>;
+  load: number;
 }
 
 async function main(): Promise<void> {
@@ -162,111 +130,125 @@ async function main(): Promise<void> {
     const client = createClient({ url: ch.url, username: credentials.user, password: credentials.password });
     const [t] = await (await client.query({ query: "SELECT database, name FROM system.tables WHERE name LIKE 'bench_events__%' AND name NOT LIKE '%quarantine%'", format: "JSONEachRow" })).json<{ database: string; name: string }>();
     const tern = `${t!.database}.${t!.name}`;
-    await client.command({ query: `CREATE TABLE ${t!.database}.direct_baseline AS ${tern}` });
+    const baselineTable = `${t!.database}.direct_baseline`;
+    await client.command({ query: `CREATE TABLE ${baselineTable} AS ${tern}` });
     const bodies = Array.from({ length: 8 }, (_, i) => makeBody(i));
     const mb = Buffer.byteLength(bodies[0]!) / 1048576;
-    console.log(`machine: ${(await import("node:os")).cpus().length} cores, node ${process.version}; body ${ROWS} events = ${mb.toFixed(2)} MB; ${CONCURRENCY} concurrent senders; ${SECONDS} s per phase`);
+    console.log(machineLine());
+    console.log(`body ${ROWS} events = ${mb.toFixed(2)} MB; ${CONCURRENCY} concurrent senders; ${ROUNDS} rounds of ${MODES.join(" / ")} in shuffled order, ${SECONDS} s of sending per block`);
 
     // Edge validation CPU: the Worker's own code on the same bodies.
     const parsed = parseDatafile({ path: "bench_events.datasource", text: DATASOURCE });
     if (!parsed.ok || parsed.file.kind !== "datasource") throw new Error("datasource did not parse");
     const validator = compileRowValidator(parsed.file.columns);
-    const cpuStart = process.cpuUsage();
-    for (const b of bodies) validateNdjson(b, validator, { importId: "bench", now: Date.now() });
-    const cpu = process.cpuUsage(cpuStart);
-    const cpuMsPerMb = (cpu.user + cpu.system) / 1000 / (mb * bodies.length);
+    const validationMs: number[] = [];
+    for (let r = 0; r < 5; r++) {
+      const cpuStart = process.cpuUsage();
+      for (const b of bodies) validateNdjson(b, validator, { importId: "bench", now: Date.now() });
+      const cpu = process.cpuUsage(cpuStart);
+      validationMs.push((cpu.user + cpu.system) / 1000 / (mb * bodies.length));
+    }
 
-    // Background merges of the parts a phase wrote belong to that phase: each
-    // phase ends only when ClickHouse has no merge left, so neither a faster
-    // phase's deferred merges nor its CPU are charged to the next one.
-    const settle = async (): Promise<number> => {
-      const started = Date.now();
-      const until = started + 120_000;
+    // Background merges of the parts a block wrote belong to that block: each
+    // block ends only when ClickHouse has no merge left.
+    const settle = async (): Promise<void> => {
+      const until = Date.now() + 120_000;
       let quiet = 0;
       while (quiet < 3 && Date.now() < until) {
         const [m] = await (await client.query({ query: "SELECT count() AS c FROM system.merges", format: "JSONEachRow" })).json<{ c: string }>();
         quiet = Number(m!.c) === 0 ? quiet + 1 : 0;
         if (quiet < 3) await new Promise((r) => setTimeout(r, 500));
       }
-      // The last two quiet polls (1 s) are idle time, not merge time.
-      return Math.max(0, (Date.now() - started) / 1000 - 1);
     };
 
     const platformPids = descendantsOf(platform.child.pid!);
-    const meter = new CpuMeter(() => ({
-      "ClickHouse server": [ch.pid],
+    const groups = (): Record<string, number[]> => ({
+      ClickHouse: [ch.pid],
       workerd: platformPids.filter((pid) => /workerd/.test(commandOf(pid))),
-      "wrangler (Node)": platformPids.filter((pid) => /wrangler-dist\/cli\.js/.test(commandOf(pid))),
-      "this client": [process.pid],
-    }), { "(of which ClickHouse merges)": () => threadCpuSeconds(ch.pid, /^MergeMutate/) });
-    const cpuLines: string[] = [];
-    const sustained: string[] = [];
-    const rate = (rows: number, bytes: number, seconds: number) =>
-      `${(rows / seconds).toFixed(0).padStart(9)} events/s  ${(bytes / 1048576 / seconds).toFixed(2).padStart(7)} MB/s`;
-    /** Runs a phase; `landed` waits until its rows are in ClickHouse (queued path). Returns the sustained events/s. */
-    const metered = async (label: string, send: (body: string) => Promise<void>, landed?: (sent: number) => Promise<void>) => {
-      meter.begin();
-      const started = Date.now();
-      const r = await timed(label, send, bodies);
-      if (landed) await landed(r.rows);
-      const merging = await settle();
-      const seconds = (Date.now() - started) / 1000 - 1; // minus settle()'s idle polls
-      cpuLines.push(`  ${label.padEnd(34)} ${meter.perMb(r.bytes / 1048576)}`);
-      sustained.push(`${label.padEnd(34)} ${rate(r.rows, r.bytes, seconds)}  (${r.seconds.toFixed(1)} s sending, ${(seconds - r.seconds).toFixed(1)} s more until landed and merged; merges ${merging.toFixed(1)} s)`);
-      return { rate: r.rows / seconds, rows: r.rows };
+      wrangler: platformPids.filter((pid) => /wrangler-dist\/cli\.js/.test(commandOf(pid))),
+      client: [process.pid],
+    });
+    const sampleCpu = (): Record<string, number> => {
+      const out: Record<string, number> = {};
+      for (const [name, pids] of Object.entries(groups())) out[name] = pids.reduce((a, pid) => a + cpuSeconds(pid), 0);
+      out["(ClickHouse merges)"] = threadCpuSeconds(ch.pid, /^MergeMutate/);
+      return out;
     };
     const count = async (table: string) => Number((await (await client.query({ query: `SELECT count() AS c FROM ${table}`, format: "JSONEachRow" })).json<{ c: string }>())[0]!.c);
-    const checkLanded = (label: string, landed: number, sent: number) => {
-      if (landed !== sent) throw new Error(`${label}: ${sent} rows sent but ${landed} in the table`);
-    };
 
-    const direct = await metered("direct INSERT (client-web)", async (body) => {
-      // Datasource tables deduplicate identical blocks (non_replicated_deduplication_window):
-      // without a token of its own, a repeated body would be parsed, then dropped unwritten.
-      await client.command({
-        query: `INSERT INTO ${t!.database}.direct_baseline FORMAT JSONEachRow\n${body}`,
-        clickhouse_settings: { date_time_input_format: "best_effort", insert_deduplication_token: randomUUID() },
-      });
-    });
-    checkLanded("direct", await count(`${t!.database}.direct_baseline`), direct.rows);
-    const waitTrue = await metered("Events API, wait=true", async (body) => {
-      const res = await fetch(`${platform.baseUrl}/v0/events?name=bench_events&wait=true`, { method: "POST", headers: { authorization: `Bearer ${platform.adminToken}` }, body });
-      if (res.status !== 200) throw new Error(`events: ${res.status} ${await res.text()}`);
-      await res.arrayBuffer();
-    });
-    const countRows = () => count(tern);
-    const before = await countRows();
-    checkLanded("wait=true", before, waitTrue.rows);
-    const queuedStart = Date.now();
-    let refused = 0;
-    const refusals = new Map<string, number>();
-    const queued = await metered("Events API, queued", async (body) => {
+    const events = (wait: boolean) => async (body: string) => {
       // A 503 means "not accepted, send again" (as Tinybird's SDKs do): the local
       // queue refuses sends when its in-memory backlog grows past what it can hold.
       for (let attempt = 0; ; attempt++) {
-        const res = await fetch(`${platform.baseUrl}/v0/events?name=bench_events`, { method: "POST", headers: { authorization: `Bearer ${platform.adminToken}` }, body });
+        const res = await fetch(`${platform.baseUrl}/v0/events?name=bench_events${wait ? "&wait=true" : ""}`, { method: "POST", headers: { authorization: `Bearer ${platform.adminToken}` }, body });
         const text = await res.text();
-        if (res.status === 202) return;
+        if (res.status === (wait ? 200 : 202)) return;
         if (res.status !== 503 || attempt >= 20) throw new Error(`events: ${res.status} ${text}`);
-        refused++;
-        refusals.set(text, (refusals.get(text) ?? 0) + 1);
         await new Promise((r) => setTimeout(r, 100 * (attempt + 1)));
       }
-    }, async (sent) => {
-      while ((await countRows()) - before < sent && Date.now() - queuedStart < (SECONDS + 120) * 1000) await new Promise((r) => setTimeout(r, 250));
-    });
-    checkLanded("queued", (await countRows()) - before, queued.rows);
+    };
+    const senders: Record<Mode, (body: string) => Promise<void>> = {
+      direct: async (body) => {
+        // Datasource tables deduplicate identical blocks (non_replicated_deduplication_window):
+        // without a token of its own, a repeated body would be parsed, then dropped unwritten.
+        await client.command({
+          query: `INSERT INTO ${baselineTable} FORMAT JSONEachRow\n${body}`,
+          clickhouse_settings: { date_time_input_format: "best_effort", insert_deduplication_token: randomUUID() },
+        });
+      },
+      "wait=true": events(true),
+      queued: events(false),
+    };
 
-    console.log("\nsustained (until the rows are in ClickHouse and its merges are done):");
-    for (const line of sustained) console.log(line);
-    console.log("");
-    console.log(`every row sent landed exactly once (counted per phase)`);
-    if (refused > 0) console.log(`queued: ${refused} send(s) answered 503 and were sent again: ${JSON.stringify(Object.fromEntries(refusals))}`);
-    console.log(`ratio to direct, wait=true:        ${(waitTrue.rate / direct.rate).toFixed(2)}`);
-    console.log(`ratio to direct, queued (landed):  ${(queued.rate / direct.rate).toFixed(2)}`);
-    console.log(`edge validation CPU:               ${cpuMsPerMb.toFixed(1)} ms per MB (Worker code timed in Node)`);
-    console.log(`\nCPU ms per MB sent, by process (from /proc):`);
-    for (const line of cpuLines) console.log(line);
+    const blocks: Block[] = [];
+    let next = 0;
+    for (const { round, mode } of interleave(MODES, ROUNDS, { shuffle: true, seed: 19 })) {
+      const table = mode === "direct" ? baselineTable : tern;
+      const before = await count(table);
+      const cpu0 = sampleCpu();
+      const started = Date.now();
+      const deadline = started + SECONDS * 1000;
+      let rows = 0;
+      let bytes = 0;
+      await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
+        while (Date.now() < deadline) {
+          const body = bodies[next++ % bodies.length]!;
+          await senders[mode](body);
+          rows += ROWS;
+          bytes += Buffer.byteLength(body);
+        }
+      }));
+      // Until every row of the block is in its table (the queued path lands later), then merges.
+      while ((await count(table)) - before < rows && Date.now() - started < (SECONDS + 120) * 1000) await new Promise((r) => setTimeout(r, 250));
+      const landed = (await count(table)) - before;
+      if (landed !== rows) throw new Error(`${mode}, round ${round + 1}: ${rows} rows sent but ${landed} in the table`);
+      await settle();
+      const seconds = (Date.now() - started) / 1000 - 1; // minus settle()'s last idle polls
+      const cpu1 = sampleCpu();
+      const sentMb = bytes / 1048576;
+      const cpuPerMb = Object.fromEntries(Object.keys(cpu1).map((k) => [k, ((cpu1[k]! - cpu0[k]!) * 1000) / sentMb]));
+      const block: Block = { round, mode, mbps: sentMb / seconds, cpuPerMb, load: load1() };
+      blocks.push(block);
+      console.log(`round ${round + 1} ${mode.padEnd(9)} ${block.mbps.toFixed(2).padStart(6)} MB/s sustained (${rows} rows landed)  CPU ms/MB: ${Object.entries(cpuPerMb).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(", ")}  load ${block.load.toFixed(2)}`);
+    }
+
+    const of = (mode: Mode) => Array.from({ length: ROUNDS }, (_, r) => blocks.find((b) => b.round === r && b.mode === mode)!);
+    console.log(`\nevery row sent landed exactly once (counted per block); ${loadLine()}`);
+    console.log("\nsustained MB/s (until landed and merged):");
+    for (const mode of MODES) console.log(`  ${mode.padEnd(9)} ${formatSpread(spread(of(mode).map((b) => b.mbps)))}`);
+    console.log("ratio to direct, paired by round:");
+    for (const mode of MODES.slice(1)) console.log(`  ${mode.padEnd(9)} ${formatSpread(spread(pairedRatios(of(mode).map((b) => b.mbps), of("direct").map((b) => b.mbps))))}`);
+    console.log("CPU ms per MB sent, by process (from /proc), median over rounds:");
+    for (const mode of MODES) {
+      const keys = Object.keys(of(mode)[0]!.cpuPerMb);
+      const med = Object.fromEntries(keys.map((k) => [k, spread(of(mode).map((b) => b.cpuPerMb[k]!)).median]));
+      const bottleneck = keys.filter((k) => !k.startsWith("(")).reduce((a, k) => (med[k]! > med[a]! ? k : a));
+      console.log(`  ${mode.padEnd(9)} ${keys.map((k) => `${k} ${med[k]!.toFixed(1)}`).join(", ")}  -> bottleneck ${bottleneck}`);
+    }
+    console.log(`  workerd, wait=true: ${formatSpread(spread(of("wait=true").map((b) => b.cpuPerMb.workerd!)), 1, " ms/MB")}`);
+    console.log(`  workerd, queued:    ${formatSpread(spread(of("queued").map((b) => b.cpuPerMb.workerd!)), 1, " ms/MB")}`);
+    console.log(`edge validation CPU (Worker code timed in Node): ${formatSpread(spread(validationMs), 1, " ms/MB")}`);
+    console.log(`load per block: ${formatSpread(spread(blocks.map((b) => b.load)))}`);
   } finally {
     await platform.stop();
     await ch.stop();
