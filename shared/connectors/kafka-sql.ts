@@ -170,3 +170,42 @@ export function kafkaConsumerSql(input: KafkaConsumerInput): KafkaConsumerSql {
     drop: [`DROP VIEW IF EXISTS ${q(names.rowsView)}`, `DROP VIEW IF EXISTS ${q(names.quarantineView)}`, `DROP TABLE IF EXISTS ${q(names.queue)}`],
   };
 }
+
+export interface KafkaSinkInput {
+  database: string;
+  /** A name for the producer table of this run (dropped after it). */
+  table: string;
+  /** The sink query's result columns. */
+  columns: Array<{ name: string; type: string }>;
+  topic: string;
+  connection: Pick<KafkaConnection, "bootstrapServers" | "securityProtocol" | "saslMechanism" | "key" | "secret">;
+  /** The pipe's rendered SELECT. */
+  select: string;
+}
+
+/**
+ * A Kafka sink run (`EXPORT_KAFKA_TOPIC`): ClickHouse produces the query's rows,
+ * one JSON message per row, through a `Kafka` engine table written to with
+ * `INSERT … SELECT` (the table is a producer only: no view reads it, so it
+ * never joins a consumer group). Statements in order: create, insert, drop.
+ */
+export function kafkaSinkSql(input: KafkaSinkInput): { create: string; insert: string; drop: string } {
+  const name = quoteQualifiedName(input.database, input.table);
+  const conn = input.connection;
+  const settings = [
+    `kafka_broker_list = ${quoteString(conn.bootstrapServers)}`,
+    `kafka_topic_list = ${quoteString(input.topic)}`,
+    `kafka_group_name = ${quoteString(`${input.table}_producer`)}`,
+    "kafka_format = 'JSONEachRow'",
+    ...(conn.securityProtocol ? [`kafka_security_protocol = ${quoteString(conn.securityProtocol.toLowerCase())}`] : []),
+    ...(conn.saslMechanism ? [`kafka_sasl_mechanism = ${quoteString(conn.saslMechanism)}`] : []),
+    ...(conn.key !== undefined ? [`kafka_sasl_username = ${quoteString(conn.key)}`] : []),
+    ...(conn.secret !== undefined ? [`kafka_sasl_password = ${quoteString(conn.secret)}`] : []),
+  ];
+  const columns = input.columns.map((c) => `${quoteIdentifier(c.name)} ${c.type}`).join(", ");
+  return {
+    create: `CREATE TABLE ${name} (${columns}) ENGINE = Kafka SETTINGS ${settings.join(", ")}`,
+    insert: `INSERT INTO ${name} (${input.columns.map((c) => quoteIdentifier(c.name)).join(", ")}) ${input.select}`,
+    drop: `DROP TABLE IF EXISTS ${name}`,
+  };
+}

@@ -20,6 +20,7 @@ import { createClient, type ClickHouseClient } from "@clickhouse/client-web";
 import { Kafka, logLevel, type Admin, type Producer } from "kafkajs";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { startKafkaBroker, type KafkaBroker } from "../../../kafka-local/broker.js";
+import { kafkaSinkSql } from "../../../shared/connectors/kafka-sql.js";
 
 const run = promisify(execFile);
 const DB = "t_connectors_engines";
@@ -148,6 +149,40 @@ describe("the Kafka table engine on the local engine", () => {
     expect(await waitFor(`SELECT count() FROM ${DB}.rows`, "5001", 180_000)).toBe("5001");
     expect(await scalar(`SELECT uniqExact(id), min(id), max(id) FROM ${DB}.rows WHERE __error = ''`)).toBe("5000\t0\t4999");
     expect(await scalar(`SELECT count() = uniqExact(__partition, __offset) FROM ${DB}.rows`)).toBe("1");
+  });
+});
+
+describe("the Kafka table engine as a producer (Kafka sinks)", () => {
+  it("INSERT … SELECT into a Kafka table produces one JSON message per row to the topic", async () => {
+    const topic = "engines_sink";
+    await admin.createTopics({ topics: [{ topic, numPartitions: 2 }], waitForLeaders: true });
+    const sink = kafkaSinkSql({
+      database: DB, table: "sink_run_1", topic, connection: { bootstrapServers: broker.address },
+      columns: [{ name: "n", type: "UInt64" }, { name: "label", type: "String" }],
+      select: "SELECT number AS n, concat('row-', toString(number)) AS label FROM numbers(5000)",
+    });
+    await ch.command({ query: sink.create });
+    await ch.command({ query: sink.insert });
+    await ch.command({ query: sink.drop });
+
+    const seen: string[] = [];
+    const consumer = kafka.consumer({ groupId: "engines_sink_reader" });
+    await consumer.connect();
+    await consumer.subscribe({ topic, fromBeginning: true });
+    const done = new Promise<void>((resolve) => {
+      void consumer.run({
+        eachMessage: async ({ message }) => {
+          seen.push(message.value!.toString());
+          if (seen.length >= 5000) resolve();
+        },
+      });
+    });
+    await Promise.race([done, new Promise((r) => setTimeout(r, 90_000))]);
+    await consumer.disconnect();
+    expect(seen.length).toBe(5000);
+    const rows = seen.map((v) => JSON.parse(v) as { n: string | number; label: string });
+    expect(new Set(rows.map((r) => Number(r.n))).size).toBe(5000);
+    expect(rows.every((r) => r.label === `row-${r.n}`)).toBe(true);
   });
 });
 
