@@ -181,10 +181,19 @@ describe("console", () => {
     await editor.waitFor();
     await editor.click();
     await page.keyboard.press("ControlOrMeta+a");
-    await page.keyboard.type(`SELECT * FROM nope_${EVIL.length}`);
+    await page.keyboard.insertText(`SELECT * FROM \`${EVIL}\``);
     await page.getByRole("button", { name: /^Run/ }).click();
     await expect.poll(() => page.getByRole("alert").textContent()).toContain("Query failed");
+    // The error names the unknown table: its HTML stays text.
+    expect(await page.getByRole("alert").textContent()).toContain(EVIL);
+    await noInjection();
     await editor.click();
+    await page.keyboard.press("ControlOrMeta+a");
+    // Completion offers the workspace's names.
+    await page.keyboard.type("SELECT * FROM hi");
+    await page.keyboard.press("Control+Space");
+    await expect.poll(() => page.locator(".cm-tooltip-autocomplete").textContent()).toContain("hits");
+    await page.keyboard.press("Escape");
     await page.keyboard.press("ControlOrMeta+a");
     // A long query shows its progress and is cancelled from the page.
     await page.keyboard.type("SELECT count() FROM numbers(100000000000) WHERE sipHash64(number) = 0");
@@ -235,6 +244,13 @@ describe("console", () => {
     const after = (await (await api("/v1/deployments")).json()) as { deployments: { id: string; live: boolean; status: string }[] };
     expect(after.deployments.find((d) => d.live)?.id).toBe(staged.deployment.id);
     expect(after.deployments.find((d) => d.id === third.deployment.id)?.status ?? "deleted").toMatch(/deleted/);
+    // Roll back: the previous deployment is live again.
+    await page.getByRole("button", { name: "Roll back live" }).click();
+    expect(await page.getByRole("dialog").textContent()).toContain(`Live deployment ${staged.deployment.id} is replaced by the previous one`);
+    await page.getByRole("dialog").getByRole("button", { name: "Confirm" }).click();
+    await expect.poll(() => page.getByRole("status").first().textContent()).toContain("Roll back: done");
+    const rolled = (await (await api("/v1/deployments")).json()) as { deployments: { id: string; live: boolean }[] };
+    expect(rolled.deployments.find((d) => d.live)?.id).toBe("1");
   });
 
   it("mints a JWT with a fixed param and a rate limit that reads the endpoint", async () => {
