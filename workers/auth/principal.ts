@@ -89,6 +89,13 @@ async function lookupStatic(platform: Platform, workspaceId: string, token: stri
   return tokenCache.set(token, record);
 }
 
+/**
+ * The principal built from each cached token record, so a call with a known
+ * token neither decodes it nor parses its scopes again. Keyed by the record
+ * object: a record replaced (TTL, KV, a change evicting it) builds a new one.
+ */
+const principals = new WeakMap<TokenRecord, Principal>();
+
 export interface ResolveOptions {
   /** JWTs are accepted only by API endpoints, the Query API and the Events API. */
   allowJwt?: boolean;
@@ -109,11 +116,15 @@ export async function resolvePrincipal(platform: Platform, token: string, option
       ...(claims.limits?.rps ? { limits: { rps: claims.limits.rps } } : {}),
     };
   }
+  // A token in the isolate's cache was verified for the workspace it names; its principal was built then.
+  const known = tokenCache.get(token);
+  const built = known && principals.get(known);
+  if (built) return built;
   const payload = decodeToken(token);
   if (!payload) throw new ForbiddenError("Invalid token");
   const record = await lookupStatic(platform, payload.u, token);
   if (!record) throw new ForbiddenError("Invalid token");
-  return {
+  const principal: Principal = {
     kind: "static",
     workspaceId: payload.u,
     tokenName: record.name,
@@ -127,4 +138,6 @@ export async function resolvePrincipal(platform: Platform, token: string, option
       }
     }),
   };
+  principals.set(record, principal);
+  return principal;
 }

@@ -158,7 +158,12 @@ async function startRead(platform: Platform, principal: Principal, req: ReadRequ
     body = read.whole;
     headers.set("content-encoding", "identity");
     headers.set("content-length", String(read.whole.byteLength));
-    finished = Promise.resolve({ resultBytes: read.whole.byteLength, fromAnswer: json ? jsonStatistics(new TextDecoder().decode(read.whole)) : undefined });
+    // Its closing statistics are read after the answer is handed over (a timer turn later), off the response path.
+    const whole = read.whole;
+    finished = new Promise<void>((resolve) => setTimeout(resolve, 0)).then(() => ({
+      resultBytes: whole.byteLength,
+      fromAnswer: json ? jsonStatistics(new TextDecoder().decode(whole)) : undefined,
+    }));
   } else {
     ({ body, finished } = streamAnswer(read.head, read.reader, json, () => killQuery(platform, queryId)));
   }
