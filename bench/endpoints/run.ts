@@ -17,7 +17,10 @@ import { createServer } from "node:net";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { readdirSync, readFileSync, readlinkSync } from "node:fs";
+import { createHmac } from "node:crypto";
 import { SignJWT } from "jose";
+import { CpuMeter, loadLine, processTree } from "../lib/measure.js";
 
 const { values } = parseArgs({
   options: {
@@ -25,6 +28,8 @@ const { values } = parseArgs({
     concurrency: { type: "string", default: "4" },
     rounds: { type: "string", default: "3" },
     "max-seconds": { type: "string", default: "240" },
+    /** Comma-separated substrings: only the modes whose name holds one (ClickHouse direct always runs). */
+    modes: { type: "string", default: "" },
   },
 });
 const REQUESTS = Number(values.requests);
@@ -32,6 +37,95 @@ const CONCURRENCY = Number(values.concurrency);
 const ROUNDS = Number(values.rounds);
 const deadline = Date.now() + Number(values["max-seconds"]) * 1000;
 const repoRoot = resolve(import.meta.dirname, "..", "..");
+const ONLY = values.modes ? values.modes.split(",").map((m) => m.trim()).filter(Boolean) : [];
+
+/** Listening TCP ports of a process (its socket inodes matched in /proc/<pid>/net/tcp). */
+function listeningPorts(pid: number): number[] {
+  const inodes = new Set<string>();
+  for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+    try {
+      const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`));
+      if (m) inodes.add(m[1]!);
+    } catch {
+      // closed meanwhile
+    }
+  }
+  const ports: number[] = [];
+  for (const line of readFileSync(`/proc/${pid}/net/tcp`, "utf8").split("\n").slice(1)) {
+    const f = line.trim().split(/\s+/);
+    if (f[3] === "0A" && inodes.has(f[9]!)) ports.push(parseInt(f[1]!.split(":")[1]!, 16));
+  }
+  return ports;
+}
+
+function cmdline(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, "utf8").replaceAll("\0", " ");
+  } catch {
+    return "";
+  }
+}
+
+/**
+ * The processes of \`npm run dev\` (from /proc): the local ClickHouse, wrangler's
+ * Node process, the proxy's workerd (on the public port) and the Worker's own
+ * workerd (wrangler starts it on \`entry=127.0.0.1:0\`).
+ */
+function devProcesses(root: number, port: number): { clickhouse: number[]; wrangler: number[]; proxy: number[]; worker: number[] } {
+  const tree = processTree(root);
+  const of = (test: (cmd: string) => boolean) => tree.filter((p) => test(cmdline(p)));
+  const ch = of((c) => c.includes("clickhouse-local/main.ts"));
+  return {
+    clickhouse: ch.flatMap((p) => processTree(p)),
+    wrangler: of((c) => c.includes("wrangler-dist/cli.js")),
+    proxy: of((c) => c.includes("workerd serve") && c.includes(`entry=127.0.0.1:${port} `)),
+    worker: of((c) => c.includes("workerd serve") && c.includes("entry=127.0.0.1:0 ")),
+  };
+}
+
+/**
+ * The Worker's workerd called directly, without wrangler dev's proxy: the
+ * entry socket of the workerd that runs the Worker (Miniflare's entry worker
+ * in that same process routes the request to it), found among that process's
+ * listening ports as the one answering \`/v0/health\`.
+ */
+async function workerdDirect(workerPids: number[]): Promise<string> {
+  for (const pid of workerPids) {
+    for (const port of listeningPorts(pid)) {
+      try {
+        const res = await fetch(`http://127.0.0.1:${port}/v0/health`, { signal: AbortSignal.timeout(2000) });
+        const body = await res.text();
+        if (res.status === 200 && body.includes("clickhouse")) return `http://127.0.0.1:${port}`;
+      } catch {
+        // not it
+      }
+    }
+  }
+  throw new Error(`no listening port of the Worker's workerd (${workerPids.join(", ")}) answers /v0/health`);
+}
+
+/** \`auth;dur=0.12, ch;dur=3.4\` → { auth: 0.12, ch: 3.4 }. */
+function serverTiming(res: Response): Record<string, number> | undefined {
+  const header = res.headers.get("server-timing");
+  if (!header) return undefined;
+  return Object.fromEntries(
+    header.split(",").flatMap((e) => {
+      const m = /^\s*([\w-]+);dur=([\d.]+)/.exec(e);
+      return m ? [[m[1]!, Number(m[2])]] : [];
+    }),
+  );
+}
+/** Server-Timing phases seen per mode, and CPU per mode by process group. */
+const phasesSeen: Record<string, Record<string, number[]>> = {};
+let cpuMeter: CpuMeter | undefined;
+const callsOf: Record<string, number> = {};
+function recordCall(name: string, res: Response): void {
+  callsOf[name] = (callsOf[name] ?? 0) + 1;
+  const st = serverTiming(res);
+  if (!st) return;
+  const mode = (phasesSeen[name] ??= {});
+  for (const [k, v] of Object.entries(st)) (mode[k] ??= []).push(v);
+}
 
 const EVENTS = `SCHEMA >
     \`timestamp\` DateTime,
@@ -88,7 +182,7 @@ interface Result {
   errors: number;
 }
 
-async function measure(call: () => Promise<Response>): Promise<Result> {
+async function measure(call: () => Promise<Response>, name = ""): Promise<Result> {
   const latencies: number[] = [];
   let errors = 0;
   let next = 0;
@@ -101,6 +195,7 @@ async function measure(call: () => Promise<Response>): Promise<Result> {
         const res = await call();
         await res.arrayBuffer();
         latencies.push(performance.now() - t0);
+        recordCall(name, res);
         if (!res.ok) errors++;
       }
     }),
@@ -124,10 +219,13 @@ async function measureInterleaved(modes: Record<string, () => Promise<Response>>
       .sort((a, b) => a.key - b.key)
       .map((x) => x.entry);
     for (const [name, call] of order) {
+      cpuMeter?.begin(name);
       const t0 = performance.now();
       const res = await call();
       await res.arrayBuffer();
       latencies[name]!.push(performance.now() - t0);
+      cpuMeter?.end(name);
+      recordCall(name, res);
       if (!res.ok) errors[name]!++;
     }
   }
@@ -248,8 +346,26 @@ FORMAT JSON`;
       return res;
     };
 
-    const modes: Record<string, () => Promise<Response>> = {
+    // The same SQL as the workspace's reader user, with the settings the Worker sends its reads
+    // (execute.ts): what ClickHouse does for that user (profile, grants) beside what the admin costs.
+    const readerPassword = createHmac("sha256", `tern-workspace-reader\u0000${state.clickhouse.password}`).update(workspaceId).digest("hex");
+    const readerAuth = { "X-ClickHouse-User": `${database}_reader`, "X-ClickHouse-Key": readerPassword };
+    const readerSettings = `database=tern_sandbox&readonly=1&max_execution_time=10&max_result_bytes=${100 * 1024 * 1024}&result_overflow_mode=throw&output_format_json_quote_64bit_integers=0`;
+    const viaReader = await fetch(`${chUrl}?${readerSettings}`, { method: "POST", headers: readerAuth, body: directSql });
+    if (!viaReader.ok) throw new Error(`reader: ${await viaReader.text()}`);
+    if (JSON.stringify(((await viaReader.json()) as { data: unknown }).data) !== JSON.stringify(viaDirect)) throw new Error("reader and direct answers differ");
+    const procs = devProcesses(dev.pid!, port);
+    const workerd = await workerdDirect(procs.worker);
+    cpuMeter = new CpuMeter({ clickhouse: procs.clickhouse, "workerd (Worker)": procs.worker, "workerd (proxy)": procs.proxy, "wrangler (node)": procs.wrangler });
+    console.log(`Worker's workerd direct: ${workerd} (pid ${procs.worker.join(",")}); proxy workerd pid ${procs.proxy.join(",")}; ClickHouse pids ${procs.clickhouse.join(",")}`);
+
+    const allModes: Record<string, () => Promise<Response>> = {
       "ClickHouse direct": () => fetch(`${chUrl}?${settings}`, { method: "POST", headers: chAuth, body: directSql }),
+      "ClickHouse direct, reader user": () => fetch(`${chUrl}?${readerSettings}`, { method: "POST", headers: readerAuth, body: directSql }),
+      // The Worker's workerd without wrangler dev's proxy in front (workerdDirect above).
+      "endpoint, workerd direct": () => fetch(`${workerd}/v0/pipes/top_pages.json?${params}`, { headers: { authorization: `Bearer ${admin}` } }),
+      "Worker route, workerd direct": () =>
+        fetch(`${workerd}/v0/pipes/top_pages.json`, { method: "OPTIONS", headers: { origin: "http://bench.test", "access-control-request-method": "GET" } }),
       "endpoint, static token": () => fetch(`${base}/v0/pipes/top_pages.json?${params}`, { headers: { authorization: `Bearer ${admin}` } }),
       "endpoint, JWT limits.rps": () => fetch(`${base}/v0/pipes/top_pages.json?${params}`, { headers: { authorization: `Bearer ${jwt}` } }),
       "cached endpoint, hit": async () => cacheLabel(await fetch(cachedUrl, { headers: { authorization: `Bearer ${admin}` } }), "HIT"),
@@ -262,7 +378,9 @@ FORMAT JSON`;
       "Worker route, no ClickHouse": () =>
         fetch(`${base}/v0/pipes/top_pages.json`, { method: "OPTIONS", headers: { origin: "http://bench.test", "access-control-request-method": "GET" } }),
     };
+    const modes = Object.fromEntries(Object.entries(allModes).filter(([name]) => name === "ClickHouse direct" || ONLY.length === 0 || ONLY.some((o) => name.includes(o))));
     for (const call of Object.values(modes)) for (let i = 0; i < 20; i++) await (await call()).arrayBuffer(); // warm-up
+    console.log(`start: ${loadLine()}`);
 
     const results: Record<string, Result[]> = {};
     for (let round = 0; round < ROUNDS && Date.now() < deadline; round++) {
@@ -271,7 +389,11 @@ FORMAT JSON`;
         // same background (merges, batched service-table writes, other load).
         for (const [name, r] of Object.entries(await measureInterleaved(modes))) (results[name] ??= []).push(r);
       } else {
-        for (const [name, call] of Object.entries(modes)) (results[name] ??= []).push(await measure(call));
+        for (const [name, call] of Object.entries(modes)) {
+          cpuMeter.begin(name);
+          (results[name] ??= []).push(await measure(call, name));
+          cpuMeter.end(name);
+        }
       }
     }
     const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -287,8 +409,44 @@ FORMAT JSON`;
       const ratio = p50 / median(direct.map((r) => r.p50));
       console.log(`${name.padEnd(26)} ${p50.toFixed(1).padStart(7)} ${p99.toFixed(1).padStart(8)} ${qps.toFixed(0).padStart(8)} ${String(errors).padStart(8)}   ${ratio.toFixed(2)}x`);
     }
-    const p50Of = (name: string) => median(results[name]!.map((r) => r.p50));
+    const p50Of = (name: string) => (results[name] ? median(results[name].map((r) => r.p50)) : NaN);
     const directP50 = p50Of("ClickHouse direct");
+    console.log(
+      `\nadded p50 vs ClickHouse direct (per round: ${direct.length} rounds): ` +
+        Object.keys(results)
+          .filter((n) => n !== "ClickHouse direct")
+          .map((n) => `${n} ${(p50Of(n) - directP50).toFixed(2)} ms (${results[n]!.map((r, i) => (r.p50 - direct[i]!.p50).toFixed(2)).join(" / ")})`)
+          .join("; "),
+    );
+    // workerd's clocks tick in whole milliseconds and only on I/O: one call's phase reads 0, 1, 2…;
+    // the mean over many calls, whose starts fall anywhere within a millisecond, is the phase's length.
+    const mean = (xs: number[]) => xs.reduce((x, y) => x + y, 0) / xs.length;
+    console.log("\nServer-Timing, mean per phase over every call (ms; workerd's clock ticks in whole ms, only on I/O: CPU-only phases read 0):");
+    for (const [name, phases] of Object.entries(phasesSeen)) {
+      if (!name.startsWith("endpoint") && !name.startsWith("cached")) continue;
+      const io = ["auth", "ratelimit", "guard", "ch", "body"];
+      const med = Object.fromEntries(Object.entries(phases).map(([k, xs]) => [k, mean(xs)]));
+      const own = (med["total"] ?? 0) - io.reduce((a, k) => a + (med[k] ?? 0), 0);
+      console.log(
+        `  ${name.padEnd(28)} ${Object.entries(med)
+          .map(([k, v]) => `${k} ${v.toFixed(2)}`)
+          .join(", ")}; Tern's phases besides ClickHouse (total - ch - body) ${((med["total"] ?? 0) - (med["ch"] ?? 0) - (med["body"] ?? 0)).toFixed(2)}, untimed I/O ${own.toFixed(2)}`,
+      );
+    }
+    console.log("\nCPU per call by process (ms; /proc, 10 ms ticks summed over every call of the mode):");
+    for (const name of Object.keys(results)) {
+      const t = cpuMeter.totals(name);
+      if (!t || !callsOf[name]) continue;
+      console.log(
+        `  ${name.padEnd(28)} ${Object.entries(t.cpu)
+          .map(([g, v]) => `${g} ${((v * 1000) / callsOf[name]!).toFixed(2)}`)
+          .join(", ")}`,
+      );
+    }
+    if (!results["endpoint, static token"] || !results["endpoint, JWT limits.rps"] || !results["cached endpoint, hit"] || !results["static answer (/tokens)"]) {
+      console.log(`\nend: ${loadLine()}`);
+      return;
+    }
     console.log(
       `\nadded latency at p50 (endpoint - direct): static token ${(p50Of("endpoint, static token") - directP50).toFixed(1)} ms, ` +
         `JWT ${(p50Of("endpoint, JWT limits.rps") - directP50).toFixed(1)} ms (target < 3 ms); ` +
