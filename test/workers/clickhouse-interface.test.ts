@@ -1,7 +1,8 @@
 // The ClickHouse HTTP interface (/clickhouse, and / on TERN_CLICKHOUSE_HOST): protocol details as
 // ClickHouse's drivers and curl use them, inside workerd against the real local ClickHouse.
 import { SELF } from "cloudflare:test";
-import { beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it, vi } from "vitest";
+import { SignJWT } from "jose";
 import { createClient } from "@clickhouse/client-web";
 import { api } from "./helpers/api.js";
 import { deployProject, type Deployed } from "./endpoints-project.js";
@@ -281,5 +282,129 @@ describe("refusals, in ClickHouse's format, before anything runs", () => {
         { timeout: 10_000, interval: 500 },
       )
       .toBe("1\n");
+  });
+});
+
+describe("connect-time functions (what JDBC drivers and BI tools call first)", () => {
+  it("currentDatabase(), database() answer the workspace's name; currentUser(), user() the user connected as", async () => {
+    const sql = "SELECT currentDatabase(), database(), DATABASE(), currentUser(), user(), current_user()";
+    expect(await (await post(sql)).text()).toBe(`${ws.name}\t${ws.name}\t${ws.name}\t${ws.name}\t${ws.name}\t${ws.name}\n`);
+    const asDefault = await SELF.fetch(`${BASE}/`, { method: "POST", headers: { authorization: basic("default", ws.token) }, body: sql });
+    expect(await asDefault.text()).toBe(`${ws.name}\t${ws.name}\t${ws.name}\tdefault\tdefault\tdefault\n`);
+    // No user at all: the workspace's name.
+    const keyOnly = await SELF.fetch(`${BASE}/`, { method: "POST", headers: { "x-clickhouse-key": ws.token }, body: "SELECT currentUser()" });
+    expect(await keyOnly.text()).toBe(`${ws.name}\n`);
+    // A user name is a literal, whatever it holds.
+    const odd = await SELF.fetch(`${BASE}/`, { method: "POST", headers: { authorization: basic("o'neil\\", ws.token) }, body: "SELECT currentUser()" });
+    expect(await odd.text()).toBe("o\\'neil\\\\\n");
+  });
+
+  it("the connect query of clickhouse-java's JDBC driver answers", async () => {
+    const sql = "select currentUser() user, timezone() timezone, version() version, getSetting('readonly') readonly, getSetting('max_insert_block_size') max_insert_block_size FROM system.one";
+    const res = await post(`${sql} FORMAT JSONCompactEachRowWithNamesAndTypes`);
+    expect(res.status).toBe(200);
+    const [names, types, row] = (await res.text()).trim().split("\n").map((l) => JSON.parse(l) as string[]);
+    expect(names).toEqual(["user", "timezone", "version", "readonly", "max_insert_block_size"]);
+    expect(types).toEqual(["String", "String", "String", "UInt64", "UInt64"]);
+    expect(row![0]).toBe(ws.name);
+    expect(row![2]).toMatch(/^\d+\.\d+/);
+    expect([row![3], row![4]]).toEqual(["1", "1048449"]);
+  });
+
+  it("getSetting answers system.settings' values, the caller's own output settings included", async () => {
+    const sql = "SELECT getSetting('readonly'), getSetting('result_overflow_mode'), getSetting('output_format_json_quote_64bit_integers'), getSetting('max_block_size')";
+    expect(await (await post(sql)).text()).toBe("1\tthrow\ttrue\t65409\n");
+    expect(await (await post("SELECT getSetting('output_format_json_quote_64bit_integers')", "output_format_json_quote_64bit_integers=0")).text()).toBe("false\n");
+    // The same values system.settings shows.
+    for (const name of ["max_execution_time", "max_result_bytes"]) {
+      expect(await (await post(`SELECT value = toString(getSetting('${name}')) FROM system.settings WHERE name = '${name}'`)).text()).toBe("1\n");
+    }
+  });
+
+  it("currentDatabase() names the workspace in system tables", async () => {
+    expect(await (await post("SELECT name FROM system.databases WHERE name = currentDatabase()")).text()).toBe(`${ws.name}\n`);
+    expect(await (await post("SELECT count() FROM system.tables WHERE database = currentDatabase()")).text()).toBe("7\n");
+  });
+
+  it("refuses getSetting of anything else, and every other shape of these calls", async () => {
+    for (const name of ["user_files_path", "additional_table_filters", "max_threads", "path", "nope"]) {
+      const text = await expectClickHouseError(await post(`SELECT getSetting('${name}')`), 497, "ACCESS_DENIED", 403);
+      expect(text).toContain(`getSetting('${name}') is not available`);
+    }
+    for (const sql of ["SELECT getSetting(concat('read', 'only'))", "SELECT getSettingOrDefault('readonly', 0)", "SELECT currentUser(1)", "SELECT authenticatedUser()"]) {
+      const res = await post(sql);
+      const text = await res.text();
+      expect(res.status, `${sql}: ${text}`).toBeGreaterThanOrEqual(400);
+      expect(res.status, `${sql}: ${text}`).toBeLessThan(500);
+      expect(text).not.toMatch(/tern_|default_reader|tern-test-password/);
+    }
+    // The workspace's name as a database is the caller's own tables, never another's or a physical one.
+    const merge = await post("SELECT count() FROM merge(currentDatabase(), 'events')");
+    expect(merge.status).toBe(403);
+    await merge.text();
+    const other_ = await post(`SELECT count() FROM system.tables WHERE database = '${other.name}' OR database = currentDatabase() AND name LIKE 'tern%'`);
+    expect(await other_.text()).toBe("0\n");
+  });
+
+  it("the same on /v0/sql: the workspace's name for both", async () => {
+    const res = await api(`/v0/sql?q=${encodeURIComponent("SELECT currentDatabase() AS d, currentUser() AS u, getSetting('readonly') AS r FORMAT JSONEachRow")}`, { token: ws.token });
+    expect(await res.text()).toBe(`{"d":"${ws.name}","u":"${ws.name}","r":1}\n`);
+    const refused = await api(`/v0/sql?q=${encodeURIComponent("SELECT getSetting('max_threads')")}`, { token: ws.token });
+    expect(refused.status).toBe(403);
+    expect(((await refused.json()) as { error: string }).error).toContain("getSetting('max_threads') is not available");
+  });
+});
+
+describe("refusals are logged", () => {
+  async function logged(sql: string): Promise<string> {
+    const res = await post(`${sql} FORMAT TSV`);
+    return res.text();
+  }
+
+  it("a table outside the token's scopes (403) is a pipe_stats_rt error row and an endpoint_errors row", async () => {
+    const reader = await staticToken("refusal_logged_reader", "PIPES:READ:top_pages");
+    const res = await post("SELECT count() AS refusal_marker_403 FROM events", "", { token: reader });
+    expect(res.status).toBe(403);
+    await res.text();
+    const mine = "SELECT status_code, error FROM tinybird.pipe_stats_rt WHERE pipe_name = 'clickhouse_interface' AND token_name = 'refusal_logged_reader'";
+    await vi.waitUntil(async () => (await logged(mine)) !== "", { timeout: 15_000, interval: 300 });
+    expect(await logged(mine)).toBe("403\t1\n");
+    const errors = "SELECT status_code, error FROM tinybird.endpoint_errors WHERE pipe_name = 'clickhouse_interface' AND status_code = 403 AND error LIKE '%events%' LIMIT 1";
+    expect(await logged(errors)).toMatch(/^403\t.*events/);
+  });
+
+  it("on endpoints and /v0/sql too: a pipe or datasource outside the token's scopes (403) is logged", async () => {
+    const reader = await staticToken("refusal_logged_http", "PIPES:READ:top_pages");
+    const endpoint = await api("/v0/pipes/metrics.json?marker=m1", { token: reader });
+    expect(endpoint.status).toBe(403);
+    await endpoint.text();
+    const query = await api(`/v0/sql?q=${encodeURIComponent("SELECT count() FROM events")}`, { token: reader });
+    expect(query.status).toBe(403);
+    await query.text();
+    const mine = "SELECT pipe_name, status_code, error, parameters['marker'] FROM tinybird.pipe_stats_rt WHERE token_name = 'refusal_logged_http' ORDER BY pipe_name";
+    await vi.waitUntil(async () => (await logged(mine)).split("\n").length === 3, { timeout: 15_000, interval: 300 });
+    expect(await logged(mine)).toBe("metrics\t403\t1\tm1\nquery_api\t403\t1\t\n");
+    const errors = "SELECT status_code, params['marker'] FROM tinybird.endpoint_errors WHERE pipe_name = 'metrics' AND params['marker'] = 'm1'";
+    await vi.waitUntil(async () => (await logged(errors)) !== "", { timeout: 15_000, interval: 300 });
+    expect(await logged(errors)).toBe("403\tm1\n");
+  });
+
+  it("a rate-limited read (429) is logged; a bad token (401 or 516) is not: it names no workspace", async () => {
+    const token = await new SignJWT({ workspace_id: ws.id, name: "refusal_logged_rps", limits: { rps: 1 }, exp: Math.floor(Date.now() / 1000) + 600, scopes: [{ type: "DATASOURCES:READ", resource: "events" }] })
+      .setProtectedHeader({ alg: "HS256", typ: "JWT" })
+      .sign(new TextEncoder().encode(ws.token));
+    const answers = await Promise.all([1, 2, 3].map(() => post("SELECT count() FROM events", "", { token })));
+    const statuses = await Promise.all(answers.map(async (r) => [r.status, r.headers.get("x-clickhouse-exception-code"), await r.text()] as const));
+    expect(statuses.filter(([s]) => s === 200)).toHaveLength(1);
+    expect(statuses.filter(([, code]) => code === "202")).toHaveLength(2);
+    await vi.waitUntil(async () => (await logged("SELECT count() FROM tinybird.pipe_stats_rt WHERE token_name = 'refusal_logged_rps' AND error = 1")) === "2\n", { timeout: 15_000, interval: 300 });
+    expect(await logged("SELECT status_code, count() FROM tinybird.pipe_stats_rt WHERE token_name = 'refusal_logged_rps' GROUP BY status_code ORDER BY status_code")).toBe("200\t1\n429\t2\n");
+    const errors = "SELECT count() > 0 FROM tinybird.endpoint_errors WHERE pipe_name = 'clickhouse_interface' AND status_code = 429";
+    await vi.waitUntil(async () => (await logged(errors)) === "1\n", { timeout: 15_000, interval: 300 });
+    const bad = await SELF.fetch(`${BASE}/`, { method: "POST", headers: { authorization: basic(ws.name, "p.not-a-token") }, body: "SELECT 1 AS bad_token_marker" });
+    expect(bad.status).toBe(403);
+    await bad.text();
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(await logged("SELECT count() FROM tinybird.pipe_stats_rt WHERE url LIKE '%bad_token_marker%'")).toBe("0\n");
   });
 });

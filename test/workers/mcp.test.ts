@@ -360,4 +360,24 @@ describe("JWTs", () => {
     expect(limited).toHaveLength(2);
     for (const r of limited) expect(parseError(r.text)).toMatchObject({ status: 429, retry_after: 1 });
   });
+
+  it("403 and 429 refusals are logged in pipe_stats_rt (and endpoint_errors for an endpoint tool)", async () => {
+    const token = await jwt({ name: "refusal_logged_agent", limits: { rps: 1 }, scopes: [{ type: "PIPES:READ", resource: "top_pages" }] });
+    const client = await connect(token);
+    const results = await Promise.all([1, 2].map(() => callTool(client, "top_pages", { limit: 1 })));
+    expect(results.filter((r) => r.isError).map((r) => parseError(r.text).status)).toEqual([429]);
+    await new Promise((r) => setTimeout(r, 1100));
+    const forbidden = await callTool(client, "execute_query", { sql: "SELECT count() AS forbidden_marker FROM events" });
+    expect(parseError(forbidden.text).status).toBe(403);
+    const sql = async (q: string) => ((await (await api(`/v0/sql?q=${encodeURIComponent(`${q} FORMAT JSON`)}`, { token: ws.token })).json()) as { data: unknown[] }).data;
+    const mine = "SELECT pipe_name, status_code, error FROM tinybird.pipe_stats_rt WHERE token_name = 'refusal_logged_agent' ORDER BY pipe_name, status_code";
+    await vi.waitUntil(async () => (await sql(mine)).length === 3, { timeout: 15_000, interval: 200 });
+    expect(await sql(mine)).toEqual([
+      { pipe_name: "query_api", status_code: 403, error: 1 },
+      { pipe_name: "top_pages", status_code: 200, error: 0 },
+      { pipe_name: "top_pages", status_code: 429, error: 1 },
+    ]);
+    const errors = await sql("SELECT status_code, url LIKE '%from=mcp%' AS mcp FROM tinybird.endpoint_errors WHERE pipe_name = 'top_pages' AND status_code = 429");
+    expect(errors).toContainEqual({ status_code: 429, mcp: 1 });
+  });
 });

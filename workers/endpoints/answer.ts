@@ -1,9 +1,11 @@
 /**
  * @module endpoints/answer
  * What every endpoint and Query API call ends with: the read (`execute.ts`)
- * and its `pipe_stats_rt` row. A failed call is logged too (not 401/403/429:
- * those never reached the workspace's data) with the status and message the
- * caller is answered, then the error is rethrown for that answer. A cached
+ * and its `pipe_stats_rt` row. A failed call is logged too, refusals included
+ * (403 for a table or pipe outside the token's scopes, 429 past a rate limit),
+ * with the status and message the caller is answered, then the error is
+ * rethrown for that answer. Only 401 is not logged: without a valid token
+ * there is no workspace to log the call to. A cached
  * endpoint's read goes through its cache first (`cache.ts`); the row of a call
  * answered from it says so in `parameters['__tb__cache']`.
  */
@@ -43,11 +45,18 @@ export async function answerRead(
     );
     return cache ? await cache.keep(outcome) : outcome.response;
   } catch (e) {
-    // The row says what the caller is answered (the one mapping decides it), then the error goes on to be answered.
-    const { status, body } = errorAnswer(e);
-    if (status !== 429 && status !== 403 && status !== 401) {
-      recordStats(platform, principal, call, { ...stats, readRows: 0, readBytes: 0, resultRows: 0, statusCode: status, error: true, errorMessage: body.error });
-    }
+    recordFailure(platform, principal, call, stats, e);
     throw e;
   }
+}
+
+/**
+ * Logs a call that failed or was refused before its read, as the row of an
+ * answered call: what the caller is answered (the one mapping decides it).
+ * A 401 names no workspace the caller may log to, so it is not logged.
+ */
+export function recordFailure(platform: Platform, principal: Principal, call: CallInfo, stats: CallStats, e: unknown): void {
+  const { status, body } = errorAnswer(e);
+  if (status === 401) return;
+  recordStats(platform, principal, call, { ...stats, readRows: 0, readBytes: 0, resultRows: 0, statusCode: status, error: true, errorMessage: body.error });
 }

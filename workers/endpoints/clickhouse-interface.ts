@@ -21,13 +21,13 @@ import type { Context } from "hono";
 import type { AppEnv } from "../api/context.js";
 import { resolvePrincipal, type Principal } from "../auth/principal.js";
 import type { Platform } from "../platform/platform.js";
-import { isolateCache } from "../platform/caches.js";
 import { READER_OUTPUT_SETTINGS } from "../clickhouse/workspace-users.js";
 import { sqlFormat, type OutputFormat } from "../../shared/format/formats.js";
 import { BadRequestError, ForbiddenError, isTernError, NotFoundError, PayloadTooLargeError, UnauthorizedError, type ClickHouseCode } from "../../shared/errors.js";
 import { answerRead } from "./answer.js";
 import { buildSqlRead } from "./query-api.js";
 import { systemTable } from "./schema-tables.js";
+import { workspaceName } from "./session-functions.js";
 import { paramsForLog } from "./params.js";
 import { callInfo } from "./stats.js";
 
@@ -117,7 +117,8 @@ export async function answerClickHouse(c: Context<AppEnv>, path: string): Promis
     const settings = checkedSettings(platform, proto.settings);
     const defaultFormat = outputFormat(proto.format ?? DEFAULT_FORMAT);
     const schema = { database: workspace, systemTable: (name: string) => systemTable({ database: workspace, manifest: live?.manifest, scopes: principal.scopes, limits: platform.config.reads }, name) };
-    const read = await buildSqlRead(platform, principal, { live, sql: showAsSelect(proto.sql, workspace), params: {}, settings, queryParams: proto.queryParams, defaultFormat, schema });
+    const user = proto.user !== undefined && proto.user !== "" ? proto.user : workspace;
+    const read = await buildSqlRead(platform, principal, { live, sql: showAsSelect(proto.sql, workspace), params: {}, settings, queryParams: proto.queryParams, defaultFormat, schema, user });
     return { ...read, clickhouseHeaders: true };
   });
   return finish(request, response, proto);
@@ -322,14 +323,4 @@ export function showAsSelect(sql: string, workspace: string): string {
   if (m[1]!.toUpperCase() === "DATABASES") return `SELECT name FROM system.databases ORDER BY name${format}`;
   const db = m[2] ? m[2].replace(/^[`"]|[`"]$/g, "") : workspace;
   return `SELECT name FROM system.tables WHERE database = '${db.replace(/\\/g, "\\\\").replace(/'/g, "\\'")}' ORDER BY name${format}`;
-}
-
-/** Workspace names by id (renames are rare; an old name answers for a minute). */
-const names = isolateCache<string>("workspaceNames");
-
-async function workspaceName(platform: Platform, workspaceId: string): Promise<string> {
-  const hit = names.get(workspaceId);
-  if (hit !== undefined) return hit;
-  const info = await platform.catalog.workspace(workspaceId).info();
-  return names.set(workspaceId, info?.name ?? workspaceId);
 }

@@ -18,7 +18,7 @@ import type { LiveDeployment } from "../catalog/client.js";
 import type { Platform } from "../platform/platform.js";
 import { readBuckets } from "../ratelimit/limit.js";
 import { ensureWorkspaceServiceViews } from "../service/workspace-views.js";
-import { answerRead } from "./answer.js";
+import { answerRead, recordFailure } from "./answer.js";
 import { endpointCacheSpec, knownRead } from "./cache.js";
 import { option, outputSettings, paramsForLog, type RequestInput } from "./params.js";
 import { SqlContext, targetNode } from "./sql-context.js";
@@ -33,10 +33,23 @@ export interface PipeCall {
   call: CallInfo;
 }
 
+/**
+ * The caller's `read_pipe` grant for `pipe`; a refusal (403) is logged as the
+ * call (`params`: what the row records of the request's parameters).
+ */
+export function pipeGrant(platform: Platform, principal: Principal, pipe: string, call: CallInfo, params: Params): ReturnType<typeof ensureAllowed> {
+  try {
+    return ensureAllowed(principal, { kind: "read_pipe", pipe });
+  } catch (e) {
+    recordFailure(platform, principal, call, { pipeId: pipe, pipeName: pipe, startedAt: platform.clock.now(), parameters: paramsForLog(params) }, e);
+    throw e;
+  }
+}
+
 /** Answers one endpoint call; the response streams the ClickHouse answer. */
 export async function answerPipe(platform: Platform, principal: Principal, req: PipeCall): Promise<Response> {
   const startedAt = platform.clock.now();
-  const grant = ensureAllowed(principal, { kind: "read_pipe", pipe: req.pipe });
+  const grant = pipeGrant(platform, principal, req.pipe, req.call, req.input.params);
   // A JWT's fixed params win over anything the request sends.
   const params: Record<string, ParamValue | undefined> = { ...req.input.params, ...(grant.fixedParams as Record<string, ParamValue>) };
   const stats = { pipeId: req.pipe, pipeName: req.pipe, startedAt, parameters: paramsForLog(params as Params) };

@@ -17,6 +17,7 @@ import type { Platform } from "../platform/platform.js";
 import { readBuckets } from "../ratelimit/limit.js";
 import { ensureWorkspaceServiceViews } from "../service/workspace-views.js";
 import { answerRead } from "./answer.js";
+import { answerSessionFunctions, workspaceName } from "./session-functions.js";
 import type { ReadRequest } from "./execute.js";
 import { option, outputSettings, paramsForLog, type RequestInput } from "./params.js";
 import { renderStatement, SqlContext, targetNode, type ReadContext } from "./sql-context.js";
@@ -59,13 +60,16 @@ export interface SqlStatement {
   defaultFormat?: OutputFormat;
   /** ClickHouse interface: the workspace's name as a database, and the `system.*` tables it serves. */
   schema?: ReadContext["schema"];
+  /** ClickHouse interface: the user the caller connected as, for `currentUser()` (else the workspace's name). */
+  user?: string;
 }
 
 /**
  * What a principal may run, for every surface that takes SQL from a caller
  * (the Query API, the ClickHouse interface): rate limits → ClickHouse's
  * canonical re-printing → read-only check → names rewritten inside the
- * caller's workspace, each datasource and pipe checked against the caller's
+ * caller's workspace (session functions answered as literals first:
+ * `session-functions.ts`), each datasource and pipe checked against the caller's
  * scopes → the read `runRead` runs (which passes it through the read guard).
  */
 export async function buildSqlRead(platform: Platform, principal: Principal, stmt: SqlStatement): Promise<ReadRequest> {
@@ -80,6 +84,13 @@ export async function buildSqlRead(platform: Platform, principal: Principal, stm
   // what the tokenizer reads is what ClickHouse parses.
   timing.add("compile", compileStart);
   split.sql = await timing.time("guard", () => platform.clickhouse.guard.canonical(split.sql));
+  // currentDatabase(), currentUser(), getSetting('…') answered as literals before anything else reads the SQL.
+  split.sql = await answerSessionFunctions(split.sql, {
+    database: async () => stmt.schema?.database ?? (await workspaceName(platform, principal.workspaceId)),
+    ...(stmt.user !== undefined ? { user: stmt.user } : {}),
+    settings: stmt.settings,
+    limits: platform.config.reads,
+  });
   compileStart = timing.now();
   const readOnly = checkReadOnly(split.sql);
   if (!readOnly.ok) {

@@ -14,7 +14,7 @@ import { NotFoundError } from "../../shared/errors.js";
 import { readInput } from "./params.js";
 import { callInfo } from "./stats.js";
 import { openApiDocument } from "./openapi.js";
-import { answerPipe } from "./pipe-call.js";
+import { answerPipe, pipeGrant } from "./pipe-call.js";
 import { answerSql } from "./query-api.js";
 
 const corsHeaders = cors({
@@ -61,13 +61,14 @@ endpointRoutes.get("/:pipe/openapi.json", requireAuth((c) => ({ kind: "read_pipe
   return c.json(openApiDocument(principal, { manifest: live!.manifest, only: pipe, origin: new URL(c.req.url).origin }));
 });
 
-// The scope is checked before the body is read.
-const endpointCaller = requireAuth((c) => ({ kind: "read_pipe", pipe: endpointFile(c.req.param("file")!).pipe }), { allowJwt: true });
-
-endpointRoutes.on(["GET", "POST"], ENDPOINT_FILE, endpointCaller, async (c) => {
+endpointRoutes.on(["GET", "POST"], ENDPOINT_FILE, requireAuth(undefined, { allowJwt: true }), async (c) => {
   const platform = c.get("platform");
   const principal = c.get("principal");
   const { pipe, format } = endpointFile(c.req.param("file")!);
+  // The scope is checked before the body is read; a refusal is logged with the URL's params.
+  const urlParams = Object.fromEntries(new URL(c.req.url).searchParams);
+  delete urlParams["token"];
+  pipeGrant(platform, principal, pipe, callInfo(c.req.raw), urlParams);
   const input = await readInput(c.req.raw);
   const live = await platform.catalog.liveDeployment(principal.workspaceId);
   return answerPipe(platform, principal, { live, pipe, format, input, call: callInfo(c.req.raw) });

@@ -33,13 +33,14 @@ export interface SchemaView {
  * `system.settings` as a read through the interface has them: what a driver
  * may change (`readonly = 0`: the output settings, `max_execution_time`
  * downwards) and the limits it may not. Drivers read it at connect
- * (clickhouse-connect) to learn what they may send.
+ * (clickhouse-connect) to learn what they may send; `getSetting(name)`
+ * answers the same values (`session-functions.ts`).
  */
-function settingsRows(view: SchemaView): Array<[name: string, value: string, type: string, readonly: 0 | 1, description: string]> {
+export function settingsRows(limits: SchemaView["limits"]): Array<[name: string, value: string, type: string, readonly: 0 | 1, description: string]> {
   return [
     ["readonly", "1", "UInt64", 1, "Reads only: set by the token's workspace reader"],
-    ["max_execution_time", String(view.limits.queryTimeoutSeconds), "Seconds", 0, "Query time limit (lower values accepted)"],
-    ["max_result_bytes", String(view.limits.maxResultBytes), "UInt64", 1, "Result size limit"],
+    ["max_execution_time", String(limits.queryTimeoutSeconds), "Seconds", 0, "Query time limit (lower values accepted)"],
+    ["max_result_bytes", String(limits.maxResultBytes), "UInt64", 1, "Result size limit"],
     ["result_overflow_mode", "throw", "OverflowMode", 1, "What happens past max_result_bytes"],
     ["output_format_json_quote_64bit_integers", "1", "Bool", 0, "Quote 64-bit integers in JSON formats"],
     ["output_format_json_quote_denormals", "0", "Bool", 0, "Write +nan, -nan, +inf, -inf in JSON formats"],
@@ -55,7 +56,7 @@ function settingsRows(view: SchemaView): Array<[name: string, value: string, typ
 const SETTINGS_STRUCTURE = "name String, value String, changed UInt8, description String, min Nullable(String), max Nullable(String), readonly UInt8, type String, default String, alias_for String, is_obsolete UInt8";
 
 function settingsSql(view: SchemaView): string {
-  const rows = settingsRows(view).map(([name, value, type, readonly, description]) =>
+  const rows = settingsRows(view.limits).map(([name, value, type, readonly, description]) =>
     `(${q(name)}, ${q(value)}, ${name === "readonly" || name.startsWith("max_") || name === "result_overflow_mode" || name === "output_format_json_quote_64bit_integers" ? 1 : 0}, ${q(description)}, NULL, NULL, ${readonly}, ${q(type)}, ${q(value)}, '', 0)`,
   );
   return literalTable(SETTINGS_STRUCTURE, rows, "");

@@ -13,6 +13,8 @@ export { listTables } from "./list-tables.js";
 export type { TableName, ListTablesResult } from "./list-tables.js";
 export type { TableReference, TableContext } from "./table-refs.js";
 export { classifyStatement, checkReadOnly } from "./statement.js";
+export { findSessionCalls, replaceSessionCalls } from "./session-functions.js";
+export type { SessionCall, SessionFunction } from "./session-functions.js";
 export type { StatementKind, StatementCheck } from "./statement.js";
 export { quoteIdentifier, qualifiedTable } from "./quote.js";
 export { toTernError } from "./to-tern-error.js";

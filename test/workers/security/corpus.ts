@@ -142,14 +142,25 @@ for (const fn of ["dictGet", "dictGetString", "dictGetOrDefault", "dictGetOrNull
 add("joinGet on another workspace", "SELECT joinGet('{other}', 'secret', 1)");
 add("joinGet on a computed name", "SELECT joinGet(concat('sys', 'tem.one'), 'dummy', 0)");
 for (const fn of [
-  "hostName", "FQDN", "getMacro('x')", "getServerSetting('user_files_path')", "getSetting('max_execution_time')", "currentUser",
-  "getClientHTTPHeader('authorization')", "filesystemAvailable", "getOSKernelVersion", "showCertificate", "uptime", "serverUUID",
+  "hostName", "FQDN", "getMacro('x')", "getServerSetting('user_files_path')", "getSetting('max_threads')", "authenticatedUser",
+  "getClientHTTPHeader('authorization')", "filesystemAvailable", "getOSKernelVersion", "showCertificate", "serverUUID",
   "currentProfiles", "currentRoles", "globalVariable('x')", "catboostEvaluate('/m', 1)", "naiveBayesClassifier('m', 'x')",
   "generateSerialID('x')", "aiGenerate('x')", "addressToLine(1)", "demangle('x')", "regionToName(1)", "logTrace('x')",
 ]) {
   const call = fn.includes("(") ? fn : `${fn}()`;
   add(`function ${call}`, `SELECT ${call}`);
 }
+// Session functions are answered as literals (workers/endpoints/session-functions.ts): the plain
+// calls answer the workspace's own values; every other shape stays with the guard, which refuses it.
+add("currentUser() answered as a literal", "SELECT currentUser(), user(), currentDatabase(), database(), uptime()", true);
+add("getSetting of a setting off the allowlist", "SELECT getSetting('user_files_path')");
+add("getSetting of a secret-bearing setting", "SELECT getSetting('additional_table_filters')");
+add("getSetting of a computed name", "SELECT getSetting(concat('max_', 'execution_time'))");
+add("getSettingOrDefault", "SELECT getSettingOrDefault('readonly', 0)");
+add("currentUser with an argument", "SELECT currentUser(1)");
+add("currentDatabase() naming a table function's database", "SELECT * FROM merge(currentDatabase(), '.*')");
+add("currentDatabase() building a joinGet name", "SELECT joinGet(concat(currentDatabase(), '.events'), 'tenant', 1)");
+add("currentDatabase() building an identifier", "SELECT hasColumnInTable(currentDatabase(), 'events', 'tenant')");
 add("a function the guard has never heard of", "SELECT notAFunctionYet(1)");
 add("a denied function in upper case", "SELECT HOSTNAME()");
 add("a denied function as an aggregate combinator", "SELECT fileIf('/etc/passwd', 1)");
