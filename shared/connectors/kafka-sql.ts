@@ -209,3 +209,25 @@ export function kafkaSinkSql(input: KafkaSinkInput): { create: string; insert: s
     drop: `DROP TABLE IF EXISTS ${name}`,
   };
 }
+
+/**
+ * What `tinybird.kafka_ops_log` records for one Kafka datasource, read from
+ * ClickHouse's `system.kafka_consumers`: a row per assigned partition with the
+ * consumer's position (the next offset it reads; every offset before it is
+ * written and committed or about to be), the messages its consumer has read,
+ * the last commit, and its last errors (`msg_type` error with the text, else
+ * info). `lag` is NULL: the high watermark is the broker's, and ClickHouse only
+ * reports it with librdkafka statistics, which are off unless the server config
+ * turns them on (`rdkafka_stat` is empty on the local engine).
+ */
+export function kafkaOpsLogSelect(database: string, queueTable: string): string {
+  return `SELECT now64(3) AS timestamp, database, table, consumer_id, topic, partition, position,
+    num_messages_read AS consumer_messages_read, num_commits, last_commit_time,
+    CAST(NULL, 'Nullable(Int64)') AS lag,
+    if(length(exceptions.text) > 0, 'error', 'info') AS msg_type,
+    arrayStringConcat(arraySlice(exceptions.text, -3), '\\n') AS msg
+FROM system.kafka_consumers
+ARRAY JOIN assignments.topic AS topic, assignments.partition_id AS partition, assignments.current_offset AS position
+WHERE database = ${quoteString(database)} AND table = ${quoteString(queueTable)}
+ORDER BY topic, partition`;
+}
