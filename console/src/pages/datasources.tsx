@@ -96,7 +96,12 @@ function Quarantine({ name }: { name: string }) {
     <Section title="Quarantine">
       <ErrorText error={error} label="Could not read quarantine" />
       {result && result.rows === 0 ? <p>No quarantined rows.</p> : null}
-      {result && result.rows > 0 ? <Table columns={result.meta.map((m) => m.name)} rows={result.data} /> : null}
+      {result && result.rows > 0 ? (
+        <Table
+          columns={["reason", "insertion_date", ...result.meta.map((m) => m.name).filter((c) => !c.startsWith("c__") && c !== "insertion_date")]}
+          rows={result.data.map((r) => ({ ...r, reason: Array.isArray(r.c__error) ? r.c__error.join("; ") : r.c__error }))}
+        />
+      ) : null}
     </Section>
   );
 }
