@@ -1,0 +1,58 @@
+/** The text of shared/connectors/kafka-sql.ts's statements (run against a real broker in test/node/connectors/). */
+import { describe, expect, it } from "vitest";
+import { kafkaConsumerProblem, kafkaConsumerSql, kafkaMetaColumns, kafkaSinkSql } from "../../../shared/connectors/kafka-sql.js";
+
+const columns = [
+  { name: "id", type: "UInt64", nullable: false, jsonPath: "$.id" },
+  { name: "first", type: "LowCardinality(String)", nullable: false, jsonPath: "$.items[0]['na me']" },
+  { name: "note", type: "Nullable(String)", nullable: true },
+];
+const base = {
+  columns, settings: { connectionName: "k", topic: "t'opic", storeRawValue: false }, groupId: "grp",
+  connection: { bootstrapServers: "b1:9092,b2:9092" }, target: { database: "ws", table: "ev_1", quarantineTable: "ev_1_quarantine" },
+};
+
+describe("kafkaConsumerSql", () => {
+  it("names the engine table and views after the datasource's table, drops views before the table", () => {
+    const sql = kafkaConsumerSql(base);
+    expect([sql.queue, sql.rowsView, sql.quarantineView]).toEqual(["ev_1_kafka", "ev_1_kafka_rows", "ev_1_kafka_quarantine"]);
+    expect(sql.create[0]).toBe(
+      "CREATE TABLE `ws`.`ev_1_kafka` (`value` String) ENGINE = Kafka SETTINGS kafka_broker_list = 'b1:9092,b2:9092', kafka_topic_list = 't\\'opic', " +
+      "kafka_group_name = 'grp', kafka_format = 'RawBLOB', kafka_num_consumers = 1, kafka_thread_per_consumer = 0",
+    );
+    expect(sql.drop).toEqual(["DROP VIEW IF EXISTS `ws`.`ev_1_kafka_rows`", "DROP VIEW IF EXISTS `ws`.`ev_1_kafka_quarantine`", "DROP TABLE IF EXISTS `ws`.`ev_1_kafka`"]);
+  });
+  it("follows JSONPaths (1-based indexes, quoted keys, the column name without one) and drops LowCardinality inside Nullable", () => {
+    const rows = kafkaConsumerSql(base).create[1]!;
+    expect(rows).toContain("JSONExtract(value, 'id', 'Nullable(UInt64)')");
+    expect(rows).toContain("JSONExtract(value, 'items', 1, 'na me', 'Nullable(String)')");
+    expect(rows).toContain("JSONExtract(value, 'note', 'Nullable(String)') AS `note`");
+    expect(rows).toContain("'' AS __value");
+    expect(rows).toContain("TO `ws`.`ev_1`");
+  });
+  it("stores the raw value and headers when asked; passes SASL settings", () => {
+    const sql = kafkaConsumerSql({
+      ...base, settings: { ...base.settings, storeRawValue: true, storeHeaders: true },
+      connection: { bootstrapServers: "b:9092", securityProtocol: "SASL_SSL", saslMechanism: "SCRAM-SHA-512", key: "user", secret: "p'w" },
+    });
+    expect(sql.create[0]).toContain("kafka_security_protocol = 'sasl_ssl', kafka_sasl_mechanism = 'SCRAM-SHA-512', kafka_sasl_username = 'user', kafka_sasl_password = 'p\\'w'");
+    expect(sql.create[1]).toContain("value AS __value");
+    expect(sql.create[1]).toContain("AS __headers");
+    expect(kafkaMetaColumns({ storeHeaders: true }).map((c) => c.name)).toEqual(["__value", "__topic", "__partition", "__offset", "__timestamp", "__key", "__headers"]);
+    expect(kafkaMetaColumns({}).length).toBe(6);
+  });
+  it("refuses what it cannot consume yet: array projections and Avro", () => {
+    expect(kafkaConsumerProblem({ columns: [{ name: "a", type: "Array(String)", nullable: false, jsonPath: "$.a[:].b" }], settings: base.settings })).toMatch(/projects an array/);
+    expect(kafkaConsumerProblem({ columns, settings: { ...base.settings, valueFormat: "avro" } })).toMatch(/avro/);
+    expect(() => kafkaConsumerSql({ ...base, settings: { ...base.settings, valueFormat: "avro" } })).toThrow(/avro/);
+  });
+});
+
+describe("kafkaSinkSql", () => {
+  it("creates a producer table for the run, inserts the pipe's SELECT, drops it", () => {
+    const sql = kafkaSinkSql({ database: "ws", table: "sink_1", topic: "out", connection: { bootstrapServers: "b:9092" }, columns: [{ name: "n", type: "UInt64" }], select: "SELECT 1 AS n" });
+    expect(sql.create).toBe("CREATE TABLE `ws`.`sink_1` (`n` UInt64) ENGINE = Kafka SETTINGS kafka_broker_list = 'b:9092', kafka_topic_list = 'out', kafka_group_name = 'sink_1_producer', kafka_format = 'JSONEachRow'");
+    expect(sql.insert).toBe("INSERT INTO `ws`.`sink_1` (`n`) SELECT 1 AS n");
+    expect(sql.drop).toBe("DROP TABLE IF EXISTS `ws`.`sink_1`");
+  });
+});
