@@ -5,14 +5,14 @@
  * ClickHouse's answer headers, its first byte), `body` (reading ClickHouse's
  * answer), `total` (from the platform's creation to the answer's headers).
  *
- * Resolution: workerd's clocks (`Date.now()`, `performance.now()`) stand still
- * while JavaScript runs and move only when the isolate waits on I/O (a Spectre
- * mitigation; the same locally and on Cloudflare). So a phase that waits on
- * I/O (a KV or Durable Object call, ClickHouse) reads its real wall time, and
- * a phase that is pure CPU (compile, building the answer) reads 0 there.
- * Node (role tests) has a real `performance.now()`: there every phase is
- * measured. Tern's own CPU per call is what the end-to-end time leaves once
- * the I/O phases are taken out (`bench/endpoints`).
+ * Resolution: workerd's clocks (`Date.now()`, `performance.now()`) tick in
+ * whole milliseconds and stand still while JavaScript runs, moving when the
+ * isolate waits on I/O (a Spectre mitigation, the same locally and on
+ * Cloudflare; nothing finer is exposed to a Worker). One call's phase reads
+ * 0, 1, 2…, and a pure-CPU phase mostly 0. Over many calls, whose starts fall
+ * anywhere within a millisecond, the mean of a phase is its length:
+ * `bench/endpoints` prints means. Node (role tests) has a real
+ * `performance.now()`, so there every phase is measured as is.
  */
 
 /** Phase names, in the order they are answered. */
