@@ -362,22 +362,26 @@ describe("JWTs", () => {
   });
 
   it("403 and 429 refusals are logged in pipe_stats_rt (and endpoint_errors for an endpoint tool)", async () => {
-    const token = await jwt({ name: "refusal_logged_agent", limits: { rps: 1 }, scopes: [{ type: "PIPES:READ", resource: "top_pages" }] });
-    const client = await connect(token);
-    const results = await Promise.all([1, 2].map(() => callTool(client, "top_pages", { limit: 1 })));
-    expect(results.filter((r) => r.isError).map((r) => parseError(r.text).status)).toEqual([429]);
-    await new Promise((r) => setTimeout(r, 1100));
-    const forbidden = await callTool(client, "execute_query", { sql: "SELECT count() AS forbidden_marker FROM events" });
+    const limited = await connect(await jwt({ name: "refusal_logged_agent", limits: { rps: 1 }, scopes: [{ type: "PIPES:READ", resource: "top_pages" }] }));
+    const results = await Promise.all([1, 2, 3].map(() => callTool(limited, "top_pages", { limit: 1 })));
+    const refused = results.filter((r) => r.isError).map((r) => parseError(r.text).status);
+    expect(refused).toEqual([429, 429]);
+    // The same name, no rate limit: refused by scope.
+    const scoped = await connect(await jwt({ name: "refusal_logged_agent", scopes: [{ type: "PIPES:READ", resource: "top_pages" }] }));
+    const forbidden = await callTool(scoped, "execute_query", { sql: "SELECT count() AS forbidden_marker FROM events" });
     expect(parseError(forbidden.text).status).toBe(403);
     const sql = async (q: string) => ((await (await api(`/v0/sql?q=${encodeURIComponent(`${q} FORMAT JSON`)}`, { token: ws.token })).json()) as { data: unknown[] }).data;
-    const mine = "SELECT pipe_name, status_code, error FROM tinybird.pipe_stats_rt WHERE token_name = 'refusal_logged_agent' ORDER BY pipe_name, status_code";
-    await vi.waitUntil(async () => (await sql(mine)).length === 3, { timeout: 15_000, interval: 200 });
-    expect(await sql(mine)).toEqual([
-      { pipe_name: "query_api", status_code: 403, error: 1 },
-      { pipe_name: "top_pages", status_code: 200, error: 0 },
-      { pipe_name: "top_pages", status_code: 429, error: 1 },
-    ]);
-    const errors = await sql("SELECT status_code, url LIKE '%from=mcp%' AS mcp FROM tinybird.endpoint_errors WHERE pipe_name = 'top_pages' AND status_code = 429");
-    expect(errors).toContainEqual({ status_code: 429, mcp: 1 });
+    const mine = "SELECT pipe_name, status_code, count() AS calls, max(error) AS error FROM tinybird.pipe_stats_rt WHERE token_name = 'refusal_logged_agent' GROUP BY pipe_name, status_code ORDER BY pipe_name, status_code";
+    const expected = [
+      { pipe_name: "query_api", status_code: 403, calls: 1, error: 1 },
+      { pipe_name: "top_pages", status_code: 200, calls: 1, error: 0 },
+      { pipe_name: "top_pages", status_code: 429, calls: 2, error: 1 },
+    ];
+    await vi.waitUntil(async () => JSON.stringify(await sql(mine)) === JSON.stringify(expected), { timeout: 15_000, interval: 200 }).catch(async () => {
+      expect(await sql(mine)).toEqual(expected);
+    });
+    const errors = "SELECT status_code, url LIKE '%from=mcp%' AS mcp FROM tinybird.endpoint_errors WHERE pipe_name = 'top_pages' AND status_code = 429";
+    await vi.waitUntil(async () => (await sql(errors)).length > 0, { timeout: 15_000, interval: 200 });
+    expect(await sql(errors)).toContainEqual({ status_code: 429, mcp: 1 });
   });
 });
