@@ -432,6 +432,8 @@ FORMAT JSON`;
           .map(([k, v]) => `${k} ${v.toFixed(2)}`)
           .join(", ")}; Tern's phases besides ClickHouse (total - ch - body) ${((med["total"] ?? 0) - (med["ch"] ?? 0) - (med["body"] ?? 0)).toFixed(2)}, untimed I/O ${own.toFixed(2)}`,
       );
+      // Means carry the tail; a whole-ms phase as long as ch compares with direct's p50 by its median.
+      if (phases["ch"]) console.log(`  ${"".padEnd(28)} median ch ${median(phases["ch"]).toFixed(1)}, median total ${median(phases["total"] ?? []).toFixed(1)} (direct p50 ${p50Of("ClickHouse direct").toFixed(1)})`);
     }
     console.log("\nCPU per call by process (ms; /proc, 10 ms ticks summed over every call of the mode):");
     for (const name of Object.keys(results)) {
