@@ -2,9 +2,9 @@
 // an hourly copy (hourly page views, appended, over the hour before its fire
 // time) and two daily sinks of the day before (CSV into the local S3 server,
 // NDJSON into the Worker's R2 bucket). Events go in over /v0/events; the clock
-// moves by firing the Worker's cron at chosen times through wrangler dev's
-// `/cdn-cgi/handler/scheduled?cron=…&time=<ms>` (the time becomes the
-// controller's scheduledTime, the scheduler's "now"). What the runs wrote is
+// moves by firing the Worker's cron tick at chosen times through local mode's
+// `POST /local/scheduled?time=<ms>` (the same runScheduler as scheduled(); the
+// time becomes the tick's scheduledTime, the scheduler's "now"). What the runs wrote is
 // read back as a user would: the copied rows over /v0/sql, the files from the
 // S3 server (signed S3 API) and from wrangler's local R2 (its explorer API).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -129,10 +129,10 @@ async function until<T>(what: string, probe: () => Promise<T | undefined>, timeo
   }
 }
 
-/** The Worker's cron tick as if the clock read `iso`: wrangler dev's trigger for scheduled(). */
+/** The Worker's cron tick as if the clock read `iso` (local mode's trigger; answers once the tick is done). */
 async function fireCron(iso: string): Promise<void> {
-  const res = await fetch(`${platform.baseUrl}/cdn-cgi/handler/scheduled?cron=${encodeURIComponent("* * * * *")}&time=${Date.parse(iso)}`);
-  expect({ status: res.status, body: await res.text() }, `tick at ${iso}`).toEqual({ status: 200, body: "ok" });
+  const res = await fetch(`${platform.baseUrl}/local/scheduled?time=${Date.parse(iso)}`, { method: "POST" });
+  expect({ status: res.status, body: (await res.json()) as { scheduled_time: string } }, `tick at ${iso}`).toMatchObject({ status: 200, body: { scheduled_time: new Date(iso).toISOString() } });
 }
 
 /** The jobs of `pipe`, oldest first. */

@@ -10,6 +10,7 @@ import { platformMiddleware } from "../platform/middleware.js";
 import { clickhouseErrorResponse, errorResponse, notFoundResponse } from "./on-error.js";
 import { health } from "./health.js";
 import { localTokens } from "./local-tokens.js";
+import { localSchedulerRoutes } from "../scheduler/routes.js";
 import { buildRoutes, currentWorkspaceRoutes, deployRoutes, deploymentRoutes } from "../deploy/routes.js";
 import { authRoutes, userWorkspaceRoutes, workspaceRoutes } from "../workspaces/routes.js";
 import { environmentRoutes, environmentV0Routes, secretRoutes } from "../environments/routes.js";
@@ -42,6 +43,7 @@ export function createApp(): Hono<AppEnv> {
   app
     .route("/v0/health", health) //                 api/health.ts
     .route("/tokens", localTokens) //               api/local-tokens.ts (local mode only)
+    .route("/local/scheduled", localSchedulerRoutes) // scheduler: one cron tick by hand (local mode only)
     .route("/v0/pipes", copyRoutes) //              copies: /<pipe>/copy, /copy/pause, /copy/resume
     .route("/v0/pipes", sinkRoutes) //              sinks: /<pipe>/sink
     .route("/v0/pipes", endpointRoutes) //          endpoints: /<pipe>.<format>, OpenAPI
