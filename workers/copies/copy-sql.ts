@@ -12,9 +12,8 @@ import type { ManifestDatasource } from "../../shared/deploy/manifest.js";
 import type { CopyPublication } from "../../shared/datafiles/index.js";
 import { NotFoundError } from "../../shared/errors.js";
 import type { LiveDeployment } from "../catalog/client.js";
-import { SqlContext } from "../endpoints/sql-context.js";
+import { compileJobPipe } from "../jobs/pipe-sql.js";
 import type { Platform } from "../platform/platform.js";
-import { ensureWorkspaceServiceViews } from "../service/workspace-views.js";
 
 export interface CopyQuery {
   /** The copy's SELECT (qualified names, guarded). */
@@ -49,19 +48,6 @@ export async function copyQuery(
   params: Record<string, string>,
 ): Promise<CopyQuery> {
   const { pipe, publication, target } = copyPipe(live, name);
-  const database = live!.manifest.database;
-  const ctx = new SqlContext({
-    workspaceId,
-    database,
-    manifestId: live!.id,
-    manifest: live!.manifest,
-    // The workspace's own copy: every datasource and pipe, no token filters.
-    scopes: [{ type: "ADMIN" }],
-    params,
-    checkAccess: false,
-  });
-  const compiled = ctx.pipeSql(pipe, publication.node);
-  if (ctx.usesServiceViews) await ensureWorkspaceServiceViews(platform.clickhouse.admin, workspaceId, database);
-  await platform.clickhouse.guard.check(compiled.sql, database);
-  return { sql: compiled.sql, settings: compiled.settings, database, publication, target };
+  const compiled = await compileJobPipe(platform, workspaceId, live!, pipe, publication.node, params);
+  return { sql: compiled.sql, settings: compiled.settings, database: compiled.database, publication, target };
 }

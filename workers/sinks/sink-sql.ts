@@ -11,9 +11,8 @@
 import type { BucketSinkPublication, ConnectionFile } from "../../shared/datafiles/index.js";
 import { BadRequestError, NotFoundError } from "../../shared/errors.js";
 import type { LiveDeployment } from "../catalog/client.js";
-import { SqlContext } from "../endpoints/sql-context.js";
+import { compileJobPipe } from "../jobs/pipe-sql.js";
 import type { Platform } from "../platform/platform.js";
-import { ensureWorkspaceServiceViews } from "../service/workspace-views.js";
 
 export interface SinkQuery {
   /** The sink node's SELECT: qualified names, guarded. */
@@ -55,19 +54,6 @@ export async function sinkQuery(
   params: Record<string, string>,
 ): Promise<SinkQuery> {
   const { pipe, publication, connection } = sinkPipe(live, name);
-  const database = live!.manifest.database;
-  const ctx = new SqlContext({
-    workspaceId,
-    database,
-    manifestId: live!.id,
-    manifest: live!.manifest,
-    // The workspace's own export: every datasource and pipe, no token filters.
-    scopes: [{ type: "ADMIN" }],
-    params,
-    checkAccess: false,
-  });
-  const compiled = ctx.pipeSql(pipe, publication.node);
-  if (ctx.usesServiceViews) await ensureWorkspaceServiceViews(platform.clickhouse.admin, workspaceId, database);
-  await platform.clickhouse.guard.check(compiled.sql, database);
-  return { sql: compiled.sql, settings: compiled.settings, database, publication, connection };
+  const compiled = await compileJobPipe(platform, workspaceId, live!, pipe, publication.node, params);
+  return { sql: compiled.sql, settings: compiled.settings, database: compiled.database, publication, connection };
 }
