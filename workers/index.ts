@@ -14,6 +14,7 @@ import { consumeJobs } from "./jobs/consumer.js";
 // Job kinds register their runners with the jobs runtime (workers/jobs/README.md).
 import "./copies/register.js";
 import "./sinks/register.js";
+import "./imports/register.js";
 
 export { WorkspaceCatalog } from "./catalog/workspace-catalog.js";
 export { RateLimiter } from "./ratelimit/rate-limiter.js";

@@ -42,6 +42,10 @@ export interface S3ImportSpec {
   format: ImportFormat;
   /** CSV with a header line (default true). */
   csvHeader?: boolean;
+  /** The record of files seen (default `<table>_import_files`); an import datasource keeps one per datasource name. */
+  filesTable?: string;
+  /** `IMPORT_FROM_TIMESTAMP`: only files modified at or after it (ISO) are listed. */
+  fromTimestamp?: string;
 }
 
 export interface ImportFileResult {
@@ -58,9 +62,9 @@ export function importFilesTable(table: string): string {
   return `${table}_import_files`;
 }
 
-/** The table of files seen by a datasource's imports (created with the datasource). */
-export function importFilesTableSql(database: string, table: string): string {
-  return `CREATE TABLE IF NOT EXISTS ${quoteQualifiedName(database, importFilesTable(table))} (
+/** The table of files seen by a datasource's imports (created with the datasource); `filesTable` names it outright. */
+export function importFilesTableSql(database: string, table: string, filesTable = importFilesTable(table)): string {
+  return `CREATE TABLE IF NOT EXISTS ${quoteQualifiedName(database, filesTable)} (
     path String, etag String, size UInt64, status LowCardinality(String), rows UInt64, error String, at DateTime64(3)
 ) ENGINE = ReplacingMergeTree(at) ORDER BY (path, etag)`;
 }
@@ -82,7 +86,9 @@ function tsvField(s: string): string {
 
 /** The files the glob matches now, path order. Throws when the bucket cannot be listed (auth, missing bucket). */
 export async function listImportFiles(exec: ImportExecutor, spec: S3ImportSpec): Promise<Array<{ path: string; etag: string; size: number }>> {
-  const text = await exec.query(`SELECT _path, _etag, _size FROM ${s3Call(spec.url, spec, "One")} ORDER BY _path`);
+  const since = spec.fromTimestamp ? ` WHERE _time >= parseDateTime64BestEffort(${quoteString(spec.fromTimestamp)}, 3, 'UTC')` : "";
+  // A glob that matches nothing yet is an empty run, not an error (a missing bucket still is one).
+  const text = await exec.query(`SELECT _path, _etag, _size FROM ${s3Call(spec.url, spec, "One")}${since} ORDER BY _path SETTINGS s3_throw_on_zero_files_match = 0`);
   if (text.trim() === "") return [];
   return text.trimEnd().split("\n").map((line) => {
     const [path, etag, size] = line.split("\t");
@@ -111,7 +117,8 @@ export async function loadImportFile(exec: ImportExecutor, spec: S3ImportSpec, f
 /** One run: every listed file not loaded or refused before is loaded (or refused) and recorded. */
 export async function runS3Import(exec: ImportExecutor, spec: S3ImportSpec, now: () => number = Date.now): Promise<ImportFileResult[]> {
   const files = await listImportFiles(exec, spec);
-  const seenText = await exec.query(`SELECT path, etag FROM ${quoteQualifiedName(spec.database, importFilesTable(spec.table))} FINAL`);
+  const filesTable = spec.filesTable ?? importFilesTable(spec.table);
+  const seenText = await exec.query(`SELECT path, etag FROM ${quoteQualifiedName(spec.database, filesTable)} FINAL`);
   const seen = new Set(seenText.trim() === "" ? [] : seenText.trimEnd().split("\n").map((l) => l.split("\t").map(tsvField).join("\u0000")));
   const results: ImportFileResult[] = [];
   for (const f of files) {
@@ -126,7 +133,7 @@ export async function runS3Import(exec: ImportExecutor, spec: S3ImportSpec, now:
     }
     const result: ImportFileResult = { ...f, status: error ? "error" : "loaded", rows, error, elapsedMs: now() - started };
     await exec.command(
-      `INSERT INTO ${quoteQualifiedName(spec.database, importFilesTable(spec.table))} (path, etag, size, status, rows, error, at) VALUES (${[
+      `INSERT INTO ${quoteQualifiedName(spec.database, filesTable)} (path, etag, size, status, rows, error, at) VALUES (${[
         quoteString(f.path), quoteString(f.etag), String(f.size), quoteString(result.status), String(rows), quoteString(error), `fromUnixTimestamp64Milli(${now()})`,
       ].join(", ")})`,
     );

@@ -14,14 +14,21 @@
  *   runs of a pipe never overlap, and a skipped run is not queued behind it.
  * - Past the workspace's cap on concurrent runs, a due run waits for the next
  *   tick (its window stays open), so it runs once a slot frees, still once.
+ * - A `once` schedule (an import's `@once`) is due at the first tick that sees
+ *   it and never after it ran or was skipped.
  */
 import { latestFireIn } from "../cron/cron.js";
 
 export interface ScheduledPipe {
+  /** The schedule's key: a pipe's name, or `import:<datasource>` for an S3/GCS import. */
   pipe: string;
-  /** The job kind that runs it (`copy`, `sink`). */
+  /** The job kind that runs it (`copy`, `sink`, `s3_sync`, `gcs_sync`). */
   kind: string;
   cron: string;
+  /** Runs at the first tick that sees it and never again (`IMPORT_SCHEDULE @once`); `cron` is not read. */
+  once?: boolean;
+  /** The key names a datasource's import: its job names the datasource, not a pipe. */
+  import?: string;
 }
 
 export interface PipeScheduleState {
@@ -64,7 +71,8 @@ export function decideScheduledRuns(
   return pipes.map((p): ScheduleDecision => {
     const state = states.get(p.pipe) ?? { paused: false, locked: false };
     const after = state.lastFireAt ? new Date(state.lastFireAt) : firstSightWindowStart(now);
-    const fire = latestFireIn(p.cron, after, now);
+    // @once: due at the first tick that sees it; once run (or skipped over a run on request), done.
+    const fire = p.once ? (state.lastFireAt ? undefined : now) : latestFireIn(p.cron, after, now);
     if (!fire) return { pipe: p.pipe, kind: p.kind, action: "none" };
     const fireAt = fire.toISOString();
     if (state.paused) return { pipe: p.pipe, kind: p.kind, action: "skip", fireAt, reason: "paused" };

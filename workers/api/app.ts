@@ -22,6 +22,7 @@ import { jobRoutes } from "../datasources/jobs.js";
 import { eventsRoutes } from "../ingest/events-route.js";
 import { copyRoutes } from "../copies/routes.js";
 import { sinkRoutes } from "../sinks/routes.js";
+import { importRoutes } from "../imports/routes.js";
 import { mcpRoutes } from "../mcp/routes.js";
 import { answerClickHouse, CLICKHOUSE_PATH } from "../endpoints/routes.js";
 
@@ -53,6 +54,7 @@ export function createApp(): Hono<AppEnv> {
     .route("/v0/sql", queryApiRoutes) //            endpoints: the Query API
     .route("/mcp", mcpRoutes) //                    mcp: the MCP server (Streamable HTTP)
     .route("/v0/events", eventsRoutes) //           ingest: Events API, dead letters
+    .route("/v0/datasources", importRoutes) //    imports: /<ds>/scheduling/runs (tb datasource sync)
     .route("/v0/datasources", datasourceRoutes) //  datasources: list, describe, append/replace, truncate, delete
     .route("/v1/datasources", datasourceV1Routes) // datasources: append/replace with the file as the body (tb datasource append|replace)
     .route("/v0/connectors", connectorRoutes) //    datasources: the live connections (tb connection ls)

@@ -39,8 +39,11 @@ export interface RunLimits {
   staleAfterMs: number;
 }
 
-/** A run to start: its job (waiting) and the pipe it holds. */
-export type NewRun = NewJob & { pipe: string };
+/**
+ * A run to start: its job (waiting) and the lock it holds: its pipe's, or
+ * `lock` for a run that holds no pipe (an import: `import:<datasource>`).
+ */
+export type NewRun = NewJob & ({ pipe: string; lock?: string } | { lock: string });
 
 export class WorkspaceCatalog extends DurableObject<Env> {
   private readonly workspace: WorkspaceStore;
@@ -151,8 +154,8 @@ export class WorkspaceCatalog extends DurableObject<Env> {
   beginRun(run: NewRun, limits: RunLimits): CatalogResult<JobRecord> {
     return this.ctx.storage.transactionSync(() => {
       this.freeAbandoned(limits);
-      const lock = this.schedules.lock(run.pipe);
-      if (lock) return fail(409, `A run of '${run.pipe}' is already in progress (job ${lock.job_id}); runs of a pipe never overlap. Wait for it to finish, or cancel it with POST /v0/jobs/${lock.job_id}/cancel`);
+      const lock = this.schedules.lock(lockOf(run));
+      if (lock) return fail(409, `A run of '${run.pipe ?? run.datasource ?? lockOf(run)}' is already in progress (job ${lock.job_id}); runs of a pipe never overlap. Wait for it to finish, or cancel it with POST /v0/jobs/${lock.job_id}/cancel`);
       if (this.jobs.unfinished(limits.kinds).length >= limits.maxUnfinished) {
         return fail(429, `This workspace already has ${limits.maxUnfinished} copy or sink runs waiting or working; try again when one has finished`);
       }
@@ -176,18 +179,23 @@ export class WorkspaceCatalog extends DurableObject<Env> {
       );
       const free = limits.maxUnfinished - this.jobs.unfinished(limits.kinds).length;
       const decisions = decideScheduledRuns(pipes, states, new Date(nowIso), free);
+      const byKey = new Map(pipes.map((p) => [p.pipe, p] as const));
       const runs: JobRecord[] = [];
       for (const d of decisions) {
+        const scheduled = byKey.get(d.pipe);
         if (d.action === "run" || d.action === "skip") this.schedules.setLastFire(d.pipe, d.fireAt);
-        // First sight and nothing run: the window it was given is kept, so what falls due after it is not lost.
-        else if (states.get(d.pipe)?.lastFireAt === undefined) this.schedules.setLastFire(d.pipe, firstSightWindowStart(new Date(nowIso)).toISOString());
+        // First sight and nothing run: the window it was given is kept, so what falls due after it is not lost
+        // (a @once schedule has no window: it stays due until it runs).
+        else if (states.get(d.pipe)?.lastFireAt === undefined && !scheduled?.once) this.schedules.setLastFire(d.pipe, firstSightWindowStart(new Date(nowIso)).toISOString());
         if (d.action !== "run") continue;
+        const datasource = scheduled?.import ?? details[d.pipe]?.datasource;
         runs.push(
           this.createRun({
             id: crypto.randomUUID(),
             kind: d.kind,
-            pipe: d.pipe,
-            ...(details[d.pipe]?.datasource ? { datasource: details[d.pipe]!.datasource } : {}),
+            // An import's job names its datasource and holds the import's key as its lock.
+            ...(scheduled?.import ? { lock: d.pipe } : { pipe: d.pipe }),
+            ...(datasource ? { datasource } : {}),
             details: { trigger: "schedule", job_timestamp: d.fireAt, params: "{}", options: "{}" },
           }),
         );
@@ -282,9 +290,10 @@ export class WorkspaceCatalog extends DurableObject<Env> {
   }
 
   private createRun(run: NewRun): JobRecord {
-    const job = this.jobs.create({ ...run, status: "waiting" });
-    this.schedules.takeLock(run.pipe, job.id);
-    return job;
+    const { lock: _lock, ...job } = run as NewJob & { lock?: string };
+    const created = this.jobs.create({ ...job, status: "waiting" });
+    this.schedules.takeLock(lockOf(run), created.id);
+    return created;
   }
 
   /** Runs whose Worker stopped reporting (crashed, or its message was lost) end as `error` and free their pipes. */
@@ -381,4 +390,9 @@ export class WorkspaceCatalog extends DurableObject<Env> {
   copySecrets(values: Record<string, string>): void {
     this.secrets.copyFrom(values);
   }
+}
+
+/** The lock a run holds: its own `lock`, else its pipe's. */
+function lockOf(run: NewRun): string {
+  return ("lock" in run && run.lock) || (run as { pipe: string }).pipe;
 }

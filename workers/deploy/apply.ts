@@ -15,6 +15,7 @@ import { copyColumns, type TargetColumn } from "../../shared/deploy/copy-columns
 import { clickhouseMessage } from "../clickhouse/errors.js";
 import { guardRead } from "../clickhouse/read-guard.js";
 import { ensureWorkspaceServiceViews } from "../service/workspace-views.js";
+import { prepareImports } from "./s3-imports.js";
 
 export class DeploymentFailed extends Error {
   constructor(readonly feedback: DeploymentFeedback[]) {
@@ -144,6 +145,8 @@ export async function applyPlan(
         throw new DeploymentFailed([{ resource: `Datasource ${t.datasource}.datasource`, level: "ERROR", message: `Datasource '${t.datasource}': ${clickhouseMessage(e)}` }]);
       }
     }
+    // Outside `created`: an import's record of files seen outlives a failed deployment (./s3-imports.ts).
+    await prepareImports(ch, database, plan.manifest);
     const invalid = await validate(ch, plan);
     if (invalid.length > 0) throw new DeploymentFailed(invalid);
 

@@ -98,7 +98,9 @@ deployRoutes.post("/", deployer, async (c) => {
   const query = DeployQuery.parse(c.req.query());
   const files = await uploadedFiles(c.req.raw);
   const service = await deployServiceFor(c.get("platform"), c.get("principal"));
-  const outcome = await service.deploy(files, { check: query.check, autoPromote: query.auto_promote, allowDestructive: query.allow_destructive_operations });
+  const outcome = await service.deploy(files, {
+    check: query.check, reachBuckets: query.check, autoPromote: query.auto_promote, allowDestructive: query.allow_destructive_operations,
+  });
   return outcomeResponse(c, outcome);
 });
 

@@ -18,9 +18,12 @@ import { guardPlan } from "./ddl-guard.js";
 import { clickhouseMessage } from "../clickhouse/errors.js";
 import { evictToken, type Principal } from "../auth/principal.js";
 import { ensureDeployGrants } from "../tokens/power.js";
+import { checkImportBuckets } from "./s3-imports.js";
 
 export interface DeployOptions {
   check: boolean;
+  /** With `check`: reach each S3/GCS import's bucket (`deploy --check`; `/v1/build` does not). */
+  reachBuckets?: boolean;
   autoPromote: boolean;
   allowDestructive: boolean;
 }
@@ -137,6 +140,8 @@ export class DeployService {
   private async check(files: UploadedFile[], plan: Plan, opts: DeployOptions, live: DeploymentManifest | undefined): Promise<DeployOutcome> {
     const feedback: DeploymentFeedback[] = [];
     if (!opts.allowDestructive && live) feedback.push(...(await destructiveProblems(this.ch, plan, this.workspace.database)));
+    // S3/GCS imports: each bucket reached with its connection's keys (./s3-imports.ts).
+    if (opts.reachBuckets) feedback.push(...(await checkImportBuckets(this.platform, this.workspace.id, plan.manifest)));
     const scratch = `${this.workspace.database}_check_${randomTag()}`;
     const scratchPlan = await this.plan(files, undefined, scratch);
     if (!scratchPlan.ok) return { kind: "invalid", errors: scratchPlan.errors };

@@ -7,8 +7,8 @@
 import type { RunLimits } from "../catalog/workspace-catalog.js";
 import type { Platform } from "../platform/platform.js";
 
-/** The job kinds that are runs of a pipe (each holds its pipe's lock). */
-export const RUN_KINDS = ["copy", "sink"];
+/** The job kinds that are runs (each holds a lock: its pipe's, or an S3/GCS import's `import:<datasource>`). */
+export const RUN_KINDS = ["copy", "sink", "s3_sync", "gcs_sync"];
 
 export function runLimits(platform: Platform): RunLimits {
   const { workspaceConcurrency, abandonAfterSeconds } = platform.config.jobs;

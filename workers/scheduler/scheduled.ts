@@ -1,8 +1,9 @@
 /**
  * @module scheduler/scheduled
  * The Worker's `scheduled` handler (cron `* * * * *`): at each tick, for
- * every workspace the Directory lists (and the configured default one), the
- * live deployment's copy and sink pipes whose schedule is a cron are offered
+ * every workspace the Directory lists (and the configured default one; not
+ * branches), the live deployment's copy and sink pipes whose schedule is a
+ * cron and its S3/GCS imports (./imports.ts) are offered
  * to the workspace's catalog, which decides in one transaction which run now
  * (shared/deploy/schedule.ts: the latest fire time since the last one run,
  * so missed runs are caught up once; never over a run of the same pipe still
@@ -17,6 +18,8 @@ import { runLimits } from "../jobs/limits.js";
 import { runnableKinds } from "../jobs/runners.js";
 import type { Platform } from "../platform/platform.js";
 import type { DeploymentManifest } from "../../shared/deploy/manifest.js";
+import { branchParent } from "../catalog/branches.js";
+import { scheduledImports } from "./imports.js";
 
 export interface TickResult {
   enqueued: number;
@@ -39,7 +42,9 @@ export function scheduledPipes(manifest: DeploymentManifest, kinds: readonly str
 }
 
 async function workspaceIds(platform: Platform): Promise<string[]> {
-  const listed = (await platform.catalog.directory().all()).map((w) => w.id);
+  // Branches are left out: as in Tinybird, a branch's copies, sinks and imports do not run on schedule
+  // (they run on request: POST /v0/pipes/<pipe>/copy|sink, POST /v0/datasources/<ds>/scheduling/runs).
+  const listed = (await platform.catalog.directory().all()).filter((w) => branchParent(w) === undefined).map((w) => w.id);
   const fallback = platform.config.credentials?.workspaceId;
   return fallback && !listed.includes(fallback) ? [fallback, ...listed] : listed;
 }
@@ -48,12 +53,13 @@ async function workspaceIds(platform: Platform): Promise<string[]> {
 export async function tickWorkspace(platform: Platform, workspaceId: string, at: Date): Promise<TickResult> {
   const live = await platform.catalog.liveDeployment(workspaceId);
   if (!live) return { enqueued: 0, decisions: [] };
-  const pipes = scheduledPipes(live.manifest, runnableKinds());
+  const kinds = runnableKinds();
+  const pipes = [...scheduledPipes(live.manifest, kinds), ...scheduledImports(live.manifest, kinds)];
   if (pipes.length === 0) return { enqueued: 0, decisions: [] };
   const details = Object.fromEntries(pipes.flatMap((p) => (p.datasource ? [[p.pipe, { datasource: p.datasource }]] : [])));
   const { runs, decisions } = await platform.catalog
     .workspace(workspaceId)
-    .claimScheduledRuns(pipes.map(({ pipe, kind, cron }) => ({ pipe, kind, cron })), at.toISOString(), runLimits(platform), details);
+    .claimScheduledRuns(pipes.map(({ datasource: _datasource, ...p }) => p), at.toISOString(), runLimits(platform), details);
   await sendRuns(platform, workspaceId, runs);
   return { enqueued: runs.length, decisions: decisions.filter((d) => d.action !== "none").map((d) => ({ ...d, workspaceId })) };
 }

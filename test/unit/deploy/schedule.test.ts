@@ -28,4 +28,13 @@ describe("decideScheduledRuns: which scheduled runs a tick starts", () => {
     const pipes = ["a", "b", "c"].map((pipe) => ({ ...hourly, pipe }));
     expect(decideScheduledRuns(pipes, new Map(), NOW, 2).map((d) => `${d.pipe}:${d.action}`)).toEqual(["a:run", "b:run", "c:wait"]);
   });
+
+  it("@once (an import): due at the first tick that sees it, whatever the minute; never after it ran", () => {
+    const once = { pipe: "import:ds", kind: "s3_sync", cron: "* * * * *", once: true };
+    const at = new Date("2026-03-10T10:31:17Z");
+    expect(decideScheduledRuns([once], new Map(), at, 4)).toEqual([{ pipe: "import:ds", kind: "s3_sync", action: "run", fireAt: "2026-03-10T10:31:17.000Z" }]);
+    const ran = new Map([["import:ds", { paused: false, locked: false, lastFireAt: "2026-03-10T10:31:17.000Z" }]]);
+    expect(decideScheduledRuns([once], ran, new Date("2026-03-11T10:00:00Z"), 4)).toEqual([{ pipe: "import:ds", kind: "s3_sync", action: "none" }]);
+    expect(decideScheduledRuns([once], new Map(), at, 0)).toEqual([{ pipe: "import:ds", kind: "s3_sync", action: "wait", fireAt: "2026-03-10T10:31:17.000Z", reason: "cap" }]);
+  });
 });

@@ -1,0 +1,270 @@
+/**
+ * S3/GCS import datasources through the platform, inside workerd: a project with
+ * a `.connection` (TYPE s3 or gcs) pointing at the real local S3 server (the test
+ * setup's; TERN_S3_ENDPOINT / TERN_GCS_ENDPOINT) and `IMPORT_*` datasources is
+ * deployed through /v1/deploy; the Worker's `scheduled()` ticks enqueue import runs
+ * on the real local Queue `tern-jobs`, which the real local ClickHouse carries out
+ * with s3(). Checked: 50 files + 1 broken land exactly once, a redelivered tick and
+ * later ticks and redeploys load nothing again, the broken file is in
+ * tinybird.datasources_ops_log with its reason, staged deployments and @on-demand
+ * do not import, @once imports once, `deploy --check` says what is wrong with a
+ * bucket, and no credential appears in any answer.
+ */
+import { createExecutionContext, createScheduledController, env, waitOnExecutionContext } from "cloudflare:test";
+import { beforeAll, describe, expect, it, vi } from "vitest";
+import worker from "../../workers/index.js";
+import { liveManifest } from "../../workers/catalog/live-manifest.js";
+import { api, createWorkspace, deploy } from "./helpers/api.js";
+import { testClickHouse } from "./helpers/clickhouse.js";
+import { ended, rows, s3, S3_CONNECTION, type JobJson } from "./helpers/sinks.js";
+
+/** This file's folder in the bucket. */
+const P = `imports-${crypto.randomUUID().slice(0, 8)}`;
+const COLUMNS = "id UInt64, file String, amount Float64";
+
+const SCHEMA = `SCHEMA >
+    \`id\` UInt64,
+    \`file\` String,
+    \`amount\` Float64
+
+ENGINE "MergeTree"
+ENGINE_SORTING_KEY "id"
+`;
+
+function importDatasource(uri: string, schedule: string, connection = "s3_local"): string {
+  return `${SCHEMA}\nIMPORT_CONNECTION_NAME ${connection}\nIMPORT_BUCKET_URI ${uri}\nIMPORT_SCHEDULE ${schedule}\n`;
+}
+
+/** Files written by the local ClickHouse into the local S3 server. */
+async function putFiles(key: string, format: string, select: string, partitionBy?: string): Promise<void> {
+  await testClickHouse().command({
+    query: `INSERT INTO FUNCTION s3('${s3.url}/${s3.bucket}/${P}/${key}', '${s3.key}', '${s3.secret}', '${format}', '${COLUMNS}')${partitionBy ? ` PARTITION BY ${partitionBy}` : ""} ${select}`,
+    clickhouse_settings: { s3_truncate_on_insert: 1 },
+  });
+}
+async function putRaw(key: string, body: string): Promise<void> {
+  await testClickHouse().command({
+    query: `INSERT INTO FUNCTION s3('${s3.url}/${s3.bucket}/${P}/${key}', '${s3.key}', '${s3.secret}', 'RawBLOB', 'b String') SELECT '${body}'`,
+    clickhouse_settings: { s3_truncate_on_insert: 1 },
+  });
+}
+
+let minute = Date.parse("2026-05-01T00:00:00Z");
+/** The next minute's cron tick (or `at` again: a redelivered tick); answers the runs it enqueued. */
+async function tick(at?: number): Promise<number> {
+  if (at === undefined) minute += 60_000;
+  const ctx = createExecutionContext();
+  const before = await allJobs();
+  await worker.scheduled(createScheduledController({ scheduledTime: at ?? minute, cron: "* * * * *" }), env, ctx);
+  await waitOnExecutionContext(ctx);
+  return (await allJobs()).length - before.length;
+}
+
+let ws: { id: string; token: string };
+
+async function allJobs(token = ws.token): Promise<JobJson[]> {
+  const res = await api("/v0/jobs", { token });
+  return ((await res.json()) as { jobs: JobJson[] }).jobs;
+}
+async function importJobs(datasource: string, token = ws.token): Promise<Array<JobJson & { datasource: { name: string } | null }>> {
+  return (await allJobs(token)).filter((j) => (j as { datasource?: { name: string } | null }).datasource?.name === datasource && j.kind.endsWith("_sync")) as never;
+}
+/** Every import job of the workspace ended. */
+async function settled(token = ws.token): Promise<void> {
+  for (const j of await allJobs(token)) if (j.kind.endsWith("_sync")) await ended(j.id, token, 60_000);
+}
+async function tableOf(datasource: string, workspaceId = ws.id): Promise<string> {
+  const live = await liveManifest(env, workspaceId);
+  return `${live!.manifest.database}.${live!.manifest.datasources[datasource]!.table}`;
+}
+async function counts(datasource: string): Promise<{ c: number; ids: number; files: number }> {
+  const [r] = await rows<{ c: string; ids: string; files: string }>(`SELECT count() AS c, uniqExact(id) AS ids, uniqExact(file) AS files FROM ${await tableOf(datasource)}`);
+  return { c: Number(r!.c), ids: Number(r!.ids), files: Number(r!.files) };
+}
+async function sql<T>(q: string, token = ws.token): Promise<T[]> {
+  const res = await api(`/v0/sql?q=${encodeURIComponent(`${q} FORMAT JSON`)}`, { token });
+  if (res.status !== 200) throw new Error(`${q}: ${res.status} ${await res.text()}`);
+  return ((await res.json()) as { data: T[] }).data;
+}
+
+const project = (): Record<string, string> => ({
+  "s3_local.connection": S3_CONNECTION,
+  "gcs_local.connection": `TYPE gcs\nGCS_HMAC_ACCESS_ID {{ tb_secret("TEST_S3_KEY") }}\nGCS_HMAC_SECRET {{ tb_secret("TEST_S3_SECRET") }}\n`,
+  "events.datasource": importDatasource(`s3://${s3.bucket}/${P}/events/*.ndjson`, "@auto"),
+  "sales.datasource": importDatasource(`gs://${s3.bucket}/${P}/sales/*.csv`, "@once", "gcs_local"),
+  "manual.datasource": importDatasource(`s3://${s3.bucket}/${P}/manual/*.ndjson`, "@on-demand"),
+  "plain.datasource": `${SCHEMA}`,
+});
+
+beforeAll(async () => {
+  ws = await createWorkspace("imports");
+  // 50 NDJSON files of 200 rows (ids 0..9999) and one that is not NDJSON; a CSV outside the glob.
+  await putFiles("events/part-{_partition_id}.ndjson", "JSONEachRow", "SELECT number, concat('part-', toString(intDiv(number, 200))), number / 10 FROM numbers(10000)", "intDiv(id, 200)");
+  await putRaw("events/zz-broken.ndjson", "this is not json");
+  await putFiles("events/ignored.csv", "CSVWithNames", "SELECT 1, 'x', 1");
+  await putFiles("sales/a.csv", "CSVWithNames", "SELECT number, 'a', 1 FROM numbers(30)");
+  await putFiles("manual/m.ndjson", "JSONEachRow", "SELECT number, 'm', 1 FROM numbers(5)");
+}, 120_000);
+
+describe("validation at deploy", () => {
+  it("an import from a kafka connection is refused at IMPORT_CONNECTION_NAME's line", async () => {
+    const res = await deploy({
+      "k.connection": "TYPE kafka\nKAFKA_BOOTSTRAP_SERVERS 127.0.0.1:9\n",
+      "x.datasource": importDatasource(`s3://${s3.bucket}/${P}/x/*.ndjson`, "@auto", "k"),
+    }, "auto_promote=true", ws.token);
+    expect(res.status).toBe(400);
+    expect(res.body.errors).toEqual([{ filename: "x.datasource", error: "x.datasource:9:1: connection 'k' is a kafka connection; an import datasource needs an s3 or gcs connection" }]);
+  });
+
+  it("a bucket URI whose files have no known extension is refused at IMPORT_BUCKET_URI's line", async () => {
+    const res = await deploy({ "s3_local.connection": S3_CONNECTION, "x.datasource": importDatasource(`s3://${s3.bucket}/${P}/x/*`, "@auto") }, "auto_promote=true", ws.token);
+    expect(res.status).toBe(400);
+    expect(res.body.errors).toEqual([{
+      filename: "x.datasource",
+      error: `x.datasource:10:1: IMPORT_BUCKET_URI \`s3://${s3.bucket}/${P}/x/*\`: the file format is read from the extension; end the path with .csv, .ndjson, .jsonl or .parquet (optionally .gz)`,
+    }]);
+  });
+
+  it("a gs:// URI on an s3 connection is refused", async () => {
+    const res = await deploy({ "s3_local.connection": S3_CONNECTION, "x.datasource": importDatasource(`gs://${s3.bucket}/${P}/x/*.csv`, "@auto") }, "auto_promote=true", ws.token);
+    expect(res.status).toBe(400);
+    expect(res.body.errors[0].error).toBe("x.datasource:9:1: connection 's3_local' is an s3 connection, so IMPORT_BUCKET_URI must start with s3://");
+  });
+});
+
+describe("deploy --check reaches the bucket", () => {
+  const checkOf = async (files: Record<string, string>) => deploy(files, "check=true", ws.token);
+
+  it("says how many files each import's glob matches now", async () => {
+    const res = await checkOf(project());
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    const info = (res.body.deployment.feedback as Array<{ level: string; message: string }>).filter((f) => f.level === "INFO").map((f) => f.message).sort();
+    expect(info).toEqual([
+      `Datasource 'events': 51 files in s3://${s3.bucket}/${P}/events/*.ndjson now`,
+      `Datasource 'manual': 1 file in s3://${s3.bucket}/${P}/manual/*.ndjson now`,
+      `Datasource 'sales': 1 file in gs://${s3.bucket}/${P}/sales/*.csv now`,
+    ]);
+  });
+
+  it("a missing bucket is an error naming it, and nothing is deployed", async () => {
+    const res = await checkOf({ "s3_local.connection": S3_CONNECTION, "x.datasource": importDatasource(`s3://no-such-bucket-tern/${P}/*.ndjson`, "@auto") });
+    expect(res.status).toBe(400);
+    expect(res.body.error).toMatch(/^Datasource 'x' cannot read its bucket: bucket 'no-such-bucket-tern' does not exist \(or is not on the endpoint the URI reaches\): create it, or correct IMPORT_BUCKET_URI\. The bucket said: /);
+    expect((await api("/v0/datasources/x", { token: ws.token })).status).toBe(404);
+  });
+
+  it("a wrong secret is refused by the bucket, and the secret is not in the answer", async () => {
+    const wrong = "Wr0ng-Import-Secret-9911";
+    const res = await checkOf({
+      "bad.connection": `TYPE s3\nS3_REGION us-east-1\nS3_ACCESS_KEY {{ tb_secret("TEST_S3_KEY") }}\nS3_SECRET {{ tb_secret("NOT_SET_IMPORT", "${wrong}") }}\n`,
+      "x.datasource": importDatasource(`s3://${s3.bucket}/${P}/events/*.ndjson`, "@auto", "bad"),
+    });
+    expect(res.status).toBe(400);
+    expect(res.body.error).toMatch(/^Datasource 'x' cannot read its bucket: bucket 'tern-test' refused the credentials of connection 'bad' \(S3_ACCESS_KEY and S3_SECRET\)/);
+    expect(JSON.stringify(res.body)).not.toContain(wrong);
+    expect(JSON.stringify(res.body)).not.toContain(s3.secret);
+  });
+
+  it("a secret with no value and no default is named", async () => {
+    const res = await checkOf({
+      "unset.connection": `TYPE s3\nS3_REGION us-east-1\nS3_ACCESS_KEY {{ tb_secret("TEST_S3_KEY") }}\nS3_SECRET {{ tb_secret("NOT_SET_ANYWHERE_IMPORT") }}\n`,
+      "x.datasource": importDatasource(`s3://${s3.bucket}/${P}/events/*.ndjson`, "@auto", "unset"),
+    });
+    expect(res.status).toBe(400);
+    expect(res.body.error).toBe(`Datasource 'x': connection 'unset' uses secret "NOT_SET_ANYWHERE_IMPORT" with no value and no default`);
+  });
+});
+
+describe("scheduled imports", () => {
+  it("a staged deployment does not import", async () => {
+    const res = await deploy(project(), "auto_promote=false", ws.token);
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    expect(await tick()).toBe(0);
+    const promoted = await api(`/v1/deployments/${res.body.deployment.id}/set-live`, { method: "POST", token: ws.token });
+    expect(promoted.status, await promoted.clone().text()).toBe(200);
+  });
+
+  it("the first tick after promote loads the 50 files once each (@auto) and the @once CSV; the broken file is refused", async () => {
+    expect(await tick()).toBe(2); // events (@auto), sales (@once); manual is @on-demand
+    await settled();
+    const [events] = await importJobs("events");
+    expect(await ended(events!.id, ws.token)).toMatchObject({ kind: "s3_sync", status: "done", statistics: { rows: 10000, files: 51, files_loaded: 50, files_failed: 1 } });
+    expect(await counts("events")).toEqual({ c: 10000, ids: 10000, files: 50 });
+    const [sales] = await importJobs("sales");
+    expect(await ended(sales!.id, ws.token)).toMatchObject({ kind: "gcs_sync", status: "done", statistics: { rows: 30, files: 1, files_loaded: 1 } });
+    expect((await counts("manual")).c).toBe(0);
+  });
+
+  it("the broken file is in tinybird.datasources_ops_log with its reason; each loaded file has its row", async () => {
+    const q = "SELECT result, count() AS n, sum(rows) AS r FROM tinybird.datasources_ops_log WHERE datasource_name = 'events' AND event_type = 'append' GROUP BY result ORDER BY result";
+    await vi.waitUntil(async () => (await sql(q)).length === 2, { timeout: 20_000, interval: 250 });
+    expect(await sql(q)).toEqual([{ result: "error", n: 1, r: 0 }, { result: "ok", n: 50, r: 10000 }]);
+    const [broken] = await sql<{ error: string }>("SELECT error FROM tinybird.datasources_ops_log WHERE datasource_name = 'events' AND result = 'error'");
+    expect(broken!.error).toMatch(new RegExp(`^s3://${s3.bucket}/${P}/events/zz-broken\\.ndjson: .*(Cannot parse input|CANNOT_PARSE|INCORRECT_DATA)`));
+    expect(broken!.error).not.toContain(s3.secret);
+  });
+
+  it("the same tick redelivered runs nothing; the next tick runs @auto again and loads nothing new", async () => {
+    expect(await tick(minute)).toBe(0);
+    expect(await tick()).toBe(1);
+    await settled();
+    const [latest] = await importJobs("events");
+    expect(await ended(latest!.id, ws.token)).toMatchObject({ status: "done", statistics: { rows: 0, files: 0 } });
+    expect(await counts("events")).toEqual({ c: 10000, ids: 10000, files: 50 });
+    expect((await counts("sales")).c).toBe(30); // @once ran once
+  });
+
+  it("a file uploaded later is loaded by the next tick, and only it", async () => {
+    await putFiles("events/late.ndjson", "JSONEachRow", "SELECT number + 50000, 'late', 1 FROM numbers(7)");
+    expect(await tick()).toBe(1);
+    await settled();
+    expect(await counts("events")).toEqual({ c: 10007, ids: 10007, files: 51 });
+  });
+
+  it("a redeploy that changes the datasource's table loads no file again", async () => {
+    const files = project();
+    files["events.datasource"] = files["events.datasource"]!.replace("`amount` Float64", "`amount` Float64,\n    `extra` String DEFAULT 'x'");
+    const before = await tableOf("events");
+    const res = await deploy(files, "auto_promote=true&allow_destructive_operations=true", ws.token);
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    expect(await tableOf("events")).not.toBe(before);
+    expect(await tick()).toBe(1);
+    await settled();
+    const [latest] = await importJobs("events");
+    expect(await ended(latest!.id, ws.token)).toMatchObject({ status: "done", statistics: { files: 0 } });
+    expect(await counts("events")).toEqual({ c: 10007, ids: 10007, files: 51 });
+  });
+});
+
+describe("POST /v0/datasources/<ds>/scheduling/runs (tb datasource sync)", () => {
+  it("runs an @on-demand import now and answers its job", async () => {
+    const res = await api("/v0/datasources/manual/scheduling/runs", { method: "POST", token: ws.token });
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as JobJson;
+    expect(body).toMatchObject({ kind: "s3_sync", status: "waiting" });
+    expect(await ended(body.id, ws.token)).toMatchObject({ status: "done", statistics: { rows: 5, files: 1 } });
+    expect((await counts("manual")).c).toBe(5);
+  });
+
+  it("a datasource that is not connected to a bucket is a 400", async () => {
+    const res = await api("/v0/datasources/plain/scheduling/runs", { method: "POST", token: ws.token });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toEqual({ error: "Data Source 'plain' is not connected to S3 or GCS (IMPORT_CONNECTION_NAME with an s3 or gcs connection, and IMPORT_BUCKET_URI); nothing to sync" });
+  });
+
+  it("an unknown datasource is a 404", async () => {
+    const res = await api("/v0/datasources/nope/scheduling/runs", { method: "POST", token: ws.token });
+    expect(res.status).toBe(404);
+    expect(await res.json()).toEqual({ error: "Data Source 'nope' not found" });
+  });
+
+  it("a token that may only read the datasource is refused (403) and starts no job", async () => {
+    const created = await api("/v0/tokens?name=reader_imports&scope=DATASOURCES:READ:manual", { method: "POST", token: ws.token });
+    expect(created.status).toBe(200);
+    const reader = ((await created.json()) as { token: string }).token;
+    const before = (await importJobs("manual")).length;
+    const res = await api("/v0/datasources/manual/scheduling/runs", { method: "POST", token: reader });
+    expect(res.status).toBe(403);
+    expect((await importJobs("manual")).length).toBe(before);
+  });
+});

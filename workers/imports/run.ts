@@ -1,0 +1,95 @@
+/**
+ * @module imports/run
+ * An S3/GCS import run (the `s3_sync` and `gcs_sync` job runners, registered
+ * in register.ts): the live deployment's datasource and its connection, the
+ * key pair with `tb_secret` resolved (the workspace's secrets, then the
+ * Worker's), then shared/connectors/s3-import.ts on the jobs client: every
+ * file the glob matches that was not loaded or refused before is parsed whole,
+ * inserted (deduplicated by path@etag) and recorded. One
+ * `tinybird.datasources_ops_log` row per file (`append`, its source, rows or
+ * the reason it was refused), or one row with the reason the bucket could not
+ * be listed.
+ *
+ * Safe to run again for one job (a queue redelivery, a tick fired twice): the
+ * files already recorded are skipped, and an insert repeated after a crash
+ * before its record is dropped as a duplicate by ClickHouse.
+ */
+import { importFilesTableFor, importSpec, scrubSecrets } from "../../shared/connectors/import-source.js";
+import { runS3Import, type ImportExecutor } from "../../shared/connectors/s3-import.js";
+import { BadRequestError } from "../../shared/errors.js";
+import type { JobRunner } from "../jobs/runners.js";
+import type { Platform } from "../platform/platform.js";
+import { logOps, type OpsLogEntry } from "../write/ops-log.js";
+import { importFailure, ImportFailed } from "./failures.js";
+
+class ImportCancelled extends BadRequestError {}
+
+/** SQL on the jobs client (no 30 s timeout; every name qualified), stopping between statements once cancelled. */
+function executor(platform: Platform, queryId: string, signal: AbortSignal): ImportExecutor {
+  const stop = () => {
+    if (signal.aborted) throw new ImportCancelled("The import was cancelled; the files loaded before it stopped stay loaded and recorded");
+  };
+  return {
+    async query(sql) {
+      stop();
+      return (await platform.clickhouse.jobs.query({ query: sql, format: "TabSeparated", query_id: queryId })).text();
+    },
+    async command(sql, settings) {
+      stop();
+      await platform.clickhouse.jobs.command({ query: sql, query_id: queryId, ...(settings ? { clickhouse_settings: settings as never } : {}) });
+    },
+  };
+}
+
+export const runImportJob: JobRunner = async (platform, job, signal) => {
+  const started = platform.clock.now();
+  const name = job.record.datasource ?? "";
+  const base = { workspaceId: job.workspaceId, eventType: "append" as const, datasource: name, jobId: job.record.id, importId: job.record.id, rowsQuarantine: 0 };
+  const fail = (message: string): never => {
+    logOps(platform, [{ ...base, result: "error", error: message, rows: 0, elapsedSeconds: (platform.clock.now() - started) / 1000 }], { flushMs: 0 });
+    throw new ImportFailed(message);
+  };
+
+  const live = await platform.catalog.liveDeployment(job.workspaceId);
+  const ds = live?.manifest.datasources[name];
+  if (!live || !ds?.file.import?.bucketUri) return fail(`datasource '${name}' is not an S3/GCS import datasource of the live deployment`);
+  const connection = live.manifest.connections[ds.file.import.connectionName];
+  if (!connection) return fail(`connection '${ds.file.import.connectionName}' is not in the live deployment`);
+  const known = { ...platform.config.secrets, ...(await platform.catalog.workspace(job.workspaceId).secretValues()) };
+  const resolved = importSpec({
+    datasource: ds.file, connection, database: live.manifest.database, table: ds.table, filesTable: importFilesTableFor(name), secrets: known,
+    endpoints: { s3: platform.config.sinks.s3Endpoint, gcs: platform.config.sinks.gcsEndpoint },
+  });
+  if (!resolved.ok) return fail(resolved.message);
+  const { spec, uri } = resolved;
+  const secrets = [spec.accessKey, spec.secret];
+  const ctx = { datasource: name, bucket: uri.bucket, connection: connection.name, service: uri.scheme, secrets };
+
+  await platform.clickhouse.guard.sandbox();
+  let results;
+  try {
+    results = await runS3Import(executor(platform, job.queryId, signal), spec, () => platform.clock.now());
+  } catch (e) {
+    if (e instanceof ImportCancelled) throw e;
+    return fail(importFailure(e, ctx).message);
+  }
+  const scheme = uri.scheme === "gcs" ? "gs" : "s3";
+  const entries: OpsLogEntry[] = results.map((r) => ({
+    ...base,
+    result: r.status === "loaded" ? "ok" : "error",
+    ...(r.error ? { error: `${scheme}://${r.path}: ${scrubSecrets(r.error, secrets)}` } : {}),
+    rows: r.rows,
+    readBytes: r.size,
+    elapsedSeconds: r.elapsedMs / 1000,
+    options: { source: `${scheme}://${r.path}`, etag: r.etag },
+  }));
+  if (entries.length > 0) logOps(platform, entries, { flushMs: 0 });
+  const loaded = results.filter((r) => r.status === "loaded");
+  return {
+    rows: loaded.reduce((n, r) => n + r.rows, 0),
+    bytes: loaded.reduce((n, r) => n + r.size, 0),
+    files: results.length,
+    files_loaded: loaded.length,
+    files_failed: results.length - loaded.length,
+  };
+};
