@@ -202,6 +202,16 @@ describe("hit and miss", () => {
     expect(Object.keys(data(bySymbol)[0])).toEqual(["other", "value"]);
   });
 
+  it("a browser on another origin may read X-Tern-Cache and Age (CORS exposes them)", async () => {
+    const res = await api("/v0/pipes/by_tenant.json?tenant=acme&lowest=8", { token: ws.token, headers: { origin: "https://app.example" } });
+    const body = await res.text();
+    expect(res.status, body).toBe(200);
+    expect(res.headers.get("access-control-allow-origin")).toBe("*");
+    const exposed = (res.headers.get("access-control-expose-headers") ?? "").split(",").map((h) => h.trim().toLowerCase());
+    expect(exposed).toEqual(expect.arrayContaining(["x-tern-cache", "age"]));
+    expect(res.headers.get("x-tern-cache")).toBe("MISS");
+  });
+
   it("an endpoint without CACHE is never cached and carries no cache headers", async () => {
     const a = await call("/v0/pipes/uncached.json");
     await addRow("globex");
@@ -364,6 +374,22 @@ describe("accounting", () => {
     expect(first.cache).toBe("HIT");
     const second = await call(admin, token);
     expect(second.status).toBe(429);
+  });
+
+  it("concurrent calls on a cold key read ClickHouse once: the others wait for that answer and are hits", async () => {
+    const path = "/v0/pipes/by_tenant.json?tenant=acme&lowest=9";
+    const calls = await Promise.all(Array.from({ length: 5 }, () => call(path)));
+    expect(calls.map((c) => c.status)).toEqual([200, 200, 200, 200, 200]);
+    expect(calls.map((c) => c.cache).sort()).toEqual(["HIT", "HIT", "HIT", "HIT", "MISS"]);
+    for (const c of calls) expect(c.body).toEqual(calls[0]!.body);
+    const sql = encodeURIComponent(
+      "SELECT parameters['__tb__cache'] AS cache, read_rows FROM tinybird.pipe_stats_rt " +
+        "WHERE pipe_name = 'by_tenant' AND parameters['lowest'] = '9' ORDER BY cache FORMAT JSON",
+    );
+    let rows: any[] = [];
+    await vi.waitUntil(async () => (rows = data(await call(`/v0/sql?q=${sql}`))).length === 5, { timeout: 10000, interval: 200 });
+    expect(rows.map((r) => r.cache)).toEqual(["hit", "hit", "hit", "hit", "miss"]);
+    expect(rows.filter((r) => Number(r.read_rows) > 0)).toHaveLength(1);
   });
 
   it("hits appear in pipe_stats_rt, marked in parameters['__tb__cache'], with no rows read", async () => {

@@ -34,7 +34,13 @@ export async function answerRead(
       recordStats(platform, principal, call, { ...stats, readRows: 0, readBytes: 0, resultRows: cache.hit.resultRows, statusCode: 200, error: false });
       return cache.hit.response;
     }
-    const outcome = await runRead(platform, principal, req);
+    let outcome;
+    try {
+      outcome = await runRead(platform, principal, req);
+    } catch (e) {
+      cache?.abandon();
+      throw e;
+    }
     recordStats(
       platform,
       principal,

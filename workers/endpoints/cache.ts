@@ -9,7 +9,9 @@
  * `pipe_stats_rt` row (`answer.ts`). Only complete answers of up to
  * MAX_CACHED_ANSWER_BYTES are stored; failures never are. Small answers are
  * also kept in this isolate's memory under the same key and freshness rule,
- * so a repeated hit skips the Cache API round trip. docs/caching.md.
+ * so a repeated hit skips the Cache API round trip. Concurrent misses of one
+ * entry in an isolate are coalesced: the first reads ClickHouse, the others
+ * wait for its answer and are answered from it as hits. docs/caching.md.
  */
 import {
   ageSeconds,
@@ -149,26 +151,66 @@ export interface CacheLookup {
   hit?: { response: Response; resultRows: number };
   /** Turns the read's outcome into the answer, storing a copy once it is complete. */
   keep(outcome: ReadOutcome): Promise<Response>;
+  /** The read failed before it answered: calls waiting for this miss read for themselves. */
+  abandon(): void;
+}
+
+/**
+ * Misses being read by this isolate, by entry URL (not a cache: an entry lives
+ * while its read runs). A call that misses while the same entry is being read
+ * waits for that answer instead of sending ClickHouse the same read again (a
+ * burst on a cold or just expired key costs one read); it resolves undefined
+ * when that answer was not stored (failed, cut short, too big), and the
+ * waiter then reads for itself.
+ */
+const pendingMisses = new Map<string, Promise<KeptAnswer | undefined>>();
+
+/** A miss waits for another call's read of its entry at most as long as that read may run. */
+const WAIT_GRACE_SECONDS = 2;
+
+function waitForPending(pending: Promise<KeptAnswer | undefined>, seconds: number): Promise<KeptAnswer | undefined> {
+  let timer: number | null = null;
+  const gaveUp = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), seconds * 1000)));
+  return Promise.race([pending, gaveUp]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * What a miss's read says about its entry: the answer stored, or undefined
+ * when nothing will be; `storing` while the Cache API write is still under
+ * way (the read stays findable until then, so no call misses in between).
+ * Only the first answer counts.
+ */
+type Settle = (answer: KeptAnswer | undefined, storing?: boolean) => void;
+
+/** Registers this call's read of `url` for concurrent misses to wait on. */
+function startMiss(url: string): Settle {
+  let resolve!: (answer: KeptAnswer | undefined) => void;
+  const pending = new Promise<KeptAnswer | undefined>((r) => (resolve = r));
+  pendingMisses.set(url, pending);
+  return (answer, storing = false) => {
+    if (!storing && pendingMisses.get(url) === pending) pendingMisses.delete(url);
+    resolve(answer);
+  };
 }
 
 /** Answers from the cache, or says how to answer and store a miss. */
 export async function lookupCache(platform: Platform, principal: Principal, req: CachedReadRequest & { cache: CacheSpec }): Promise<CacheLookup> {
   const spec = req.cache;
-  if (spec.bypass) return { mark: "bypass", keep: async (outcome) => withCacheHeaders(outcome.response, spec, 0, "BYPASS") };
+  if (spec.bypass) return { mark: "bypass", keep: async (outcome) => withCacheHeaders(outcome.response, spec, 0, "BYPASS"), abandon: () => {} };
   let url = knownReads.get(spec.signature)?.url;
   if (url === undefined) {
     const hash = await endpointCacheKey({ ...spec.key, sql: req.sql, settings: req.settings, format: req.format.clickhouse });
     url = endpointCacheUrl(spec.key.workspaceId, spec.key.pipe, hash);
     knownReads.set(spec.signature, { sql: req.sql, settings: req.settings, usesServiceViews: spec.usesServiceViews ?? false, url });
   }
-  const keep = (outcome: ReadOutcome) => keepAnswer(platform, url, spec, outcome, req.format.clickhouse);
+  const keep = (outcome: ReadOutcome) => keepAnswer(platform, url, spec, outcome, req.format.clickhouse, () => {});
   const served = (storedAt: number, resultRows: number, body: () => { body: BodyInit | null; length: string | null; contentType: string | null }) => {
     const now = platform.clock.now();
     const state = freshness(storedAt, now, spec.ttlSeconds, spec.staleSeconds);
     if (state === "expired") return undefined;
     if (state === "stale") refreshInBackground(platform, principal, req, url, spec);
     const response = hitResponse(platform, body(), req, spec, ageSeconds(storedAt, now), state === "fresh" ? "HIT" : "STALE");
-    return { mark: state === "fresh" ? ("hit" as const) : ("stale" as const), hit: { response, resultRows }, keep };
+    return { mark: state === "fresh" ? ("hit" as const) : ("stale" as const), hit: { response, resultRows }, keep, abandon: () => {} };
   };
   const mine = kept.get(url);
   if (mine) {
@@ -194,7 +236,19 @@ export async function lookupCache(platform: Platform, principal: Principal, req:
       await stored.body?.cancel();
     }
   }
-  return { mark: "miss", keep };
+  const pending = pendingMisses.get(url);
+  if (pending) {
+    const answer = await waitForPending(pending, platform.config.reads.queryTimeoutSeconds + WAIT_GRACE_SECONDS);
+    const hit = answer && served(answer.storedAt, answer.resultRows, () => ({ body: answer.bytes, length: String(answer.bytes.byteLength), contentType: answer.contentType }));
+    if (hit) return hit;
+    if (pendingMisses.has(url)) return { mark: "miss", keep, abandon: () => {} }; // still unanswered: read alongside, without waiting longer
+  }
+  const settle = startMiss(url);
+  return {
+    mark: "miss",
+    keep: (outcome) => keepAnswer(platform, url, spec, outcome, req.format.clickhouse, settle),
+    abandon: () => settle(undefined),
+  };
 }
 
 function hitResponse(
@@ -227,23 +281,39 @@ function withCacheHeaders(response: Response, spec: CacheSpec, age: number, labe
 /**
  * The answer of a miss: its bytes go to the caller as they come and, when the
  * answer completed, fits MAX_CACHED_ANSWER_BYTES and carries no ClickHouse
- * exception, into the cache (after the answer, in `waitUntil`).
+ * exception, into the cache (after the answer, in `waitUntil`). `settle` hears
+ * what was stored, or undefined once it is clear nothing will be.
  */
-async function keepAnswer(platform: Platform, url: string, spec: CacheSpec, outcome: ReadOutcome, clickhouseFormat: string): Promise<Response> {
+async function keepAnswer(
+  platform: Platform,
+  url: string,
+  spec: CacheSpec,
+  outcome: ReadOutcome,
+  clickhouseFormat: string,
+  settle: Settle,
+): Promise<Response> {
   const response = outcome.response;
   const contentType = response.headers.get("content-type") ?? "";
   const store = (bytes: Uint8Array) => {
     platform.waitUntil(
       outcome.finished
-        .then(({ fromAnswer }) => storeAnswer(platform, url, spec, bytes, contentType, clickhouseFormat, fromAnswer?.resultRows ?? outcome.resultRows))
-        .catch((e: unknown) => console.warn(`endpoint cache: ${e instanceof Error ? e.message : String(e)}`)),
+        .then(({ fromAnswer }) => storeAnswer(platform, url, spec, bytes, contentType, clickhouseFormat, fromAnswer?.resultRows ?? outcome.resultRows, settle))
+        .catch((e: unknown) => {
+          settle(undefined);
+          console.warn(`endpoint cache: ${e instanceof Error ? e.message : String(e)}`);
+        }),
     );
   };
+  // An answer cut short (a failure mid-stream, the caller gone) is never stored.
+  void outcome.finished.then(({ complete }) => {
+    if (!complete) settle(undefined);
+  });
   const length = response.headers.get("content-length");
   if (length !== null || !response.body) {
     // A whole answer (TERN_SMALL_ANSWER_BYTES): already in memory.
     const bytes = new Uint8Array(await response.arrayBuffer());
     if (bytes.byteLength <= MAX_CACHED_ANSWER_BYTES) store(bytes);
+    else settle(undefined);
     return withCacheHeaders(new Response(bytes, { status: response.status, headers: response.headers }), spec, 0, "MISS");
   }
   const chunks: Uint8Array[] = [];
@@ -260,6 +330,7 @@ async function keepAnswer(platform: Platform, url: string, spec: CacheSpec, outc
     flush() {
       // Only a stream that ended normally gets here (an error or a caller hanging up never does).
       if (size <= MAX_CACHED_ANSWER_BYTES) store(concat(chunks, size));
+      else settle(undefined);
     },
   });
   return withCacheHeaders(new Response(response.body.pipeThrough(copy), { status: response.status, headers: response.headers }), spec, 0, "MISS");
@@ -283,8 +354,9 @@ async function storeAnswer(
   contentType: string,
   clickhouseFormat: string,
   resultRows: number,
+  settle: Settle,
 ): Promise<void> {
-  if (!isCompleteAnswer(bytes, clickhouseFormat)) return;
+  if (!isCompleteAnswer(bytes, clickhouseFormat)) return settle(undefined);
   const storedAt = platform.clock.now();
   const headers = new Headers({
     "content-type": contentType,
@@ -293,8 +365,15 @@ async function storeAnswer(
     [STORED_AT]: String(storedAt),
     [RESULT_ROWS]: String(resultRows),
   });
-  if (bytes.byteLength <= ISOLATE_ANSWER_BYTES) kept.set(url, { bytes, contentType, storedAt, resultRows });
-  await caches.default.put(url, new Response(bytes, { status: 200, headers }));
+  const answer = { bytes, contentType, storedAt, resultRows };
+  if (bytes.byteLength <= ISOLATE_ANSWER_BYTES) kept.set(url, answer);
+  // Calls waiting on this miss are answered now, before the Cache API write.
+  settle(answer, true);
+  try {
+    await caches.default.put(url, new Response(bytes, { status: 200, headers }));
+  } finally {
+    settle(undefined);
+  }
 }
 
 /** Stale entries being refreshed by this isolate (one refresh per entry at a time; not a cache). */
@@ -307,7 +386,7 @@ function refreshInBackground(platform: Platform, principal: Principal, req: Read
   const work = (async () => {
     try {
       const outcome = await runRead(platform, principal, req);
-      const response = await keepAnswer(platform, url, spec, outcome, req.format.clickhouse);
+      const response = await keepAnswer(platform, url, spec, outcome, req.format.clickhouse, () => {});
       await response.arrayBuffer(); // drains it: the copy is stored when the stream ends
     } catch (e) {
       console.warn(`endpoint cache refresh: ${e instanceof Error ? e.message : String(e)}`);

@@ -45,11 +45,12 @@ export interface ReadOutcome {
   readBytes: number;
   resultRows: number;
   /**
-   * Resolves when the body has been fully sent, with the bytes sent and, for a
-   * JSON answer, what its closing `statistics` say (a streamed answer's summary
-   * header was sent before the query had read anything).
+   * Resolves when the body has been fully sent (`complete`) or has stopped
+   * short (a failure mid-stream, the caller hanging up), with the bytes sent
+   * and, for a JSON answer, what its closing `statistics` say (a streamed
+   * answer's summary header was sent before the query had read anything).
    */
-  finished: Promise<{ resultBytes: number; fromAnswer?: JsonStatistics }>;
+  finished: Promise<{ resultBytes: number; complete: boolean; fromAnswer?: JsonStatistics }>;
 }
 
 /**
@@ -162,6 +163,7 @@ async function startRead(platform: Platform, principal: Principal, req: ReadRequ
     const whole = read.whole;
     finished = new Promise<void>((resolve) => setTimeout(resolve, 0)).then(() => ({
       resultBytes: whole.byteLength,
+      complete: true,
       fromAnswer: json ? jsonStatistics(new TextDecoder().decode(whole)) : undefined,
     }));
   } else {
@@ -249,16 +251,16 @@ function streamAnswer(
         try {
           next = await reader.read();
         } catch (e) {
-          done({ resultBytes });
+          done({ resultBytes, complete: false });
           throw e;
         }
         if (!next.done) return pass(next.value, controller);
-        done({ resultBytes, fromAnswer: tail && jsonStatistics(tail.text()) });
+        done({ resultBytes, complete: true, fromAnswer: tail && jsonStatistics(tail.text()) });
         controller.close();
       },
       cancel(reason) {
         // The caller went away mid-answer: free its slot and stop the query.
-        done({ resultBytes });
+        done({ resultBytes, complete: false });
         onCancel();
         return reader.cancel(reason);
       },

@@ -17,11 +17,13 @@ import { openApiDocument } from "./openapi.js";
 import { answerPipe, pipeGrant } from "./pipe-call.js";
 import { answerSql } from "./query-api.js";
 
+// Browsers calling endpoints read the rate-limit state, Server-Timing and, for a cached
+// endpoint, whether the answer came from the cache and how old it is (docs/caching.md).
 const corsHeaders = cors({
   origin: "*",
   allowMethods: ["GET", "POST", "OPTIONS"],
   allowHeaders: ["authorization", "content-type"],
-  exposeHeaders: ["x-request-id", "X-DB-Exception-Code", "Retry-After", "X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset", "Server-Timing"],
+  exposeHeaders: ["x-request-id", "X-DB-Exception-Code", "Retry-After", "X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset", "Server-Timing", "X-Tern-Cache", "Age"],
   maxAge: 86400,
 });
 
