@@ -67,6 +67,7 @@ export function createApp(): Hono<AppEnv> {
     .route("/v1/workspace", currentWorkspaceRoutes) // deploy: the token's workspace
     .route("/v1/workspaces", workspaceRoutes) //    workspaces: create, list, delete
     .route("/v1/user/workspaces", userWorkspaceRoutes) // workspaces: a user's list
+    .route("/v0/user/workspaces", userWorkspaceRoutes) // workspaces: the same list (tb's default version)
     .route("/v0/variables", secretRoutes) //        environments: secrets (tb secret), values never answered
     .route("/v1/environments", environmentRoutes) // environments: branches (create, list, get, delete)
     .route("/v0/environments", environmentV0Routes); // environments: a branch (with its token), delete

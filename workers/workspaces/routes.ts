@@ -44,10 +44,19 @@ for (const path of ["/", SLASH]) {
 
 workspaceRoutes.delete("/:id", requireAuth(), async (c) => c.json(await deleteOwnWorkspace(c.get("platform"), c.get("principal"), c.req.param("id"))));
 
-/** Mounted at `/v1/user/workspaces`. */
+/** Mounted at `/v1/user/workspaces` and `/v0/user/workspaces`; `only_environments=true` lists the branches only, `with_environments=true` adds them. */
 export const userWorkspaceRoutes = new Hono<AppEnv>();
 
-for (const path of ["/", SLASH]) userWorkspaceRoutes.get(path, requireAuth(), async (c) => c.json(await listWorkspaces(c.get("platform"), c.get("principal"))));
+/** Tinybird's boolean query flags: `true`/`1` (anything else is false, as its API reads them). */
+const flag = (value: string | undefined) => value === "true" || value === "1";
+
+for (const path of ["/", SLASH]) {
+  userWorkspaceRoutes.get(path, requireAuth(), async (c) =>
+    c.json(await listWorkspaces(c.get("platform"), c.get("principal"), {
+      withEnvironments: flag(c.req.query("with_environments")),
+      onlyEnvironments: flag(c.req.query("only_environments")),
+    })));
+}
 
 /** Mounted at `/v0/auth`: the token's kind, as Tinybird's CLI checks a user token. */
 export const authRoutes = new Hono<AppEnv>();

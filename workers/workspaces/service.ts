@@ -147,24 +147,36 @@ export async function createOwnWorkspace(platform: Platform, principal: Principa
  * its own workspace only, so a workspace admin token never learns another
  * workspace's token.
  */
-export async function listWorkspaces(platform: Platform, principal: Principal) {
+/** Which workspaces a list holds (Tinybird's `with_environments`, `only_environments`): branches are left out by default. */
+export interface ListOptions {
+  withEnvironments?: boolean;
+  onlyEnvironments?: boolean;
+}
+
+export async function listWorkspaces(platform: Platform, principal: Principal, options: ListOptions = {}) {
   const directory = platform.catalog.directory();
   let entries;
   if (principal.userId !== undefined && (holds(principal, "ADMIN_USER") || holds(principal, "ADMIN"))) entries = await directory.list(principal.userId);
   else if (holds(principal, "ADMIN")) entries = [await directory.byId(principal.workspaceId)].filter((e) => e !== undefined);
   else throw new ForbiddenError("Permission denied: listing workspaces needs a user token or an admin token");
-  // Tinybird's fields that its CLI reads (`tb workspace ls|current`): the caller's workspace `id` beside the list, each
-  // workspace's `role` and `plan`; none is a branch here.
+  // Tinybird's fields that its CLI reads (`tb workspace ls|current`, `tb branch`): the caller's workspace `id` beside the
+  // list, each workspace's `role` and `plan`, and whether it is a branch (`is_branch`, its workspace in `main`).
   // `organization`: every workspace is in the one local organization (`tb workspace create` picks it).
-  const workspaces = (await withAdminTokens(platform, entries)).map((w) => ({
-    ...w,
-    role: "admin",
-    plan: "dev",
-    is_branch: false,
-    main: null,
-    organization: { ...LOCAL_ORGANIZATION, role: "admin" },
-  }));
-  return { id: principal.workspaceId, organization_id: LOCAL_ORGANIZATION.id, workspaces };
+  const shaped = async (list: DirectoryEntry[], main: string | null) =>
+    (await withAdminTokens(platform, list)).map((w) => ({
+      ...w,
+      role: "admin",
+      plan: "dev",
+      is_branch: main !== null,
+      main,
+      organization: { ...LOCAL_ORGANIZATION, role: "admin" },
+    }));
+  const mains = options.onlyEnvironments ? [] : await shaped(entries, null);
+  // A branch is a workspace of its own, owned in the Directory by `branch:<its workspace's id>`.
+  const branches = options.withEnvironments || options.onlyEnvironments
+    ? (await Promise.all(entries.map(async (e) => shaped(await directory.list(branchOwner(e.id)), e.id)))).flat()
+    : [];
+  return { id: principal.workspaceId, organization_id: LOCAL_ORGANIZATION.id, workspaces: [...mains, ...branches] };
 }
 
 /** The one organization every workspace belongs to. */
