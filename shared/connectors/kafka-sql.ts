@@ -82,6 +82,18 @@ function args(keys: string[]): string {
   return keys.length > 0 ? `, ${keys.join(", ")}` : "";
 }
 
+type ConnectionSettings = Pick<KafkaConnection, "bootstrapServers" | "securityProtocol" | "saslMechanism" | "key" | "secret">;
+
+/** The engine settings of a connection's security protocol and SASL credentials. */
+function saslSettings(conn: ConnectionSettings): string[] {
+  return [
+    ...(conn.securityProtocol ? [`kafka_security_protocol = ${quoteString(conn.securityProtocol.toLowerCase())}`] : []),
+    ...(conn.saslMechanism ? [`kafka_sasl_mechanism = ${quoteString(conn.saslMechanism)}`] : []),
+    ...(conn.key !== undefined ? [`kafka_sasl_username = ${quoteString(conn.key)}`] : []),
+    ...(conn.secret !== undefined ? [`kafka_sasl_password = ${quoteString(conn.secret)}`] : []),
+  ];
+}
+
 /** Why a datasource cannot be consumed this way, or undefined. */
 export function kafkaConsumerProblem(input: Pick<KafkaConsumerInput, "columns" | "settings">): string | undefined {
   for (const c of input.columns) {
@@ -106,10 +118,7 @@ export function kafkaConsumerSql(input: KafkaConsumerInput): KafkaConsumerSql {
     "kafka_format = 'RawBLOB'",
     "kafka_num_consumers = 1",
     "kafka_thread_per_consumer = 0",
-    ...(conn.securityProtocol ? [`kafka_security_protocol = ${quoteString(conn.securityProtocol.toLowerCase())}`] : []),
-    ...(conn.saslMechanism ? [`kafka_sasl_mechanism = ${quoteString(conn.saslMechanism)}`] : []),
-    ...(conn.key !== undefined ? [`kafka_sasl_username = ${quoteString(conn.key)}`] : []),
-    ...(conn.secret !== undefined ? [`kafka_sasl_password = ${quoteString(conn.secret)}`] : []),
+    ...saslSettings(conn),
   ];
   const createQueue = `CREATE TABLE ${q(names.queue)} (\`value\` String) ENGINE = Kafka SETTINGS ${settings.join(", ")}`;
 
@@ -197,10 +206,7 @@ export function kafkaSinkSql(input: KafkaSinkInput): { create: string; insert: s
     `kafka_topic_list = ${quoteString(input.topic)}`,
     `kafka_group_name = ${quoteString(`${input.table}_producer`)}`,
     "kafka_format = 'JSONEachRow'",
-    ...(conn.securityProtocol ? [`kafka_security_protocol = ${quoteString(conn.securityProtocol.toLowerCase())}`] : []),
-    ...(conn.saslMechanism ? [`kafka_sasl_mechanism = ${quoteString(conn.saslMechanism)}`] : []),
-    ...(conn.key !== undefined ? [`kafka_sasl_username = ${quoteString(conn.key)}`] : []),
-    ...(conn.secret !== undefined ? [`kafka_sasl_password = ${quoteString(conn.secret)}`] : []),
+    ...saslSettings(conn),
   ];
   const columns = input.columns.map((c) => `${quoteIdentifier(c.name)} ${c.type}`).join(", ");
   return {
@@ -230,4 +236,53 @@ FROM system.kafka_consumers
 ARRAY JOIN assignments.topic AS topic, assignments.partition_id AS partition, assignments.current_offset AS position
 WHERE database = ${quoteString(database)} AND table = ${quoteString(queueTable)}
 ORDER BY topic, partition`;
+}
+
+export interface KafkaProbeInput {
+  database: string;
+  /** A name for the probe's table (dropped after it). */
+  table: string;
+  topic: string;
+  /** A group of its own: the probe never commits, and never joins the datasource's group. */
+  groupId: string;
+  connection: ConnectionSettings;
+}
+
+/**
+ * `deploy --check` reaching a broker through ClickHouse (the Worker cannot open
+ * TCP to Kafka everywhere; the consumers run in ClickHouse anyway): a throwaway
+ * `Kafka` table read once with a direct SELECT (nothing committed, its own
+ * group), then what its consumer saw in `system.kafka_consumers`: partitions
+ * assigned (the broker answered and the topic exists) or librdkafka's errors.
+ * Statements in order: create, read (takes up to the poll timeout), report, drop.
+ */
+export function kafkaProbeSql(input: KafkaProbeInput): { create: string; read: string; report: string; drop: string } {
+  const name = quoteQualifiedName(input.database, input.table);
+  const settings = [
+    `kafka_broker_list = ${quoteString(input.connection.bootstrapServers)}`,
+    `kafka_topic_list = ${quoteString(input.topic)}`,
+    `kafka_group_name = ${quoteString(input.groupId)}`,
+    "kafka_format = 'RawBLOB'",
+    "kafka_num_consumers = 1",
+    ...saslSettings(input.connection),
+  ];
+  return {
+    create: `CREATE TABLE ${name} (\`value\` String) ENGINE = Kafka SETTINGS ${settings.join(", ")}`,
+    read: `SELECT count() FROM ${name} SETTINGS stream_like_engine_allow_direct_select = 1`,
+    report: `SELECT length(assignments.partition_id) AS partitions, arrayMap(t -> splitByChar('\\n', t)[1], exceptions.text) AS errors
+FROM system.kafka_consumers WHERE database = ${quoteString(input.database)} AND table = ${quoteString(input.table)}`,
+    drop: `DROP TABLE IF EXISTS ${name}`,
+  };
+}
+
+/** What a probe's report says, in words a user can act on; undefined when the topic was reached. */
+export function kafkaProbeProblem(report: Array<{ partitions: number | string; errors: string[] }>, where: { servers: string; topic: string }): string | undefined {
+  const errors = report.flatMap((r) => r.errors);
+  if (errors.length === 0 && report.some((r) => Number(r.partitions) > 0)) return undefined;
+  const text = errors.join("; ");
+  if (/Unknown topic or partition|UNKNOWN_TOPIC/i.test(text)) return `topic '${where.topic}' does not exist on ${where.servers}`;
+  if (/SASL|authentication|Authentication/.test(text)) return `the broker at ${where.servers} refused the connection's credentials (${errors[0]})`;
+  if (/brokers are down|Connection refused|resolve|timed out|Connect to/i.test(text)) return `cannot reach the Kafka broker at ${where.servers} (${errors[0]})`;
+  if (errors.length > 0) return `Kafka at ${where.servers}: ${errors[0]}`;
+  return `no partition of topic '${where.topic}' was assigned by ${where.servers} within the check's wait; the broker may be unreachable or the topic missing`;
 }

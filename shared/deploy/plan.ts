@@ -21,6 +21,7 @@ import { planChanges, sameFilesAsLive } from "./plan/changes.js";
 import { planDatasource } from "./plan/datasource.js";
 import { deletedDatasources } from "./plan/destructive.js";
 import { feedingPipes } from "./plan/feeding.js";
+import { projectWithKafkaMetaColumns } from "./plan/kafka-columns.js";
 import { planMaterializedViews } from "./plan/materialized-views.js";
 import { resolvePhysicalTables } from "./plan/physical-tables.js";
 import { declaredTokens } from "./plan/tokens.js";
@@ -33,7 +34,8 @@ export type {
 export { withIngestSettings } from "./plan/ingest-settings.js";
 
 export function planDeployment(input: PlanInput): PlanResult {
-  const { project, live, database, tag } = input;
+  const { live, database, tag } = input;
+  const project = projectWithKafkaMetaColumns(input.project);
   const known = live ? { live } : {};
 
   const feeding = feedingPipes(project);

@@ -9,7 +9,7 @@
  * Steps, each in its own module: parse every datafile and keep names unique
  * per kind (`load-files.ts`); resolve references outside SQL
  * (`references.ts`); S3/GCS imports' bucket URIs and connections
- * (`imports.ts`); render and compile every pipe node as the deployment
+ * (`imports.ts`); Kafka datasources' connections (`kafka.ts`); render and compile every pipe node as the deployment
  * will (`pipe-nodes.ts`, with `pipe-reads.ts` for cycles and what a
  * materialized view can inline); copies' COPY_AFTER names and cycles
  * (`copy-dag.ts`). Cron schedules are checked by the datafile parser
@@ -24,6 +24,7 @@ import { deployProblem, Problems, type Problem, type ProjectProblem } from "./pr
 import { checkReferences } from "./references.js";
 import { checkCopyOrder } from "./copy-dag.js";
 import { checkImports } from "./imports.js";
+import { checkKafka } from "./kafka.js";
 
 export type { Problem, ProjectProblem } from "./problems.js";
 export { problemText } from "./problems.js";
@@ -78,6 +79,7 @@ export function validateProject(files: readonly UploadedFile[], options: Validat
     if (!f.file) continue;
     checkReferences(f.file, f.text, has, problems);
     checkImports(f.file, f.text, (name) => project.connections.get(name), problems);
+    checkKafka(f.file, f.text, (name) => project.connections.get(name), problems);
     if (f.file.kind === "pipe") checkPipeSql(f.file, reads, problems, f.textOf);
   }
   checkCopyOrder(

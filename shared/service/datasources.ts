@@ -14,6 +14,7 @@
  * | `datasources_ops_log` | one per ingest / maintenance operation | workers/write/ops-log.ts |
  * | `jobs_log` | one per job that ends (copy, sink, …; done, error or cancelled) | workers/jobs/jobs-log.ts |
  * | `sinks_ops_log` | one per sink run (ok, error or cancelled) | workers/sinks/ops-log.ts |
+ * | `kafka_ops_log` | one per partition a Kafka datasource's consumer holds, now | nothing: a view of ClickHouse's `system.kafka_consumers` (KAFKA_OPS_LOG) |
  */
 import { quoteIdentifier, quoteQualifiedName, quoteString } from "../sql/ddl/index.js";
 
@@ -29,6 +30,11 @@ export interface ServiceDatasource {
    * shows as one fully merged row whatever the state of background merges.
    */
   final?: boolean;
+  /**
+   * Served live from ClickHouse instead of a shared table: the SELECT the
+   * workspace's view runs, given its database (no table is created for it).
+   */
+  live?: (database: string) => string;
 }
 
 /**
@@ -251,10 +257,57 @@ export const SINKS_OPS_LOG: ServiceDatasource = {
   engine: "MergeTree PARTITION BY toYYYYMM(timestamp) ORDER BY (workspace_id, timestamp) TTL toDateTime(timestamp) + INTERVAL 90 DAY",
 };
 
+/**
+ * `tinybird.kafka_ops_log`: the Kafka consumers of the workspace as ClickHouse
+ * runs them now (`system.kafka_consumers`), a row per assigned partition;
+ * Tinybird documents `timestamp`, `topic`, `msg_type`, `lag`,
+ * `processed_messages`, `committed_messages` (spec 8.4). `datasource_name`
+ * from the consumer's name (`<datasource>__kafka`, shared/connectors/kafka-consumers.ts);
+ * `processed_messages` = the partition's position (the next offset to read);
+ * `committed_messages` = that position when the last commit came after the
+ * last poll, NULL while a block is being written; `lag` NULL (ClickHouse
+ * reports the high watermark only in librdkafka statistics, off on the local
+ * engine); `msg_type` `error` with the last errors in `msg` while librdkafka
+ * reports any (broker down, topic missing, auth refused), else `info`.
+ * Current state only: no history is kept.
+ */
+export const KAFKA_OPS_LOG: ServiceDatasource = {
+  name: "kafka_ops_log",
+  columns: [
+    ["timestamp", "DateTime64(3)"],
+    ["datasource_name", "String"],
+    ["topic", "String"],
+    ["partition", "Int64"],
+    ["msg_type", "String"],
+    ["lag", "Nullable(Int64)"],
+    ["processed_messages", "Int64"],
+    ["committed_messages", "Nullable(Int64)"],
+    ["msg", "String"],
+    ["last_commit_time", "DateTime"],
+    ["num_commits", "UInt64"],
+  ],
+  engine: "View",
+  live: (database) => `SELECT now64(3) AS timestamp, replaceRegexpOne(table, '__kafka$', '') AS datasource_name,
+    topic, toInt64(partition) AS partition,
+    if(length(exceptions.text) > 0, 'error', 'info') AS msg_type, CAST(NULL, 'Nullable(Int64)') AS lag,
+    toInt64(greatest(position, 0)) AS processed_messages,
+    if(last_commit_time >= last_poll_time, toInt64(greatest(position, 0)), NULL) AS committed_messages,
+    arrayStringConcat(arrayMap(t -> splitByChar('\\n', t)[1], arraySlice(exceptions.text, -3)), '; ') AS msg,
+    last_commit_time, num_commits
+FROM system.kafka_consumers
+LEFT ARRAY JOIN assignments.topic AS topic, assignments.partition_id AS partition, assignments.current_offset AS position
+WHERE database = ${quoteString(database)} AND endsWith(table, '__kafka')`,
+};
+
 /** In creation order: a view's source and target come before it. */
-export const SERVICE_DATASOURCES: ServiceDatasource[] = [DATASOURCES_OPS_LOG, PIPE_STATS_RT, PIPE_STATS, ENDPOINT_ERRORS, JOBS_LOG, SINKS_OPS_LOG];
+export const SERVICE_DATASOURCES: ServiceDatasource[] = [DATASOURCES_OPS_LOG, PIPE_STATS_RT, PIPE_STATS, ENDPOINT_ERRORS, JOBS_LOG, SINKS_OPS_LOG, KAFKA_OPS_LOG];
 
 export const SERVICE_MATERIALIZED_VIEWS: ServiceMaterializedView[] = [PIPE_STATS_MV];
+
+/** The service datasources kept in a shared table (not served live). */
+export function storedServiceDatasources(): ServiceDatasource[] {
+  return SERVICE_DATASOURCES.filter((d) => !d.live);
+}
 
 export function serviceTableDdl(ds: ServiceDatasource): string {
   const cols = [["workspace_id", "String"] as const, ...ds.columns].map(([n, t]) => `    ${quoteIdentifier(n)} ${t}`);
@@ -280,6 +333,9 @@ export function serviceViewName(name: string): string {
  */
 export function serviceViewDdl(ds: ServiceDatasource, workspaceId: string, database: string): string {
   const cols = ds.columns.map(([n]) => quoteIdentifier(n)).join(", ");
+  if (ds.live) {
+    return `CREATE OR REPLACE VIEW ${quoteQualifiedName(database, serviceViewName(ds.name))} DEFINER = CURRENT_USER SQL SECURITY DEFINER AS SELECT ${cols} FROM (${ds.live(database)})`;
+  }
   return (
     `CREATE OR REPLACE VIEW ${quoteQualifiedName(database, serviceViewName(ds.name))} DEFINER = CURRENT_USER SQL SECURITY DEFINER AS ` +
     `SELECT ${cols} FROM ${quoteQualifiedName(SERVICE_DATABASE, ds.name)}${ds.final ? " FINAL" : ""} WHERE workspace_id = ${quoteString(workspaceId)}`

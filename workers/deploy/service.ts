@@ -19,6 +19,10 @@ import { clickhouseMessage } from "../clickhouse/errors.js";
 import { evictToken, type Principal } from "../auth/principal.js";
 import { ensureDeployGrants } from "../tokens/power.js";
 import { checkImportBuckets } from "./s3-imports.js";
+import {
+  kafkaConsumerPlan, pauseKafkaConsumersFor, switchKafkaConsumers, type KafkaConsumerPlan,
+} from "./kafka-consumers.js";
+import { checkKafkaBrokers } from "./kafka-check.js";
 
 export interface DeployOptions {
   check: boolean;
@@ -114,14 +118,24 @@ export class DeployService {
     if (!planned.ok) return { kind: "invalid", errors: planned.errors };
     const plan = planned.plan;
     if (plan.identical && !opts.check) return { kind: "no_changes" };
-    if (opts.check) return this.check(files, plan, opts, live?.manifest ?? undefined);
+    // Kafka datasources that will not consume once live (secret unset, …) are named in the feedback.
+    const kafkaPlan = await kafkaConsumerPlan(this.platform, this.workspace.id, plan.manifest);
+    const kafka = kafkaPlan.feedback;
+    if (opts.check) return this.check(files, plan, opts, live?.manifest ?? undefined, kafkaPlan);
     if (opts.autoPromote) await this.checkTokenGrants(plan.manifest); // refuse before anything is built
 
     const deployment = await this.catalog.beginDeployment(plan.manifest, plan.changes);
+    // Live's Kafka consumers pause while a new table takes live's rows (backfill + forward): a block written
+    // between the forward view and the backfill's snapshot would land twice. They resume below, or at promote.
+    const pausedKafka = await pauseKafkaConsumersFor(this.ch, this.workspace.database, live?.manifest ?? undefined, plan.manifest);
+    let promoted = false;
     try {
       const { feedback } = await applyPlan(this.ch, plan, this.applyOptions(this.workspace.database, opts.allowDestructive));
-      let record = await this.catalog.setDeploymentStatus(deployment.id, "data_ready", [...feedback, ...(await this.unsetSecrets(planned.project))]);
-      if (opts.autoPromote) record = await this.promote(record.id);
+      let record = await this.catalog.setDeploymentStatus(deployment.id, "data_ready", [...feedback, ...(await this.unsetSecrets(planned.project)), ...kafka]);
+      if (opts.autoPromote) {
+        record = await this.promote(record.id);
+        promoted = true;
+      }
       return { kind: "deployed", deployment: record };
     } catch (e) {
       const feedback =
@@ -130,15 +144,26 @@ export class DeployService {
           : [{ resource: null, level: "ERROR" as const, message: `Deployment failed: ${clickhouseMessage(e)}` }];
       const failed = await this.catalog.setDeploymentStatus(deployment.id, "failed", feedback);
       return { kind: "failed", deployment: failed, feedback };
+    } finally {
+      if (pausedKafka && !promoted) await this.resumeLiveKafkaConsumers();
     }
+  }
+
+  /** Live's consumers again, as they were before a deploy paused them. */
+  private async resumeLiveKafkaConsumers(): Promise<void> {
+    const live = (await this.catalog.live())?.manifest;
+    if (!live) return;
+    await switchKafkaConsumers(this.ch, this.workspace.database, live, await kafkaConsumerPlan(this.platform, this.workspace.id, live));
   }
 
   /**
    * Validation without touching live: the project is built in a scratch
    * database (tables, views, every served query), then the scratch is dropped.
    */
-  private async check(files: UploadedFile[], plan: Plan, opts: DeployOptions, live: DeploymentManifest | undefined): Promise<DeployOutcome> {
-    const feedback: DeploymentFeedback[] = [];
+  private async check(
+    files: UploadedFile[], plan: Plan, opts: DeployOptions, live: DeploymentManifest | undefined, kafka: KafkaConsumerPlan,
+  ): Promise<DeployOutcome> {
+    const feedback: DeploymentFeedback[] = [...kafka.feedback];
     if (!opts.allowDestructive && live) feedback.push(...(await destructiveProblems(this.ch, plan, this.workspace.database)));
     // S3/GCS imports: each bucket reached with its connection's keys (./s3-imports.ts).
     if (opts.reachBuckets) feedback.push(...(await checkImportBuckets(this.platform, this.workspace.id, plan.manifest)));
@@ -146,6 +171,8 @@ export class DeployService {
     const scratchPlan = await this.plan(files, undefined, scratch);
     if (!scratchPlan.ok) return { kind: "invalid", errors: scratchPlan.errors };
     try {
+      // Each Kafka datasource's broker and topic, reached through ClickHouse (./kafka-check.ts).
+      feedback.push(...(await checkKafkaBrokers(this.ch, scratch, kafka.consumers)));
       await applyPlan(this.ch, scratchPlan.plan, this.applyOptions(scratch, true));
     } catch (e) {
       if (e instanceof DeploymentFailed) feedback.push(...e.feedback);
@@ -159,6 +186,9 @@ export class DeployService {
   async promote(id: string): Promise<DeploymentRecord> {
     const target = await this.catalog.getDeployment(id, true);
     await this.checkTokenGrants(target?.manifest);
+    // Kafka consumers follow live (./kafka-consumers.ts).
+    const consumers = target?.manifest ? await kafkaConsumerPlan(this.platform, this.workspace.id, target.manifest) : { consumers: [], feedback: [] };
+    const before = (await this.catalog.live())?.manifest ?? undefined;
     const secret = await this.catalog.signingSecret();
     const newTokens: Record<string, { id: string; token: string }> = {};
     if (target?.manifest && secret) {
@@ -167,9 +197,10 @@ export class DeployService {
         newTokens[t.name] = { id: tokenId, token: await signToken({ u: this.workspace.id, id: tokenId }, secret) };
       }
     }
-    const before = await this.catalog.listTokens();
+    const tokensBefore = await this.catalog.listTokens();
     const { live, previous } = await this.catalog.promote(id, newTokens);
-    await this.evictResourceTokens(before);
+    await this.evictResourceTokens(tokensBefore);
+    await switchKafkaConsumers(this.ch, this.workspace.database, before, consumers);
     await this.platform.catalog.publishLive(this.workspace.id, live.id, (await this.catalog.getDeployment(live.id, true))!.manifest!, live.updated_at);
     // Keep one previous deployment for rollback; older retired ones go.
     await this.pruneRetired(previous?.id);
@@ -177,10 +208,14 @@ export class DeployService {
   }
 
   async rollback(): Promise<DeploymentRecord> {
-    await this.checkTokenGrants((await this.catalog.rollbackTarget())?.manifest);
+    const target = (await this.catalog.rollbackTarget())?.manifest;
+    await this.checkTokenGrants(target);
+    const consumers = target ? await kafkaConsumerPlan(this.platform, this.workspace.id, target) : { consumers: [], feedback: [] };
+    const manifestBefore = (await this.catalog.live())?.manifest ?? undefined;
     const before = await this.catalog.listTokens();
     const { live, previous } = await this.catalog.rollback();
     await this.evictResourceTokens(before);
+    await switchKafkaConsumers(this.ch, this.workspace.database, manifestBefore, consumers);
     await this.platform.catalog.publishLive(this.workspace.id, live.id, (await this.catalog.getDeployment(live.id, true))!.manifest!, live.updated_at);
     void previous;
     return live;

@@ -8,10 +8,10 @@
 import type { ClickHouseClient } from "@clickhouse/client-web";
 import {
   SERVICE_DATABASE,
-  SERVICE_DATASOURCES,
   SERVICE_MATERIALIZED_VIEWS,
   serviceMaterializedViewDdl,
   serviceTableDdl,
+  storedServiceDatasources,
 } from "../../shared/service/datasources.js";
 import { quoteIdentifier } from "../../shared/sql/ddl/index.js";
 
@@ -20,7 +20,7 @@ let ready: Promise<void> | undefined;
 export function ensureServiceTables(ch: ClickHouseClient): Promise<void> {
   ready ??= (async () => {
     await ch.command({ query: `CREATE DATABASE IF NOT EXISTS ${quoteIdentifier(SERVICE_DATABASE)}` });
-    for (const ds of SERVICE_DATASOURCES) await ch.command({ query: serviceTableDdl(ds) });
+    for (const ds of storedServiceDatasources()) await ch.command({ query: serviceTableDdl(ds) });
     for (const mv of SERVICE_MATERIALIZED_VIEWS) await ch.command({ query: serviceMaterializedViewDdl(mv) });
   })().catch((e) => {
     ready = undefined; // try again on the next call

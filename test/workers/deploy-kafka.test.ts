@@ -1,0 +1,114 @@
+// Kafka datasources through /v1/deploy in workerd against the test run's local
+// ClickHouse (no broker here: creating a consumer does not need one; messages
+// flowing end to end are test/e2e/kafka.test.ts): the meta columns, no consumer
+// while a deployment stages, the consumer at promote targeting live's tables, a
+// branch that does not consume with its parent's group, warnings for what
+// cannot consume.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { api, createWorkspace, deploy } from "./helpers/api.js";
+import { testClickHouse } from "./helpers/clickhouse.js";
+
+const CONNECTION = "TYPE kafka\nKAFKA_BOOTSTRAP_SERVERS 127.0.0.1:9\n";
+const DS = (extra = "") => `SCHEMA >
+    \`id\` UInt64 \`json:$.id\`${extra}
+
+ENGINE "MergeTree"
+ENGINE_SORTING_KEY "id"
+KAFKA_CONNECTION_NAME local_kafka
+KAFKA_TOPIC orders
+KAFKA_GROUP_ID {{ tb_secret("ORDERS_GROUP", "g_main") }}
+`;
+
+let ws: { id: string; token: string };
+const databases: string[] = [];
+const dbOf = (id: string) => `tern_${id.replace(/[^A-Za-z0-9]/g, "").toLowerCase()}`;
+
+async function rows(query: string, params: Record<string, string>): Promise<string[]> {
+  const rs = await testClickHouse().query({ query, query_params: params, format: "JSONEachRow" });
+  return ((await rs.json()) as Array<{ r: string }>).map((x) => x.r);
+}
+const consumerObjects = (db: string) =>
+  rows("SELECT concat(name, ' ', engine) AS r FROM system.tables WHERE database = {db:String} AND name LIKE 'orders\\\\_\\\\_kafka%' ORDER BY name", { db });
+const liveTable = async (db: string) =>
+  (await rows("SELECT name AS r FROM system.tables WHERE database = {db:String} AND match(name, '^orders__[0-9a-f]+_[0-9a-f]+$') ORDER BY metadata_modification_time DESC LIMIT 1", { db }))[0]!;
+
+beforeAll(async () => {
+  ws = await createWorkspace("deploy_kafka");
+  databases.push(dbOf(ws.id));
+});
+
+afterAll(async () => {
+  // The consumers retry an address nothing listens on: drop them with their databases.
+  for (const db of databases) await testClickHouse().command({ query: `DROP DATABASE IF EXISTS \`${db}\`` });
+});
+
+describe("Kafka datasources in deployments", () => {
+  let staged: string;
+
+  it("a staged deployment creates the datasource's table with the meta columns, but no consumer", async () => {
+    const res = await deploy({ "local_kafka.connection": CONNECTION, "orders.datasource": DS() }, "", ws.token);
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    staged = res.body.deployment.id;
+    const db = dbOf(ws.id);
+    const columns = await rows("SELECT concat(name, ' ', type) AS r FROM system.columns WHERE database = {db:String} AND table = {t:String} ORDER BY position", { db, t: await liveTable(db) });
+    expect(columns).toEqual([
+      "id UInt64", "__value String", "__topic LowCardinality(String)", "__partition Int16", "__offset Int64", "__timestamp DateTime", "__key String",
+    ]);
+    expect(await consumerObjects(db)).toEqual([]);
+  });
+
+  it("promoting it creates the consumer: the Kafka engine table and its two views into the live table and its quarantine", async () => {
+    const res = await api(`/v1/deployments/${staged}/set-live`, { method: "POST", token: ws.token });
+    expect(res.status, await res.text()).toBe(200);
+    const db = dbOf(ws.id);
+    expect(await consumerObjects(db)).toEqual(["orders__kafka Kafka", "orders__kafka_quarantine MaterializedView", "orders__kafka_rows MaterializedView"]);
+    const table = await liveTable(db);
+    const targets = await rows(
+      "SELECT concat(name, ' ', arrayStringConcat(dependencies_table, ',')) AS r FROM system.tables WHERE database = {db:String} AND name = 'orders__kafka'", { db },
+    );
+    expect(targets).toEqual(["orders__kafka orders__kafka_quarantine,orders__kafka_rows"]);
+    const rowsView = await rows("SELECT create_table_query AS r FROM system.tables WHERE database = {db:String} AND name = 'orders__kafka_rows'", { db });
+    expect(rowsView[0]).toContain(`TO ${db}.${table}`);
+    expect(rowsView[0]).toMatch(/kafka_group_name|FROM .*orders__kafka/);
+  });
+
+  it("a deployment that changes the schema moves the consumer to the new table at promote, in the same group", async () => {
+    const res = await deploy({ "local_kafka.connection": CONNECTION, "orders.datasource": DS(",\n    `name` String `json:$.name`") }, "auto_promote=true", ws.token);
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    const db = dbOf(ws.id);
+    const table = await liveTable(db);
+    expect((await rows("SELECT create_table_query AS r FROM system.tables WHERE database = {db:String} AND name = 'orders__kafka_rows'", { db }))[0]).toContain(`TO ${db}.${table}`);
+    expect((await rows("SELECT create_table_query AS r FROM system.tables WHERE database = {db:String} AND name = 'orders__kafka'", { db }))[0]).toContain("kafka_group_name = 'g_main'");
+    expect(await consumerObjects(db)).toHaveLength(3);
+  });
+
+  it("a branch does not consume with its parent's group, and its deployment says so", async () => {
+    const created = await api("/v1/environments?name=kafka_branch", { method: "POST", token: ws.token });
+    const body = (await created.json()) as { workspace: { id: string } };
+    expect(created.status, JSON.stringify(body)).toBe(200);
+    const db = dbOf(body.workspace.id);
+    databases.push(db);
+    expect(await liveTable(db)).toMatch(/^orders__/);
+    expect(await consumerObjects(db)).toEqual([]);
+    const got = (await (await api("/v0/environments/kafka_branch?with_token=true", { token: ws.token })).json()) as { token: string };
+    const list = (await (await api("/v1/deployments", { token: got.token })).json()) as { deployments: Array<{ feedback: Array<{ level: string; message: string }> }> };
+    expect(list.deployments.at(-1)!.feedback.filter((f) => f.level === "WARNING").map((f) => f.message)).toContain(
+      "Datasource 'orders' does not consume in this branch: its consumer group 'g_main' is the main workspace's, and sharing it would split the topic's partitions; give the branch its own KAFKA_GROUP_ID (e.g. {{ tb_secret(\"KAFKA_GROUP_ID\", \"...\") }} set per branch)",
+    );
+    // The parent still consumes.
+    expect(await consumerObjects(dbOf(ws.id))).toHaveLength(3);
+  });
+
+  it("a datasource that cannot consume deploys with a warning naming why, and gets no consumer", async () => {
+    const other = await createWorkspace("deploy_kafka_unset");
+    databases.push(dbOf(other.id));
+    const res = await deploy(
+      { "local_kafka.connection": 'TYPE kafka\nKAFKA_BOOTSTRAP_SERVERS {{ tb_secret("NO_SUCH_SERVERS") }}\n', "orders.datasource": DS() }, "auto_promote=true", other.token,
+    );
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    expect(res.body.deployment.feedback.filter((f: { level: string }) => f.level === "WARNING").map((f: { message: string }) => f.message)).toContain(
+      "Datasource 'orders': secret \"NO_SUCH_SERVERS\" with no value and no default (tb secret set, POST /v0/variables); it does not consume its topic",
+    );
+    expect(await consumerObjects(dbOf(other.id))).toEqual([]);
+  });
+});

@@ -1,0 +1,54 @@
+/**
+ * @module deploy/kafka-check
+ * `deploy --check` reaches each Kafka datasource's broker and topic before
+ * anything changes, through ClickHouse (where the consumers run; the Worker
+ * cannot open TCP to a broker everywhere): a throwaway `Kafka` table in the
+ * check's scratch database, in a group of its own, read once; what its
+ * consumer saw becomes the feedback (`kafkaProbeProblem`): host unreachable,
+ * topic missing, credentials refused. One probe per broker list, topic and
+ * user; probes run side by side, each bounded by the engine's poll wait.
+ */
+import type { ClickHouseClient } from "@clickhouse/client-web";
+import type { PlannedKafkaConsumer } from "../../shared/connectors/kafka-consumers.js";
+import { kafkaProbeProblem, kafkaProbeSql } from "../../shared/connectors/kafka-sql.js";
+import type { DeploymentFeedback } from "../../shared/deploy/manifest.js";
+import { quoteIdentifier } from "../../shared/sql/ddl/index.js";
+import { clickhouseMessage } from "../clickhouse/errors.js";
+
+function randomTag(): string {
+  return Array.from(crypto.getRandomValues(new Uint8Array(4)), (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+async function probe(ch: ClickHouseClient, database: string, c: PlannedKafkaConsumer, index: number): Promise<string | undefined> {
+  const tag = randomTag();
+  const sql = kafkaProbeSql({
+    database, table: `kafka_probe_${index}_${tag}`, topic: c.topic, groupId: `tern_check_${tag}`, connection: c.connection,
+  });
+  try {
+    await ch.command({ query: sql.create });
+    await (await ch.query({ query: sql.read, format: "TabSeparated" })).text();
+    const report = await (await ch.query({ query: sql.report, format: "JSONEachRow" })).json<{ partitions: number; errors: string[] }>();
+    return kafkaProbeProblem(report, { servers: c.bootstrapServers, topic: c.topic });
+  } catch (e) {
+    return `Kafka at ${c.bootstrapServers}: ${clickhouseMessage(e)}`;
+  } finally {
+    await ch.command({ query: sql.drop }).catch(() => undefined);
+  }
+}
+
+export async function checkKafkaBrokers(ch: ClickHouseClient, scratchDatabase: string, consumers: PlannedKafkaConsumer[]): Promise<DeploymentFeedback[]> {
+  if (consumers.length === 0) return [];
+  await ch.command({ query: `CREATE DATABASE IF NOT EXISTS ${quoteIdentifier(scratchDatabase)}` });
+  const byTarget = new Map<string, PlannedKafkaConsumer[]>();
+  for (const c of consumers) {
+    const key = JSON.stringify([c.bootstrapServers, c.topic, c.connection.key ?? "", c.connection.secret ?? ""]);
+    byTarget.set(key, [...(byTarget.get(key) ?? []), c]);
+  }
+  const groups = [...byTarget.values()];
+  const problems = await Promise.all(groups.map((g, i) => probe(ch, scratchDatabase, g[0]!, i)));
+  return groups.flatMap((g, i) => {
+    const problem = problems[i];
+    if (problem === undefined) return [];
+    return g.map((c) => ({ resource: `Datasource ${c.datasource}.datasource`, level: "ERROR" as const, message: `Datasource '${c.datasource}': ${problem}` }));
+  });
+}
