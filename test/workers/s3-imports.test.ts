@@ -94,6 +94,9 @@ const project = (): Record<string, string> => ({
   "sales.datasource": importDatasource(`gs://${s3.bucket}/${P}/sales/*.csv`, "@once", "gcs_local"),
   "manual.datasource": importDatasource(`s3://${s3.bucket}/${P}/manual/*.ndjson`, "@on-demand"),
   "plain.datasource": `${SCHEMA}`,
+  // IMPORT_FROM_TIMESTAMP: files modified before it are not listed.
+  "future_only.datasource": `${importDatasource(`s3://${s3.bucket}/${P}/manual/*.ndjson`, "@on-demand")}IMPORT_FROM_TIMESTAMP 2100-01-01T00:00:00Z\n`,
+  "since_2000.datasource": `${importDatasource(`s3://${s3.bucket}/${P}/manual/*.ndjson`, "@on-demand")}IMPORT_FROM_TIMESTAMP 2000-01-01T00:00:00Z\n`,
 });
 
 beforeAll(async () => {
@@ -141,8 +144,10 @@ describe("deploy --check reaches the bucket", () => {
     const info = (res.body.deployment.feedback as Array<{ level: string; message: string }>).filter((f) => f.level === "INFO").map((f) => f.message).sort();
     expect(info).toEqual([
       `Datasource 'events': 51 files in s3://${s3.bucket}/${P}/events/*.ndjson now`,
+      `Datasource 'future_only': 0 files in s3://${s3.bucket}/${P}/manual/*.ndjson now`,
       `Datasource 'manual': 1 file in s3://${s3.bucket}/${P}/manual/*.ndjson now`,
       `Datasource 'sales': 1 file in gs://${s3.bucket}/${P}/sales/*.csv now`,
+      `Datasource 'since_2000': 1 file in s3://${s3.bucket}/${P}/manual/*.ndjson now`,
     ]);
   });
 
@@ -244,6 +249,18 @@ describe("POST /v0/datasources/<ds>/scheduling/runs (tb datasource sync)", () =>
     expect(body).toMatchObject({ kind: "s3_sync", status: "waiting" });
     expect(await ended(body.id, ws.token)).toMatchObject({ status: "done", statistics: { rows: 5, files: 1 } });
     expect((await counts("manual")).c).toBe(5);
+  });
+
+  it("IMPORT_FROM_TIMESTAMP: files modified before it are left out", async () => {
+    const sync = async (ds: string) => {
+      const res = await api(`/v0/datasources/${ds}/scheduling/runs`, { method: "POST", token: ws.token });
+      expect(res.status).toBe(200);
+      return ended(((await res.json()) as JobJson).id, ws.token);
+    };
+    expect(await sync("future_only")).toMatchObject({ status: "done", statistics: { rows: 0, files: 0 } });
+    expect(await sync("since_2000")).toMatchObject({ status: "done", statistics: { rows: 5, files: 1 } });
+    expect((await counts("future_only")).c).toBe(0);
+    expect((await counts("since_2000")).c).toBe(5);
   });
 
   it("a datasource that is not connected to a bucket is a 400", async () => {

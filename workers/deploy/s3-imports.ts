@@ -14,9 +14,8 @@
  */
 import type { ClickHouseClient } from "@clickhouse/client-web";
 import { bucketAdvice, importFilesTableFor, importSpec, scrubSecrets } from "../../shared/connectors/import-source.js";
-import { importDedupSettingSql, importFilesTableSql } from "../../shared/connectors/s3-import.js";
+import { importDedupSettingSql, importFilesTableSql, listImportFiles, type ImportExecutor } from "../../shared/connectors/s3-import.js";
 import type { DeploymentFeedback, DeploymentManifest } from "../../shared/deploy/manifest.js";
-import { quoteString } from "../../shared/sql/ddl/quote.js";
 import type { Platform } from "../platform/platform.js";
 import { clickhouseMessage } from "../clickhouse/errors.js";
 
@@ -51,10 +50,13 @@ export async function checkImportBuckets(platform: Platform, workspaceId: string
       continue;
     }
     const { spec, uri } = resolved;
-    const s3 = `s3(${[spec.url, spec.accessKey, spec.secret, "One"].map(quoteString).join(", ")})`;
+    const exec: ImportExecutor = {
+      query: async (query) => (await platform.clickhouse.admin.query({ query, format: "TabSeparated" })).text(),
+      command: async () => undefined, // listing only
+    };
     try {
-      const rs = await platform.clickhouse.admin.query({ query: `SELECT count() FROM ${s3} SETTINGS s3_throw_on_zero_files_match = 0`, format: "TabSeparated" });
-      const files = Number((await rs.text()).trim());
+      // Listed as a run lists it (the glob, IMPORT_FROM_TIMESTAMP).
+      const files = (await listImportFiles(exec, spec)).length;
       feedback.push({ resource, level: "INFO", message: `Datasource '${ds.name}': ${files} file${files === 1 ? "" : "s"} in ${uri.scheme === "gcs" ? "gs" : "s3"}://${uri.bucket}/${uri.pattern} now` });
     } catch (e) {
       const said = scrubSecrets(clickhouseMessage(e), [spec.accessKey, spec.secret]).replace(/^\[Error\]\s*/, "");
