@@ -94,6 +94,8 @@ const project = (): Record<string, string> => ({
   "sales.datasource": importDatasource(`gs://${s3.bucket}/${P}/sales/*.csv`, "@once", "gcs_local"),
   "manual.datasource": importDatasource(`s3://${s3.bucket}/${P}/manual/*.ndjson`, "@on-demand"),
   "plain.datasource": `${SCHEMA}`,
+  "gz_csv.datasource": importDatasource(`s3://${s3.bucket}/${P}/gz/*.csv.gz`, "@on-demand"),
+  "parq.datasource": importDatasource(`s3://${s3.bucket}/${P}/parq/*.parquet`, "@on-demand"),
   // IMPORT_FROM_TIMESTAMP: files modified before it are not listed.
   "future_only.datasource": `${importDatasource(`s3://${s3.bucket}/${P}/manual/*.ndjson`, "@on-demand")}IMPORT_FROM_TIMESTAMP 2100-01-01T00:00:00Z\n`,
   "since_2000.datasource": `${importDatasource(`s3://${s3.bucket}/${P}/manual/*.ndjson`, "@on-demand")}IMPORT_FROM_TIMESTAMP 2000-01-01T00:00:00Z\n`,
@@ -107,6 +109,8 @@ beforeAll(async () => {
   await putFiles("events/ignored.csv", "CSVWithNames", "SELECT 1, 'x', 1");
   await putFiles("sales/a.csv", "CSVWithNames", "SELECT number, 'a', 1 FROM numbers(30)");
   await putFiles("manual/m.ndjson", "JSONEachRow", "SELECT number, 'm', 1 FROM numbers(5)");
+  await putFiles("gz/a.csv.gz", "CSVWithNames", "SELECT number, 'gz', 2 FROM numbers(40)");
+  await putFiles("parq/a.parquet", "Parquet", "SELECT number, 'parquet', 3 FROM numbers(25)");
 }, 120_000);
 
 describe("validation at deploy", () => {
@@ -145,7 +149,9 @@ describe("deploy --check reaches the bucket", () => {
     expect(info).toEqual([
       `Datasource 'events': 51 files in s3://${s3.bucket}/${P}/events/*.ndjson now`,
       `Datasource 'future_only': 0 files in s3://${s3.bucket}/${P}/manual/*.ndjson now`,
+      `Datasource 'gz_csv': 1 file in s3://${s3.bucket}/${P}/gz/*.csv.gz now`,
       `Datasource 'manual': 1 file in s3://${s3.bucket}/${P}/manual/*.ndjson now`,
+      `Datasource 'parq': 1 file in s3://${s3.bucket}/${P}/parq/*.parquet now`,
       `Datasource 'sales': 1 file in gs://${s3.bucket}/${P}/sales/*.csv now`,
       `Datasource 'since_2000': 1 file in s3://${s3.bucket}/${P}/manual/*.ndjson now`,
     ]);
@@ -249,6 +255,15 @@ describe("POST /v0/datasources/<ds>/scheduling/runs (tb datasource sync)", () =>
     expect(body).toMatchObject({ kind: "s3_sync", status: "waiting" });
     expect(await ended(body.id, ws.token)).toMatchObject({ status: "done", statistics: { rows: 5, files: 1 } });
     expect((await counts("manual")).c).toBe(5);
+  });
+
+  it("reads gzipped CSV and Parquet files by their extension", async () => {
+    for (const [ds, rows] of [["gz_csv", 40], ["parq", 25]] as const) {
+      const res = await api(`/v0/datasources/${ds}/scheduling/runs`, { method: "POST", token: ws.token });
+      expect(res.status).toBe(200);
+      expect(await ended(((await res.json()) as JobJson).id, ws.token)).toMatchObject({ status: "done", statistics: { rows, files: 1, files_loaded: 1 } });
+      expect(await counts(ds)).toEqual({ c: rows, ids: rows, files: 1 });
+    }
   });
 
   it("IMPORT_FROM_TIMESTAMP: files modified before it are left out", async () => {
