@@ -83,7 +83,29 @@ TYPE endpoint
 CACHE 60
 `;
 
+/** No CACHE: the template asks for caching with Tinybird's cache_ttl(). */
+const TTL_TEMPLATE = `NODE endpoint
+SQL >
+    %
+    {{ cache_ttl('5m') }}
+    SELECT count() AS c FROM events WHERE value >= {{ Int32(lowest, 0) }}
+
+TYPE endpoint
+`;
+
+/** cache_ttl() only when the caller sends a cached param. */
+const TTL_IF = `NODE endpoint
+SQL >
+    %
+    {% if defined(cached) %}{{ cache_ttl('1m') }}{% end %}
+    SELECT count() AS c FROM events
+
+TYPE endpoint
+`;
+
 const FILES: Record<string, string> = {
+  "ttl_template.pipe": TTL_TEMPLATE,
+  "ttl_if.pipe": TTL_IF,
   "pick.pipe": PICK,
   "events.datasource": EVENTS,
   "by_tenant.pipe": BY_TENANT,
@@ -251,6 +273,32 @@ describe("freshness", () => {
     let next!: Awaited<ReturnType<typeof call>>;
     await vi.waitUntil(async () => data((next = await call("/v0/pipes/swr.json")))[0].c > data(first)[0].c, { timeout: 5000, interval: 50 });
     expect(["HIT", "STALE"]).toContain(next.cache);
+  });
+});
+
+describe("cache_ttl() in a template", () => {
+  it("caches the call for that TTL on an endpoint without CACHE", async () => {
+    const first = await call("/v0/pipes/ttl_template.json?lowest=1");
+    expect(first.status, JSON.stringify(first.body)).toBe(200);
+    expect(first.cache).toBe("MISS");
+    expect(first.headers.get("cache-control")).toBe("private, max-age=300");
+    await untilHit("/v0/pipes/ttl_template.json?lowest=1");
+    await addRow();
+    const hit = await call("/v0/pipes/ttl_template.json?lowest=1");
+    expect(hit.cache).toBe("HIT");
+    expect(hit.body).toEqual(first.body);
+  });
+
+  it("caches only the calls whose render reached it", async () => {
+    const plain = await call("/v0/pipes/ttl_if.json");
+    expect(plain.status).toBe(200);
+    expect(plain.cache).toBeNull();
+    expect(plain.headers.get("cache-control")).toBeNull();
+    const cached = await call("/v0/pipes/ttl_if.json?cached=1");
+    expect(cached.cache).toBe("MISS");
+    expect(cached.headers.get("cache-control")).toBe("private, max-age=60");
+    await untilHit("/v0/pipes/ttl_if.json?cached=1");
+    expect((await call("/v0/pipes/ttl_if.json")).cache).toBeNull();
   });
 });
 

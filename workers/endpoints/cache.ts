@@ -67,6 +67,8 @@ interface KnownRead {
   settings: Record<string, number | string>;
   usesServiceViews: boolean;
   url: string;
+  /** The TTL its render chose (`cache_ttl()` wins over `CACHE`). */
+  ttlSeconds: number;
 }
 
 const knownReads = isolateCache<KnownRead>("endpointReads");
@@ -96,9 +98,11 @@ const STORED_AT = "x-tern-stored-at";
 const RESULT_ROWS = "x-tern-result-rows";
 
 /**
- * The cache spec of a call, or undefined when the endpoint has no `CACHE`.
- * `?__tb__cache=bypass` is checked on every endpoint: only a token with ADMIN
- * may skip the cache (it would otherwise be a way around it onto ClickHouse).
+ * The cache spec of a call, or undefined when the endpoint has no `CACHE` and
+ * its render called no `cache_ttl()` (`templateTtlSeconds`, known only once
+ * its nodes are rendered; it wins over `CACHE`). `?__tb__cache=bypass` is
+ * checked on every endpoint: only a token with ADMIN may skip the cache (it
+ * would otherwise be a way around it onto ClickHouse).
  */
 export function endpointCacheSpec(
   principal: Principal,
@@ -108,6 +112,7 @@ export function endpointCacheSpec(
   grant: Grant,
   params: Record<string, unknown>,
   format: string,
+  templateTtlSeconds?: number,
 ): CacheSpec | undefined {
   const switchValue = option(input, CACHE_OPTION);
   if (switchValue !== undefined) {
@@ -115,7 +120,8 @@ export function endpointCacheSpec(
     if (!authorize(principal.scopes, { kind: "admin" }).allowed) throw new ForbiddenError(`${CACHE_OPTION}=bypass needs an ADMIN token`);
   }
   const publication = pipe.file.publication;
-  if (publication.type !== "endpoint" || !publication.cacheSeconds) return undefined;
+  const ttlSeconds = templateTtlSeconds ?? (publication.type === "endpoint" ? publication.cacheSeconds : undefined);
+  if (publication.type !== "endpoint" || !ttlSeconds) return undefined;
   if (typeof caches === "undefined") return undefined; // not in workerd (role tests in Node)
   const signature = canonicalJson([
     principal.workspaceId,
@@ -130,7 +136,7 @@ export function endpointCacheSpec(
   ]);
   return {
     signature,
-    ttlSeconds: publication.cacheSeconds,
+    ttlSeconds,
     staleSeconds: publication.cacheStaleSeconds ?? 0,
     bypass: switchValue === "bypass",
     key: {
@@ -201,7 +207,7 @@ export async function lookupCache(platform: Platform, principal: Principal, req:
   if (url === undefined) {
     const hash = await endpointCacheKey({ ...spec.key, sql: req.sql, settings: req.settings, format: req.format.clickhouse });
     url = endpointCacheUrl(spec.key.workspaceId, spec.key.pipe, hash);
-    knownReads.set(spec.signature, { sql: req.sql, settings: req.settings, usesServiceViews: spec.usesServiceViews ?? false, url });
+    knownReads.set(spec.signature, { sql: req.sql, settings: req.settings, usesServiceViews: spec.usesServiceViews ?? false, url, ttlSeconds: spec.ttlSeconds });
   }
   const keep = (outcome: ReadOutcome) => keepAnswer(platform, url, spec, outcome, req.format.clickhouse, () => {});
   const served = (storedAt: number, resultRows: number, body: () => { body: BodyInit | null; length: string | null; contentType: string | null }) => {

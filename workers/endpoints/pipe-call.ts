@@ -62,13 +62,13 @@ export async function answerPipe(platform: Platform, principal: Principal, req: 
     if (!live || !pipe) throw new NotFoundError(`The pipe '${req.pipe}' does not exist`);
     if (pipe.file.publication.type !== "endpoint") throw new NotFoundError(`The pipe '${req.pipe}' is not published as an API endpoint`);
     const database = live.manifest.database;
-    const cache = endpointCacheSpec(principal, req.input, pipe, live, grant, params, req.format.clickhouse);
+    let cache = endpointCacheSpec(principal, req.input, pipe, live, grant, params, req.format.clickhouse);
     // A cached endpoint called again the same way: the read is known, nothing to render or compile.
     const known = cache && knownRead(cache);
-    if (known) {
+    if (cache && known) {
       timing.add("compile", compileStart);
       if (known.usesServiceViews) await ensureWorkspaceServiceViews(platform.clickhouse.admin, principal.workspaceId, database);
-      return { sql: known.sql, database, manifest: live.manifest, format: req.format, settings: known.settings, headers, cache };
+      return { sql: known.sql, database, manifest: live.manifest, format: req.format, settings: known.settings, headers, cache: { ...cache, ttlSeconds: known.ttlSeconds } };
     }
     const ctx = new SqlContext({
       workspaceId: principal.workspaceId,
@@ -80,6 +80,10 @@ export async function answerPipe(platform: Platform, principal: Principal, req: 
       checkAccess: false,
     });
     const compiled = ctx.pipeSql(pipe, targetNode(pipe), grant.filters);
+    // `cache_ttl()` in a node the answer reads: this call is cached for that long (with or without `CACHE`).
+    if (compiled.cacheTtlSeconds !== undefined) {
+      cache = endpointCacheSpec(principal, req.input, pipe, live, grant, params, req.format.clickhouse, compiled.cacheTtlSeconds);
+    }
     let sql = compiled.sql;
     const q = option(req.input, "q");
     if (q !== undefined && q.trim() !== "") {

@@ -39,7 +39,12 @@ export interface CompiledQuery {
   sql: string;
   /** ClickHouse settings the templates asked for (`max_threads`). */
   settings: Record<string, number | string>;
+  /** `cache_ttl('5m')` in a node the answer is read from: keep this call's answer that long (endpoints/cache.ts). */
+  cacheTtlSeconds?: number;
 }
+
+/** The TTLs `cache_ttl()` accepts (the template refuses any other), in seconds. */
+const CACHE_TTL_SECONDS: Record<string, number> = { "5s": 5, "1m": 60, "5m": 300, "30m": 1800, "1h": 3600 };
 
 /** Settings a template may set on its query (anything else is dropped). */
 const TEMPLATE_SETTINGS = new Set(["max_threads", "allow_experimental_analyzer"]);
@@ -178,10 +183,13 @@ export class SqlContext {
       const templates = nodeTemplates(this.ctx, pipe);
       const failures = new Map<string, unknown>();
       const settingsByNode = new Map<string, Record<string, number | string>>();
+      const ttlByNode = new Map<string, number>();
       const nodes = pipe.file.nodes.map((n, i) => {
         try {
           const out = render(templates[i]!, this.params);
           settingsByNode.set(n.name, out.settings);
+          const ttl = out.meta.cacheTtl === undefined ? undefined : CACHE_TTL_SECONDS[out.meta.cacheTtl];
+          if (ttl !== undefined) ttlByNode.set(n.name, ttl);
           return { name: n.name, sql: out.sql };
         } catch (e) {
           failures.set(n.name, e);
@@ -221,7 +229,9 @@ export class SqlContext {
         for (const [k, v] of Object.entries(settingsByNode.get(n) ?? {})) if (TEMPLATE_SETTINGS.has(k)) settings[k] = v;
       }
       const sql = pipeFilters.length ? `SELECT * FROM (\n${compiled.sql}\n) WHERE ${pipeFilters.map((f) => `(${checkedFilter(f)})`).join(" OR ")}` : compiled.sql;
-      return { sql, settings };
+      // The called pipe's own nodes decide its caching; a pipe it reads through a node does not.
+      const ttls = this.depth === 1 ? compiled.nodes.flatMap((n) => (ttlByNode.has(n) ? [ttlByNode.get(n)!] : [])) : [];
+      return ttls.length ? { sql, settings, cacheTtlSeconds: Math.min(...ttls) } : { sql, settings };
     } finally {
       this.depth--;
       this.params = outer;
