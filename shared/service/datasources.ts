@@ -15,6 +15,8 @@
  * | `jobs_log` | one per job that ends (copy, sink, …; done, error or cancelled) | workers/jobs/jobs-log.ts |
  * | `sinks_ops_log` | one per sink run (ok, error or cancelled) | workers/sinks/ops-log.ts |
  * | `kafka_ops_log` | one per partition a Kafka datasource's consumer holds, now | nothing: a view of ClickHouse's `system.kafka_consumers` (KAFKA_OPS_LOG) |
+ * | `block_log` | one per block an import wrote or refused (an S3/GCS import: one per file) | workers/write/block-log.ts |
+ * | `llm_usage` | one per call to Tinybird's AI features | nothing: Tern has none, so it is always empty, as for a Tinybird workspace that never used them |
  */
 import { quoteIdentifier, quoteQualifiedName, quoteString } from "../sql/ddl/index.js";
 
@@ -299,8 +301,71 @@ LEFT ARRAY JOIN assignments.topic AS topic, assignments.partition_id AS partitio
 WHERE database = ${quoteString(database)} AND endsWith(table, '__kafka')`,
 };
 
+/**
+ * `tinybird.block_log`: one row per block an import wrote or refused. Tinybird
+ * does not document its columns in the sources the spec reached (spec 8.4); the
+ * names are those Tinybird's CLI reads (`tb logs --source tinybird.block_log`:
+ * `timestamp`, `datasource_name`, `status`, `source`, `rows`, `bytes`,
+ * `processing_time`, `processing_error`, `quarantine_lines`) and the ids of the
+ * other logs. An S3/GCS import writes one row per file (`source` =
+ * `s3://bucket/key`, `block_id` = `<path>@<etag>`, `status` `done`/`error`,
+ * `parser` = the format, `processing_time` in seconds). TTL 90 days.
+ */
+export const BLOCK_LOG: ServiceDatasource = {
+  name: "block_log",
+  columns: [
+    ["timestamp", "DateTime64(3)"],
+    ["import_id", "String"],
+    ["job_id", "String"],
+    ["request_id", "String"],
+    ["source", "String"],
+    ["token_id", "String"],
+    ["block_id", "String"],
+    ["status", "LowCardinality(String)"],
+    ["datasource_id", "String"],
+    ["datasource_name", "String"],
+    ["start_offset", "Nullable(Int64)"],
+    ["end_offset", "Nullable(Int64)"],
+    ["rows", "UInt64"],
+    ["parser", "LowCardinality(String)"],
+    ["quarantine_lines", "UInt64"],
+    ["empty_lines", "UInt64"],
+    ["bytes", "UInt64"],
+    ["processing_time", "Float32"],
+    ["processing_error", "Nullable(String)"],
+  ],
+  engine: "MergeTree PARTITION BY toYYYYMM(timestamp) ORDER BY (workspace_id, timestamp) TTL toDateTime(timestamp) + INTERVAL 90 DAY",
+};
+
+/**
+ * `tinybird.llm_usage`: Tinybird's record of its AI features' calls (`tb logs`
+ * reads `start_time`, `feature`, `origin`, `user_email`, `prompt_tokens`,
+ * `completion_tokens`, `total_tokens`, `duration`, `cost`). Tern has no AI
+ * features: the table exists so the queries that name it answer, always empty,
+ * as Tinybird answers a workspace that never used them.
+ */
+export const LLM_USAGE: ServiceDatasource = {
+  name: "llm_usage",
+  columns: [
+    ["start_time", "DateTime64(3)"],
+    ["end_time", "DateTime64(3)"],
+    ["feature", "LowCardinality(String)"],
+    ["origin", "LowCardinality(String)"],
+    ["user_email", "String"],
+    ["model", "LowCardinality(String)"],
+    ["prompt_tokens", "UInt64"],
+    ["completion_tokens", "UInt64"],
+    ["total_tokens", "UInt64"],
+    ["duration", "Float32"],
+    ["cost", "Float64"],
+  ],
+  engine: "MergeTree ORDER BY (workspace_id, start_time)",
+};
+
 /** In creation order: a view's source and target come before it. */
-export const SERVICE_DATASOURCES: ServiceDatasource[] = [DATASOURCES_OPS_LOG, PIPE_STATS_RT, PIPE_STATS, ENDPOINT_ERRORS, JOBS_LOG, SINKS_OPS_LOG, KAFKA_OPS_LOG];
+export const SERVICE_DATASOURCES: ServiceDatasource[] = [
+  DATASOURCES_OPS_LOG, PIPE_STATS_RT, PIPE_STATS, ENDPOINT_ERRORS, JOBS_LOG, SINKS_OPS_LOG, KAFKA_OPS_LOG, BLOCK_LOG, LLM_USAGE,
+];
 
 export const SERVICE_MATERIALIZED_VIEWS: ServiceMaterializedView[] = [PIPE_STATS_MV];
 

@@ -178,17 +178,41 @@ describe.skipIf(!python.ok)(`Tinybird's CLI tb ${TINYBIRD_CLI_VERSION}: tb datas
     if (work) await rm(work, { recursive: true, force: true });
   });
 
+  // Nothing may leave the machine: a proxy on a closed port refuses anything not for localhost.
+  const dead = "http://127.0.0.1:9";
+  const tb = (args: string[]) => runTb(cli, ["--cloud", ...args], {
+    cwd: join(work, "project"),
+    home: join(work, "home"),
+    env: { TB_HOST: platform.baseUrl, TB_TOKEN: platform.adminToken, HTTPS_PROXY: dead, HTTP_PROXY: dead, https_proxy: dead, http_proxy: dead, NO_PROXY: "localhost,127.0.0.1", no_proxy: "localhost,127.0.0.1" },
+  });
+  const logs = async (source: string) => {
+    const run = await tb(["--output", "json", "logs", "--source", source, "--start", "-1d"]);
+    expect(run.code, run.err).toBe(0);
+    return JSON.parse(run.out) as { rows: number; data: Array<{ source: string; data: Record<string, unknown> | string }> };
+  };
+
   it("tb datasource sync <ds> --yes starts the import now; its rows land", async () => {
-    // Nothing may leave the machine: a proxy on a closed port refuses anything not for localhost.
-    const dead = "http://127.0.0.1:9";
-    const run = await runTb(cli, ["--cloud", "datasource", "sync", "manual", "--yes"], {
-      cwd: join(work, "project"),
-      home: join(work, "home"),
-      env: { TB_HOST: platform.baseUrl, TB_TOKEN: platform.adminToken, HTTPS_PROXY: dead, HTTP_PROXY: dead, https_proxy: dead, http_proxy: dead, NO_PROXY: "localhost,127.0.0.1", no_proxy: "localhost,127.0.0.1" },
-    });
+    const run = await tb(["datasource", "sync", "manual", "--yes"]);
     expect(run).toEqual({ code: 0, out: "** Data Source 'manual' syncing in progress\n", err: "" });
     const [job] = await importJobs("manual");
     expect(await ended(job!.id)).toMatchObject({ status: "done", statistics: { rows: 12, files: 1 } });
     expect(await counts("manual")).toEqual({ c: 12, ids: 12, files: 1 });
   }, 120_000);
+
+  it("tb logs --source tinybird.block_log shows a block per imported file (52 events files and the manual one)", async () => {
+    const got = await until("the block_log rows", async () => {
+      const l = await logs("tinybird.block_log");
+      return l.rows === 53 ? l : undefined;
+    }, 30_000);
+    expect(new Set(got.data.map((r) => r.source))).toEqual(new Set(["tinybird.block_log"]));
+    const parsed = got.data.map((r) => (typeof r.data === "string" ? JSON.parse(r.data) : r.data) as { datasource_name: string; status: string; rows: number });
+    expect(parsed.filter((b) => b.status === "error").map((b) => b.datasource_name)).toEqual(["events"]);
+    expect(parsed.filter((b) => b.status === "done").reduce((n, b) => n + Number(b.rows), 0)).toBe(10200 + 12);
+  }, 60_000);
+
+  it("tb logs --source tinybird.llm_usage and tinybird.kafka_ops_log answer empty for a workspace without that activity", async () => {
+    for (const source of ["tinybird.llm_usage", "tinybird.kafka_ops_log"]) {
+      expect(await logs(source)).toMatchObject({ rows: 0, data: [] });
+    }
+  }, 60_000);
 });

@@ -215,6 +215,26 @@ describe("scheduled imports", () => {
     expect(broken!.error).not.toContain(s3.secret);
   });
 
+  it("tinybird.block_log has a row per file: done with its rows and bytes, or error with its reason", async () => {
+    const q = "SELECT status, count() AS n, sum(rows) AS r, min(bytes) > 0 AS sized, any(parser) AS parser FROM tinybird.block_log WHERE datasource_name = 'events' GROUP BY status ORDER BY status";
+    await vi.waitUntil(async () => (await sql(q)).length === 2, { timeout: 20_000, interval: 250 });
+    expect(await sql(q)).toEqual([{ status: "done", n: 50, r: 10000, sized: 1, parser: "ndjson" }, { status: "error", n: 1, r: 0, sized: 1, parser: "ndjson" }]);
+    const [broken] = await sql<{ source: string; processing_error: string }>("SELECT source, processing_error FROM tinybird.block_log WHERE datasource_name = 'events' AND status = 'error'");
+    expect(broken!.source).toBe(`s3://${s3.bucket}/${P}/events/zz-broken.ndjson`);
+    expect(broken!.processing_error).toMatch(/Cannot parse input|CANNOT_PARSE|INCORRECT_DATA/);
+  });
+
+  it("tinybird.llm_usage answers, empty (Tern has no AI features)", async () => {
+    const res = await api(`/v0/sql?q=${encodeURIComponent("SELECT start_time, feature, total_tokens, cost FROM tinybird.llm_usage FORMAT JSON")}`, { token: ws.token });
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { meta: unknown; data: unknown[]; rows: number };
+    expect(body.meta).toEqual([
+      { name: "start_time", type: "DateTime64(3)" }, { name: "feature", type: "LowCardinality(String)" }, { name: "total_tokens", type: "UInt64" }, { name: "cost", type: "Float64" },
+    ]);
+    expect(body.data).toEqual([]);
+    expect(body.rows).toBe(0);
+  });
+
   it("the same tick redelivered runs nothing; the next tick runs @auto again and loads nothing new", async () => {
     expect(await tick(minute)).toBe(0);
     expect(await tick()).toBe(1);

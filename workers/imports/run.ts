@@ -7,7 +7,8 @@
  * file the glob matches that was not loaded or refused before is parsed whole,
  * inserted (deduplicated by path@etag) and recorded. One
  * `tinybird.datasources_ops_log` row per file (`append`, its source, rows or
- * the reason it was refused), or one row with the reason the bucket could not
+ * the reason it was refused) and one `tinybird.block_log` row per file (each
+ * file is one block), or one ops-log row with the reason the bucket could not
  * be listed.
  *
  * Safe to run again for one job (a queue redelivery, a tick fired twice): the
@@ -20,6 +21,7 @@ import { BadRequestError } from "../../shared/errors.js";
 import type { JobRunner } from "../jobs/runners.js";
 import type { Platform } from "../platform/platform.js";
 import { logOps, type OpsLogEntry } from "../write/ops-log.js";
+import { logBlocks } from "../write/block-log.js";
 import { importFailure, ImportFailed } from "./failures.js";
 
 class ImportCancelled extends BadRequestError {}
@@ -84,6 +86,15 @@ export const runImportJob: JobRunner = async (platform, job, signal) => {
     options: { source: `${scheme}://${r.path}`, etag: r.etag },
   }));
   if (entries.length > 0) logOps(platform, entries, { flushMs: 0 });
+  // Each file is one block (parsed whole, inserted in one block): one tinybird.block_log row each.
+  if (results.length > 0) {
+    logBlocks(platform, results.map((r, i) => ({
+      workspaceId: job.workspaceId, datasource: name, importId: job.record.id, jobId: job.record.id,
+      source: entries[i]!.options!.source!, blockId: `${r.path}@${r.etag}`, status: r.status === "loaded" ? "done" : "error",
+      rows: r.rows, parser: spec.format, bytes: r.size, processingSeconds: r.elapsedMs / 1000,
+      ...(entries[i]!.error ? { error: entries[i]!.error } : {}),
+    })), { flushMs: 0 });
+  }
   const loaded = results.filter((r) => r.status === "loaded");
   return {
     rows: loaded.reduce((n, r) => n + r.rows, 0),
