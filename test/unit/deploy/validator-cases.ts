@@ -136,6 +136,28 @@ export const VALIDATOR_CASES: ValidatorCase[] = [
     ],
   },
   {
+    name: "an S3/GCS import datasource: its bucket URI and its connection, at the directive",
+    files: {
+      "datasources/a_no_ext.datasource": `${LOGS}IMPORT_CONNECTION_NAME bucket\nIMPORT_BUCKET_URI s3://b/x/*\nIMPORT_SCHEDULE @auto\n`,
+      "datasources/b_gs_on_s3.datasource": `${LOGS}IMPORT_CONNECTION_NAME bucket\nIMPORT_BUCKET_URI gs://b/x/*.csv\n`,
+      "datasources/c_role.datasource": `${LOGS}IMPORT_CONNECTION_NAME role\nIMPORT_BUCKET_URI s3://b/*.csv\n`,
+      "datasources/d_gcs_sa.datasource": `${LOGS}IMPORT_CONNECTION_NAME gcs_sa\nIMPORT_BUCKET_URI gs://b/*.csv\n`,
+      "datasources/e_kafka.datasource": `${LOGS}IMPORT_CONNECTION_NAME k\nIMPORT_BUCKET_URI s3://b/*.csv\n`,
+      "datasources/ok.datasource": `${LOGS}IMPORT_CONNECTION_NAME bucket\nIMPORT_BUCKET_URI s3://b/in/**/*.parquet.gz\nIMPORT_SCHEDULE 0 * * * *\n`,
+      "connections/bucket.connection": "TYPE s3\nS3_REGION us-east-1\nS3_ACCESS_KEY k\nS3_SECRET s\n",
+      "connections/gcs_sa.connection": "TYPE gcs\nGCS_SERVICE_ACCOUNT_CREDENTIALS_JSON x\n",
+      "connections/k.connection": "TYPE kafka\nKAFKA_BOOTSTRAP_SERVERS localhost:9092\n",
+      "connections/role.connection": "TYPE s3\nS3_REGION us-east-1\nS3_ARN arn:aws:iam::1:role/r\n",
+    },
+    errors: [
+      "datasources/a_no_ext.datasource:8:1: IMPORT_BUCKET_URI `s3://b/x/*`: the file format is read from the extension; end the path with .csv, .ndjson, .jsonl or .parquet (optionally .gz)",
+      "datasources/b_gs_on_s3.datasource:7:1: connection 'bucket' is an s3 connection, so IMPORT_BUCKET_URI must start with s3://",
+      "datasources/c_role.datasource:7:1: connection 'role' authenticates with S3_ARN (an IAM role), which Tern's imports cannot assume; give it S3_ACCESS_KEY and S3_SECRET",
+      "datasources/d_gcs_sa.datasource:7:1: connection 'gcs_sa' has no HMAC key: Tern reads GCS through its S3-compatible API, which takes GCS_HMAC_ACCESS_ID and GCS_HMAC_SECRET",
+      "datasources/e_kafka.datasource:7:1: connection 'k' is a kafka connection; an import datasource needs an s3 or gcs connection",
+    ],
+  },
+  {
     name: "a node reads a name the project does not have: at the name, in every node",
     files: {
       "datasources/logs.datasource": LOGS,
