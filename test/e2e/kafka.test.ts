@@ -194,4 +194,59 @@ describe("Kafka datasources through the platform", () => {
     expect(await waitFor("SELECT __key, c__error FROM orders_quarantine", "bad3\t['the message value is not a JSON object']", 30_000))
       .toBe("bad3\t['the message value is not a JSON object']");
   });
+
+  it("Kafka sinks run on demand and on their schedule as sink jobs: one JSON message per row in the topic, a sinks_ops_log row each", { timeout: 180_000 }, async () => {
+    const sink = (topic: string, where: string, schedule: string) =>
+      `NODE out\nSQL >\n    SELECT id, name FROM orders WHERE ${where}\n\nTYPE sink\nEXPORT_CONNECTION_NAME local_kafka\nEXPORT_KAFKA_TOPIC ${topic}\nEXPORT_SCHEDULE ${schedule}\n`;
+    const { status, body } = await deploy({
+      "local_kafka.connection": CONNECTION,
+      "orders.datasource": datasource(",\n    `country` LowCardinality(String) `json:$.country`"),
+      "orders_out.pipe": sink("orders_out", "id < 1000", "@on-demand"),
+      "orders_hourly.pipe": sink("orders_hourly", "id >= 1000 AND id < 1500", "0 * * * *"),
+    });
+    expect(status, JSON.stringify(body)).toBe(200);
+
+    const run = await api("/v0/pipes/orders_out/sink", { method: "POST" });
+    const job = (await run.json()) as { id: string };
+    expect(run.status, JSON.stringify(job)).toBe(200);
+    const tick = await fetch(`${platform.baseUrl}/local/scheduled?time=${Date.parse("2026-12-07T23:00:00Z")}`, { method: "POST" });
+    expect(tick.status, await tick.text()).toBe(200);
+    const ended = async (pipe: string) => {
+      for (let i = 0; i < 120; i++) {
+        const { jobs } = (await (await api(`/v0/jobs?pipe_name=${pipe}`)).json()) as { jobs: Array<{ pipe_name: string; status: string; error?: string }> };
+        const mine = jobs.filter((j) => j.pipe_name === pipe);
+        if (mine.length > 0 && mine.every((j) => j.status !== "waiting" && j.status !== "working")) return mine.map((j) => [j.status, j.error ?? ""]);
+        await new Promise((r) => setTimeout(r, 1000));
+      }
+      return "still running";
+    };
+    expect(await ended("orders_out")).toEqual([["done", ""]]);
+    expect(await ended("orders_hourly")).toEqual([["done", ""]]);
+
+    // The topics hold one message per row, each the row as JSON.
+    const read = async (topic: string, n: number) => {
+      const ids = new Set<string>();
+      let messages = 0;
+      const consumer = kafka.consumer({ groupId: `e2e_read_${topic}` });
+      await consumer.connect();
+      await consumer.subscribe({ topic, fromBeginning: true });
+      await consumer.run({
+        eachMessage: async ({ message }) => {
+          messages++;
+          ids.add(String((JSON.parse(message.value!.toString()) as { id: string | number }).id));
+        },
+      });
+      const deadline = Date.now() + 60_000;
+      while (messages < n && Date.now() < deadline) await new Promise((r) => setTimeout(r, 500));
+      await new Promise((r) => setTimeout(r, 2000)); // more than n would show by now
+      await consumer.disconnect();
+      return { messages, distinct: ids.size, min: Math.min(...[...ids].map(Number)), max: Math.max(...[...ids].map(Number)) };
+    };
+    expect(await read("orders_out", 1000)).toEqual({ messages: 1000, distinct: 1000, min: 0, max: 999 });
+    expect(await read("orders_hourly", 500)).toEqual({ messages: 500, distinct: 500, min: 1000, max: 1499 });
+    expect(await waitFor("SELECT pipe_name, trigger, service, bucket, result, written_rows FROM tinybird.sinks_ops_log ORDER BY pipe_name", [
+      "orders_hourly\tschedule\tkafka\torders_hourly\tok\t500",
+      "orders_out\trequest\tkafka\torders_out\tok\t1000",
+    ].join("\n"), 30_000)).toBe(["orders_hourly\tschedule\tkafka\torders_hourly\tok\t500", "orders_out\trequest\tkafka\torders_out\tok\t1000"].join("\n"));
+  });
 });

@@ -18,7 +18,9 @@ import type { JobRunner, JobStatistics } from "../jobs/runners.js";
 import type { Platform } from "../platform/platform.js";
 import { isCancellation, sinkFailure, SinkCancelled, SinkFailed } from "./failures.js";
 import { logSinkRun } from "./ops-log.js";
-import { jobTimestampParam, sinkPipe, sinkQuery, type SinkQuery } from "./sink-sql.js";
+import { jobTimestampParam, kafkaSinkPipe, sinkPipe, sinkQuery, type SinkQuery } from "./sink-sql.js";
+import { kafkaTarget, writeToKafka } from "./write-kafka.js";
+import { compileJobPipe } from "../jobs/pipe-sql.js";
 import { writeWithClickHouse } from "./write-bucket.js";
 import { writeToR2 } from "./write-r2.js";
 
@@ -49,6 +51,20 @@ export const runSinkJob: JobRunner = async (platform, job, signal) => {
       files, rows: stats.rows, bytes: stats.bytes, params: job.params,
     });
   try {
+    const kafka = kafkaSinkPipe(live, job.pipe);
+    if (kafka) {
+      // Kafka sinks (./write-kafka.ts): ClickHouse produces one JSON message per row into the topic.
+      Object.assign(where, { service: "kafka", connection: kafka.connection.name, bucket: kafka.publication.topic, format: "ndjson", compression: "none", strategy: "" });
+      const known = { ...platform.config.secrets, ...(await platform.catalog.workspace(job.workspaceId).secretValues()) };
+      const target = kafkaTarget(kafka.publication, kafka.connection, known);
+      secrets = target.secrets;
+      Object.assign(where, { bucket: target.topic, path: target.bootstrapServers });
+      const q = await compileJobPipe(platform, job.workspaceId, live!, kafka.pipe, kafka.publication.node, params);
+      if (signal.aborted) throw new SinkCancelled("The sink was cancelled");
+      const statistics = await writeToKafka(platform, job, signal, q, target);
+      log("ok", statistics, []);
+      return statistics;
+    }
     const { publication: declared, connection } = sinkPipe(live, job.pipe);
     // `_mode` of an on-demand run chooses this run's strategy.
     const strategy = job.options.strategy === "new" || job.options.strategy === "truncate" ? job.options.strategy : declared.strategy;

@@ -15,7 +15,7 @@ import type { JobRecord } from "../catalog/workspace-catalog.js";
 import type { LiveDeployment } from "../catalog/client.js";
 import { enqueueRun } from "../jobs/enqueue.js";
 import type { Platform } from "../platform/platform.js";
-import { sinkPipe } from "./sink-sql.js";
+import { kafkaSinkPipe, sinkPipe } from "./sink-sql.js";
 
 export interface SinkRequest {
   live: LiveDeployment | undefined;
@@ -35,7 +35,7 @@ const NOT_PARAMS = new Set(["_mode", "_write_strategy", "token"]);
 /** Starts a run of a sink pipe; answers its job (status `waiting`). */
 export async function requestSink(platform: Platform, principal: Principal, req: SinkRequest): Promise<JobRecord> {
   ensureAllowed(principal, { kind: "admin" });
-  sinkPipe(req.live, req.pipe);
+  if (!kafkaSinkPipe(req.live, req.pipe)) sinkPipe(req.live, req.pipe);
   const options = Options.safeParse(req.params);
   if (!options.success) throw invalidRequest(options.error);
   const chosen = options.data._write_strategy ?? options.data._mode;

@@ -29,14 +29,26 @@ export function jobTimestampParam(iso: string): string {
   return iso.replace("T", " ").replace(/\.\d+Z?$|Z$/, "");
 }
 
+/** The Kafka sink `name` of the live deployment and its connection, or undefined when `name` is not a Kafka sink. */
+export function kafkaSinkPipe(live: LiveDeployment | undefined, name: string) {
+  const pipe = live?.manifest.pipes[name];
+  if (!live || !pipe || pipe.file.publication.type !== "sink" || pipe.file.publication.target !== "kafka") return undefined;
+  const publication = pipe.file.publication;
+  const connection = live.manifest.connections[publication.connectionName];
+  if (!connection) {
+    throw new BadRequestError(
+      `The sink pipe '${name}' uses connection '${publication.connectionName}', which the live deployment does not have: add connections/${publication.connectionName}.connection and deploy`,
+    );
+  }
+  return { live, pipe, publication, connection };
+}
+
 /** The bucket sink `name` of the live deployment and its connection (404 / 400 with what to do). */
 export function sinkPipe(live: LiveDeployment | undefined, name: string) {
   const pipe = live?.manifest.pipes[name];
   if (!live || !pipe || pipe.file.publication.type !== "sink") throw new NotFoundError(`The sink pipe '${name}' does not exist in the live deployment`);
   const publication = pipe.file.publication;
-  if (publication.target === "kafka") {
-    throw new BadRequestError(`The sink pipe '${name}' writes to Kafka topic '${publication.topic}': Kafka sinks are not available yet (they come with the Kafka connectors)`);
-  }
+  if (publication.target === "kafka") throw new BadRequestError(`The sink pipe '${name}' writes to Kafka topic '${publication.topic}', not to a bucket`);
   const connection = live.manifest.connections[publication.connectionName];
   if (!connection) {
     throw new BadRequestError(
