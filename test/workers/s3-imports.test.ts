@@ -320,3 +320,47 @@ describe("POST /v0/datasources/<ds>/scheduling/runs (tb datasource sync)", () =>
     expect((await importJobs("manual")).length).toBe(before);
   });
 });
+
+describe("a run whose bucket cannot be listed", () => {
+  const wrong = "Wr0ng-Run-Secret-7731";
+  let ws2: { id: string; token: string };
+
+  beforeAll(async () => {
+    ws2 = await createWorkspace("imports_bad");
+    const res = await deploy({
+      "bad.connection": `TYPE s3\nS3_REGION us-east-1\nS3_ACCESS_KEY {{ tb_secret("TEST_S3_KEY") }}\nS3_SECRET {{ tb_secret("NOT_SET_RUN", "${wrong}") }}\n`,
+      "s3_local.connection": S3_CONNECTION,
+      "refused.datasource": importDatasource(`s3://${s3.bucket}/${P}/events/*.ndjson`, "@on-demand", "bad"),
+      "nobucket.datasource": importDatasource(`s3://no-such-bucket-tern/${P}/*.ndjson`, "@on-demand"),
+    }, "auto_promote=true", ws2.token);
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+  });
+
+  async function sync(ds: string): Promise<JobJson> {
+    const res = await api(`/v0/datasources/${ds}/scheduling/runs`, { method: "POST", token: ws2.token });
+    expect(res.status).toBe(200);
+    return ended(((await res.json()) as JobJson).id, ws2.token);
+  }
+
+  it("a refused secret ends the job in error saying which connection, and no credential is in the job, the ops log or jobs_log", async () => {
+    const job = await sync("refused");
+    expect(job.status).toBe("error");
+    expect(job.error).toMatch(/^The import of 'refused' could not list its files: bucket 'tern-test' refused the credentials of connection 'bad' \(S3_ACCESS_KEY and S3_SECRET\)/);
+    const ops = await sql<{ result: string; error: string }>("SELECT result, error FROM tinybird.datasources_ops_log WHERE datasource_name = 'refused'", ws2.token);
+    await vi.waitUntil(async () => (await sql(`SELECT 1 FROM tinybird.jobs_log WHERE job_id = '${job.id}'`, ws2.token)).length > 0, { timeout: 20_000, interval: 250 });
+    const logged = await sql(`SELECT * FROM tinybird.jobs_log WHERE job_id = '${job.id}'`, ws2.token);
+    for (const text of [JSON.stringify(job), JSON.stringify(ops), JSON.stringify(logged)]) {
+      expect(text).not.toContain(wrong);
+      expect(text).not.toContain(s3.secret);
+    }
+    expect(ops).toEqual([{ result: "error", error: job.error }]);
+  });
+
+  it("a missing bucket ends the job in error naming it; nothing is loaded", async () => {
+    const job = await sync("nobucket");
+    expect(job.status).toBe("error");
+    expect(job.error).toMatch(/^The import of 'nobucket' could not list its files: bucket 'no-such-bucket-tern' does not exist/);
+    const [row] = await rows<{ c: string }>(`SELECT count() AS c FROM ${await tableOf("nobucket", ws2.id)}`);
+    expect(Number(row!.c)).toBe(0);
+  });
+});
