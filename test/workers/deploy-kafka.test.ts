@@ -82,6 +82,20 @@ describe("Kafka datasources in deployments", () => {
     expect(await consumerObjects(db)).toHaveLength(3);
   });
 
+  it("rolling back moves the consumer back to the previous deployment's table", async () => {
+    const db = dbOf(ws.id);
+    const rowsViewTarget = async () =>
+      /TO (\S+)/.exec((await rows("SELECT create_table_query AS r FROM system.tables WHERE database = {db:String} AND name = 'orders__kafka_rows'", { db }))[0]!)![1];
+    const before = await rowsViewTarget();
+    const res = await api("/v1/deployments/rollback", { method: "POST", token: ws.token });
+    expect(res.status, await res.text()).toBe(200);
+    const after = await rowsViewTarget();
+    expect(after).not.toBe(before);
+    const columns = await rows("SELECT name AS r FROM system.columns WHERE database = {db:String} AND table = {t:String} ORDER BY position", { db, t: after!.split(".")[1]! });
+    expect(columns).not.toContain("name");
+    expect(await consumerObjects(db)).toHaveLength(3);
+  });
+
   it("a branch does not consume with its parent's group, and its deployment says so", async () => {
     const created = await api("/v1/environments?name=kafka_branch", { method: "POST", token: ws.token });
     const body = (await created.json()) as { workspace: { id: string } };
