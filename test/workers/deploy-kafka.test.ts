@@ -96,6 +96,26 @@ describe("Kafka datasources in deployments", () => {
     expect(await consumerObjects(db)).toHaveLength(3);
   });
 
+  it("a live consumer left stopped (a deploy interrupted while it paused it) is back after the next deploy, on live's table", async () => {
+    const db = dbOf(ws.id);
+    const target = async () =>
+      /TO (\S+)/.exec((await rows("SELECT create_table_query AS r FROM system.tables WHERE database = {db:String} AND name = 'orders__kafka_rows'", { db }))[0] ?? "")?.[1];
+    const live = await target();
+    for (const q of ["DROP VIEW orders__kafka_rows", "DROP VIEW orders__kafka_quarantine", "DROP TABLE orders__kafka"]) {
+      await testClickHouse().command({ query: `${q.replace(/orders__kafka\w*/, (n) => `\`${db}\`.${n}`)}` });
+    }
+    expect(await consumerObjects(db)).toEqual([]);
+    // The datasource unchanged (its table shared with live, so nothing pauses the consumer): only the heal brings it back.
+    const res = await deploy({ "local_kafka.connection": CONNECTION, "orders.datasource": DS(), "n.pipe": "NODE n\nSQL >\n    SELECT count() AS c FROM orders\n\nTYPE endpoint\n" }, "", ws.token);
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    expect(res.body.deployment.live).toBe(false);
+    expect(await consumerObjects(db)).toHaveLength(3);
+    expect(await target()).toBe(live);
+    const discard = await api(`/v1/deployments/${res.body.deployment.id}`, { method: "DELETE", token: ws.token });
+    expect(discard.status, await discard.text()).toBe(200);
+    expect(await target()).toBe(live);
+  });
+
   it("a branch does not consume with its parent's group, and its deployment says so", async () => {
     const created = await api("/v1/environments?name=kafka_branch", { method: "POST", token: ws.token });
     const body = (await created.json()) as { workspace: { id: string } };

@@ -16,7 +16,7 @@
  */
 import type { ClickHouseClient } from "@clickhouse/client-web";
 import {
-  dropKafkaConsumerSql, kafkaDatasources, planKafkaConsumers, type PlannedKafkaConsumer,
+  dropKafkaConsumerSql, kafkaConsumerNames, kafkaDatasources, planKafkaConsumers, type PlannedKafkaConsumer,
 } from "../../shared/connectors/kafka-consumers.js";
 import type { DeploymentFeedback, DeploymentManifest } from "../../shared/deploy/manifest.js";
 import { branchParent } from "../catalog/branches.js";
@@ -117,4 +117,16 @@ export async function pauseKafkaConsumersFor(
   if (replaced.length === 0) return false;
   await stopKafkaConsumers(ch, database, live);
   return true;
+}
+
+/** Whether a Kafka datasource of `manifest` has no consumer in `database` (a deploy interrupted while it was paused, say). */
+export async function kafkaConsumersMissing(ch: ClickHouseClient, database: string, manifest: DeploymentManifest | undefined): Promise<boolean> {
+  const names = manifest ? kafkaDatasources(manifest).map((ds) => kafkaConsumerNames(ds).queue) : [];
+  if (names.length === 0) return false;
+  const rs = await ch.query({
+    query: "SELECT count() AS c FROM system.tables WHERE database = {db:String} AND has({names:Array(String)}, name)",
+    query_params: { db: database, names },
+    format: "JSONEachRow",
+  });
+  return Number(((await rs.json()) as Array<{ c: string | number }>)[0]?.c ?? 0) < names.length;
 }

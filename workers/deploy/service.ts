@@ -20,7 +20,7 @@ import { evictToken, type Principal } from "../auth/principal.js";
 import { ensureDeployGrants } from "../tokens/power.js";
 import { checkImportBuckets } from "./s3-imports.js";
 import {
-  kafkaConsumerPlan, pauseKafkaConsumersFor, switchKafkaConsumers, type KafkaConsumerPlan,
+  kafkaConsumerPlan, kafkaConsumersMissing, pauseKafkaConsumersFor, switchKafkaConsumers, type KafkaConsumerPlan,
 } from "./kafka-consumers.js";
 import { checkKafkaBrokers } from "./kafka-check.js";
 
@@ -145,7 +145,10 @@ export class DeployService {
       const failed = await this.catalog.setDeploymentStatus(deployment.id, "failed", feedback);
       return { kind: "failed", deployment: failed, feedback };
     } finally {
-      if (pausedKafka && !promoted) await this.resumeLiveKafkaConsumers();
+      // Also heals a live consumer left stopped by a deploy that was interrupted while it paused it.
+      if (!promoted && (pausedKafka || (await kafkaConsumersMissing(this.ch, this.workspace.database, live?.manifest ?? undefined)))) {
+        await this.resumeLiveKafkaConsumers();
+      }
     }
   }
 
