@@ -5,7 +5,7 @@
 // branch that does not consume with its parent's group, warnings for what
 // cannot consume.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { api, createWorkspace, deploy } from "./helpers/api.js";
+import { api, createWorkspace, credentials, deploy } from "./helpers/api.js";
 import { testClickHouse } from "./helpers/clickhouse.js";
 
 const CONNECTION = "TYPE kafka\nKAFKA_BOOTSTRAP_SERVERS 127.0.0.1:9\n";
@@ -131,6 +131,16 @@ describe("Kafka datasources in deployments", () => {
     );
     // The parent still consumes.
     expect(await consumerObjects(dbOf(ws.id))).toHaveLength(3);
+  });
+
+  it("deleting a workspace stops its consumers: no Kafka consumer of its database is left in ClickHouse", async () => {
+    const db = dbOf(ws.id);
+    const consumers = () => rows("SELECT concat(database, '.', table) AS r FROM system.kafka_consumers WHERE database = {db:String}", { db });
+    expect(await consumers()).toEqual([`${db}.orders__kafka`]);
+    const gone = await api(`/v1/workspaces/${ws.id}`, { method: "DELETE", token: credentials().userToken });
+    expect(gone.status, await gone.clone().text()).toBe(200);
+    expect(await consumerObjects(db)).toEqual([]);
+    expect(await consumers()).toEqual([]);
   });
 
   it("a datasource that cannot consume deploys with a warning naming why, and gets no consumer", async () => {
