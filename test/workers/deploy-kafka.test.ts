@@ -154,5 +154,14 @@ describe("Kafka datasources in deployments", () => {
       "Datasource 'orders': secret \"NO_SUCH_SERVERS\" with no value and no default (tb secret set, POST /v0/variables); it does not consume its topic",
     );
     expect(await consumerObjects(dbOf(other.id))).toEqual([]);
+
+    // The secret set, the same project deployed again: nothing changes, and the datasource consumes now.
+    const set = await api("/v0/variables", { method: "POST", token: other.token, headers: { "content-type": "application/json" }, body: JSON.stringify({ name: "NO_SUCH_SERVERS", value: "127.0.0.1:9" }) });
+    expect(set.status, await set.text()).toBe(200);
+    const again = await deploy(
+      { "local_kafka.connection": 'TYPE kafka\nKAFKA_BOOTSTRAP_SERVERS {{ tb_secret("NO_SUCH_SERVERS") }}\n', "orders.datasource": DS() }, "auto_promote=true", other.token,
+    );
+    expect(again.body).toEqual({ result: "no_changes" });
+    expect(await consumerObjects(dbOf(other.id))).toEqual(["orders__kafka Kafka", "orders__kafka_quarantine MaterializedView", "orders__kafka_rows MaterializedView"]);
   });
 });

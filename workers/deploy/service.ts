@@ -117,7 +117,11 @@ export class DeployService {
     const planned = await this.plan(files, live?.manifest ?? undefined, this.workspace.database);
     if (!planned.ok) return { kind: "invalid", errors: planned.errors };
     const plan = planned.plan;
-    if (plan.identical && !opts.check) return { kind: "no_changes" };
+    if (plan.identical && !opts.check) {
+      // Nothing to deploy, but a Kafka datasource of live that does not consume may now (a secret set since).
+      if (await kafkaConsumersMissing(this.ch, this.workspace.database, live?.manifest ?? undefined)) await this.resumeLiveKafkaConsumers();
+      return { kind: "no_changes" };
+    }
     // Kafka datasources that will not consume once live (secret unset, …) are named in the feedback.
     const kafkaPlan = await kafkaConsumerPlan(this.platform, this.workspace.id, plan.manifest);
     const kafka = kafkaPlan.feedback;
