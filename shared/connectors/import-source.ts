@@ -123,6 +123,10 @@ export function importSpec(input: {
   database: string;
   table: string;
   filesTable: string;
+  /** The datasource's quarantine table: NDJSON lines that do not fit go there (s3-import.ts). */
+  quarantineTable?: string;
+  /** `c__import_id` of quarantined rows. */
+  importId?: string;
   secrets: Readonly<Record<string, string | undefined>>;
   endpoints: ImportEndpoints;
 }): ImportSpecResult {
@@ -140,13 +144,15 @@ export function importSpec(input: {
       database: input.database,
       table: input.table,
       filesTable: input.filesTable,
-      columns: input.datasource.columns.map((c) => ({ name: c.name, type: c.type })),
+      columns: input.datasource.columns.map((c) => ({ name: c.name, type: c.type, nullable: c.nullable, ...(c.jsonPath ? { jsonPath: c.jsonPath } : {}) })),
       url: `${root}/${parsed.uri.bucket}/${parsed.uri.pattern}`,
       base: root,
       accessKey: creds.accessKey,
       secret: creds.secret,
       format: parsed.uri.format,
       ...(settings.fromTimestamp ? { fromTimestamp: settings.fromTimestamp } : {}),
+      ...(input.quarantineTable ? { quarantineTable: input.quarantineTable } : {}),
+      ...(input.importId ? { importId: input.importId } : {}),
     },
   };
 }

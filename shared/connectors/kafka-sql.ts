@@ -15,8 +15,7 @@
  * that recreates these objects with the same group keeps the committed offsets.
  */
 import type { ColumnDefinition, KafkaConnection, KafkaDatasourceSettings } from "../datafiles/ast.js";
-import { compileJsonPath } from "../ingest/jsonpath.js";
-import { QUARANTINE_RESERVED } from "../ingest/quarantine.js";
+import { jsonColumnsSql, jsonExtractKeys } from "./json-columns.js";
 import { quoteIdentifier, quoteQualifiedName, quoteString } from "../sql/ddl/quote.js";
 
 /** The implicit meta columns of a Kafka datasource, in the order they are added. */
@@ -64,24 +63,6 @@ export interface KafkaConsumerSql {
   drop: string[];
 }
 
-/** The arguments of JSONExtract* that reach a JSONPath's value, or undefined for paths ClickHouse's JSON functions cannot follow (projections). */
-function extractKeys(column: Pick<ColumnDefinition, "name" | "jsonPath">): string[] | undefined {
-  const text = column.jsonPath ?? `$.${column.name}`;
-  const compiled = compileJsonPath(text);
-  if (!compiled.ok) return undefined;
-  const keys: string[] = [];
-  for (const s of compiled.path.segments) {
-    if (s.kind === "key") keys.push(quoteString(s.key));
-    else if (s.kind === "index") keys.push(String(s.index + 1));
-    else return undefined;
-  }
-  return keys;
-}
-
-function args(keys: string[]): string {
-  return keys.length > 0 ? `, ${keys.join(", ")}` : "";
-}
-
 type ConnectionSettings = Pick<KafkaConnection, "bootstrapServers" | "securityProtocol" | "saslMechanism" | "key" | "secret">;
 
 /** The engine settings of a connection's security protocol and SASL credentials. */
@@ -98,7 +79,7 @@ function saslSettings(conn: ConnectionSettings): string[] {
 export function kafkaConsumerProblem(input: Pick<KafkaConsumerInput, "columns" | "settings">): string | undefined {
   for (const c of input.columns) {
     if (META.has(c.name)) continue;
-    if (!extractKeys(c)) return `column ${c.name}: the JSONPath ${c.jsonPath ?? ""} projects an array ([:] or [*]), which Kafka datasources do not support yet`;
+    if (!jsonExtractKeys(c)) return `column ${c.name}: the JSONPath ${c.jsonPath ?? ""} projects an array ([:] or [*]), which Kafka datasources do not support yet`;
   }
   if (input.settings.valueFormat === "avro" || input.settings.keyFormat === "avro") return "KAFKA_VALUE_FORMAT/KAFKA_KEY_FORMAT avro (schema registry) is not supported yet";
   return undefined;
@@ -123,23 +104,8 @@ export function kafkaConsumerSql(input: KafkaConsumerInput): KafkaConsumerSql {
   const createQueue = `CREATE TABLE ${q(names.queue)} (\`value\` String) ENGINE = Kafka SETTINGS ${settings.join(", ")}`;
 
   const dataColumns = input.columns.filter((c) => !META.has(c.name));
-  const isObject = "(isValidJSON(value) AND startsWith(trimLeft(value), '{'))";
-  // Per column: the raw JSON text at its path ('' when absent), and the typed value (NULL when it does not convert).
-  const parts = dataColumns.map((c) => {
-    const keys = extractKeys(c)!;
-    const raw = `JSONExtractRaw(value${args(keys)})`;
-    // JSONExtract's type: LowCardinality dropped (it cannot sit inside Nullable), Nullable added.
-    const plain = /^LowCardinality\((.*)\)$/.exec(c.type)?.[1] ?? c.type;
-    const nullableType = plain.startsWith("Nullable(") ? plain : `Nullable(${plain})`;
-    const typed = `JSONExtract(value${args(keys)}, ${quoteString(nullableType)})`;
-    const present = `(${raw} NOT IN ('', 'null'))`;
-    const bad = `(${present} AND ${typed} IS NULL)`;
-    const valueExpr = c.nullable ? typed : `ifNull(${typed}, defaultValueOfTypeName(${quoteString(plain)}))`;
-    // Strings are quoted in the raw JSON: the quarantine keeps the text itself, as the Events API does.
-    const rawText = `if(startsWith(${raw}, '"'), JSONExtractString(value${args(keys)}), ${raw})`;
-    return { c, raw, rawText, bad, present, valueExpr };
-  });
-  const anyBad = parts.length > 0 ? parts.map((p) => p.bad).join(" OR ") : "0";
+  const json = jsonColumnsSql(dataColumns);
+  const { isObject, anyBad } = json;
   const meta = [
     `${input.settings.storeRawValue ? "value" : "''"} AS __value`,
     "_topic AS __topic",
@@ -149,20 +115,14 @@ export function kafkaConsumerSql(input: KafkaConsumerInput): KafkaConsumerSql {
     "_key AS __key",
     ...(input.settings.storeHeaders ? ["CAST(mapFromArrays(_headers.name, _headers.value), 'Map(String, String)') AS __headers"] : []),
   ];
-  const rowsSelect = [
-    ...parts.map((p) => `${p.valueExpr} AS ${quoteIdentifier(p.c.name)}`),
-    ...meta,
-  ];
+  const rowsSelect = [...json.values, ...meta];
   const rowsView = `CREATE MATERIALIZED VIEW ${q(names.rowsView)} TO ${q(table)} AS SELECT ${rowsSelect.join(", ")} FROM ${q(names.queue)} WHERE ${isObject} AND NOT (${anyBad})`;
 
   const metaNames = new Set(input.columns.filter((c) => META.has(c.name)).map((c) => c.name));
   const quarantineSelect = [
-    `if(${isObject}, arrayFilter(x -> x != '', [${parts.map((p) => `if(${p.bad}, ${quoteString(p.c.name)}, '')`).join(", ")}]), []) AS c__error_column`,
-    `if(${isObject}, arrayFilter(x -> x != '', [${parts
-      .map((p) => `if(${p.bad}, concat('value ''', ${p.rawText}, ''' on column ''', ${quoteString(p.c.name)}, ''' is not ', ${quoteString(p.c.type)}), '')`)
-      .join(", ")}]), ['the message value is not a JSON object']) AS c__error`,
+    ...json.errors,
     "CAST(NULL, 'Nullable(String)') AS c__import_id",
-    ...parts.filter((p) => !QUARANTINE_RESERVED.has(p.c.name)).map((p) => `if(${isObject} AND ${p.present}, ${p.rawText}, NULL) AS ${quoteIdentifier(p.c.name)}`),
+    ...json.raw,
     // The message itself and where it came from, whenever the datasource has those columns.
     ...(metaNames.has("__value") ? ["value AS __value"] : []),
     ...(metaNames.has("__topic") ? ["_topic AS __topic"] : []),

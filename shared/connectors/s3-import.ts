@@ -17,7 +17,9 @@
  * has keeps its state in memory, so every file would load again after a restart
  * (measured: test/node/connectors/engines.test.ts).
  */
+import { QUARANTINE_RESERVED } from "../ingest/quarantine.js";
 import { quoteIdentifier, quoteQualifiedName, quoteString } from "../sql/ddl/quote.js";
+import { jsonColumnsSql } from "./json-columns.js";
 
 /** What the run needs from ClickHouse: a read answered as TSV text, and a write answering the rows it wrote. */
 export interface ImportExecutor {
@@ -31,8 +33,8 @@ export interface S3ImportSpec {
   database: string;
   /** The datasource's physical table. */
   table: string;
-  /** Its columns, in order (the file's structure). */
-  columns: Array<{ name: string; type: string }>;
+  /** Its columns, in order (the file's structure; NDJSON lines are read by each column's JSONPath, default `$.<name>`). */
+  columns: Array<{ name: string; type: string; nullable?: boolean; jsonPath?: string }>;
   /** `http(s)://host/bucket/prefix/*.csv` (path-style; globs `*`, `**`, `?`, `{a,b}` allowed). */
   url: string;
   /** Where a listed `_path` (`bucket/key`) is fetched: `<base>/<_path>`. */
@@ -46,6 +48,15 @@ export interface S3ImportSpec {
   filesTable?: string;
   /** `IMPORT_FROM_TIMESTAMP`: only files modified at or after it (ISO) are listed. */
   fromTimestamp?: string;
+  /**
+   * The datasource's quarantine table. With it, an NDJSON file is read line by
+   * line: the lines that fit land in the table, the others in the quarantine
+   * with their reasons (as the Events API splits them); without it, or for CSV
+   * and Parquet, a file that does not parse is refused whole.
+   */
+  quarantineTable?: string;
+  /** `c__import_id` of the quarantined rows (the run's job id). */
+  importId?: string;
 }
 
 export interface ImportFileResult {
@@ -54,8 +65,19 @@ export interface ImportFileResult {
   size: number;
   status: "loaded" | "error";
   rows: number;
+  /** Lines of the file that went to the quarantine. */
+  quarantined: number;
+  /** Why the file was refused; or, when some of its lines were quarantined, the first line's reasons. */
   error: string;
   elapsedMs: number;
+}
+
+/** What loading one file did. */
+export interface LoadedFile {
+  rows: number;
+  quarantined: number;
+  /** The reasons of the first quarantined line ('' when none). */
+  firstReason: string;
 }
 
 export function importFilesTable(table: string): string {
@@ -96,10 +118,13 @@ export async function listImportFiles(exec: ImportExecutor, spec: S3ImportSpec):
   });
 }
 
-/** Loads one file into the datasource (deduplicated by path + ETag) and answers the rows it holds. */
-export async function loadImportFile(exec: ImportExecutor, spec: S3ImportSpec, file: { path: string; etag: string }): Promise<number> {
+const INSERT_SETTINGS = { input_format_allow_errors_num: "0", max_insert_block_size: "100000000", min_insert_block_size_rows: "0", min_insert_block_size_bytes: "0" };
+
+/** Loads one file into the datasource (deduplicated by path + ETag) and answers the rows it held. */
+export async function loadImportFile(exec: ImportExecutor, spec: S3ImportSpec, file: { path: string; etag: string }): Promise<LoadedFile> {
   if (/[*?{}]/.test(file.path)) throw new Error(`the key ${file.path} holds a glob character (* ? { }), which ClickHouse's s3() would expand`);
   const url = `${spec.base.replace(/\/+$/, "")}/${file.path.split("/").map(encodeURIComponent).join("/")}`;
+  if (spec.format === "ndjson" && spec.quarantineTable) return loadNdjsonLines(exec, spec, file, url);
   const structure = spec.columns.map((c) => `${quoteIdentifier(c.name)} ${c.type}`).join(", ");
   const format = spec.format === "csv" && spec.csvHeader === false ? "CSV" : CH_FORMAT[spec.format];
   const names = spec.columns.map((c) => quoteIdentifier(c.name)).join(", ");
@@ -109,9 +134,41 @@ export async function loadImportFile(exec: ImportExecutor, spec: S3ImportSpec, f
   const rows = Number((await exec.query(`SELECT count() FROM (SELECT ${names} FROM ${source})`)).trim());
   await exec.command(
     `INSERT INTO ${quoteQualifiedName(spec.database, spec.table)} (${names}) SELECT ${names} FROM ${source}`,
-    { insert_deduplication_token: `${file.path}@${file.etag}`, input_format_allow_errors_num: "0", max_insert_block_size: "100000000", min_insert_block_size_rows: "0", min_insert_block_size_bytes: "0" },
+    { insert_deduplication_token: `${file.path}@${file.etag}`, ...INSERT_SETTINGS },
   );
-  return rows;
+  return { rows, quarantined: 0, firstReason: "" };
+}
+
+/**
+ * An NDJSON file line by line (`LineAsString`; blank lines skipped): each
+ * column by its JSONPath (json-columns.ts), the lines that fit into the table,
+ * the others into the quarantine with their reasons, each insert in one block
+ * with its own deduplication token, so a repeat after a crash writes neither
+ * twice. The counts are taken first, from the whole file.
+ */
+async function loadNdjsonLines(exec: ImportExecutor, spec: S3ImportSpec, file: { path: string; etag: string }, url: string): Promise<LoadedFile> {
+  const json = jsonColumnsSql(spec.columns.map((c) => ({ name: c.name, type: c.type, nullable: c.nullable ?? /^(LowCardinality\()?Nullable\(/.test(c.type), ...(c.jsonPath ? { jsonPath: c.jsonPath } : {}) })));
+  const lines = `(SELECT value FROM ${s3Call(url, spec, "LineAsString", "value String")} WHERE trimBoth(value) != '')`;
+  const fits = `${json.isObject} AND NOT (${json.anyBad})`;
+  const counts = (await exec.query(`SELECT countIf(${fits}), countIf(NOT (${fits})), anyIf(${json.errorText}, NOT (${fits})) FROM ${lines}`)).trimEnd().split("\t");
+  const rows = Number(counts[0]);
+  const quarantined = Number(counts[1]);
+  const names = spec.columns.map((c) => quoteIdentifier(c.name)).join(", ");
+  if (rows > 0) {
+    await exec.command(
+      `INSERT INTO ${quoteQualifiedName(spec.database, spec.table)} (${names}) SELECT ${json.values.join(", ")} FROM ${lines} WHERE ${fits}`,
+      { insert_deduplication_token: `${file.path}@${file.etag}`, ...INSERT_SETTINGS },
+    );
+  }
+  if (quarantined > 0) {
+    const rawNames = spec.columns.filter((c) => !QUARANTINE_RESERVED.has(c.name)).map((c) => quoteIdentifier(c.name));
+    await exec.command(
+      `INSERT INTO ${quoteQualifiedName(spec.database, spec.quarantineTable!)} (c__error_column, c__error, c__import_id${rawNames.map((n) => `, ${n}`).join("")}) ` +
+        `SELECT ${[...json.errors, `${quoteString(spec.importId ?? "")} AS c__import_id`, ...json.raw].join(", ")} FROM ${lines} WHERE NOT (${fits})`,
+      { insert_deduplication_token: `${file.path}@${file.etag}#quarantine`, ...INSERT_SETTINGS },
+    );
+  }
+  return { rows, quarantined, firstReason: quarantined > 0 ? tsvField(counts[2] ?? "") : "" };
 }
 
 /** One run: every listed file not loaded or refused before is loaded (or refused) and recorded. */
@@ -124,14 +181,16 @@ export async function runS3Import(exec: ImportExecutor, spec: S3ImportSpec, now:
   for (const f of files) {
     if (seen.has(`${f.path}\u0000${f.etag}`)) continue;
     const started = now();
-    let rows = 0;
-    let error = "";
+    let loaded: LoadedFile = { rows: 0, quarantined: 0, firstReason: "" };
+    let refused = "";
     try {
-      rows = await loadImportFile(exec, spec, f);
+      loaded = await loadImportFile(exec, spec, f);
     } catch (e) {
-      error = e instanceof Error ? e.message : String(e);
+      refused = e instanceof Error ? e.message : String(e);
     }
-    const result: ImportFileResult = { ...f, status: error ? "error" : "loaded", rows, error, elapsedMs: now() - started };
+    const { rows, quarantined } = loaded;
+    const error = refused || loaded.firstReason;
+    const result: ImportFileResult = { ...f, status: refused ? "error" : "loaded", rows, quarantined, error, elapsedMs: now() - started };
     await exec.command(
       `INSERT INTO ${quoteQualifiedName(spec.database, filesTable)} (path, etag, size, status, rows, error, at) VALUES (${[
         quoteString(f.path), quoteString(f.etag), String(f.size), quoteString(result.status), String(rows), quoteString(error), `fromUnixTimestamp64Milli(${now()})`,

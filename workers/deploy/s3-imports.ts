@@ -6,7 +6,8 @@
  * - `prepareImports` (apply): each import datasource's record of files seen,
  *   `<datasource>__import_files`, kept across deployments (so a redeploy, also
  *   one that changes the datasource's table, never loads a file again), and
- *   the table setting that drops a file's repeated insert as a duplicate;
+ *   the table setting that drops a file's repeated insert as a duplicate (on
+ *   the datasource's table and its quarantine);
  * - `checkImportBuckets` (`deploy --check`): each import's bucket listed
  *   through ClickHouse with the connection's key pair, so a missing bucket, a
  *   refused key or an unreachable host is said before anything changes. Its
@@ -28,6 +29,8 @@ export async function prepareImports(ch: ClickHouseClient, database: string, man
   for (const ds of importDatasources(manifest)) {
     await ch.command({ query: importFilesTableSql(database, ds.table, importFilesTableFor(ds.name)) });
     await ch.command({ query: importDedupSettingSql(database, ds.table) });
+    // NDJSON lines that do not fit land here, deduplicated as the rows are.
+    await ch.command({ query: importDedupSettingSql(database, ds.quarantineTable) });
   }
 }
 

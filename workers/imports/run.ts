@@ -59,7 +59,8 @@ export const runImportJob: JobRunner = async (platform, job, signal) => {
   if (!connection) return fail(`connection '${ds.file.import.connectionName}' is not in the live deployment`);
   const known = { ...platform.config.secrets, ...(await platform.catalog.workspace(job.workspaceId).secretValues()) };
   const resolved = importSpec({
-    datasource: ds.file, connection, database: live.manifest.database, table: ds.table, filesTable: importFilesTableFor(name), secrets: known,
+    datasource: ds.file, connection, database: live.manifest.database, table: ds.table, filesTable: importFilesTableFor(name),
+    quarantineTable: ds.quarantineTable, importId: job.record.id, secrets: known,
     endpoints: { s3: platform.config.sinks.s3Endpoint, gcs: platform.config.sinks.gcsEndpoint },
   });
   if (!resolved.ok) return fail(resolved.message);
@@ -76,11 +77,16 @@ export const runImportJob: JobRunner = async (platform, job, signal) => {
     return fail(importFailure(e, ctx).message);
   }
   const scheme = uri.scheme === "gcs" ? "gs" : "s3";
+  // A refused file is an error with its reason; a loaded one whose lines partly went to the quarantine
+  // is ok, with the count and the first line's reasons.
+  const said = (r: (typeof results)[number]) =>
+    r.status === "error" ? scrubSecrets(r.error, secrets) : r.quarantined > 0 ? `${r.quarantined} row${r.quarantined === 1 ? "" : "s"} in quarantine: ${scrubSecrets(r.error, secrets)}` : "";
   const entries: OpsLogEntry[] = results.map((r) => ({
     ...base,
     result: r.status === "loaded" ? "ok" : "error",
-    ...(r.error ? { error: `${scheme}://${r.path}: ${scrubSecrets(r.error, secrets)}` } : {}),
+    ...(said(r) ? { error: `${scheme}://${r.path}: ${said(r)}` } : {}),
     rows: r.rows,
+    rowsQuarantine: r.quarantined,
     readBytes: r.size,
     elapsedSeconds: r.elapsedMs / 1000,
     options: { source: `${scheme}://${r.path}`, etag: r.etag },
@@ -91,7 +97,7 @@ export const runImportJob: JobRunner = async (platform, job, signal) => {
     logBlocks(platform, results.map((r, i) => ({
       workspaceId: job.workspaceId, datasource: name, importId: job.record.id, jobId: job.record.id,
       source: entries[i]!.options!.source!, blockId: `${r.path}@${r.etag}`, status: r.status === "loaded" ? "done" : "error",
-      rows: r.rows, parser: spec.format, bytes: r.size, processingSeconds: r.elapsedMs / 1000,
+      rows: r.rows, quarantined: r.quarantined, parser: spec.format, bytes: r.size, processingSeconds: r.elapsedMs / 1000,
       ...(entries[i]!.error ? { error: entries[i]!.error } : {}),
     })), { flushMs: 0 });
   }
@@ -99,6 +105,7 @@ export const runImportJob: JobRunner = async (platform, job, signal) => {
   return {
     rows: loaded.reduce((n, r) => n + r.rows, 0),
     bytes: loaded.reduce((n, r) => n + r.size, 0),
+    quarantine_rows: results.reduce((n, r) => n + r.quarantined, 0),
     files: results.length,
     files_loaded: loaded.length,
     files_failed: results.length - loaded.length,

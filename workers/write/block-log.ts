@@ -19,6 +19,8 @@ export interface BlockLogEntry {
   blockId: string;
   status: "done" | "error";
   rows: number;
+  /** Lines that went to the quarantine. */
+  quarantined: number;
   /** The format it was parsed as (`csv`, `ndjson`, `parquet`). */
   parser: string;
   bytes: number;
@@ -46,7 +48,7 @@ export function logBlocks(platform: Platform, entries: BlockLogEntry[], opts?: {
     end_offset: null,
     rows: e.rows,
     parser: e.parser,
-    quarantine_lines: 0,
+    quarantine_lines: e.quarantined,
     empty_lines: 0,
     bytes: e.bytes,
     processing_time: e.processingSeconds,

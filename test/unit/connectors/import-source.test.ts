@@ -66,7 +66,7 @@ describe("importSpec", () => {
       uri: { scheme: "s3", bucket: "bkt", pattern: "in/*.csv", format: "csv" },
       spec: {
         database: "db", table: "events__x_1", filesTable: "events__import_files",
-        columns: [{ name: "id", type: "UInt64" }, { name: "v", type: "Nullable(String)" }],
+        columns: [{ name: "id", type: "UInt64", nullable: false }, { name: "v", type: "Nullable(String)", nullable: true }],
         url: "http://127.0.0.1:7183/bkt/in/*.csv", base: "http://127.0.0.1:7183", accessKey: "AK", secret: "dflt", format: "csv",
         fromTimestamp: "2026-01-01T00:00:00Z",
       },

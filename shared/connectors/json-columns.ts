@@ -1,0 +1,85 @@
+/**
+ * @module
+ * A datasource's columns read out of a JSON text inside ClickHouse, as the
+ * Events API maps NDJSON (shared/ingest): each column from its JSONPath (or its
+ * name), a missing or `null` value giving the type's default (NULL for Nullable
+ * columns), and, for the rows that do not fit, the quarantine's columns with a
+ * reason per failing column in Tinybird's words (`value 'abc' on column 'id' is
+ * not UInt64`). Used where ClickHouse reads the JSON itself: a Kafka
+ * datasource's views (kafka-sql.ts) and NDJSON files of S3/GCS imports
+ * (s3-import.ts), both reading each message or line as one String.
+ */
+import type { ColumnDefinition } from "../datafiles/ast.js";
+import { compileJsonPath } from "../ingest/jsonpath.js";
+import { QUARANTINE_RESERVED } from "../ingest/quarantine.js";
+import { quoteIdentifier, quoteString } from "../sql/ddl/quote.js";
+
+export type JsonColumn = Pick<ColumnDefinition, "name" | "type" | "nullable" | "jsonPath">;
+
+/** The arguments of JSONExtract* that reach a JSONPath's value, or undefined for paths ClickHouse's JSON functions cannot follow (projections). */
+export function jsonExtractKeys(column: Pick<ColumnDefinition, "name" | "jsonPath">): string[] | undefined {
+  const text = column.jsonPath ?? `$.${column.name}`;
+  const compiled = compileJsonPath(text);
+  if (!compiled.ok) return undefined;
+  const keys: string[] = [];
+  for (const s of compiled.path.segments) {
+    if (s.kind === "key") keys.push(quoteString(s.key));
+    else if (s.kind === "index") keys.push(String(s.index + 1));
+    else return undefined;
+  }
+  return keys;
+}
+
+function args(keys: string[]): string {
+  return keys.length > 0 ? `, ${keys.join(", ")}` : "";
+}
+
+export interface JsonColumnsSql {
+  /** True when the text is a JSON object. */
+  isObject: string;
+  /** True when some column's value is present but does not convert to its type. */
+  anyBad: string;
+  /** `<typed value> AS <column>`, one per column, for the rows that fit. */
+  values: string[];
+  /** `c__error_column` and `c__error` for the rows that do not fit. */
+  errors: string[];
+  /** The reasons of a row that does not fit, as one text (`; `-joined). */
+  errorText: string;
+  /** Each column's raw text (NULL when absent) for the quarantine, reserved names left out. */
+  raw: string[];
+}
+
+/** The expressions over the String column `value` (its name as written in the SELECT). Columns must have JSONPaths ClickHouse can follow (`jsonExtractKeys`). */
+export function jsonColumnsSql(columns: readonly JsonColumn[], value = "value"): JsonColumnsSql {
+  const isObject = `(isValidJSON(${value}) AND startsWith(trimLeft(${value}), '{'))`;
+  // Per column: the raw JSON text at its path ('' when absent), and the typed value (NULL when it does not convert).
+  const parts = columns.map((c) => {
+    const keys = jsonExtractKeys(c);
+    if (!keys) throw new Error(`column ${c.name}: the JSONPath ${c.jsonPath ?? ""} projects an array ([:] or [*]), which ClickHouse's JSON functions cannot follow`);
+    const raw = `JSONExtractRaw(${value}${args(keys)})`;
+    // JSONExtract's type: LowCardinality dropped (it cannot sit inside Nullable), Nullable added.
+    const plain = /^LowCardinality\((.*)\)$/.exec(c.type)?.[1] ?? c.type;
+    const nullableType = plain.startsWith("Nullable(") ? plain : `Nullable(${plain})`;
+    const typed = `JSONExtract(${value}${args(keys)}, ${quoteString(nullableType)})`;
+    const present = `(${raw} NOT IN ('', 'null'))`;
+    const bad = `(${present} AND ${typed} IS NULL)`;
+    const valueExpr = c.nullable ? typed : `ifNull(${typed}, defaultValueOfTypeName(${quoteString(plain)}))`;
+    // Strings are quoted in the raw JSON: the quarantine keeps the text itself, as the Events API does.
+    const rawText = `if(startsWith(${raw}, '"'), JSONExtractString(${value}${args(keys)}), ${raw})`;
+    return { c, rawText, bad, present, valueExpr };
+  });
+  const reasons = `if(${isObject}, arrayFilter(x -> x != '', [${parts
+    .map((p) => `if(${p.bad}, concat('value ''', ${p.rawText}, ''' on column ''', ${quoteString(p.c.name)}, ''' is not ', ${quoteString(p.c.type)}), '')`)
+    .join(", ")}]), ['the message value is not a JSON object'])`;
+  return {
+    isObject,
+    anyBad: parts.length > 0 ? parts.map((p) => p.bad).join(" OR ") : "0",
+    values: parts.map((p) => `${p.valueExpr} AS ${quoteIdentifier(p.c.name)}`),
+    errors: [
+      `if(${isObject}, arrayFilter(x -> x != '', [${parts.map((p) => `if(${p.bad}, ${quoteString(p.c.name)}, '')`).join(", ")}]), []) AS c__error_column`,
+      `${reasons} AS c__error`,
+    ],
+    errorText: `arrayStringConcat(${reasons}, '; ')`,
+    raw: parts.filter((p) => !QUARANTINE_RESERVED.has(p.c.name)).map((p) => `if(${isObject} AND ${p.present}, ${p.rawText}, NULL) AS ${quoteIdentifier(p.c.name)}`),
+  };
+}
