@@ -424,7 +424,7 @@ FORMAT JSON`;
     console.log("\nServer-Timing, mean per phase over every call (ms; workerd's clock ticks in whole ms, only on I/O: CPU-only phases read 0):");
     for (const [name, phases] of Object.entries(phasesSeen)) {
       if (!name.startsWith("endpoint") && !name.startsWith("cached")) continue;
-      const io = ["auth", "ratelimit", "guard", "ch", "body"];
+      const io = ["auth", "live", "ratelimit", "guard", "ch", "body"];
       const med = Object.fromEntries(Object.entries(phases).map(([k, xs]) => [k, mean(xs)]));
       const own = (med["total"] ?? 0) - io.reduce((a, k) => a + (med[k] ?? 0), 0);
       console.log(

@@ -25,18 +25,18 @@ function phases(res: Response): Record<string, number> {
 }
 
 describe("Server-Timing", () => {
-  it("an endpoint answer names auth, ratelimit, compile, guard, ch, body and total", async () => {
+  it("an endpoint answer names auth, live (the live deployment), ratelimit, compile, guard, ch, body and total", async () => {
     const res = await api("/v0/pipes/top_pages.json", { token: ws.token });
     expect(res.status).toBe(200);
     await res.arrayBuffer();
-    expect(Object.keys(phases(res))).toEqual(["auth", "ratelimit", "compile", "guard", "ch", "body", "total"]);
+    expect(Object.keys(phases(res))).toEqual(["auth", "live", "ratelimit", "compile", "guard", "ch", "body", "total"]);
   });
 
   it("a Query API answer names the same phases", async () => {
     const res = await api(`/v0/sql?q=${encodeURIComponent("SELECT count() FROM events")}`, { token: ws.token });
     expect(res.status).toBe(200);
     await res.arrayBuffer();
-    expect(Object.keys(phases(res))).toEqual(["auth", "ratelimit", "compile", "guard", "ch", "body", "total"]);
+    expect(Object.keys(phases(res))).toEqual(["auth", "live", "ratelimit", "compile", "guard", "ch", "body", "total"]);
   });
 
   it("a refused call still says where its time went (auth, total)", async () => {

@@ -104,7 +104,7 @@ export async function answerClickHouse(c: Context<AppEnv>, path: string): Promis
   if (proto.sql === undefined && request.method !== "POST") return ok(request);
   const platform = c.get("platform");
   const principal = await authenticate(platform, proto);
-  const live = await platform.catalog.liveDeployment(principal.workspaceId);
+  const live = await platform.timing.time("live", () => platform.catalog.liveDeployment(principal.workspaceId));
   const workspace = await workspaceName(platform, principal.workspaceId);
   const started = platform.clock.now();
   const stats = { pipeId: "clickhouse_interface", pipeName: "clickhouse_interface", startedAt: started, parameters: paramsForLog(proto.queryParams) };

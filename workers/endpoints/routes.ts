@@ -49,7 +49,7 @@ endpointRoutes.use("*", corsHeaders, serverTiming);
 endpointRoutes.get("/openapi.json", requireAuth(undefined, { allowJwt: true }), async (c) => {
   const platform = c.get("platform");
   const principal = c.get("principal");
-  const live = await platform.catalog.liveDeployment(principal.workspaceId);
+  const live = await platform.timing.time("live", () => platform.catalog.liveDeployment(principal.workspaceId));
   return c.json(openApiDocument(principal, { manifest: live?.manifest, origin: new URL(c.req.url).origin }));
 });
 
@@ -57,7 +57,7 @@ endpointRoutes.get("/:pipe/openapi.json", requireAuth((c) => ({ kind: "read_pipe
   const pipe = c.req.param("pipe");
   const platform = c.get("platform");
   const principal = c.get("principal");
-  const live = await platform.catalog.liveDeployment(principal.workspaceId);
+  const live = await platform.timing.time("live", () => platform.catalog.liveDeployment(principal.workspaceId));
   const p = live?.manifest.pipes[pipe];
   if (!p || p.file.publication.type !== "endpoint") throw new NotFoundError(`The pipe '${pipe}' does not exist or is not an API endpoint`);
   return c.json(openApiDocument(principal, { manifest: live!.manifest, only: pipe, origin: new URL(c.req.url).origin }));
@@ -72,7 +72,7 @@ endpointRoutes.on(["GET", "POST"], ENDPOINT_FILE, requireAuth(undefined, { allow
   delete urlParams["token"];
   pipeGrant(platform, principal, pipe, callInfo(c.req.raw), urlParams);
   const input = await readInput(c.req.raw);
-  const live = await platform.catalog.liveDeployment(principal.workspaceId);
+  const live = await platform.timing.time("live", () => platform.catalog.liveDeployment(principal.workspaceId));
   return answerPipe(platform, principal, { live, pipe, format, input, call: callInfo(c.req.raw) });
 });
 
@@ -84,7 +84,7 @@ queryApiRoutes.on(["GET", "POST"], "/", requireAuth(undefined, { allowJwt: true 
   const platform = c.get("platform");
   const principal = c.get("principal");
   const input = await readInput(c.req.raw, { rawText: true });
-  const live = await platform.catalog.liveDeployment(principal.workspaceId);
+  const live = await platform.timing.time("live", () => platform.catalog.liveDeployment(principal.workspaceId));
   return answerSql(platform, principal, { live, input, call: callInfo(c.req.raw) });
 });
 

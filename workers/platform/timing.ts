@@ -1,7 +1,7 @@
 /**
  * @module platform/timing
  * The request's phases, answered as `Server-Timing` (endpoints, the Query
- * API): `auth`, `ratelimit`, `compile`, `guard`, `ch` (the read sent until
+ * API): `auth`, `live` (the live deployment), `ratelimit`, `compile`, `guard`, `ch` (the read sent until
  * ClickHouse's answer headers, its first byte), `body` (reading ClickHouse's
  * answer), `total` (from the platform's creation to the answer's headers).
  *
@@ -16,7 +16,7 @@
  */
 
 /** Phase names, in the order they are answered. */
-export const PHASES = ["auth", "ratelimit", "compile", "guard", "ch", "body"] as const;
+export const PHASES = ["auth", "live", "ratelimit", "compile", "guard", "ch", "body"] as const;
 export type Phase = (typeof PHASES)[number];
 
 export interface Timing {
