@@ -5,16 +5,18 @@
 // exactly once (the bad ones in quarantine with a reason), across a deploy
 // that changes the schema mid-stream and across the broker and the local
 // ClickHouse restarted mid-stream; deploy --check names what is wrong with a
-// broker or a topic; tinybird.kafka_ops_log shows the partitions.
-import { mkdtemp, rm } from "node:fs/promises";
+// broker or a topic (over HTTP and through `tern deploy --check`);
+// tinybird.kafka_ops_log shows the partitions; Kafka sinks produce into topics.
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { Kafka, logLevel, type Producer } from "kafkajs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { spawnLocalClickHouse, type SpawnedClickHouse } from "../../clickhouse-local/spawn.js";
 import type { KafkaBroker } from "../../kafka-local/broker.js";
 import { startDevPlatform, type DevPlatform } from "./helpers/dev-platform.js";
 import { restartDevKafka } from "./helpers/dev-kafka.js";
+import { runTern } from "./helpers/tern.js";
 import { freePort } from "./helpers/processes.js";
 
 const TOPIC = "orders";
@@ -119,13 +121,28 @@ afterAll(async () => {
 describe("Kafka datasources through the platform", () => {
   it("deploy --check reaches each broker and topic and says what is wrong before anything is deployed", { timeout: 120_000 }, async () => {
     const down = await freePort(); // nothing listens there
-    const { status, body } = await deploy({
-      "local_kafka.connection": CONNECTION,
-      "gone_kafka.connection": `TYPE kafka\nKAFKA_BOOTSTRAP_SERVERS 127.0.0.1:${down}\n`,
-      "orders.datasource": datasource(),
-      "missing.datasource": datasource().replace("KAFKA_TOPIC orders", "KAFKA_TOPIC no_such_topic").replace("tern_e2e_orders", "tern_e2e_missing"),
-      "unreachable.datasource": datasource().replace("KAFKA_CONNECTION_NAME local_kafka", "KAFKA_CONNECTION_NAME gone_kafka"),
-    }, "check=true");
+    const project = {
+      "connections/local_kafka.connection": CONNECTION,
+      "connections/gone_kafka.connection": `TYPE kafka\nKAFKA_BOOTSTRAP_SERVERS 127.0.0.1:${down}\n`,
+      "datasources/orders.datasource": datasource(),
+      "datasources/missing.datasource": datasource().replace("KAFKA_TOPIC orders", "KAFKA_TOPIC no_such_topic").replace("tern_e2e_orders", "tern_e2e_missing"),
+      "datasources/unreachable.datasource": datasource().replace("KAFKA_CONNECTION_NAME local_kafka", "KAFKA_CONNECTION_NAME gone_kafka"),
+    };
+    // The same project through `tern deploy --check`, side by side with the HTTP call.
+    const dir = await mkdtemp(join(tmpdir(), "tern-kafka-e2e-project-"));
+    for (const [name, text] of Object.entries(project)) {
+      await mkdir(join(dir, dirname(name)), { recursive: true });
+      await writeFile(join(dir, name), text);
+    }
+    await mkdir(join(dir, "home"));
+    const [{ status, body }, cli] = await Promise.all([
+      deploy(Object.fromEntries(Object.entries(project).map(([k, v]) => [k.split("/")[1]!, v])), "check=true"),
+      runTern(["deploy", "--check"], { cwd: dir, home: join(dir, "home"), env: { TERN_HOST: platform.baseUrl, TERN_TOKEN: platform.adminToken } }),
+    ]);
+    await rm(dir, { recursive: true, force: true });
+    expect(cli.code, cli.out + cli.err).toBe(1);
+    expect(cli.err).toContain(`Datasource missing.datasource: Datasource 'missing': topic 'no_such_topic' does not exist on 127.0.0.1:${kafkaPort}\n`);
+    expect(cli.err).toContain(`Datasource unreachable.datasource: Datasource 'unreachable': cannot reach the Kafka broker at 127.0.0.1:${down} (`);
     expect(status).toBe(400);
     const errors = ((body.feedback as Array<{ resource: string; level: string; message: string }>) ?? []).filter((f) => f.level === "ERROR");
     expect(errors.map((f) => f.resource).sort()).toEqual(["Datasource missing.datasource", "Datasource unreachable.datasource"]);
