@@ -102,8 +102,10 @@ function s3Call(url: string, spec: S3ImportSpec, format: string, structure?: str
   return `s3(${[url, spec.accessKey, spec.secret, format, ...(structure ? [structure] : [])].map(quoteString).join(", ")})`;
 }
 
+/** A TabSeparated field as ClickHouse escapes it (`\t`, `\n`, `\\`, `\'`, …), read back. */
 function tsvField(s: string): string {
-  return s.replace(/\\t/g, "\t").replace(/\\n/g, "\n").replace(/\\\\/g, "\\");
+  const ESCAPES: Record<string, string> = { t: "\t", n: "\n", r: "\r", b: "\b", f: "\f", 0: "\0" };
+  return s.replace(/\\(.)/g, (_, c: string) => ESCAPES[c] ?? c);
 }
 
 /** The files the glob matches now, path order. Throws when the bucket cannot be listed (auth, missing bucket). */

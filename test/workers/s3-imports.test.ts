@@ -299,6 +299,9 @@ describe("POST /v0/datasources/<ds>/scheduling/runs (tb datasource sync)", () =>
       { c__error_column: ["amount"], c__error: ["value 'abc' on column 'amount' is not Float64"], id: "2", amount: "abc" },
       { c__error_column: [], c__error: ["the message value is not a JSON object"], id: null, amount: null },
     ]);
+    const q = "SELECT rows, rows_quarantine, error FROM tinybird.datasources_ops_log WHERE datasource_name = 'nested'";
+    await vi.waitUntil(async () => (await sql(q)).length === 1, { timeout: 20_000, interval: 250 });
+    expect(await sql(q)).toEqual([{ rows: 2, rows_quarantine: 2, error: `s3://${s3.bucket}/${P}/nested/n.ndjson: 2 rows in quarantine: value 'abc' on column 'amount' is not Float64` }]);
   });
 
   it("reads gzipped CSV and Parquet files by their extension", async () => {

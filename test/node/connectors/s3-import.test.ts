@@ -66,11 +66,16 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), "tern-s3-import-"));
   await startClickHouse();
   await ch.command({ query: `CREATE DATABASE ${DB}` });
-  for (const t of ["events", "sales"]) {
+  for (const t of ["events", "sales", "lines"]) {
     await ch.command({ query: `CREATE TABLE ${DB}.${t} (id UInt64, file String, amount Float64) ENGINE = MergeTree ORDER BY id` });
     await ch.command({ query: importDedupSettingSql(DB, t) });
     await ch.command({ query: importFilesTableSql(DB, t) });
   }
+  // The quarantine of `lines` (its columns as text, as the deployment makes them).
+  await ch.command({
+    query: `CREATE TABLE ${DB}.lines_quarantine (c__error_column Array(String), c__error Array(String), c__import_id Nullable(String), id Nullable(String), file Nullable(String), amount Nullable(String), insertion_date DateTime DEFAULT now()) ENGINE = MergeTree ORDER BY tuple()`,
+  });
+  await ch.command({ query: importDedupSettingSql(DB, "lines_quarantine") });
 }, 120_000);
 
 afterAll(async () => {
@@ -130,5 +135,18 @@ describe("S3 imports on the local engine and the local S3 server", () => {
     expect(results[2]!.error).toContain("not-a-number");
     expect(await scalar(`SELECT count() FROM ${DB}.sales`)).toBe("50");
     expect(await scalar(`SELECT status, rows, error != '' FROM ${DB}.sales_import_files FINAL ORDER BY path`)).toBe("loaded\t30\t0\nloaded\t20\t0\nerror\t0\t1");
+  });
+
+  it("NDJSON line by line with a quarantine: fitting lines land, the others are quarantined, and a repeated load (a crash before the record) writes neither twice", async () => {
+    await rawPut("lines/a.ndjson", '{"id":1,"file":"a","amount":1}\\n{"id":2,"file":"a","amount":"x"}\\n\\n{"id":3,"file":"a"}\\nnope');
+    const s: S3ImportSpec = { ...spec("ndjson", "lines/*.ndjson", "lines"), quarantineTable: "lines_quarantine", importId: "job-1" };
+    const [result] = await runS3Import(exec, s);
+    expect(result).toMatchObject({ status: "loaded", rows: 2, quarantined: 2, error: "value 'x' on column 'amount' is not Float64" });
+    const [file] = await listImportFiles(exec, s);
+    expect(await loadImportFile(exec, s, file!)).toEqual({ rows: 2, quarantined: 2, firstReason: "value 'x' on column 'amount' is not Float64" });
+    expect(await scalar(`SELECT groupArray(id), groupArray(amount) FROM (SELECT id, amount FROM ${DB}.lines ORDER BY id)`)).toBe("[1,3]\t[1,0]");
+    expect(await scalar(`SELECT c__error, c__import_id, id FROM ${DB}.lines_quarantine ORDER BY c__error`)).toBe(
+      "['the message value is not a JSON object']\tjob-1\t\\N\n['value \\'x\\' on column \\'amount\\' is not Float64']\tjob-1\t2",
+    );
   });
 });
