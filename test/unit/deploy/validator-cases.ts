@@ -125,14 +125,14 @@ export const VALIDATOR_CASES: ValidatorCase[] = [
   {
     name: "a Kafka datasource's connection: TYPE kafka with KAFKA_BOOTSTRAP_SERVERS, at the directive",
     files: {
-      "connections/bucket.connection": "TYPE s3\nS3_REGION us-east-1\nS3_ACCESS_KEY k\nS3_SECRET s\n",
-      "connections/no_servers.connection": "TYPE kafka\nKAFKA_SECURITY_PROTOCOL PLAINTEXT\n",
       "datasources/from_bucket_conn.datasource": "SCHEMA >\n    `a` String\n\nKAFKA_CONNECTION_NAME bucket\nKAFKA_TOPIC t\n",
       "datasources/from_kafka.datasource": "SCHEMA >\n    `a` String\n\nKAFKA_CONNECTION_NAME no_servers\nKAFKA_TOPIC t\n",
+      "connections/bucket.connection": "TYPE s3\nS3_REGION us-east-1\nS3_ACCESS_KEY k\nS3_SECRET s\n",
+      "connections/no_servers.connection": "TYPE kafka\nKAFKA_SECURITY_PROTOCOL PLAINTEXT\n",
     },
     errors: [
-      "connections/no_servers.connection:1:1: a kafka connection needs KAFKA_BOOTSTRAP_SERVERS",
       "datasources/from_bucket_conn.datasource:4:1: connection 'bucket' is TYPE s3; KAFKA_CONNECTION_NAME needs a TYPE kafka connection",
+      "connections/no_servers.connection:1:1: a kafka connection needs KAFKA_BOOTSTRAP_SERVERS",
     ],
   },
   {
