@@ -144,7 +144,9 @@ export function importSpec(input: {
       database: input.database,
       table: input.table,
       filesTable: input.filesTable,
-      columns: input.datasource.columns.map((c) => ({ name: c.name, type: c.type, nullable: c.nullable, ...(c.jsonPath ? { jsonPath: c.jsonPath } : {}) })),
+      columns: input.datasource.columns.map((c) => ({
+        name: c.name, type: c.type, nullable: c.nullable, ...(c.jsonPath ? { jsonPath: c.jsonPath } : {}), ...(c.default !== undefined ? { default: c.default } : {}),
+      })),
       url: `${root}/${parsed.uri.bucket}/${parsed.uri.pattern}`,
       base: root,
       accessKey: creds.accessKey,

@@ -18,12 +18,13 @@
  * (measured: test/node/connectors/engines.test.ts).
  */
 import { QUARANTINE_RESERVED } from "../ingest/quarantine.js";
+import { CSV_AS_TEXT_SETTINGS, csvColumnsSql } from "../ingest/csv-columns.js";
 import { quoteIdentifier, quoteQualifiedName, quoteString } from "../sql/ddl/quote.js";
 import { jsonColumnsSql } from "./json-columns.js";
 
 /** What the run needs from ClickHouse: a read answered as TSV text, and a write answering the rows it wrote. */
 export interface ImportExecutor {
-  query(sql: string): Promise<string>;
+  query(sql: string, settings?: Record<string, string>): Promise<string>;
   command(sql: string, settings?: Record<string, string>): Promise<void>;
 }
 
@@ -34,7 +35,7 @@ export interface S3ImportSpec {
   /** The datasource's physical table. */
   table: string;
   /** Its columns, in order (the file's structure; NDJSON lines are read by each column's JSONPath, default `$.<name>`). */
-  columns: Array<{ name: string; type: string; nullable?: boolean; jsonPath?: string }>;
+  columns: Array<{ name: string; type: string; nullable?: boolean; jsonPath?: string; default?: string }>;
   /** `http(s)://host/bucket/prefix/*.csv` (path-style; globs `*`, `**`, `?`, `{a,b}` allowed). */
   url: string;
   /** Where a listed `_path` (`bucket/key`) is fetched: `<base>/<_path>`. */
@@ -50,9 +51,10 @@ export interface S3ImportSpec {
   fromTimestamp?: string;
   /**
    * The datasource's quarantine table. With it, an NDJSON file is read line by
-   * line: the lines that fit land in the table, the others in the quarantine
-   * with their reasons (as the Events API splits them); without it, or for CSV
-   * and Parquet, a file that does not parse is refused whole.
+   * line and a CSV file as text: the rows that fit land in the table, the
+   * others in the quarantine with their reasons (as the Events API and CSV
+   * uploads split them); without it, or for Parquet, a file that does not
+   * parse is refused whole.
    */
   quarantineTable?: string;
   /** `c__import_id` of the quarantined rows (the run's job id). */
@@ -127,6 +129,7 @@ export async function loadImportFile(exec: ImportExecutor, spec: S3ImportSpec, f
   if (/[*?{}]/.test(file.path)) throw new Error(`the key ${file.path} holds a glob character (* ? { }), which ClickHouse's s3() would expand`);
   const url = `${spec.base.replace(/\/+$/, "")}/${file.path.split("/").map(encodeURIComponent).join("/")}`;
   if (spec.format === "ndjson" && spec.quarantineTable) return loadNdjsonLines(exec, spec, file, url);
+  if (spec.format === "csv" && spec.quarantineTable) return loadCsvRows(exec, spec, file, url);
   const structure = spec.columns.map((c) => `${quoteIdentifier(c.name)} ${c.type}`).join(", ");
   const format = spec.format === "csv" && spec.csvHeader === false ? "CSV" : CH_FORMAT[spec.format];
   const names = spec.columns.map((c) => quoteIdentifier(c.name)).join(", ");
@@ -168,6 +171,42 @@ async function loadNdjsonLines(exec: ImportExecutor, spec: S3ImportSpec, file: {
       `INSERT INTO ${quoteQualifiedName(spec.database, spec.quarantineTable!)} (c__error_column, c__error, c__import_id${rawNames.map((n) => `, ${n}`).join("")}) ` +
         `SELECT ${[...json.errors, `${quoteString(spec.importId ?? "")} AS c__import_id`, ...json.raw].join(", ")} FROM ${lines} WHERE NOT (${fits})`,
       { insert_deduplication_token: `${file.path}@${file.etag}#quarantine`, ...INSERT_SETTINGS },
+    );
+  }
+  return { rows, quarantined, firstReason: quarantined > 0 ? tsvField(counts[2] ?? "") : "" };
+}
+
+/**
+ * A CSV file read as text (every column `Nullable(String)`, the header naming
+ * them), each value cast to its column's type (shared/ingest/csv-columns.ts):
+ * the rows whose every value casts into the table, the others into the
+ * quarantine, each insert deduplicated as the NDJSON lines are.
+ */
+async function loadCsvRows(exec: ImportExecutor, spec: S3ImportSpec, file: { path: string; etag: string }, url: string): Promise<LoadedFile> {
+  const csv = csvColumnsSql(spec.columns.map((c) => ({
+    name: c.name, type: c.type, nullable: c.nullable ?? /^(LowCardinality\()?Nullable\(/.test(c.type), ...(c.default !== undefined ? { default: c.default } : {}),
+  })));
+  const structure = spec.columns.map((c) => `${quoteIdentifier(c.name)} Nullable(String)`).join(", ");
+  const source = s3Call(url, spec, spec.csvHeader === false ? "CSV" : "CSVWithNames", structure);
+  const names = spec.columns.map((c) => quoteIdentifier(c.name));
+  const counts = (await exec.query(
+    `SELECT countIf(NOT (${csv.anyFailed})), countIf(${csv.anyFailed}), anyIf(arrayStringConcat(${csv.errorMessages}, '; '), ${csv.anyFailed}) FROM ${source}`,
+    CSV_AS_TEXT_SETTINGS,
+  )).trimEnd().split("\t");
+  const rows = Number(counts[0]);
+  const quarantined = Number(counts[1]);
+  if (rows > 0) {
+    await exec.command(
+      `INSERT INTO ${quoteQualifiedName(spec.database, spec.table)} (${names.join(", ")}) SELECT ${csv.values.join(", ")} FROM ${source} WHERE NOT (${csv.anyFailed})`,
+      { insert_deduplication_token: `${file.path}@${file.etag}`, ...INSERT_SETTINGS, ...CSV_AS_TEXT_SETTINGS },
+    );
+  }
+  if (quarantined > 0) {
+    const kept = spec.columns.filter((c) => !QUARANTINE_RESERVED.has(c.name)).map((c) => quoteIdentifier(c.name));
+    await exec.command(
+      `INSERT INTO ${quoteQualifiedName(spec.database, spec.quarantineTable!)} (c__error_column, c__error, c__import_id${kept.map((n) => `, ${n}`).join("")}) ` +
+        `SELECT ${csv.errorColumns}, ${csv.errorMessages}, ${quoteString(spec.importId ?? "")}${kept.map((n) => `, ${n}`).join("")} FROM ${source} WHERE ${csv.anyFailed}`,
+      { insert_deduplication_token: `${file.path}@${file.etag}#quarantine`, ...INSERT_SETTINGS, ...CSV_AS_TEXT_SETTINGS },
     );
   }
   return { rows, quarantined, firstReason: quarantined > 0 ? tsvField(counts[2] ?? "") : "" };

@@ -95,6 +95,7 @@ const project = (): Record<string, string> => ({
   "manual.datasource": importDatasource(`s3://${s3.bucket}/${P}/manual/*.ndjson`, "@on-demand"),
   "plain.datasource": `${SCHEMA}`,
   "nested.datasource": `SCHEMA >\n    \`id\` UInt64 \`json:$.payload.id\`,\n    \`file\` String \`json:$.meta.file\`,\n    \`amount\` Float64 \`json:$.amount\`\n\nENGINE "MergeTree"\nENGINE_SORTING_KEY "id"\n\nIMPORT_CONNECTION_NAME s3_local\nIMPORT_BUCKET_URI s3://${s3.bucket}/${P}/nested/*.ndjson\nIMPORT_SCHEDULE @on-demand\n`,
+  "csvq.datasource": importDatasource(`s3://${s3.bucket}/${P}/csvq/*.csv`, "@on-demand"),
   "gz_csv.datasource": importDatasource(`s3://${s3.bucket}/${P}/gz/*.csv.gz`, "@on-demand"),
   "parq.datasource": importDatasource(`s3://${s3.bucket}/${P}/parq/*.parquet`, "@on-demand"),
   // IMPORT_FROM_TIMESTAMP: files modified before it are not listed.
@@ -118,6 +119,7 @@ beforeAll(async () => {
     "not json",
     "",
   ].join("\\n"));
+  await putRaw("csvq/q.csv", "id,file,amount\\n1,a,1.5\\nnot-a-number,a,2\\n3,a,\\n4,a,4");
   await putFiles("gz/a.csv.gz", "CSVWithNames", "SELECT number, 'gz', 2 FROM numbers(40)");
   await putFiles("parq/a.parquet", "Parquet", "SELECT number, 'parquet', 3 FROM numbers(25)");
 }, 120_000);
@@ -156,6 +158,7 @@ describe("deploy --check reaches the bucket", () => {
     expect(res.status, JSON.stringify(res.body)).toBe(200);
     const info = (res.body.deployment.feedback as Array<{ level: string; message: string }>).filter((f) => f.level === "INFO").map((f) => f.message).sort();
     expect(info).toEqual([
+      `Datasource 'csvq': 1 file in s3://${s3.bucket}/${P}/csvq/*.csv now`,
       `Datasource 'events': 51 files in s3://${s3.bucket}/${P}/events/*.ndjson now`,
       `Datasource 'future_only': 0 files in s3://${s3.bucket}/${P}/manual/*.ndjson now`,
       `Datasource 'gz_csv': 1 file in s3://${s3.bucket}/${P}/gz/*.csv.gz now`,
@@ -302,6 +305,17 @@ describe("POST /v0/datasources/<ds>/scheduling/runs (tb datasource sync)", () =>
     const q = "SELECT rows, rows_quarantine, error FROM tinybird.datasources_ops_log WHERE datasource_name = 'nested'";
     await vi.waitUntil(async () => (await sql(q)).length === 1, { timeout: 20_000, interval: 250 });
     expect(await sql(q)).toEqual([{ rows: 2, rows_quarantine: 2, error: `s3://${s3.bucket}/${P}/nested/n.ndjson: 2 rows in quarantine: value 'abc' on column 'amount' is not Float64` }]);
+  });
+
+  it("CSV: the rows whose values cast land, the others go to the quarantine with their reasons", async () => {
+    const res = await api("/v0/datasources/csvq/scheduling/runs", { method: "POST", token: ws.token });
+    expect(res.status).toBe(200);
+    expect(await ended(((await res.json()) as JobJson).id, ws.token)).toMatchObject({ status: "done", statistics: { rows: 2, quarantine_rows: 2, files: 1, files_loaded: 1 } });
+    expect(await sql("SELECT id, amount FROM csvq ORDER BY id")).toEqual([{ id: 1, amount: 1.5 }, { id: 4, amount: 4 }]);
+    expect(await sql("SELECT c__error_column, c__error, id FROM csvq_quarantine ORDER BY id")).toEqual([
+      { c__error_column: ["amount"], c__error: ["value '' on column 'amount' is not Float64"], id: "3" },
+      { c__error_column: ["id"], c__error: ["value 'not-a-number' on column 'id' is not UInt64"], id: "not-a-number" },
+    ]);
   });
 
   it("reads gzipped CSV and Parquet files by their extension", async () => {

@@ -32,9 +32,9 @@ function executor(platform: Platform, queryId: string, signal: AbortSignal): Imp
     if (signal.aborted) throw new ImportCancelled("The import was cancelled; the files loaded before it stopped stay loaded and recorded");
   };
   return {
-    async query(sql) {
+    async query(sql, settings) {
       stop();
-      return (await platform.clickhouse.jobs.query({ query: sql, format: "TabSeparated", query_id: queryId })).text();
+      return (await platform.clickhouse.jobs.query({ query: sql, format: "TabSeparated", query_id: queryId, ...(settings ? { clickhouse_settings: settings as never } : {}) })).text();
     },
     async command(sql, settings) {
       stop();

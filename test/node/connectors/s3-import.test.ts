@@ -23,8 +23,8 @@ let ch: ClickHouseClient;
 const prefix = `s3-import-${Date.now()}`;
 
 const exec: ImportExecutor = {
-  async query(sql) {
-    return (await ch.query({ query: sql, format: "TabSeparated" })).text();
+  async query(sql, settings) {
+    return (await ch.query({ query: sql, format: "TabSeparated", ...(settings ? { clickhouse_settings: settings as never } : {}) })).text();
   },
   async command(sql, settings) {
     await ch.command({ query: sql, clickhouse_settings: settings as never });
