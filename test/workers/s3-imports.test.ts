@@ -13,6 +13,8 @@
 import { createExecutionContext, createScheduledController, env, waitOnExecutionContext } from "cloudflare:test";
 import { beforeAll, describe, expect, it, vi } from "vitest";
 import worker from "../../workers/index.js";
+import { platformFor } from "../../workers/platform/platform.js";
+import { runImportJob } from "../../workers/imports/run.js";
 import { liveManifest } from "../../workers/catalog/live-manifest.js";
 import { api, createWorkspace, deploy } from "./helpers/api.js";
 import { testClickHouse } from "./helpers/clickhouse.js";
@@ -280,6 +282,27 @@ describe("scheduled imports", () => {
     const [latest] = await importJobs("events");
     expect(await ended(latest!.id, ws.token)).toMatchObject({ status: "done", statistics: { files: 0 } });
     expect(await counts("events")).toEqual({ c: 10007, ids: 10007, files: 51 });
+  });
+});
+
+describe("the runner, called as the jobs runtime calls it", () => {
+  it("a run delivered twice (the Worker stopped after the first attempt wrote) loads each new file once", async () => {
+    await putFiles("events/redelivered.ndjson", "JSONEachRow", "SELECT number + 70000, 'redelivered', 1 FROM numbers(9)");
+    const before = await counts("events");
+    const platform = platformFor(env, createExecutionContext());
+    const catalog = platform.catalog.workspace(ws.id);
+    const created = await catalog.beginRun(
+      { id: crypto.randomUUID(), kind: "s3_sync", lock: "import:events", datasource: "events", details: { trigger: "request", job_timestamp: new Date().toISOString(), params: "{}", options: "{}" } },
+      { kinds: ["copy", "sink", "s3_sync", "gcs_sync"], maxUnfinished: 10, staleAfterMs: 300_000 },
+    );
+    const working = (await catalog.startJob(created.id))!;
+    const run = (attempt: number) => ({
+      record: working, workspaceId: ws.id, queryId: working.id, pipe: "", params: {}, options: {}, jobTimestamp: working.created_at, trigger: "request" as const, attempt,
+    });
+    expect(await runImportJob(platform, run(1), new AbortController().signal)).toMatchObject({ rows: 9, files: 1 });
+    expect(await runImportJob(platform, run(2), new AbortController().signal)).toMatchObject({ rows: 0, files: 0 });
+    await catalog.endJob(created.id, { status: "done" });
+    expect(await counts("events")).toEqual({ c: before.c + 9, ids: before.ids + 9, files: before.files + 1 });
   });
 });
 
