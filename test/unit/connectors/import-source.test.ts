@@ -1,7 +1,7 @@
 /** IMPORT_BUCKET_URI, connection → credentials and the run's spec, IMPORT_SCHEDULE, scrubbing (shared/connectors/import-source.ts). */
 import { describe, expect, it } from "vitest";
 import {
-  bucketRoot, importCredentials, importSchedule, importSpec, parseImportUri, scrubSecrets,
+  bucketAdvice, bucketRoot, importCredentials, importSchedule, importSpec, parseImportUri, scrubSecrets,
 } from "../../../shared/connectors/import-source.js";
 import { parseDatafile } from "../../../shared/datafiles/parse.js";
 import type { ConnectionFile, DatasourceFile } from "../../../shared/datafiles/ast.js";
@@ -90,4 +90,20 @@ describe("importSchedule", () => {
 
 it("scrubSecrets replaces every occurrence of every secret", () => {
   expect(scrubSecrets("s3('u', 'AK', 'SEC') AK SEC", ["AK", "SEC", ""])).toBe("s3('u', '[hidden]', '[hidden]') [hidden] [hidden]");
+});
+
+describe("bucketAdvice: what the bucket's answer (through ClickHouse) means", () => {
+  const ctx = { bucket: "b", connection: "c", service: "s3" as const };
+  it.each([
+    ["Code: 499. DB::Exception: The AWS Access Key Id you provided does not exist in our records. (S3_ERROR)", "bucket 'b' does not know the access key of connection 'c' (S3_ACCESS_KEY and S3_SECRET): check the key, or the secret it comes from"],
+    ["Code: 499. DB::Exception: The request signature we calculated does not match the signature you provided. SignatureDoesNotMatch (S3_ERROR)", "bucket 'b' refused the credentials of connection 'c' (S3_ACCESS_KEY and S3_SECRET): check the key and the secret, and that the key may list and read the bucket"],
+    ["Code: 499. DB::Exception: The specified bucket does not exist. NoSuchBucket (S3_ERROR)", "bucket 'b' does not exist (or is not on the endpoint the URI reaches): create it, or correct IMPORT_BUCKET_URI"],
+    ["Code: 1000. DB::Exception: Poco::Exception. Code: 1000, e.code() = 111, Connection refused (POCO_EXCEPTION)", "the bucket's host could not be reached from ClickHouse; check IMPORT_BUCKET_URI and, off AWS, TERN_S3_ENDPOINT / TERN_GCS_ENDPOINT"],
+    ["Code: 36. DB::Exception: something else (BAD_ARGUMENTS)", undefined],
+  ])("%s", (raw, advice) => {
+    expect(bucketAdvice(raw, ctx)).toBe(advice);
+  });
+  it("names GCS's HMAC keys for a gcs connection", () => {
+    expect(bucketAdvice("InvalidAccessKeyId", { ...ctx, service: "gcs" })).toContain("(GCS_HMAC_ACCESS_ID and GCS_HMAC_SECRET)");
+  });
 });
