@@ -13,6 +13,9 @@ mkdirSync(join(import.meta.dirname, "console", "dist"), { recursive: true });
 export default defineConfig({
   test: {
     globalSetup: ["./test/setup/global-clickhouse.ts"],
+    // The e2e globalSetup's teardown stops a whole `npm run dev` (Ctrl-C, then
+    // up to 20 s for it to exit: test/e2e/helpers/dev-platform.ts).
+    teardownTimeout: 40_000,
     reporters: ["default", "./test/setup/summary-reporter.ts"],
     projects: [
       {
@@ -38,6 +41,9 @@ export default defineConfig({
           name: "e2e",
           include: ["test/e2e/**/*.test.ts"],
           environment: "node",
+          // One `npm run dev` shared by the e2e files that opt in (each in a
+          // workspace of its own; test/README.md), and the first run's installs.
+          globalSetup: ["./test/e2e/helpers/shared-platform.ts"],
           testTimeout: 60_000,
           hookTimeout: 240_000,
         },

@@ -2,7 +2,7 @@
 // connected as a BI tool would be: user = the workspace's name, password = a token.
 import { createClient, type ClickHouseClient } from "@clickhouse/client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startDevPlatform, type DevPlatform } from "./helpers/dev-platform.js";
+import { sharedWorkspace, type SharedWorkspace } from "./helpers/shared-workspace.js";
 import { deployFiles } from "./helpers/deploy-files.js";
 import { runCli } from "../../cli/run.js";
 
@@ -24,7 +24,7 @@ SQL >
 TYPE endpoint
 `;
 
-let platform: DevPlatform;
+let platform: SharedWorkspace;
 let workspace: string;
 let admin: ClickHouseClient;
 let readerToken: string;
@@ -34,8 +34,8 @@ function connect(password: string, extra: Parameters<typeof createClient>[0] = {
 }
 
 beforeAll(async () => {
-  platform = await startDevPlatform();
-  workspace = platform.output().match(/Workspace: +(\S+) \(/)![1]!;
+  platform = await sharedWorkspace("e2e_clickhouse_interface");
+  workspace = platform.workspace.name;
   await deployFiles(platform, { "events.datasource": EVENTS, "totals.pipe": TOTALS });
   const ingest = await fetch(`${platform.baseUrl}/v0/events?name=events&wait=true`, {
     method: "POST",
@@ -50,7 +50,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await admin?.close();
-  await platform?.stop();
 });
 
 describe("@clickhouse/client (Node) through the ClickHouse interface", () => {

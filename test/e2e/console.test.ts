@@ -68,7 +68,7 @@ describe("console", () => {
   beforeAll(async () => {
     mkdirSync(ARTIFACTS, { recursive: true });
     await buildConsole();
-    const c = ensureChromium();
+    const c = await ensureChromium();
     platform = await startDevPlatform();
     browser = await chromium.launch({ executablePath: c.executablePath, env: { ...process.env, ...c.env } as Record<string, string>, args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"] });
     // bypassCSP: the console's CSP (console/build.ts, checked below) refuses inline

@@ -7,6 +7,7 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { startTernSetup, type TernSetup } from "./helpers/tern.js";
+import type { PlatformAccess } from "./helpers/shared-workspace.js";
 
 const EVENTS = `SCHEMA >
     \`tenant\` String,
@@ -36,7 +37,7 @@ SQL >
 TYPE endpoint
 `;
 
-let setup: TernSetup;
+let setup: TernSetup<PlatformAccess>;
 const clients: Client[] = [];
 
 async function connect(url: string): Promise<Client> {
@@ -52,7 +53,7 @@ async function text(client: Client, name: string, args: Record<string, unknown> 
 }
 
 beforeAll(async () => {
-  setup = await startTernSetup("tern-e2e-mcp-");
+  setup = await startTernSetup("tern-e2e-mcp-", "shared");
   const { baseUrl, adminToken } = setup.platform;
   const form = new FormData();
   form.append("data_project://", new Blob([EVENTS], { type: "text/plain" }), "events.datasource");

@@ -8,7 +8,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { REPO_ROOT, startDevPlatform, type DevPlatform } from "./helpers/dev-platform.js";
+import { REPO_ROOT } from "./helpers/dev-platform.js";
+import { sharedWorkspace, type SharedWorkspace } from "./helpers/shared-workspace.js";
 
 const V1 = `import { defineDatasource, defineEndpoint, node, t, engine } from "@tinybirdco/sdk";
 
@@ -31,7 +32,7 @@ export const total = defineEndpoint("total", {
 `;
 
 const run = promisify(execFile);
-let platform: DevPlatform;
+let platform: SharedWorkspace;
 let baseUrl: string;
 let token: string;
 let dir: string;
@@ -66,7 +67,7 @@ async function call(path: string, init: RequestInit & { as?: string } = {}): Pro
 }
 
 beforeAll(async () => {
-  platform = await startDevPlatform();
+  platform = await sharedWorkspace("e2e_sdk_branches");
   baseUrl = `http://127.0.0.1:${platform.port}`;
   token = platform.adminToken;
   dir = await mkdtemp(join(tmpdir(), "tern-e2e-sdk-branches-"));
@@ -85,7 +86,6 @@ beforeAll(async () => {
 }, 300_000);
 
 afterAll(async () => {
-  await platform?.stop();
   for (const d of [dir, home]) if (d) await rm(d, { recursive: true, force: true });
 });
 

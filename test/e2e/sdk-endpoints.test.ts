@@ -1,8 +1,8 @@
 // Tinybird's own TS SDK against `npm run dev`, changing only host and token:
 // endpoint queries, client.sql, and a JWT minted through /v0/tokens.
 import { createClient, createJWT } from "@tinybirdco/sdk";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startDevPlatform, type DevPlatform } from "./helpers/dev-platform.js";
+import { beforeAll, describe, expect, it } from "vitest";
+import { sharedWorkspace, type SharedWorkspace } from "./helpers/shared-workspace.js";
 
 const EVENTS = `SCHEMA >
     \`tenant\` String,
@@ -22,11 +22,11 @@ SQL >
 TYPE endpoint
 `;
 
-let platform: DevPlatform;
+let platform: SharedWorkspace;
 let baseUrl: string;
 
 beforeAll(async () => {
-  platform = await startDevPlatform();
+  platform = await sharedWorkspace("e2e_sdk_endpoints");
   baseUrl = `http://127.0.0.1:${platform.port}`;
   const form = new FormData();
   form.append("data_project://", new Blob([EVENTS], { type: "text/plain" }), "events.datasource");
@@ -40,10 +40,6 @@ beforeAll(async () => {
   });
   if (ingest.status >= 300) throw new Error(`events: ${ingest.status} ${await ingest.text()}`);
 }, 240_000);
-
-afterAll(async () => {
-  await platform?.stop();
-});
 
 describe("@tinybirdco/sdk", () => {
   it("queries an endpoint with array params (repeated keys)", async () => {

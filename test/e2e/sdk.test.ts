@@ -10,7 +10,8 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { createClient } from "@tinybirdco/sdk";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { REPO_ROOT, startDevPlatform, type DevPlatform } from "./helpers/dev-platform.js";
+import { REPO_ROOT } from "./helpers/dev-platform.js";
+import { sharedWorkspace, type SharedWorkspace } from "./helpers/shared-workspace.js";
 
 const PROJECT = `import { defineDatasource, defineEndpoint, defineMaterializedView, defineToken, node, t, p, engine } from "@tinybirdco/sdk";
 
@@ -55,7 +56,7 @@ export const topPages = defineEndpoint("top_pages", {
 `;
 
 const run = promisify(execFile);
-let platform: DevPlatform;
+let platform: SharedWorkspace;
 let baseUrl: string;
 let token: string;
 let dir: string;
@@ -84,7 +85,7 @@ async function get(path: string): Promise<any> {
 }
 
 beforeAll(async () => {
-  platform = await startDevPlatform();
+  platform = await sharedWorkspace("e2e_sdk");
   baseUrl = `http://127.0.0.1:${platform.port}`;
   token = platform.adminToken;
   dir = await mkdtemp(join(tmpdir(), "tern-e2e-sdk-"));
@@ -96,7 +97,6 @@ beforeAll(async () => {
 }, 240_000);
 
 afterAll(async () => {
-  await platform?.stop();
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { findPython, installTinybirdCli, runTb, type TbRun, type TinybirdCli } from "../setup/tinybird-cli.js";
 import { deployFiles } from "./helpers/deploy-files.js";
-import { startDevPlatform, type DevPlatform } from "./helpers/dev-platform.js";
+import { sharedWorkspace, type SharedWorkspace } from "./helpers/shared-workspace.js";
 
 const DS = `SCHEMA >
     \`ts\` DateTime \`json:$.ts\`,
@@ -23,7 +23,7 @@ const PIPE = "NODE n\nSQL >\n    SELECT page, count() AS c FROM hits GROUP BY pa
 const VALUE = "tb-SeCrEt-VaLuE-91c4";
 
 const python = findPython();
-let platform: DevPlatform;
+let platform: SharedWorkspace;
 let cli: TinybirdCli;
 let work: string;
 
@@ -46,7 +46,7 @@ async function call(path: string, init: RequestInit = {}): Promise<{ status: num
 describe.skipIf(!python.ok)(`tb's secrets, staging and branches on Tern${python.ok ? "" : ` (skipped: ${python.reason})`}`, () => {
   beforeAll(async () => {
     cli = await installTinybirdCli(python);
-    platform = await startDevPlatform();
+    platform = await sharedWorkspace("e2e_tb_environments");
     work = await mkdtemp(join(tmpdir(), "tern-e2e-tb-env-"));
     await mkdir(join(work, "project"));
     await mkdir(join(work, "home"));
@@ -56,7 +56,6 @@ describe.skipIf(!python.ok)(`tb's secrets, staging and branches on Tern${python.
   }, 600_000);
 
   afterAll(async () => {
-    await platform?.stop();
     if (work) await rm(work, { recursive: true, force: true });
   });
 

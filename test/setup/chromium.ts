@@ -9,9 +9,13 @@
  * and renamed into place, so an interrupted install leaves nothing half-built).
  * The first run needs Debian's mirror (~210 MB); later runs reuse the folder.
  */
-import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from "node:fs";
+import { execFile, execFileSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { mkdir, readdir, rename, rm } from "node:fs/promises";
 import { join } from "node:path";
+import { promisify } from "node:util";
+
+const run = promisify(execFile);
 
 const REPO_ROOT = join(import.meta.dirname, "..", "..");
 
@@ -21,23 +25,25 @@ export interface Chromium {
   env: Record<string, string>;
 }
 
-function sh(cmd: string, args: string[], cwd?: string): string {
-  return execFileSync(cmd, args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], maxBuffer: 64 * 1024 * 1024 });
+// Asynchronous, so that a first run's ~1 min download does not block the
+// process it runs in (the e2e globalSetup starts the shared platform meanwhile).
+async function sh(cmd: string, args: string[], cwd?: string): Promise<string> {
+  return (await run(cmd, args, { cwd, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 })).stdout;
 }
 
-function installed(pkg: string): boolean {
+async function installed(pkg: string): Promise<boolean> {
   try {
-    return sh("dpkg-query", ["-W", "-f=${Status}", pkg]).includes("install ok installed");
+    return (await sh("dpkg-query", ["-W", "-f=${Status}", pkg])).includes("install ok installed");
   } catch {
     return false;
   }
 }
 
-function candidateVersion(): string {
-  let policy = sh("apt-cache", ["policy", "chromium"]);
+async function candidateVersion(): Promise<string> {
+  let policy = await sh("apt-cache", ["policy", "chromium"]);
   if (!/Candidate: (?!\(none\))/.test(policy) && process.getuid?.() === 0) {
-    sh("apt-get", ["update"]);
-    policy = sh("apt-cache", ["policy", "chromium"]);
+    await sh("apt-get", ["update"]);
+    policy = await sh("apt-cache", ["policy", "chromium"]);
   }
   const m = /Candidate: (\S+)/.exec(policy);
   if (!m?.[1] || m[1] === "(none)") throw new Error("chromium: Debian's package is not known to apt (run `apt-get update` as root once)");
@@ -49,30 +55,31 @@ function libraryPath(root: string): string {
   return [...dirs.map((d) => join(root, d)).filter((d) => existsSync(d)), process.env.LD_LIBRARY_PATH ?? ""].filter(Boolean).join(":");
 }
 
-export function ensureChromium(): Chromium {
+export async function ensureChromium(): Promise<Chromium> {
   if (process.env.TERN_CHROMIUM) return { executablePath: process.env.TERN_CHROMIUM, env: {} };
-  if (existsSync("/usr/lib/chromium/chromium") && installed("chromium")) return { executablePath: "/usr/lib/chromium/chromium", env: {} };
+  if (existsSync("/usr/lib/chromium/chromium") && (await installed("chromium"))) return { executablePath: "/usr/lib/chromium/chromium", env: {} };
 
-  const version = candidateVersion().replace(/[^A-Za-z0-9.+~-]/g, "_");
+  const version = (await candidateVersion()).replace(/[^A-Za-z0-9.+~-]/g, "_");
   const cache = join(REPO_ROOT, ".tern", "cache");
   const root = join(cache, `chromium-${version}`);
   const exe = join(root, "usr", "lib", "chromium", "chromium");
   if (!existsSync(exe)) {
     const building = `${root}.building-${process.pid}`;
-    rmSync(building, { recursive: true, force: true });
-    mkdirSync(join(building, "debs"), { recursive: true });
-    const closure = sh("apt-cache", ["depends", "--recurse", "--no-recommends", "--no-suggests", "--no-conflicts", "--no-breaks", "--no-replaces", "--no-enhances", "chromium"])
+    await rm(building, { recursive: true, force: true });
+    await mkdir(join(building, "debs"), { recursive: true });
+    const closure = (await sh("apt-cache", ["depends", "--recurse", "--no-recommends", "--no-suggests", "--no-conflicts", "--no-breaks", "--no-replaces", "--no-enhances", "chromium"]))
       .split("\n")
       .filter((l) => l && !l.startsWith(" ") && !l.startsWith("<"));
-    const wanted = [...new Set(closure)].filter((p) => p === "chromium" || p === "chromium-common" || !installed(p));
-    sh("apt-get", ["download", ...wanted], join(building, "debs"));
+    const wanted: string[] = [];
+    for (const p of new Set(closure)) if (p === "chromium" || p === "chromium-common" || !(await installed(p))) wanted.push(p);
+    await sh("apt-get", ["download", ...wanted], join(building, "debs"));
     const tree = join(building, "root");
-    mkdirSync(tree);
-    for (const deb of readdirSync(join(building, "debs"))) sh("dpkg", ["-x", join(building, "debs", deb), tree]);
-    rmSync(join(building, "debs"), { recursive: true, force: true });
-    rmSync(root, { recursive: true, force: true });
-    renameSync(tree, root);
-    rmSync(building, { recursive: true, force: true });
+    await mkdir(tree);
+    for (const deb of await readdir(join(building, "debs"))) await sh("dpkg", ["-x", join(building, "debs", deb), tree]);
+    await rm(join(building, "debs"), { recursive: true, force: true });
+    await rm(root, { recursive: true, force: true });
+    await rename(tree, root);
+    await rm(building, { recursive: true, force: true });
   }
   const env: Record<string, string> = { LD_LIBRARY_PATH: libraryPath(root) };
   const fontsConf = join(root, "etc", "fonts", "fonts.conf");
@@ -81,7 +88,7 @@ export function ensureChromium(): Chromium {
 }
 
 if (process.argv[1] === import.meta.filename) {
-  const c = ensureChromium();
+  const c = await ensureChromium();
   console.log(c.executablePath);
   console.log(execFileSync(c.executablePath, ["--headless", "--no-sandbox", "--version"], { encoding: "utf8", env: { ...process.env, ...c.env } }).trim());
 }

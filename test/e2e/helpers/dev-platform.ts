@@ -1,6 +1,7 @@
 // The local platform as a user starts it: `npm run dev` on free ports with a
 // throwaway data dir, in its own process group (as a terminal runs it, so
-// "Ctrl-C" reaches the whole group). One per test file: it takes ~10 s idle,
+// "Ctrl-C" reaches the whole group). One per test file that does not share the
+// run's (./shared-platform.ts): it takes ~10 s idle,
 // longer on a loaded machine; readiness is the launcher's own (./dev-ready.ts).
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
