@@ -440,6 +440,17 @@ describe("accounting", () => {
     expect(rows.filter((r) => Number(r.read_rows) > 0)).toHaveLength(1);
   });
 
+  it("concurrent calls waiting on a read that fails read for themselves: each answers the error, none is a hit", async () => {
+    const count = data(await call("/v0/pipes/uncached.json"))[0].c as number;
+    const path = `/v0/pipes/at_least.json?lowest=${count + 1000}`;
+    const calls = await Promise.all(Array.from({ length: 4 }, () => call(path)));
+    expect(calls.map((c) => c.status)).toEqual([400, 400, 400, 400]);
+    expect(calls.map((c) => c.cache)).toEqual([null, null, null, null]);
+    for (const c of calls) expect(c.body.error).toMatch(/not enough rows/);
+    // A liveness bound, not a speed figure: waiters left on an abandoned read would hang for the read's
+    // whole budget (TERN_QUERY_TIMEOUT_SECONDS + 2 = 12 s) before reading for themselves.
+  }, 6000);
+
   it("hits appear in pipe_stats_rt, marked in parameters['__tb__cache'], with no rows read", async () => {
     const path = "/v0/pipes/by_tenant.json?tenant=globex&lowest=6";
     await call(path);
