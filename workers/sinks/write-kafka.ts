@@ -8,7 +8,7 @@
  * The connection's `tb_secret`s are resolved for this run only.
  */
 import type { ConnectionFile, KafkaSinkPublication } from "../../shared/datafiles/index.js";
-import { kafkaSinkSql } from "../../shared/connectors/kafka-sql.js";
+import { kafkaProbeProblem, kafkaProbeSql, kafkaSinkSql } from "../../shared/connectors/kafka-sql.js";
 import { resolveSecrets } from "../../shared/datafiles/values.js";
 import { quoteIdentifier } from "../../shared/sql/ddl/index.js";
 import { writtenSummary } from "../clickhouse/summary.js";
@@ -54,6 +54,37 @@ export function kafkaTarget(publication: KafkaSinkPublication, connection: Conne
   };
 }
 
+/**
+ * Reaches the broker before producing: ClickHouse's producer does not fail an
+ * insert whose messages the broker never took (measured on the local engine: an
+ * insert to a dead broker returned "ok" after librdkafka's 300 s delivery
+ * timeout, nothing delivered). So a run first reads the topic once as
+ * `deploy --check` does (`kafkaProbeSql`) and fails, saying why, when the
+ * broker cannot be reached or refuses the credentials. A missing topic is
+ * fine: the producer creates it where the broker allows it.
+ */
+async function ensureBrokerReachable(platform: Platform, job: JobRun, target: KafkaTarget): Promise<void> {
+  const ch = platform.clickhouse.jobs;
+  const sql = kafkaProbeSql({
+    database: KAFKA_SINK_DATABASE,
+    table: `probe_${job.record.id.replace(/[^A-Za-z0-9]/g, "_")}`,
+    topic: target.topic,
+    groupId: `tern_sink_probe_${job.record.id}`,
+    connection: target.connection as Parameters<typeof kafkaProbeSql>[0]["connection"],
+  });
+  let problem: string | undefined;
+  try {
+    await ch.command({ query: sql.drop });
+    await ch.command({ query: sql.create });
+    await (await ch.query({ query: sql.read, format: "TabSeparated" })).text();
+    const report = await (await ch.query({ query: sql.report, format: "JSONEachRow" })).json<{ partitions: number; errors: string[] }>();
+    problem = kafkaProbeProblem(report, { servers: target.bootstrapServers, topic: target.topic });
+  } finally {
+    await ch.command({ query: sql.drop }).catch(() => undefined);
+  }
+  if (problem !== undefined && /^(cannot reach|the broker at)/.test(problem)) throw new SinkFailed(`The sink could not produce to Kafka: ${problem}`);
+}
+
 export async function writeToKafka(
   platform: Platform,
   job: JobRun,
@@ -75,6 +106,7 @@ export async function writeToKafka(
     select: `SELECT * FROM (\n${q.sql}\n)`,
   });
   await ch.command({ query: `CREATE DATABASE IF NOT EXISTS ${quoteIdentifier(KAFKA_SINK_DATABASE)}` });
+  await ensureBrokerReachable(platform, job, target);
   // A redelivered run may find its own table from the attempt before.
   await ch.command({ query: sql.drop });
   await ch.command({ query: sql.create });
