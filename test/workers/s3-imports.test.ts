@@ -428,3 +428,36 @@ describe("a run whose bucket cannot be listed", () => {
     expect(Number(row!.c)).toBe(0);
   });
 });
+
+describe("IMPORT_SCHEDULE as a cron", () => {
+  let ws3: { id: string; token: string };
+  const at = (iso: string) => Date.parse(iso);
+  const runsOf = async () => (await allJobs(ws3.token)).filter((j) => j.kind === "s3_sync");
+
+  beforeAll(async () => {
+    ws3 = await createWorkspace("imports_cron");
+    await putFiles("hourly/a.ndjson", "JSONEachRow", "SELECT number, 'h', 1 FROM numbers(4)");
+    const res = await deploy({
+      "s3_local.connection": S3_CONNECTION,
+      "hourly.datasource": importDatasource(`s3://${s3.bucket}/${P}/hourly/*.ndjson`, "0 * * * *"),
+    }, "auto_promote=true", ws3.token);
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+  });
+
+  it("runs at its fire times only: not at 00:59, at 01:00, not at 01:01, again at 02:00", async () => {
+    const fire = async (iso: string) => {
+      const ctx = createExecutionContext();
+      await worker.scheduled(createScheduledController({ scheduledTime: at(iso), cron: "* * * * *" }), env, ctx);
+      await waitOnExecutionContext(ctx);
+      for (const j of await runsOf()) await ended(j.id, ws3.token, 60_000);
+      return (await runsOf()).length;
+    };
+    expect(await fire("2026-07-01T00:59:00Z")).toBe(0);
+    expect(await fire("2026-07-01T01:00:00Z")).toBe(1);
+    expect(await fire("2026-07-01T01:01:00Z")).toBe(1);
+    expect(await fire("2026-07-01T02:00:00Z")).toBe(2);
+    const [latest, first] = await runsOf();
+    expect(first).toMatchObject({ status: "done", statistics: { rows: 4, files: 1 } });
+    expect(latest).toMatchObject({ status: "done", statistics: { rows: 0, files: 0 } });
+  });
+});
