@@ -212,8 +212,14 @@ async function loadCsvRows(exec: ImportExecutor, spec: S3ImportSpec, file: { pat
   return { rows, quarantined, firstReason: quarantined > 0 ? tsvField(counts[2] ?? "") : "" };
 }
 
-/** One run: every listed file not loaded or refused before is loaded (or refused) and recorded. */
-export async function runS3Import(exec: ImportExecutor, spec: S3ImportSpec, now: () => number = Date.now): Promise<ImportFileResult[]> {
+/**
+ * One run: every listed file not loaded or refused before is loaded (or refused) and recorded.
+ * `onFile` hears each file once it is recorded, so a run stopped halfway (cancelled, ClickHouse
+ * gone) has still reported the files it finished.
+ */
+export async function runS3Import(
+  exec: ImportExecutor, spec: S3ImportSpec, now: () => number = Date.now, onFile: (result: ImportFileResult) => void = () => undefined,
+): Promise<ImportFileResult[]> {
   const files = await listImportFiles(exec, spec);
   const filesTable = spec.filesTable ?? importFilesTable(spec.table);
   const seenText = await exec.query(`SELECT path, etag FROM ${quoteQualifiedName(spec.database, filesTable)} FINAL`);
@@ -238,6 +244,7 @@ export async function runS3Import(exec: ImportExecutor, spec: S3ImportSpec, now:
       ].join(", ")})`,
     );
     results.push(result);
+    onFile(result);
   }
   return results;
 }

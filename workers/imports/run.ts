@@ -16,7 +16,7 @@
  * before its record is dropped as a duplicate by ClickHouse.
  */
 import { importFilesTableFor, importSpec, scrubSecrets } from "../../shared/connectors/import-source.js";
-import { runS3Import, type ImportExecutor } from "../../shared/connectors/s3-import.js";
+import { runS3Import, type ImportExecutor, type ImportFileResult } from "../../shared/connectors/s3-import.js";
 import { BadRequestError } from "../../shared/errors.js";
 import type { JobRunner } from "../jobs/runners.js";
 import type { Platform } from "../platform/platform.js";
@@ -68,39 +68,45 @@ export const runImportJob: JobRunner = async (platform, job, signal) => {
   const secrets = [spec.accessKey, spec.secret];
   const ctx = { datasource: name, bucket: uri.bucket, connection: connection.name, service: uri.scheme, secrets };
 
-  await platform.clickhouse.guard.sandbox();
-  let results;
-  try {
-    results = await runS3Import(executor(platform, job.queryId, signal), spec, () => platform.clock.now());
-  } catch (e) {
-    if (e instanceof ImportCancelled) throw e;
-    return fail(importFailure(e, ctx).message);
-  }
   const scheme = uri.scheme === "gcs" ? "gs" : "s3";
   // A refused file is an error with its reason; a loaded one whose lines partly went to the quarantine
   // is ok, with the count and the first line's reasons.
-  const said = (r: (typeof results)[number]) =>
+  const said = (r: ImportFileResult) =>
     r.status === "error" ? scrubSecrets(r.error, secrets) : r.quarantined > 0 ? `${r.quarantined} row${r.quarantined === 1 ? "" : "s"} in quarantine: ${scrubSecrets(r.error, secrets)}` : "";
-  const entries: OpsLogEntry[] = results.map((r) => ({
-    ...base,
-    result: r.status === "loaded" ? "ok" : "error",
-    ...(said(r) ? { error: `${scheme}://${r.path}: ${said(r)}` } : {}),
-    rows: r.rows,
-    rowsQuarantine: r.quarantined,
-    readBytes: r.size,
-    elapsedSeconds: r.elapsedMs / 1000,
-    options: { source: `${scheme}://${r.path}`, etag: r.etag },
-  }));
-  if (entries.length > 0) logOps(platform, entries, { flushMs: 0 });
-  // Each file is one block (parsed whole, inserted in one block): one tinybird.block_log row each.
-  if (results.length > 0) {
-    logBlocks(platform, results.map((r, i) => ({
+  // Logged however the run ends (done, cancelled, failed halfway): every file it finished has its rows.
+  const finished: ImportFileResult[] = [];
+  const logFinished = () => {
+    if (finished.length === 0) return;
+    const entries: OpsLogEntry[] = finished.map((r) => ({
+      ...base,
+      result: r.status === "loaded" ? "ok" : "error",
+      ...(said(r) ? { error: `${scheme}://${r.path}: ${said(r)}` } : {}),
+      rows: r.rows,
+      rowsQuarantine: r.quarantined,
+      readBytes: r.size,
+      elapsedSeconds: r.elapsedMs / 1000,
+      options: { source: `${scheme}://${r.path}`, etag: r.etag },
+    }));
+    logOps(platform, entries, { flushMs: 0 });
+    // Each file is one block (read whole, inserted in one block): one tinybird.block_log row each.
+    logBlocks(platform, finished.map((r, i) => ({
       workspaceId: job.workspaceId, datasource: name, importId: job.record.id, jobId: job.record.id,
-      source: entries[i]!.options!.source!, blockId: `${r.path}@${r.etag}`, status: r.status === "loaded" ? "done" : "error",
+      source: `${scheme}://${r.path}`, blockId: `${r.path}@${r.etag}`, status: r.status === "loaded" ? "done" : "error",
       rows: r.rows, quarantined: r.quarantined, parser: spec.format, bytes: r.size, processingSeconds: r.elapsedMs / 1000,
       ...(entries[i]!.error ? { error: entries[i]!.error } : {}),
     })), { flushMs: 0 });
+  };
+
+  await platform.clickhouse.guard.sandbox();
+  let results: ImportFileResult[];
+  try {
+    results = await runS3Import(executor(platform, job.queryId, signal), spec, () => platform.clock.now(), (r) => finished.push(r));
+  } catch (e) {
+    logFinished();
+    if (e instanceof ImportCancelled) throw e;
+    return fail(importFailure(e, ctx).message);
   }
+  logFinished();
   const loaded = results.filter((r) => r.status === "loaded");
   return {
     rows: loaded.reduce((n, r) => n + r.rows, 0),
