@@ -52,7 +52,20 @@ export interface LeaseClientOptions {
   /** Without it, a spent lease goes back with the next request for one (or is written off when it expires). */
   release?: ReleaseTransport;
   states?: LeaseStateStore;
+  /**
+   * How long a caller waits for a request to the keeper that another caller
+   * sent (default `JOIN_TIMEOUT_MS`). Past it the request counts as lost and
+   * this caller asks for itself: in workerd, a request that the sending
+   * client's disconnect cancelled may never settle for the others.
+   */
+  joinTimeoutMs?: number;
 }
+
+/** A lease request normally takes a few milliseconds; one still out after this is taken for lost. */
+export const JOIN_TIMEOUT_MS = 1_000;
+
+/** The joined request did not settle in time. */
+class JoinTimedOut extends Error {}
 
 /**
  * A caller waits for at most two requests to the keeper: the one in flight when
@@ -119,13 +132,22 @@ export function leaseClient(options: LeaseClientOptions): LeaseClient {
         const joined = s.inflight !== undefined;
         try {
           const state = s;
-          s.inflight ??= renew(key, s, rate, burst).finally(() => {
-            state.inflight = undefined;
-          });
-          await s.inflight;
+          if (!state.inflight) {
+            const sent: Promise<void> = renew(key, state, rate, burst).finally(() => {
+              // A request given up on as lost may settle after a newer one was sent: leave that one be.
+              if (state.inflight === sent) state.inflight = undefined;
+            });
+            state.inflight = sent;
+          }
+          const awaited = state.inflight;
+          if (!joined) await awaited;
+          else if (!(await settledWithin(awaited, options.joinTimeoutMs ?? JOIN_TIMEOUT_MS))) {
+            if (state.inflight === awaited) state.inflight = undefined;
+            throw new JoinTimedOut("the request to the rate limiter another call sent did not answer");
+          }
         } catch (e) {
-          // A request another caller started failed (its own request may have been cancelled):
-          // ask again from this one. A request this caller started, or a second failure, is its error.
+          // A request another caller started failed or never settled (its own request may have been
+          // cancelled): ask again from this one. A request this caller started, or a second failure, is its error.
           if (!joined || round > 0) throw e;
         } finally {
           s.waiting--;
@@ -133,6 +155,19 @@ export function leaseClient(options: LeaseClientOptions): LeaseClient {
       }
     },
   };
+}
+
+/** Whether `p` settled (fulfilled: true; rejected: its error) within `ms`; false if it had not. */
+async function settledWithin(p: Promise<void>, ms: number): Promise<boolean> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<false>((ok) => {
+    timer = setTimeout(() => ok(false), ms);
+  });
+  try {
+    return await Promise.race([p.then(() => true as const), late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** A lease spent before it expired: ask for twice as much next time (the keeper caps it). */

@@ -3,7 +3,7 @@
 // keeper take their own latency), checked against the token-bucket bound in every window.
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { LEASE, LeasedBucket, maxLease, type LeaseRequest } from "../../../shared/ratelimit/lease.js";
-import { leaseClient } from "../../../shared/ratelimit/lease-client.js";
+import { JOIN_TIMEOUT_MS, leaseClient } from "../../../shared/ratelimit/lease-client.js";
 
 const ask = (holder: string, want = 1, extra: Partial<LeaseRequest> = {}): LeaseRequest => ({ holder, want, ...extra });
 
@@ -294,6 +294,31 @@ describe("several isolates spending one leased bucket", () => {
     expect(results[0]).toMatchObject({ status: "rejected", reason: { message: "the request that sent it was cancelled" } });
     expect(results.slice(1).map((r) => r.status === "fulfilled" && r.value.allowed)).toEqual([true, true, true, true]);
     expect(calls).toBe(2);
+  });
+
+  it("callers that joined a request to the keeper that never answers ask again after JOIN_TIMEOUT_MS", async () => {
+    const keeper = new LeasedBucket();
+    let calls = 0;
+    const client = leaseClient({
+      holder: "a",
+      now: Date.now,
+      request: async (_k, r, b, req) => {
+        calls++;
+        // The first request's client went away: in workerd its I/O is cancelled and it never settles.
+        if (calls === 1) return new Promise<never>(() => {});
+        await new Promise((ok) => setTimeout(ok, 2));
+        return keeper.lease(Date.now(), r, b, req);
+      },
+    });
+    let sender: unknown = "pending";
+    void client.take("k", 10, 10).then((r) => (sender = r));
+    const joined = Promise.all(Array.from({ length: 4 }, () => client.take("k", 10, 10)));
+    await vi.advanceTimersByTimeAsync(JOIN_TIMEOUT_MS - 1);
+    expect(calls).toBe(1);
+    await vi.advanceTimersByTimeAsync(20);
+    expect((await joined).map((r) => r.allowed)).toEqual([true, true, true, true]);
+    expect(calls).toBe(2);
+    expect(sender).toBe("pending");
   });
 
   it("200 concurrent calls in one isolate against rps 10 admit exactly 10, with two requests to the keeper", async () => {
