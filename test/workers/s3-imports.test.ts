@@ -362,6 +362,26 @@ describe("POST /v0/datasources/<ds>/scheduling/runs (tb datasource sync)", () =>
     expect((await counts("since_2000")).c).toBe(5);
   });
 
+  it("a working import can be cancelled (its lock is freed: the next sync starts); while one is unfinished another is a 409", async () => {
+    const platform = platformFor(env, createExecutionContext());
+    const catalog = platform.catalog.workspace(ws.id);
+    const created = await catalog.beginRun(
+      { id: crypto.randomUUID(), kind: "s3_sync", lock: "import:manual", datasource: "manual", details: { trigger: "request", job_timestamp: new Date().toISOString(), params: "{}", options: "{}" } },
+      { kinds: ["copy", "sink", "s3_sync", "gcs_sync"], maxUnfinished: 10, staleAfterMs: 300_000 },
+    );
+    await catalog.startJob(created.id);
+    expect(await (await api(`/v0/jobs/${created.id}`, { token: ws.token })).json()).toMatchObject({ kind: "s3_sync", status: "working", is_cancellable: true });
+    const refused = await api("/v0/datasources/manual/scheduling/runs", { method: "POST", token: ws.token });
+    expect(refused.status).toBe(409);
+    expect(((await refused.json()) as { error: string }).error).toMatch(/^A run of 'manual' is already in progress/);
+    const cancelled = await api(`/v0/jobs/${created.id}/cancel`, { method: "POST", token: ws.token });
+    expect(cancelled.status).toBe(200);
+    expect(await cancelled.json()).toMatchObject({ status: "cancelled" });
+    const next = await api("/v0/datasources/manual/scheduling/runs", { method: "POST", token: ws.token });
+    expect(next.status).toBe(200);
+    expect(await ended(((await next.json()) as JobJson).id, ws.token)).toMatchObject({ status: "done", statistics: { files: 0 } });
+  });
+
   it("a datasource that is not connected to a bucket is a 400", async () => {
     const res = await api("/v0/datasources/plain/scheduling/runs", { method: "POST", token: ws.token });
     expect(res.status).toBe(400);

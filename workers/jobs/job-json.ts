@@ -6,6 +6,7 @@
  * copy or sink run and an import's counts in `blocks`.
  */
 import type { JobRecord } from "../catalog/workspace-catalog.js";
+import { RUN_KINDS } from "./limits.js";
 
 export function jobJson(job: JobRecord, baseUrl: string) {
   const running = job.status === "waiting" || job.status === "working";
@@ -17,8 +18,9 @@ export function jobJson(job: JobRecord, baseUrl: string) {
     created_at: job.created_at,
     updated_at: job.updated_at,
     started_at: job.started_at,
-    // Copies and sinks can be stopped while they run (KILL QUERY); imports and deletes only before they start.
-    is_cancellable: job.pipe ? running : job.status === "waiting",
+    // Runs (copies, sinks, S3/GCS imports) can be stopped while they run (KILL QUERY, then the runner
+    // stops between statements); file imports and deletes only before they start.
+    is_cancellable: job.pipe || RUN_KINDS.includes(job.kind) ? running : job.status === "waiting",
     datasource: job.datasource ? { id: job.datasource, name: job.datasource } : null,
     ...(job.pipe ? { pipe_id: job.pipe, pipe_name: job.pipe, pipe: { id: job.pipe, name: job.pipe } } : {}),
     statistics: job.statistics,
