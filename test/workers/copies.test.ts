@@ -123,7 +123,7 @@ describe("the workspace's cap on concurrent runs", () => {
     for (let i = 0; i < cap; i++) held.push(await catalog.beginRun({ id: crypto.randomUUID(), kind: "copy", pipe: `other_${i}`, details: {} }, limits));
     const refused = await runCopy("copy_append", ws.token, "limit=10");
     expect(refused.status).toBe(429);
-    expect(refused.body.error).toContain(`already has ${cap} copy or sink runs waiting or working`);
+    expect(refused.body.error).toContain(`already has ${cap} copy, sink or import runs waiting or working`);
     await catalog.cancelJob(held[0]!.id);
     const accepted = await runCopy("copy_append", ws.token, "limit=10");
     expect(accepted.status).toBe(200);

@@ -157,7 +157,7 @@ export class WorkspaceCatalog extends DurableObject<Env> {
       const lock = this.schedules.lock(lockOf(run));
       if (lock) return fail(409, `A run of '${run.pipe ?? run.datasource ?? lockOf(run)}' is already in progress (job ${lock.job_id}); runs of a pipe never overlap. Wait for it to finish, or cancel it with POST /v0/jobs/${lock.job_id}/cancel`);
       if (this.jobs.unfinished(limits.kinds).length >= limits.maxUnfinished) {
-        return fail(429, `This workspace already has ${limits.maxUnfinished} copy or sink runs waiting or working; try again when one has finished`);
+        return fail(429, `This workspace already has ${limits.maxUnfinished} copy, sink or import runs waiting or working; try again when one has finished`);
       }
       return { ok: true, value: this.createRun(run) };
     });
