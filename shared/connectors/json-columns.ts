@@ -41,6 +41,10 @@ export interface JsonColumnsSql {
   anyBad: string;
   /** `<typed value> AS <column>`, one per column, for the rows that fit. */
   values: string[];
+  /** The same typed values without their alias. */
+  exprs: string[];
+  /** Per column: true when the JSON holds a value for it (not missing, not `null`). */
+  present: string[];
   /** `c__error_column` and `c__error` for the rows that do not fit. */
   errors: string[];
   /** The reasons of a row that does not fit, as one text (`; `-joined). */
@@ -75,6 +79,8 @@ export function jsonColumnsSql(columns: readonly JsonColumn[], value = "value"):
     isObject,
     anyBad: parts.length > 0 ? parts.map((p) => p.bad).join(" OR ") : "0",
     values: parts.map((p) => `${p.valueExpr} AS ${quoteIdentifier(p.c.name)}`),
+    exprs: parts.map((p) => p.valueExpr),
+    present: parts.map((p) => p.present),
     errors: [
       `if(${isObject}, arrayFilter(x -> x != '', [${parts.map((p) => `if(${p.bad}, ${quoteString(p.c.name)}, '')`).join(", ")}]), []) AS c__error_column`,
       `${reasons} AS c__error`,

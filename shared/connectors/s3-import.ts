@@ -153,6 +153,7 @@ export async function loadImportFile(exec: ImportExecutor, spec: S3ImportSpec, f
  */
 async function loadNdjsonLines(exec: ImportExecutor, spec: S3ImportSpec, file: { path: string; etag: string }, url: string): Promise<LoadedFile> {
   const json = jsonColumnsSql(spec.columns.map((c) => ({ name: c.name, type: c.type, nullable: c.nullable ?? /^(LowCardinality\()?Nullable\(/.test(c.type), ...(c.jsonPath ? { jsonPath: c.jsonPath } : {}) })));
+  // (A value present in the file is used as it is; only a missing one takes the column's DEFAULT, below.)
   const lines = `(SELECT value FROM ${s3Call(url, spec, "LineAsString", "value String")} WHERE trimBoth(value) != '')`;
   const fits = `${json.isObject} AND NOT (${json.anyBad})`;
   const counts = (await exec.query(`SELECT countIf(${fits}), countIf(NOT (${fits})), anyIf(${json.errorText}, NOT (${fits})) FROM ${lines}`)).trimEnd().split("\t");
@@ -160,8 +161,12 @@ async function loadNdjsonLines(exec: ImportExecutor, spec: S3ImportSpec, file: {
   const quarantined = Number(counts[1]);
   const names = spec.columns.map((c) => quoteIdentifier(c.name)).join(", ");
   if (rows > 0) {
+    // A missing value takes the column's DEFAULT, which may name other columns: the values are read
+    // first under neutral names, then each column is its value or its DEFAULT over the others' names.
+    const inner = spec.columns.map((c, i) => `${json.exprs[i]} AS __v${i}${c.default !== undefined ? `, ${json.present[i]} AS __p${i}` : ""}`);
+    const outer = spec.columns.map((c, i) => `${c.default !== undefined ? `if(__p${i}, __v${i}, ${c.default})` : `__v${i}`} AS ${quoteIdentifier(c.name)}`);
     await exec.command(
-      `INSERT INTO ${quoteQualifiedName(spec.database, spec.table)} (${names}) SELECT ${json.values.join(", ")} FROM ${lines} WHERE ${fits}`,
+      `INSERT INTO ${quoteQualifiedName(spec.database, spec.table)} (${names}) SELECT ${outer.join(", ")} FROM (SELECT ${inner.join(", ")} FROM ${lines} WHERE ${fits})`,
       { insert_deduplication_token: `${file.path}@${file.etag}`, ...INSERT_SETTINGS },
     );
   }

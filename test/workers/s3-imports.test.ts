@@ -96,7 +96,7 @@ const project = (): Record<string, string> => ({
   "sales.datasource": importDatasource(`gs://${s3.bucket}/${P}/sales/*.csv`, "@once", "gcs_local"),
   "manual.datasource": importDatasource(`s3://${s3.bucket}/${P}/manual/*.ndjson`, "@on-demand"),
   "plain.datasource": `${SCHEMA}`,
-  "nested.datasource": `SCHEMA >\n    \`id\` UInt64 \`json:$.payload.id\`,\n    \`file\` String \`json:$.meta.file\`,\n    \`amount\` Float64 \`json:$.amount\`\n\nENGINE "MergeTree"\nENGINE_SORTING_KEY "id"\n\nIMPORT_CONNECTION_NAME s3_local\nIMPORT_BUCKET_URI s3://${s3.bucket}/${P}/nested/*.ndjson\nIMPORT_SCHEDULE @on-demand\n`,
+  "nested.datasource": `SCHEMA >\n    \`id\` UInt64 \`json:$.payload.id\`,\n    \`file\` String \`json:$.meta.file\`,\n    \`amount\` Float64 \`json:$.amount\`,\n    \`tag\` String \`json:$.tag\` DEFAULT concat('n-', toString(id))\n\nENGINE "MergeTree"\nENGINE_SORTING_KEY "id"\n\nIMPORT_CONNECTION_NAME s3_local\nIMPORT_BUCKET_URI s3://${s3.bucket}/${P}/nested/*.ndjson\nIMPORT_SCHEDULE @on-demand\n`,
   "csvq.datasource": importDatasource(`s3://${s3.bucket}/${P}/csvq/*.csv`, "@on-demand"),
   "gz_csv.datasource": importDatasource(`s3://${s3.bucket}/${P}/gz/*.csv.gz`, "@on-demand"),
   "parq.datasource": importDatasource(`s3://${s3.bucket}/${P}/parq/*.parquet`, "@on-demand"),
@@ -117,7 +117,7 @@ beforeAll(async () => {
   await putRaw("nested/n.ndjson", [
     '{"payload":{"id":1},"meta":{"file":"n"},"amount":1.5}',
     '{"payload":{"id":2},"meta":{"file":"n"},"amount":"abc"}',
-    '{"payload":{"id":3},"meta":{"file":"n"}}',
+    '{"payload":{"id":3},"meta":{"file":"n"},"tag":"x"}',
     "not json",
     "",
   ].join("\\n"));
@@ -316,11 +316,11 @@ describe("POST /v0/datasources/<ds>/scheduling/runs (tb datasource sync)", () =>
     expect((await counts("manual")).c).toBe(5);
   });
 
-  it("NDJSON by JSONPaths: the lines that fit land (a missing value gets its default), the others go to the quarantine with their reasons", async () => {
+  it("NDJSON by JSONPaths: the lines that fit land (a missing value gets its type's default or the column's DEFAULT), the others go to the quarantine with their reasons", async () => {
     const res = await api("/v0/datasources/nested/scheduling/runs", { method: "POST", token: ws.token });
     expect(res.status).toBe(200);
     expect(await ended(((await res.json()) as JobJson).id, ws.token)).toMatchObject({ status: "done", statistics: { rows: 2, quarantine_rows: 2, files: 1, files_loaded: 1 } });
-    expect(await sql("SELECT id, file, amount FROM nested ORDER BY id")).toEqual([{ id: 1, file: "n", amount: 1.5 }, { id: 3, file: "n", amount: 0 }]);
+    expect(await sql("SELECT id, file, amount, tag FROM nested ORDER BY id")).toEqual([{ id: 1, file: "n", amount: 1.5, tag: "n-1" }, { id: 3, file: "n", amount: 0, tag: "x" }]);
     expect(await sql("SELECT c__error_column, c__error, id, amount FROM nested_quarantine ORDER BY length(c__error_column) DESC")).toEqual([
       { c__error_column: ["amount"], c__error: ["value 'abc' on column 'amount' is not Float64"], id: "2", amount: "abc" },
       { c__error_column: [], c__error: ["the message value is not a JSON object"], id: null, amount: null },
