@@ -37,6 +37,7 @@ KAFKA_CONNECTION_NAME local_kafka
 KAFKA_TOPIC ${TOPIC}
 KAFKA_GROUP_ID {{ tb_secret("ORDERS_GROUP", "tern_e2e_orders") }}
 KAFKA_STORE_RAW_VALUE True
+KAFKA_STORE_HEADERS True
 `;
 }
 
@@ -76,9 +77,11 @@ async function waitFor(query: string, want: string, ms: number): Promise<string>
 }
 const ts = () => new Date(Date.now() - 3600_000).toISOString().slice(0, 19).replace("T", " ");
 function good(from: number, n: number, extra = "") {
-  return Array.from({ length: n }, (_, i) => ({ key: `k${from + i}`, value: `{"id":${from + i},"user":{"name":"u${from + i}"},"ts":"${ts()}"${extra}}` }));
+  return Array.from({ length: n }, (_, i) => ({
+    key: `k${from + i}`, value: `{"id":${from + i},"user":{"name":"u${from + i}"},"ts":"${ts()}"${extra}}`, headers: { batch: String(from) },
+  }));
 }
-async function produce(messages: Array<{ key: string; value: string }>): Promise<void> {
+async function produce(messages: Array<{ key: string; value: string; headers?: Record<string, string> }>): Promise<void> {
   for (let i = 0; i < messages.length; i += 5000) await producer.send({ topic: TOPIC, messages: messages.slice(i, i + 5000) });
 }
 async function connectProducer(): Promise<void> {
@@ -103,7 +106,8 @@ beforeAll(async () => {
   await connectProducer();
   const admin = kafka.admin();
   await admin.connect();
-  await admin.createTopics({ topics: [{ topic: TOPIC, numPartitions: 3 }], waitForLeaders: true });
+  // The sinks' topics too: a sink run first reads its topic, which answers at once when it exists.
+  await admin.createTopics({ topics: [{ topic: TOPIC, numPartitions: 3 }, { topic: "orders_out" }, { topic: "orders_hourly" }], waitForLeaders: true });
   await admin.disconnect();
   // The connection's broker list is a workspace secret, as a project keeps it per environment.
   const res = await api("/v0/variables", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ name: "KAFKA_SERVERS", value: `127.0.0.1:${kafkaPort}` }) });
@@ -158,7 +162,7 @@ describe("Kafka datasources through the platform", () => {
     expect(ok.status, JSON.stringify(ok.body)).toBe(200);
   });
 
-  it("a deployed Kafka datasource lands every message once, with the meta columns; bad messages go to quarantine with a reason", { timeout: 180_000 }, async () => {
+  it("a deployed Kafka datasource lands every message once, with the meta columns and headers; bad messages go to quarantine with a reason", { timeout: 180_000 }, async () => {
     const { status, body } = await deploy({ "local_kafka.connection": CONNECTION, "orders.datasource": datasource() });
     expect(status, JSON.stringify(body)).toBe(200);
     await produce(good(0, 30_000));
@@ -168,8 +172,8 @@ describe("Kafka datasources through the platform", () => {
     ]);
     expect(await waitFor("SELECT (SELECT count() FROM orders) + (SELECT count() FROM orders_quarantine)", "30002", 150_000)).toBe("30002");
     expect(await sql("SELECT count(), uniqExact(id), min(id), max(id) FROM orders")).toBe("30000\t30000\t0\t29999");
-    expect(await sql("SELECT name, __topic, __key, __value LIKE '{\"id\":42,%', __partition IN (0, 1, 2), __offset >= 0 FROM orders WHERE id = 42"))
-      .toBe(`u42\t${TOPIC}\tk42\t1\t1\t1`);
+    expect(await sql("SELECT name, __topic, __key, __value LIKE '{\"id\":42,%', __partition IN (0, 1, 2), __offset >= 0, __headers['batch'] FROM orders WHERE id = 42"))
+      .toBe(`u42\t${TOPIC}\tk42\t1\t1\t1\t0`);
     expect(await sql("SELECT __key, c__error FROM orders_quarantine ORDER BY __key")).toBe(
       "bad1\t['the message value is not a JSON object']\n" + "bad2\t['value \\'abc\\' on column \\'id\\' is not UInt64']",
     );
