@@ -72,6 +72,18 @@ describe("Kafka datasources in deployments", () => {
     expect(rowsView[0]).toMatch(/kafka_group_name|FROM .*orders__kafka/);
   });
 
+  it("tinybird.kafka_ops_log shows the consumer's errors while its broker cannot be reached", { timeout: 60_000 }, async () => {
+    const query = encodeURIComponent("SELECT datasource_name, msg_type, msg LIKE '%127.0.0.1:9%brokers are down%', processed_messages, lag IS NULL FROM tinybird.kafka_ops_log FORMAT TSV");
+    let got = "";
+    for (let i = 0; i < 80 && got !== "orders\terror\t1\t0\t1"; i++) {
+      const res = await api(`/v0/sql?q=${query}`, { token: ws.token });
+      got = (await res.text()).trim();
+      expect(res.status, got).toBe(200);
+      if (got !== "orders\terror\t1\t0\t1") await new Promise((r) => setTimeout(r, 500));
+    }
+    expect(got).toBe("orders\terror\t1\t0\t1");
+  });
+
   it("a deployment that changes the schema moves the consumer to the new table at promote, in the same group", async () => {
     const res = await deploy({ "local_kafka.connection": CONNECTION, "orders.datasource": DS(",\n    `name` String `json:$.name`") }, "auto_promote=true", ws.token);
     expect(res.status, JSON.stringify(res.body)).toBe(200);
