@@ -166,7 +166,7 @@ async function settledWithin(p: Promise<void>, ms: number): Promise<boolean> {
   try {
     return await Promise.race([p.then(() => true as const), late]);
   } finally {
-    clearTimeout(timer);
+    if (timer !== undefined) clearTimeout(timer);
   }
 }
 
