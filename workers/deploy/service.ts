@@ -119,7 +119,7 @@ export class DeployService {
     const plan = planned.plan;
     if (plan.identical && !opts.check) {
       // Nothing to deploy, but a Kafka datasource of live that does not consume may now (a secret set since).
-      if (await kafkaConsumersMissing(this.ch, this.workspace.database, live?.manifest ?? undefined)) await this.resumeLiveKafkaConsumers();
+      await this.healLiveKafkaConsumers(live?.manifest ?? undefined, false);
       return { kind: "no_changes" };
     }
     // Kafka datasources that will not consume once live (secret unset, …) are named in the feedback.
@@ -150,17 +150,24 @@ export class DeployService {
       return { kind: "failed", deployment: failed, feedback };
     } finally {
       // Also heals a live consumer left stopped by a deploy that was interrupted while it paused it.
-      if (!promoted && (pausedKafka || (await kafkaConsumersMissing(this.ch, this.workspace.database, live?.manifest ?? undefined)))) {
-        await this.resumeLiveKafkaConsumers();
-      }
+      if (!promoted) await this.healLiveKafkaConsumers(live?.manifest ?? undefined, pausedKafka);
     }
   }
 
-  /** Live's consumers again, as they were before a deploy paused them. */
-  private async resumeLiveKafkaConsumers(): Promise<void> {
-    const live = (await this.catalog.live())?.manifest;
-    if (!live) return;
-    await switchKafkaConsumers(this.ch, this.workspace.database, live, await kafkaConsumerPlan(this.platform, this.workspace.id, live));
+  /**
+   * Live's consumers again when this deploy paused them (`paused`) or any is
+   * missing. Never fails the deploy it ends: what it could not do is logged,
+   * and the next deploy, promote or rollback tries again.
+   */
+  private async healLiveKafkaConsumers(manifest: DeploymentManifest | undefined, paused: boolean): Promise<void> {
+    try {
+      if (!paused && !(await kafkaConsumersMissing(this.ch, this.workspace.database, manifest))) return;
+      const live = (await this.catalog.live())?.manifest;
+      if (!live) return;
+      await switchKafkaConsumers(this.ch, this.workspace.database, live, await kafkaConsumerPlan(this.platform, this.workspace.id, live));
+    } catch (e) {
+      console.error(`kafka consumers of ${this.workspace.database} not restarted: ${clickhouseMessage(e)}`);
+    }
   }
 
   /**
