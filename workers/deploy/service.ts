@@ -131,9 +131,10 @@ export class DeployService {
     const deployment = await this.catalog.beginDeployment(plan.manifest, plan.changes);
     // Live's Kafka consumers pause while a new table takes live's rows (backfill + forward): a block written
     // between the forward view and the backfill's snapshot would land twice. They resume below, or at promote.
-    const pausedKafka = await pauseKafkaConsumersFor(this.ch, this.workspace.database, live?.manifest ?? undefined, plan.manifest);
+    let pausedKafka = false;
     let promoted = false;
     try {
+      pausedKafka = await pauseKafkaConsumersFor(this.ch, this.workspace.database, live?.manifest ?? undefined, plan.manifest);
       const { feedback } = await applyPlan(this.ch, plan, this.applyOptions(this.workspace.database, opts.allowDestructive));
       let record = await this.catalog.setDeploymentStatus(deployment.id, "data_ready", [...feedback, ...(await this.unsetSecrets(planned.project)), ...kafka]);
       if (opts.autoPromote) {
