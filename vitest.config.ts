@@ -1,6 +1,7 @@
 import { defineConfig } from "vitest/config";
 import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
 import { mkdirSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import { join } from "node:path";
 
 // One command runs every layer: `shared/` units in Node, Node-side integration
@@ -17,6 +18,13 @@ export default defineConfig({
     // up to 20 s for it to exit: test/e2e/helpers/dev-platform.ts).
     teardownTimeout: 40_000,
     reporters: ["default", "./test/setup/summary-reporter.ts"],
+    // Two test files at a time at least. Most files spend their time waiting:
+    // on child processes (`npm run dev`, a Kafka broker, ClickHouse restarts and
+    // outages, tb), on workerd starting, on ClickHouse; vitest's default (one
+    // file per core but one, so ONE on 2 cores) leaves the CPU idle meanwhile.
+    // Projects still run one after another (vitest orders files by project:
+    // e2e, node, unit, workers), so they overlap only where one hands over.
+    maxWorkers: Math.max(2, availableParallelism() - 1),
     projects: [
       {
         test: {
