@@ -11,7 +11,8 @@ import { join } from "node:path";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { buildConsole } from "../../console/build.js";
 import { ensureChromium } from "../setup/chromium.js";
-import { REPO_ROOT, startDevPlatform, type DevPlatform } from "./helpers/dev-platform.js";
+import { REPO_ROOT } from "./helpers/dev-platform.js";
+import { sharedWorkspace, type SharedWorkspace } from "./helpers/shared-workspace.js";
 import { runTern } from "./helpers/tern.js";
 
 const ARTIFACTS = join(REPO_ROOT, ".tern", "artifacts", "console");
@@ -27,7 +28,7 @@ const COPY_PIPE = "NODE counts\nSQL >\n    SELECT page, count() AS views FROM hi
 /** Every deployment's files: the endpoint's default limit tells them apart. */
 const project = (limitDefault: number) => ({ "hits.datasource": HITS, "page_counts.datasource": COPY_TARGET, "top_pages.pipe": TOP(limitDefault), "copy_pages.pipe": COPY_PIPE });
 
-let platform: DevPlatform;
+let platform: SharedWorkspace;
 let browser: Browser;
 let page: Page;
 
@@ -67,9 +68,11 @@ async function noInjection(): Promise<void> {
 describe("console", () => {
   beforeAll(async () => {
     mkdirSync(ARTIFACTS, { recursive: true });
+    // Already built by the shared platform's globalSetup, which serves it; this
+    // only checks that it is current.
     await buildConsole();
     const c = await ensureChromium();
-    platform = await startDevPlatform();
+    platform = await sharedWorkspace("e2e_console");
     browser = await chromium.launch({ executablePath: c.executablePath, env: { ...process.env, ...c.env } as Record<string, string>, args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"] });
     // bypassCSP: the console's CSP (console/build.ts, checked below) refuses inline
     // scripts, axe-core's injection included; the markup checks then also see what
@@ -88,7 +91,6 @@ describe("console", () => {
   });
   afterAll(async () => {
     await browser?.close();
-    await platform?.stop();
   });
 
   it("sends a browser at / to the console, and an API client still gets JSON", async () => {

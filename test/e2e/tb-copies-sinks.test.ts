@@ -23,7 +23,7 @@ import { AwsClient } from "aws4fetch";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { findPython, installTinybirdCli, runTb, TINYBIRD_CLI_VERSION, type TbRun, type TinybirdCli } from "../setup/tinybird-cli.js";
 import { deployFiles } from "./helpers/deploy-files.js";
-import { startDevPlatform, type DevPlatform } from "./helpers/dev-platform.js";
+import { sharedWorkspace, type SharedWorkspace } from "./helpers/shared-workspace.js";
 
 const PROJECT: Record<string, string> = {
   "events.datasource": [
@@ -91,7 +91,7 @@ const EVENTS = [
 
 const python = findPython();
 
-let platform: DevPlatform;
+let platform: SharedWorkspace;
 let cli: TinybirdCli;
 let work: string;
 let s3: { url: string; bucket: string; aws: AwsClient };
@@ -129,7 +129,7 @@ function copyRunOutput(pipe: string, target: string, id: string): string {
     `» Running on-demand copy '${pipe}'`,
     `Job API URL: ${platform.baseUrl}/v0/jobs/${id}?token=${masked(platform.adminToken)}`,
     // tb's link to Tinybird's UI, made from the host and the workspace name Tern answers; only printed.
-    `Jobs URL: http://cloud.tinybird.co/local/${platform.port}/default/jobs`,
+    `Jobs URL: http://cloud.tinybird.co/local/${platform.port}/${platform.workspace.name}/jobs`,
     `✓ Copy to '${target}' job created`,
     "",
     "",
@@ -145,7 +145,7 @@ function sinkRunOutput(pipe: string, id: string): string {
     "",
     `» Running sink '${pipe}'`,
     `Job API URL: ${platform.baseUrl}/v0/jobs/${id}?token=${masked(platform.adminToken)}`,
-    `Jobs URL: http://cloud.tinybird.co/local/${platform.port}/default/jobs`,
+    `Jobs URL: http://cloud.tinybird.co/local/${platform.port}/${platform.workspace.name}/jobs`,
     "✓ Sink job created",
     "",
     "",
@@ -208,7 +208,7 @@ describe.skipIf(!python.ok)(`Tinybird's CLI tb ${TINYBIRD_CLI_VERSION} against n
     await new Promise<void>((resolve) => proxy.listen(0, "127.0.0.1", resolve));
     proxyUrl = `http://127.0.0.1:${(proxy.address() as { port: number }).port}`;
 
-    [platform, cli] = await Promise.all([startDevPlatform(), installTinybirdCli(python)]);
+    [platform, cli] = await Promise.all([sharedWorkspace("e2e_tb_copies_sinks"), installTinybirdCli(python)]);
     const m = /^ {2}S3: +(http:\/\/\S+) \(bucket s3:\/\/([^/]+)\/; access key (\S+), secret (\S+)\)$/m.exec(platform.output());
     if (!m) throw new Error(`npm run dev printed no S3 line:\n${platform.output()}`);
     s3 = { url: m[1]!, bucket: m[2]!, aws: new AwsClient({ accessKeyId: m[3]!, secretAccessKey: m[4]!, service: "s3", region: "us-east-1" }) };
@@ -226,7 +226,6 @@ describe.skipIf(!python.ok)(`Tinybird's CLI tb ${TINYBIRD_CLI_VERSION} against n
   }, 600_000);
 
   afterAll(async () => {
-    await platform?.stop();
     await new Promise((resolve) => (proxy ? proxy.close(resolve) : resolve(undefined)));
     if (work) await rm(work, { recursive: true, force: true });
   });

@@ -9,6 +9,7 @@
 // platform-wide state (the workspace list, the default workspace, /tokens)
 // keep their own `startDevPlatform()` (test/README.md lists which and why).
 import type { TestProject } from "vitest/node";
+import { buildConsole } from "../../../console/build.js";
 import { startDevPlatform } from "./dev-platform.js";
 import { localTokens } from "./tb.js";
 import { prepareInstalls } from "./installs.js";
@@ -33,7 +34,9 @@ declare module "vitest" {
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   // The first run's installs (tb's venv, Debian's Chromium: network-bound)
   // overlap the platform's start (CPU-bound) instead of following it in a file.
-  const [platform] = await Promise.all([startDevPlatform(), prepareInstalls()]);
+  // The console is built first (skipped when current), so the console's e2e
+  // file, which shares this platform, finds its assets from the first request.
+  const [platform] = await Promise.all([buildConsole().then(() => startDevPlatform()), prepareInstalls()]);
   try {
     const tokens = await localTokens(platform.baseUrl);
     project.provide("e2ePlatform", { port: platform.port, baseUrl: platform.baseUrl, userToken: tokens.user_token, output: platform.output() });
