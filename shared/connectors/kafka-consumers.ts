@@ -14,8 +14,8 @@
  */
 import type { ConnectionFile, DatasourceFile } from "../datafiles/ast.js";
 import { resolveSecrets, type Env } from "../datafiles/values.js";
-import { kafkaConsumerProblem, kafkaConsumerSql, type KafkaConsumerInput, type KafkaConsumerSql } from "./kafka-sql.js";
-import { quoteQualifiedName } from "../sql/ddl/quote.js";
+import { kafkaCollectionName, kafkaConsumerProblem, kafkaConsumerSql, type KafkaConsumerInput, type KafkaConsumerSql } from "./kafka-sql.js";
+import { quoteIdentifier, quoteQualifiedName } from "../sql/ddl/quote.js";
 
 /** What a manifest gives for one datasource: its file, tables and the connections of its deployment. */
 export interface KafkaManifestView {
@@ -46,13 +46,14 @@ export function kafkaConsumerNames(datasource: string): { queue: string; rowsVie
   return { queue, rowsView: `${queue}_rows`, quarantineView: `${queue}_quarantine` };
 }
 
-/** Drops a datasource's consumer by name: views first (consuming stops, committed offsets stay in the broker), then the engine table. */
+/** Drops a datasource's consumer by name: views first (consuming stops, committed offsets stay in the broker), then the engine table, then its named collection. */
 export function dropKafkaConsumerSql(database: string, datasource: string): string[] {
   const n = kafkaConsumerNames(datasource);
   return [
     `DROP VIEW IF EXISTS ${quoteQualifiedName(database, n.rowsView)}`,
     `DROP VIEW IF EXISTS ${quoteQualifiedName(database, n.quarantineView)}`,
     `DROP TABLE IF EXISTS ${quoteQualifiedName(database, n.queue)}`,
+    `DROP NAMED COLLECTION IF EXISTS ${quoteIdentifier(kafkaCollectionName(database, n.queue))}`,
   ];
 }
 

@@ -13,6 +13,15 @@
  *
  * The consumer group is the datasource's, not the deployment's: a deployment
  * that recreates these objects with the same group keeps the committed offsets.
+ *
+ * Where a new group starts (`KAFKA_AUTO_OFFSET_RESET`, `latest` unless
+ * `earliest`): the engine's table settings cannot say it, and ClickHouse's own
+ * default is librdkafka's `earliest`; but an engine table made from a named
+ * collection takes the collection's `kafka.<librdkafka key>` entries, and a named
+ * collection can be made with SQL (no server config file, so ClickHouse Cloud
+ * too). So the engine table is `Kafka(<collection>)` over a collection of its
+ * own holding `kafka.auto_offset_reset`. librdkafka reads it only for a
+ * partition with no committed offset: a group that has committed keeps its place.
  */
 import type { ColumnDefinition, KafkaConnection, KafkaDatasourceSettings } from "../datafiles/ast.js";
 import { jsonColumnsSql, jsonExtractKeys } from "./json-columns.js";
@@ -53,13 +62,23 @@ export interface KafkaConsumerInput {
   names?: { queue: string; rowsView: string; quarantineView: string };
 }
 
+/**
+ * The engine table's named collection: named collections are server-wide, not
+ * per database, so the name carries the database too.
+ */
+export function kafkaCollectionName(database: string, queue: string): string {
+  return `${database}__${queue}`;
+}
+
 export interface KafkaConsumerSql {
   queue: string;
   rowsView: string;
   quarantineView: string;
-  /** In order: the engine table, then the two views (consuming starts with the first view). */
+  /** The engine table's named collection (see kafkaCollectionName). */
+  collection: string;
+  /** In order: the named collection (dropped first: a failed earlier create may have left one), the engine table, then the two views (consuming starts with the first view). */
   create: string[];
-  /** In order: the views first (consuming stops and the group's offsets stay committed), then the engine table. */
+  /** In order: the views first (consuming stops and the group's offsets stay committed), then the engine table, then its named collection. */
   drop: string[];
 }
 
@@ -92,6 +111,7 @@ export function kafkaConsumerSql(input: KafkaConsumerInput): KafkaConsumerSql {
   const names = input.names ?? { queue: `${table}_kafka`, rowsView: `${table}_kafka_rows`, quarantineView: `${table}_kafka_quarantine` };
   const q = (t: string) => quoteQualifiedName(database, t);
   const conn = input.connection;
+  const collection = quoteIdentifier(kafkaCollectionName(database, names.queue));
   const settings = [
     `kafka_broker_list = ${quoteString(conn.bootstrapServers)}`,
     `kafka_topic_list = ${quoteString(input.settings.topic)}`,
@@ -101,7 +121,10 @@ export function kafkaConsumerSql(input: KafkaConsumerInput): KafkaConsumerSql {
     "kafka_thread_per_consumer = 0",
     ...saslSettings(conn),
   ];
-  const createQueue = `CREATE TABLE ${q(names.queue)} (\`value\` String) ENGINE = Kafka SETTINGS ${settings.join(", ")}`;
+  // The collection holds only what table settings cannot say; the table's settings come on top of it.
+  const createCollection = `CREATE NAMED COLLECTION ${collection} AS \`kafka.auto_offset_reset\` = ${quoteString(input.settings.autoOffsetReset ?? "latest")}`;
+  const dropCollection = `DROP NAMED COLLECTION IF EXISTS ${collection}`;
+  const createQueue = `CREATE TABLE ${q(names.queue)} (\`value\` String) ENGINE = Kafka(${collection}) SETTINGS ${settings.join(", ")}`;
 
   const dataColumns = input.columns.filter((c) => !META.has(c.name));
   const json = jsonColumnsSql(dataColumns);
@@ -135,8 +158,9 @@ export function kafkaConsumerSql(input: KafkaConsumerInput): KafkaConsumerSql {
 
   return {
     ...names,
-    create: [createQueue, rowsView, quarantineView],
-    drop: [`DROP VIEW IF EXISTS ${q(names.rowsView)}`, `DROP VIEW IF EXISTS ${q(names.quarantineView)}`, `DROP TABLE IF EXISTS ${q(names.queue)}`],
+    collection: kafkaCollectionName(database, names.queue),
+    create: [dropCollection, createCollection, createQueue, rowsView, quarantineView],
+    drop: [`DROP VIEW IF EXISTS ${q(names.rowsView)}`, `DROP VIEW IF EXISTS ${q(names.quarantineView)}`, `DROP TABLE IF EXISTS ${q(names.queue)}`, dropCollection],
   };
 }
 

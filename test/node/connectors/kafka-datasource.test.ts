@@ -43,6 +43,7 @@ ENGINE_SORTING_KEY "id"
 KAFKA_CONNECTION_NAME kafka_local
 KAFKA_TOPIC ${TOPIC}
 KAFKA_GROUP_ID tern_orders
+KAFKA_AUTO_OFFSET_RESET earliest
 KAFKA_STORE_RAW_VALUE True
 `;
   const r = parseDatafile({ path: "orders.datasource", text });

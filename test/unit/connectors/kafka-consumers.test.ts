@@ -29,8 +29,8 @@ describe("planKafkaConsumers", () => {
     expect(consumers.map((c) => [c.datasource, c.topic, c.groupId, c.bootstrapServers, c.connection.key])).toEqual([["orders", "orders", "g_set", "b:9092", "u"]]);
     const sql = consumers[0]!.sql;
     expect([sql.queue, sql.rowsView, sql.quarantineView]).toEqual(["orders__kafka", "orders__kafka_rows", "orders__kafka_quarantine"]);
-    expect(sql.create[1]).toContain("TO `ws`.`orders__abc_t1`");
-    expect(sql.create[2]).toContain("TO `ws`.`orders__def_t1_quarantine`");
+    expect(sql.create[3]).toContain("TO `ws`.`orders__abc_t1`");
+    expect(sql.create[4]).toContain("TO `ws`.`orders__def_t1_quarantine`");
   });
 
   it("without KAFKA_GROUP_ID the group is fixed per workspace and datasource", () => {
@@ -49,9 +49,10 @@ describe("planKafkaConsumers", () => {
     expect(avro.consumers).toEqual([]);
   });
 
-  it("drops by name, views before the engine table", () => {
+  it("drops by name, views before the engine table, the table before its named collection", () => {
     expect(dropKafkaConsumerSql("ws", "orders")).toEqual([
       "DROP VIEW IF EXISTS `ws`.`orders__kafka_rows`", "DROP VIEW IF EXISTS `ws`.`orders__kafka_quarantine`", "DROP TABLE IF EXISTS `ws`.`orders__kafka`",
+      "DROP NAMED COLLECTION IF EXISTS `ws__orders__kafka`",
     ]);
   });
 });

@@ -13,17 +13,26 @@ const base = {
 };
 
 describe("kafkaConsumerSql", () => {
-  it("names the engine table and views after the datasource's table, drops views before the table", () => {
+  it("names the engine table and views after the datasource's table, drops views before the table and the table before its named collection", () => {
     const sql = kafkaConsumerSql(base);
-    expect([sql.queue, sql.rowsView, sql.quarantineView]).toEqual(["ev_1_kafka", "ev_1_kafka_rows", "ev_1_kafka_quarantine"]);
-    expect(sql.create[0]).toBe(
-      "CREATE TABLE `ws`.`ev_1_kafka` (`value` String) ENGINE = Kafka SETTINGS kafka_broker_list = 'b1:9092,b2:9092', kafka_topic_list = 't\\'opic', " +
-      "kafka_group_name = 'grp', kafka_format = 'RawBLOB', kafka_num_consumers = 1, kafka_thread_per_consumer = 0",
-    );
-    expect(sql.drop).toEqual(["DROP VIEW IF EXISTS `ws`.`ev_1_kafka_rows`", "DROP VIEW IF EXISTS `ws`.`ev_1_kafka_quarantine`", "DROP TABLE IF EXISTS `ws`.`ev_1_kafka`"]);
+    expect([sql.queue, sql.rowsView, sql.quarantineView, sql.collection]).toEqual(["ev_1_kafka", "ev_1_kafka_rows", "ev_1_kafka_quarantine", "ws__ev_1_kafka"]);
+    expect(sql.create.slice(0, 3)).toEqual([
+      "DROP NAMED COLLECTION IF EXISTS `ws__ev_1_kafka`",
+      "CREATE NAMED COLLECTION `ws__ev_1_kafka` AS `kafka.auto_offset_reset` = 'latest'",
+      "CREATE TABLE `ws`.`ev_1_kafka` (`value` String) ENGINE = Kafka(`ws__ev_1_kafka`) SETTINGS kafka_broker_list = 'b1:9092,b2:9092', kafka_topic_list = 't\\'opic', " +
+        "kafka_group_name = 'grp', kafka_format = 'RawBLOB', kafka_num_consumers = 1, kafka_thread_per_consumer = 0",
+    ]);
+    expect(sql.drop).toEqual([
+      "DROP VIEW IF EXISTS `ws`.`ev_1_kafka_rows`", "DROP VIEW IF EXISTS `ws`.`ev_1_kafka_quarantine`", "DROP TABLE IF EXISTS `ws`.`ev_1_kafka`",
+      "DROP NAMED COLLECTION IF EXISTS `ws__ev_1_kafka`",
+    ]);
+  });
+  it("starts a new group at the earliest offset with KAFKA_AUTO_OFFSET_RESET earliest", () => {
+    const sql = kafkaConsumerSql({ ...base, settings: { ...base.settings, autoOffsetReset: "earliest" as const } });
+    expect(sql.create[1]).toBe("CREATE NAMED COLLECTION `ws__ev_1_kafka` AS `kafka.auto_offset_reset` = 'earliest'");
   });
   it("follows JSONPaths (1-based indexes, quoted keys, the column name without one) and drops LowCardinality inside Nullable", () => {
-    const rows = kafkaConsumerSql(base).create[1]!;
+    const rows = kafkaConsumerSql(base).create[3]!;
     expect(rows).toContain("JSONExtract(value, 'id', 'Nullable(UInt64)')");
     expect(rows).toContain("JSONExtract(value, 'items', 1, 'na me', 'Nullable(String)')");
     expect(rows).toContain("JSONExtract(value, 'note', 'Nullable(String)') AS `note`");
@@ -35,9 +44,9 @@ describe("kafkaConsumerSql", () => {
       ...base, settings: { ...base.settings, storeRawValue: true, storeHeaders: true },
       connection: { bootstrapServers: "b:9092", securityProtocol: "SASL_SSL", saslMechanism: "SCRAM-SHA-512", key: "user", secret: "p'w" },
     });
-    expect(sql.create[0]).toContain("kafka_security_protocol = 'sasl_ssl', kafka_sasl_mechanism = 'SCRAM-SHA-512', kafka_sasl_username = 'user', kafka_sasl_password = 'p\\'w'");
-    expect(sql.create[1]).toContain("value AS __value");
-    expect(sql.create[1]).toContain("AS __headers");
+    expect(sql.create[2]).toContain("kafka_security_protocol = 'sasl_ssl', kafka_sasl_mechanism = 'SCRAM-SHA-512', kafka_sasl_username = 'user', kafka_sasl_password = 'p\\'w'");
+    expect(sql.create[3]).toContain("value AS __value");
+    expect(sql.create[3]).toContain("AS __headers");
     expect(kafkaMetaColumns({ storeHeaders: true }).map((c) => c.name)).toEqual(["__value", "__topic", "__partition", "__offset", "__timestamp", "__key", "__headers"]);
     expect(kafkaMetaColumns({}).length).toBe(6);
   });
