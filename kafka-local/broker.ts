@@ -62,9 +62,16 @@ function canConnect(host: string, port: number): Promise<boolean> {
   });
 }
 
-/** A KRaft cluster id: 16 random bytes, base64url without padding (as `kafka-storage random-uuid`). */
+/**
+ * A KRaft cluster id: 16 random bytes, base64url without padding (as `kafka-storage random-uuid`).
+ * Drawn again when it starts with "-": the storage tool would read it as an option
+ * ("argument --cluster-id/-t: expected one argument"), and Kafka's own ids never do.
+ */
 function clusterId(): string {
-  return randomBytes(16).toString("base64url");
+  for (;;) {
+    const id = randomBytes(16).toString("base64url");
+    if (!id.startsWith("-")) return id;
+  }
 }
 
 export async function startKafkaBroker(opts: KafkaBrokerOptions): Promise<KafkaBroker> {
