@@ -145,14 +145,17 @@ describe("Kafka datasources in deployments", () => {
     expect(await consumerObjects(dbOf(ws.id))).toHaveLength(3);
   });
 
-  it("deleting a workspace stops its consumers: no Kafka consumer of its database is left in ClickHouse", async () => {
+  it("deleting a workspace stops its consumers: no Kafka consumer of its database, nor its named collection, is left in ClickHouse", async () => {
     const db = dbOf(ws.id);
     const consumers = () => rows("SELECT concat(database, '.', table) AS r FROM system.kafka_consumers WHERE database = {db:String}", { db });
     expect(await consumers()).toEqual([`${db}.orders__kafka`]);
+    const collections = () => rows("SELECT name AS r FROM system.named_collections WHERE startsWith(name, {p:String})", { p: `${db}__` });
+    expect(await collections()).toEqual([`${db}__orders__kafka`]);
     const gone = await api(`/v1/workspaces/${ws.id}`, { method: "DELETE", token: credentials().userToken });
     expect(gone.status, await gone.clone().text()).toBe(200);
     expect(await consumerObjects(db)).toEqual([]);
     expect(await consumers()).toEqual([]);
+    expect(await collections()).toEqual([]);
   });
 
   it("a datasource that cannot consume deploys with a warning naming why, and gets no consumer", async () => {

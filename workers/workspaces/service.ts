@@ -7,6 +7,7 @@
 import { z } from "zod";
 import { signToken } from "../../shared/tokens/format.js";
 import { quoteIdentifier } from "../../shared/sql/ddl/index.js";
+import { kafkaCollectionName } from "../../shared/connectors/kafka-sql.js";
 import type { ScopeType } from "../../shared/tokens/scopes.js";
 import { BadRequestError, ForbiddenError, invalidRequest, NotFoundError } from "../../shared/errors.js";
 import { dropReaderStatements } from "../clickhouse/workspace-users.js";
@@ -106,7 +107,15 @@ export async function deleteWorkspace(platform: Platform, id: string): Promise<v
   const ch = platform.clickhouse.admin;
   const info = await catalog.info();
   if (info) {
+    // Named collections are server-wide: DROP DATABASE leaves the Kafka consumers' ones behind.
+    const queues = await ch.query({
+      query: "SELECT name FROM system.tables WHERE database = {db:String} AND engine = 'Kafka'",
+      query_params: { db: info.database },
+      format: "JSONEachRow",
+    });
+    const collections = ((await queues.json()) as Array<{ name: string }>).map((t) => kafkaCollectionName(info.database, t.name));
     await ch.command({ query: `DROP DATABASE IF EXISTS ${quoteIdentifier(info.database)}` });
+    for (const c of collections) await ch.command({ query: `DROP NAMED COLLECTION IF EXISTS ${quoteIdentifier(c)}` });
     for (const query of dropReaderStatements(info.database)) await ch.command({ query });
     platform.clickhouse.forgetReader(info.database);
   }
