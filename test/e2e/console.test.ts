@@ -111,12 +111,12 @@ describe("console", () => {
     await page.goto(`${platform.baseUrl}/`);
     await page.getByLabel("Token").waitFor();
     const formVisible = Date.now() - started;
-    // First contentful paint as the browser measured it (issue 18 asks < 1 s on the
-    // local platform; the bound here leaves room for a loaded CI machine).
+    // First contentful paint as the browser measured it: recorded, not asserted (no
+    // timing assertions in tests; issue 18's < 1 s is read from the artifact).
     const fcp = await page.evaluate(() => performance.getEntriesByName("first-contentful-paint")[0]?.startTime ?? -1);
     writeFileSync(join(ARTIFACTS, "first-paint.txt"), `first-contentful-paint ${fcp.toFixed(0)} ms; sign-in form visible after ${formVisible} ms\n`);
     expect(fcp).toBeGreaterThan(0);
-    expect(fcp, "first contentful paint (ms)").toBeLessThan(3_000);
+    console.log(`console first contentful paint: ${fcp.toFixed(0)} ms`);
     await page.getByLabel("Token").fill("p.not-a-token");
     await page.getByRole("button", { name: "Sign in" }).click();
     await expect.poll(() => page.getByRole("alert").textContent()).toContain("Sign-in failed");
