@@ -389,6 +389,7 @@ export function render(compiled: CompiledTemplate, params: Params = {}, options:
     meta: {},
     secrets: new Set(options.secrets ?? []),
     secretsTestMode: options.mode === "check" && c.usesSecrets,
+    secretParamPrefix: options.secretParamPrefix ?? "",
     queryParams: new Set(),
   };
   if (!c.templated) return { sql: c.source, settings: {}, variablesUsed: [], queryParams: [], meta: {} };

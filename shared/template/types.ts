@@ -42,6 +42,12 @@ export interface RenderOptions {
   mode?: "normal" | "check";
   /** Names of workspace secrets available to `tb_secret()`/`tb_var()`. */
   secrets?: readonly string[];
+  /**
+   * Put before a secret's name in the `{name: String}` it renders as (default
+   * none, as Tinybird). A caller that binds the values picks a name its
+   * callers' own SQL and params cannot reach.
+   */
+  secretParamPrefix?: string;
   /** Clock for `job_timestamp` (copy/sink runs). */
   now?: () => Date;
 }
@@ -61,7 +67,7 @@ export interface RenderResult {
   settings: Record<string, number | string>;
   /** Parameter names the render looked up (supplied or not). */
   variablesUsed: string[];
-  /** Secrets rendered as `{NAME: String}`: bind them as ClickHouse `param_NAME`. */
+  /** Secrets rendered as `{<prefix>NAME: String}`: bind them as ClickHouse `param_<prefix>NAME`. */
   queryParams: string[];
   meta: RenderMeta;
 }
@@ -91,5 +97,6 @@ export interface RenderState {
   meta: RenderMeta;
   secrets: ReadonlySet<string>;
   secretsTestMode: boolean;
+  secretParamPrefix: string;
   queryParams: Set<string>;
 }

@@ -16,6 +16,7 @@ import { clickhouseMessage } from "../clickhouse/errors.js";
 import { guardRead } from "../clickhouse/read-guard.js";
 import { ensureWorkspaceServiceViews } from "../service/workspace-views.js";
 import { prepareImports } from "./s3-imports.js";
+import { secretPlaceholderSettings } from "./secret-placeholders.js";
 
 export class DeploymentFailed extends Error {
   constructor(readonly feedback: DeploymentFeedback[]) {
@@ -57,7 +58,7 @@ async function validate(ch: ClickHouseClient, plan: Plan): Promise<DeploymentFee
   const problems: DeploymentFeedback[] = [];
   for (const v of plan.validations) {
     try {
-      await ch.query({ query: `EXPLAIN ${v.sql}`, format: "TabSeparated" }).then((rs) => rs.text());
+      await ch.query({ query: `EXPLAIN ${v.sql}`, format: "TabSeparated", clickhouse_settings: secretPlaceholderSettings(v.sql) }).then((rs) => rs.text());
       const mismatch = await copyTargetMismatch(ch, plan, v.pipe, v.sql);
       if (mismatch) problems.push({ resource: `Pipe ${v.pipe}.pipe`, level: "ERROR", message: mismatch });
     } catch (e) {

@@ -29,6 +29,7 @@ import type { Plan, PlannedTable } from "../../shared/deploy/plan.js";
 import type { Project, ProjectProblem } from "../../shared/deploy/project.js";
 import { isTernError } from "../../shared/errors.js";
 import { tokenize } from "../../shared/sql/rewrite/tokenize.js";
+import { secretPlaceholders } from "./secret-placeholders.js";
 import { guardRead } from "../clickhouse/read-guard.js";
 import { clickhouseMessage, fromClickHouse } from "../clickhouse/errors.js";
 import { isolateCache } from "../platform/caches.js";
@@ -195,7 +196,7 @@ async function readRefusal(ch: ClickHouseClient, sql: string, database: string):
   const refused = notOneStatement(sql);
   if (refused) return refused;
   try {
-    await guardRead(ch, sql, database);
+    await guardRead(ch, sql, database, secretPlaceholders(sql));
     return undefined;
   } catch (e) {
     if (isTernError(e) && REFUSALS.has(e.status)) return e.message;

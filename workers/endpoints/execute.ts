@@ -35,6 +35,8 @@ export interface ReadRequest {
    * names a table), and they go to ClickHouse as `param_<name>` untouched.
    */
   queryParams?: Record<string, string>;
+  /** Values of the secrets bound in `queryParams` (endpoints/pipe-secrets.ts): masked in every error text. */
+  secrets?: readonly string[];
   /** The answer carries ClickHouse's own `X-ClickHouse-*` headers (the ClickHouse interface). */
   clickhouseHeaders?: boolean;
 }
@@ -105,7 +107,7 @@ async function startRead(platform: Platform, principal: Principal, req: ReadRequ
   } as ClickHouseSettings;
   const clickhouse = platform.clickhouse;
   const queryId = platform.requestId;
-  const audience = { database: req.database, manifest: req.manifest, admin: authorize(principal.scopes, { kind: "admin" }).allowed };
+  const audience = { database: req.database, manifest: req.manifest, admin: authorize(principal.scopes, { kind: "admin" }).allowed, secrets: req.secrets };
   try {
     await platform.timing.time("guard", () => Promise.all([clickhouse.guard.sandbox(), clickhouse.guard.check(req.sql, req.database, req.queryParams)]));
   } catch (e) {

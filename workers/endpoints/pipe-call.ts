@@ -22,6 +22,7 @@ import { answerRead, recordFailure } from "./answer.js";
 import { endpointCacheSpec, knownRead } from "./cache.js";
 import { option, outputSettings, paramsForLog, type RequestInput } from "./params.js";
 import { SqlContext, targetNode } from "./sql-context.js";
+import { pipeSecrets } from "./pipe-secrets.js";
 import type { CallInfo } from "./stats.js";
 
 export interface PipeCall {
@@ -78,12 +79,16 @@ export async function answerPipe(platform: Platform, principal: Principal, req: 
       scopes: principal.scopes,
       params,
       checkAccess: false,
+      secrets: await pipeSecrets(platform, principal.workspaceId, live.id, live.manifest),
     });
     const compiled = ctx.pipeSql(pipe, targetNode(pipe), grant.filters);
     // `cache_ttl()` in a node the answer reads: this call is cached for that long (with or without `CACHE`).
     if (compiled.cacheTtlSeconds !== undefined) {
       cache = endpointCacheSpec(principal, req.input, pipe, live, grant, params, req.format.clickhouse, compiled.cacheTtlSeconds);
     }
+    const queryParams = ctx.queryParams();
+    // A read that binds secrets is never cached: its key does not show the values, and its SQL names a parameter made for this read.
+    if (queryParams) cache = undefined;
     let sql = compiled.sql;
     const q = option(req.input, "q");
     if (q !== undefined && q.trim() !== "") {
@@ -100,7 +105,8 @@ export async function answerPipe(platform: Platform, principal: Principal, req: 
     }
     if (ctx.usesServiceViews) await ensureWorkspaceServiceViews(platform.clickhouse.admin, principal.workspaceId, database);
     if (cache) cache.usesServiceViews = ctx.usesServiceViews;
-    return { sql, database, manifest: live.manifest, format: req.format, settings: { ...compiled.settings, ...outputSettings(req.input) }, headers, cache };
+    const settings = { ...compiled.settings, ...outputSettings(req.input) };
+    return { sql, database, manifest: live.manifest, format: req.format, settings, headers, cache, ...(queryParams ? { queryParams, secrets: ctx.secretValues() } : {}) };
   });
 }
 

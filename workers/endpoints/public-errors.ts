@@ -4,7 +4,8 @@
  * (`tern_<id>.events_3f2a`), the sandbox database, service views, and for a
  * pipe the SQL of every node. A caller sees its own names instead (`events`,
  * `tinybird.pipe_stats_rt`), and a caller without ADMIN never sees the SQL
- * around the failure (a pipe's nodes are not its to read).
+ * around the failure (a pipe's nodes are not its to read). A secret value
+ * the read binds (`tb_secret`) is `<secret>` for everyone, logs included.
  */
 import type { DeploymentManifest } from "../../shared/deploy/manifest.js";
 import { TernError } from "../../shared/errors.js";
@@ -16,6 +17,8 @@ export interface ErrorAudience {
   manifest: DeploymentManifest | undefined;
   /** ADMIN callers wrote (or may read) every SQL involved, so they get the whole text. */
   admin: boolean;
+  /** Values of the secrets the read binds: a ClickHouse error may quote them (a failed cast, the query with its parameters in place). */
+  secrets?: readonly string[];
 }
 
 const NAME = "`?([A-Za-z0-9_]+)`?";
@@ -39,12 +42,22 @@ export function publicMessage(message: string, audience: ErrorAudience): string 
   });
   out = out.replace(new RegExp(`\`?${SANDBOX_DATABASE}\`?\\.`, "g"), "");
   out = out.replace(/\btern_[a-z0-9]{8,}\b/g, "<database>");
+  out = maskSecrets(out, audience.secrets);
   if (!audience.admin) {
     // The query text ClickHouse quotes around the failure.
     out = out
       .replace(/:? In scope [\s\S]*?(?=\. \(|\.?$)/g, "")
       .replace(/ While processing [\s\S]*?(?=\. \(|\.?$)/g, "")
       .replace(/(\(line \d+, col \d+\)):[\s\S]*?(?=\. Expected|$)/g, "$1");
+  }
+  return out;
+}
+
+/** Every secret value in `text` as `<secret>`, longest first so a secret containing another is masked whole. */
+function maskSecrets(text: string, secrets: readonly string[] = []): string {
+  let out = text;
+  for (const secret of [...secrets].sort((a, b) => b.length - a.length)) {
+    if (secret !== "") out = out.split(secret).join("<secret>");
   }
   return out;
 }
@@ -56,5 +69,9 @@ export function publicMessage(message: string, audience: ErrorAudience): string 
  */
 export function toPublic<E extends TernError>(error: E, audience: ErrorAudience): E {
   const message = publicMessage(error.message, audience);
-  return message === error.message ? error : error.reworded(message);
+  if (message === error.message) return error;
+  const reworded = error.reworded(message);
+  // The original quotes a secret's value: not even the logs keep it.
+  if (maskSecrets(error.message, audience.secrets) !== error.message) reworded.cause = undefined;
+  return reworded;
 }

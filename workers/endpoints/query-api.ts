@@ -20,6 +20,7 @@ import { answerRead } from "./answer.js";
 import { answerSessionFunctions, workspaceName } from "./session-functions.js";
 import type { ReadRequest } from "./execute.js";
 import { option, outputSettings, paramsForLog, type RequestInput } from "./params.js";
+import { pipeSecrets } from "./pipe-secrets.js";
 import { renderStatement, SqlContext, targetNode, type ReadContext } from "./sql-context.js";
 import type { CallInfo } from "./stats.js";
 
@@ -110,6 +111,7 @@ export async function buildSqlRead(platform: Platform, principal: Principal, stm
     params: stmt.params,
     checkAccess: true,
     ...(stmt.schema ? { schema: stmt.schema } : {}),
+    ...(live ? { secrets: await pipeSecrets(platform, principal.workspaceId, live.id, live.manifest) } : {}),
   });
   let extra: ((name: string) => TableResolution | null) | undefined;
   const pipelineName = stmt.pipeline;
@@ -131,6 +133,9 @@ export async function buildSqlRead(platform: Platform, principal: Principal, stm
   if (ctx.usesServiceViews) await ensureWorkspaceServiceViews(platform.clickhouse.admin, principal.workspaceId, database);
   // No FORMAT clause: the surface's default (splitFormatClause answers DEFAULT_SQL_FORMAT itself then).
   const format = split.format === DEFAULT_SQL_FORMAT && stmt.defaultFormat ? stmt.defaultFormat : split.format;
+  // The caller's own parameters, and the secrets the pipes it reads bind (under names made for this read).
+  const secretParams = ctx.queryParams();
+  const queryParams = secretParams ? { ...stmt.queryParams, ...secretParams } : stmt.queryParams;
   return {
     sql: rewritten.sql,
     database,
@@ -138,7 +143,8 @@ export async function buildSqlRead(platform: Platform, principal: Principal, stm
     format,
     settings: { ...rendered.settings, ...stmt.settings },
     headers,
-    ...(stmt.queryParams ? { queryParams: stmt.queryParams } : {}),
+    ...(queryParams ? { queryParams } : {}),
+    ...(secretParams ? { secrets: ctx.secretValues() } : {}),
   };
 }
 

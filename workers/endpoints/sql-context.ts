@@ -17,6 +17,7 @@ import { authorize, type Scope } from "../../shared/tokens/scopes.js";
 import type { DeploymentManifest, ManifestPipe } from "../../shared/deploy/manifest.js";
 import { BadRequestError, ForbiddenError } from "../../shared/errors.js";
 import { isolateCache } from "../platform/caches.js";
+import { paramValue, type PipeSecrets } from "./pipe-secrets.js";
 
 export interface ReadContext {
   workspaceId: string;
@@ -33,6 +34,8 @@ export interface ReadContext {
    * name), and the `system.*` tables it serves (schema-tables.ts).
    */
   schema?: { database: string; systemTable: (name: string) => TableResolution };
+  /** The workspace's secrets for `tb_secret()` in pipe nodes; without them a `tb_secret` with no default fails. */
+  secrets?: PipeSecrets;
 }
 
 export interface CompiledQuery {
@@ -108,8 +111,28 @@ export class SqlContext {
   private params: Params;
   /** A `tinybird.*` view was named: the caller makes sure the workspace's views exist before running. */
   usesServiceViews = false;
+  /** Secrets the rendered nodes read as query parameters (`queryParams()` binds them). */
+  private readonly secretsUsed = new Set<string>();
   constructor(readonly ctx: ReadContext) {
     this.params = ctx.params;
+  }
+
+  /**
+   * The ClickHouse query parameters the compiled SQL needs (the secrets its
+   * nodes read), as raw `param_<name>` values; undefined when none.
+   */
+  queryParams(): Record<string, string> | undefined {
+    const secrets = this.ctx.secrets;
+    if (!secrets || this.secretsUsed.size === 0) return undefined;
+    const out: Record<string, string> = {};
+    for (const name of this.secretsUsed) out[secrets.prefix + name] = paramValue(secrets.values[name]!);
+    return out;
+  }
+
+  /** The values of the secrets `queryParams()` binds, to keep out of error texts. */
+  secretValues(): string[] {
+    const secrets = this.ctx.secrets;
+    return secrets ? [...this.secretsUsed].map((name) => secrets.values[name]!) : [];
   }
 
   /** Datasources (and `_quarantine`), pipes, service datasources: the workspace's namespace. */
@@ -186,7 +209,9 @@ export class SqlContext {
       const ttlByNode = new Map<string, number>();
       const nodes = pipe.file.nodes.map((n, i) => {
         try {
-          const out = render(templates[i]!, this.params);
+          const secrets = this.ctx.secrets;
+          const out = render(templates[i]!, this.params, secrets ? { secrets: Object.keys(secrets.values), secretParamPrefix: secrets.prefix } : {});
+          for (const name of out.queryParams) this.secretsUsed.add(name);
           settingsByNode.set(n.name, out.settings);
           const ttl = out.meta.cacheTtl === undefined ? undefined : CACHE_TTL_SECONDS[out.meta.cacheTtl];
           if (ttl !== undefined) ttlByNode.set(n.name, ttl);

@@ -67,6 +67,8 @@ export const CACHE_RULES = {
   readers: { capacity: 10_000 },
   /** Rate-limit leases per bucket key: tokens this isolate withdrew from the RateLimiter DO and spends locally (an evicted lease is just not spent; the DO writes it off when it expires). */
   rateLimitLeases: { capacity: 10_000 },
+  /** Whether a deployment's pipe nodes mention `tb_secret`/`tb_var` (endpoints/pipe-secrets.ts): only those reads ask the catalog for secrets. */
+  pipeSecretMentions: { capacity: 10_000 },
   /** ClickHouse access objects per connection settings (one per `fetch`). */
   clickhouseAccess: { capacity: 64 },
 } as const satisfies Record<string, CacheRule>;

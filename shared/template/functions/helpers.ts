@@ -426,10 +426,10 @@ const tbSecret: NativeFn = (args, kwargs, ctx) => {
   if (name === undefined) throw fail();
   if (ctx.state.secrets.has(name)) {
     ctx.state.queryParams.add(name);
-    return new SqlText(`{${escapeIdentifier(name)}: String}`, "symbol");
+    return new SqlText(`{${escapeIdentifier(ctx.state.secretParamPrefix + name)}: String}`, "symbol");
   }
   if (d !== undefined && d !== null) return d;
-  if (ctx.state.secretsTestMode) return new SqlText(`{${escapeIdentifier(name)}: String}`, "symbol");
+  if (ctx.state.secretsTestMode) return new SqlText(`{${escapeIdentifier(ctx.state.secretParamPrefix + name)}: String}`, "symbol");
   throw fail();
 };
 

@@ -235,6 +235,11 @@ describe("tb_secret / tb_var", () => {
   it("check mode renders a placeholder parameter", () => {
     expect(sql("% {{tb_secret('test')}}", {}, { mode: "check" })).toBe(" {test: String}");
   });
+
+  it("a secret parameter prefix goes before the name in the SQL, not in queryParams", () => {
+    const r = render(compileTemplate("% WHERE k = {{tb_secret('api_key')}}"), {}, { secrets: ["api_key"], secretParamPrefix: "tb_secret_x1_" });
+    expect([r.sql, r.queryParams]).toEqual([" WHERE k = {tb_secret_x1_api_key: String}", ["api_key"]]);
+  });
 });
 
 describe("job_timestamp", () => {
