@@ -13,7 +13,7 @@
  * either targets.
  */
 import type { ConnectionFile, DatasourceFile } from "../datafiles/ast.js";
-import { resolveSecrets, type Env } from "../datafiles/values.js";
+import { secretResolver, type Env } from "../datafiles/values.js";
 import { kafkaCollectionName, kafkaConsumerProblem, kafkaConsumerSql, type KafkaConsumerInput, type KafkaConsumerSql } from "./kafka-sql.js";
 import { quoteIdentifier, quoteQualifiedName } from "../sql/ddl/quote.js";
 
@@ -88,13 +88,7 @@ export function planKafkaConsumers(
     const problem = kafkaConsumerProblem({ columns: ds.file.columns, settings });
     if (problem) { refuse(problem); continue; }
 
-    const missing: string[] = [];
-    const resolve = (value: string | undefined): string | undefined => {
-      if (value === undefined) return undefined;
-      const out = resolveSecrets(value, secrets);
-      missing.push(...out.missing);
-      return out.value;
-    };
+    const { resolve, missing } = secretResolver(secrets);
     const resolved = {
       bootstrapServers: resolve(c.bootstrapServers) ?? "",
       ...(c.securityProtocol ? { securityProtocol: resolve(c.securityProtocol) as typeof c.securityProtocol } : {}),

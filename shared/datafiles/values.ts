@@ -53,3 +53,21 @@ export function resolveSecrets(value: string, env: Env): { value: string; missin
   });
   return { value: replaced, missing };
 }
+
+/**
+ * Resolves a connection's values one by one (`undefined` stays undefined),
+ * collecting in `missing` every secret that had no value and no default, so the
+ * caller can name them all in one error.
+ */
+export function secretResolver(env: Env): { resolve(value: string | undefined): string | undefined; missing: string[] } {
+  const missing: string[] = [];
+  return {
+    missing,
+    resolve(value) {
+      if (value === undefined) return undefined;
+      const out = resolveSecrets(value, env);
+      missing.push(...out.missing);
+      return out.value;
+    },
+  };
+}

@@ -13,7 +13,7 @@
  * | `TYPE r2` (Tern's) | `r2://` | the Worker, into its `SINKS` R2 binding | none: the binding |
  */
 import type { ConnectionFile } from "../datafiles/ast.js";
-import { resolveSecrets } from "../datafiles/values.js";
+import { secretResolver } from "../datafiles/values.js";
 import type { BucketUri } from "./bucket-uri.js";
 
 export interface BucketCredentials {
@@ -46,13 +46,7 @@ export function sinkDestination(connection: ConnectionFile, uri: BucketUri, secr
   }
   if (type === "r2") return { ok: true, destination: { service: "r2" } };
 
-  const missing: string[] = [];
-  const resolve = (value: string | undefined): string | undefined => {
-    if (value === undefined) return undefined;
-    const out = resolveSecrets(value, secrets);
-    missing.push(...out.missing);
-    return out.value;
-  };
+  const { resolve, missing } = secretResolver(secrets);
   const missingSecrets = () => ({
     ok: false as const,
     message: `connection '${name}' uses secret${missing.length > 1 ? "s" : ""} ${missing.map((m) => `"${m}"`).join(", ")} with no value and no default`,

@@ -9,7 +9,7 @@
  */
 import type { ConnectionFile, KafkaSinkPublication } from "../../shared/datafiles/index.js";
 import { kafkaProbeProblem, kafkaProbeSql, kafkaSinkSql } from "../../shared/connectors/kafka-sql.js";
-import { resolveSecrets } from "../../shared/datafiles/values.js";
+import { secretResolver } from "../../shared/datafiles/values.js";
 import { quoteIdentifier } from "../../shared/sql/ddl/index.js";
 import { writtenSummary } from "../clickhouse/summary.js";
 import type { JobRun, JobStatistics } from "../jobs/runners.js";
@@ -30,13 +30,7 @@ export interface KafkaTarget {
 export function kafkaTarget(publication: KafkaSinkPublication, connection: ConnectionFile, known: Record<string, string | undefined>): KafkaTarget {
   const c = connection.connection;
   if (c.type !== "kafka") throw new SinkFailed(`connection '${connection.name}' is TYPE ${c.type}; EXPORT_KAFKA_TOPIC needs a TYPE kafka connection`);
-  const missing: string[] = [];
-  const resolve = (v: string | undefined) => {
-    if (v === undefined) return undefined;
-    const out = resolveSecrets(v, known);
-    missing.push(...out.missing);
-    return out.value;
-  };
+  const { resolve, missing } = secretResolver(known);
   const resolved = {
     bootstrapServers: resolve(c.bootstrapServers) ?? "",
     ...(c.securityProtocol ? { securityProtocol: resolve(c.securityProtocol)! } : {}),
