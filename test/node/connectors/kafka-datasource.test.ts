@@ -18,6 +18,7 @@ import { kafkaConsumerSql, kafkaMetaColumns, kafkaOpsLogSelect } from "../../../
 import { parseDatafile, type DatasourceFile } from "../../../shared/datafiles/index.js";
 import { createQuarantineTableSql } from "../../../shared/sql/ddl/quarantine.js";
 import { createTableSql } from "../../../shared/sql/ddl/create-table.js";
+import { polling } from "./polling.js";
 
 const DB = "ws_kafka";
 const TOPIC = "orders";
@@ -62,19 +63,7 @@ function consumer(ds: DatasourceFile) {
   };
 }
 
-async function scalar(sql: string): Promise<string> {
-  return (await (await ch.query({ query: sql, format: "TabSeparated" })).text()).trim();
-}
-async function waitFor(sql: string, want: string, ms = 180_000): Promise<string> {
-  const deadline = Date.now() + ms;
-  let got = "";
-  while (Date.now() < deadline) {
-    got = await scalar(sql).catch((e: Error) => e.message);
-    if (got === want) return got;
-    await new Promise((r) => setTimeout(r, 500));
-  }
-  return got;
-}
+const { scalar, waitFor } = polling(() => ch, 180_000);
 const total = `SELECT (SELECT count() FROM ${DB}.orders_t) + (SELECT count() FROM ${DB}.orders_t_quarantine)`;
 const ts = () => new Date(Date.now() - 3600_000).toISOString().slice(0, 19).replace("T", " ");
 function good(from: number, n: number) {

@@ -17,6 +17,7 @@ import { kafkaConsumerSql, kafkaMetaColumns } from "../../../shared/connectors/k
 import { parseDatafile, type DatasourceFile } from "../../../shared/datafiles/index.js";
 import { createQuarantineTableSql } from "../../../shared/sql/ddl/quarantine.js";
 import { createTableSql } from "../../../shared/sql/ddl/create-table.js";
+import { polling } from "./polling.js";
 
 const DB = "ws_reset";
 const TOPIC = "clicks";
@@ -64,19 +65,7 @@ async function deploy(ds: DatasourceFile, table: string, tablesToo: boolean): Pr
   return c;
 }
 
-async function scalar(sql: string): Promise<string> {
-  return (await (await ch.query({ query: sql, format: "TabSeparated" })).text()).trim();
-}
-async function waitFor(sql: string, want: string, ms = 120_000): Promise<string> {
-  const deadline = Date.now() + ms;
-  let got = "";
-  while (Date.now() < deadline) {
-    got = await scalar(sql).catch((e: Error) => e.message);
-    if (got === want) return got;
-    await new Promise((r) => setTimeout(r, 500));
-  }
-  return got;
-}
+const { scalar, waitFor } = polling(() => ch, 120_000);
 async function produce(ids: number[]): Promise<void> {
   await producer.send({ topic: TOPIC, messages: ids.map((id) => ({ key: `k${id}`, value: JSON.stringify({ id }) })) });
 }
