@@ -21,6 +21,9 @@ import { readdirSync, readFileSync, readlinkSync } from "node:fs";
 import { createHmac } from "node:crypto";
 import { SignJWT } from "jose";
 import { CpuMeter, loadLine, processTree } from "../lib/measure.js";
+import { startTernWorker, type TernWorker } from "../lib/tern-worker.js";
+import { startForwardingWorker, type ForwardingWorker } from "../lib/forwarding-worker.js";
+import { httpClient, type ClientKind } from "../lib/http-client.js";
 
 const { values } = parseArgs({
   options: {
@@ -30,6 +33,8 @@ const { values } = parseArgs({
     "max-seconds": { type: "string", default: "240" },
     /** Comma-separated substrings: only the modes whose name holds one (ClickHouse direct always runs). */
     modes: { type: "string", default: "" },
+    /** The client every mode is timed with: Node's fetch (undici) or node:http with keep-alive (bench/lib/http-client.ts). */
+    client: { type: "string", default: "fetch" },
   },
 });
 const REQUESTS = Number(values.requests);
@@ -38,6 +43,10 @@ const ROUNDS = Number(values.rounds);
 const deadline = Date.now() + Number(values["max-seconds"]) * 1000;
 const repoRoot = resolve(import.meta.dirname, "..", "..");
 const ONLY = values.modes ? values.modes.split(",").map((m) => m.trim()).filter(Boolean) : [];
+if (values.client !== "fetch" && values.client !== "http") throw new Error(`--client: fetch or http, not ${values.client}`);
+const call = httpClient(values.client as ClientKind, CONCURRENCY);
+/** Whether a mode runs (ClickHouse direct always does). */
+const wanted = (name: string) => name === "ClickHouse direct" || ONLY.length === 0 || ONLY.some((o) => name.includes(o));
 
 /** Listening TCP ports of a process (its socket inodes matched in /proc/<pid>/net/tcp). */
 function listeningPorts(pid: number): number[] {
@@ -250,7 +259,11 @@ async function main(): Promise<void> {
   let output = "";
   dev.stdout!.on("data", (d) => (output += d));
   dev.stderr!.on("data", (d) => (output += d));
+  let own: TernWorker | undefined;
+  let forwarder: ForwardingWorker | undefined;
   const stop = async () => {
+    await own?.dispose().catch((e) => console.error(e));
+    await forwarder?.dispose().catch((e) => console.error(e));
     if (dev.pid) {
       try {
         process.kill(-dev.pid, "SIGTERM");
@@ -356,30 +369,52 @@ FORMAT JSON`;
     if (JSON.stringify(((await viaReader.json()) as { data: unknown }).data) !== JSON.stringify(viaDirect)) throw new Error("reader and direct answers differ");
     const procs = devProcesses(dev.pid!, port);
     const workerd = await workerdDirect(procs.worker);
-    cpuMeter = new CpuMeter({ clickhouse: procs.clickhouse, "workerd (Worker)": procs.worker, "workerd (proxy)": procs.proxy, "wrangler (node)": procs.wrangler });
+    // Tern's Worker on a socket of its own (no wrangler dev proxy, no Miniflare entry router), on a copy
+    // of the state deployed above, and a Worker with no Tern code forwarding the direct query to
+    // ClickHouse, on its own socket too: the floor any Worker reaching ClickHouse pays.
+    if (wanted("endpoint, Worker's own socket") || wanted("Worker route, Worker's own socket")) own = await startTernWorker({ dataDir });
+    if (wanted("forwarding Worker, own socket")) forwarder = await startForwardingWorker({ upstream: chUrl, compatibilityDate: "2026-04-20", compatibilityFlags: ["nodejs_compat", "no_nodejs_global_timers"] });
+    cpuMeter = new CpuMeter({
+      clickhouse: procs.clickhouse,
+      "workerd (Worker)": procs.worker,
+      "workerd (proxy)": procs.proxy,
+      "wrangler (node)": procs.wrangler,
+      ...(own ? { "workerd (own socket)": own.pids } : {}),
+      ...(forwarder ? { "workerd (forwarding)": forwarder.pids } : {}),
+    });
     console.log(`Worker's workerd direct: ${workerd} (pid ${procs.worker.join(",")}); proxy workerd pid ${procs.proxy.join(",")}; ClickHouse pids ${procs.clickhouse.join(",")}`);
+    if (own) console.log(`Tern's Worker on its own socket: ${own.direct} (workerd pid ${own.pids.join(",")})`);
+    if (forwarder) console.log(`forwarding Worker on its own socket: ${forwarder.direct} (workerd pid ${forwarder.pids.join(",")})`);
+    const ownUrl = own?.direct ?? "http://own-socket.invalid";
+    const fwdUrl = forwarder?.direct ?? "http://forwarder.invalid";
 
     const allModes: Record<string, () => Promise<Response>> = {
-      "ClickHouse direct": () => fetch(`${chUrl}?${settings}`, { method: "POST", headers: chAuth, body: directSql }),
-      "ClickHouse direct, reader user": () => fetch(`${chUrl}?${readerSettings}`, { method: "POST", headers: readerAuth, body: directSql }),
+      "ClickHouse direct": () => call(`${chUrl}?${settings}`, { method: "POST", headers: chAuth, body: directSql }),
+      "ClickHouse direct, reader user": () => call(`${chUrl}?${readerSettings}`, { method: "POST", headers: readerAuth, body: directSql }),
       // The Worker's workerd without wrangler dev's proxy in front (workerdDirect above).
-      "endpoint, workerd direct": () => fetch(`${workerd}/v0/pipes/top_pages.json?${params}`, { headers: { authorization: `Bearer ${admin}` } }),
+      "endpoint, workerd direct": () => call(`${workerd}/v0/pipes/top_pages.json?${params}`, { headers: { authorization: `Bearer ${admin}` } }),
       "Worker route, workerd direct": () =>
-        fetch(`${workerd}/v0/pipes/top_pages.json`, { method: "OPTIONS", headers: { origin: "http://bench.test", "access-control-request-method": "GET" } }),
-      "endpoint, static token": () => fetch(`${base}/v0/pipes/top_pages.json?${params}`, { headers: { authorization: `Bearer ${admin}` } }),
-      "endpoint, JWT limits.rps": () => fetch(`${base}/v0/pipes/top_pages.json?${params}`, { headers: { authorization: `Bearer ${jwt}` } }),
-      "cached endpoint, hit": async () => cacheLabel(await fetch(cachedUrl, { headers: { authorization: `Bearer ${admin}` } }), "HIT"),
-      "cached endpoint, miss": async () => cacheLabel(await fetch(missUrl(), { headers: { authorization: `Bearer ${admin}` } }), "MISS"),
-      "endpoint, new params": () => fetch(freshParams("top_pages"), { headers: { authorization: `Bearer ${admin}` } }),
+        call(`${workerd}/v0/pipes/top_pages.json`, { method: "OPTIONS", headers: { origin: "http://bench.test", "access-control-request-method": "GET" } }),
+      // Tern's Worker on a socket bound to it (bench/lib/tern-worker.ts): what production's request path keeps.
+      "endpoint, Worker's own socket": () => call(`${ownUrl}/v0/pipes/top_pages.json?${params}`, { headers: { authorization: `Bearer ${admin}` } }),
+      "Worker route, Worker's own socket": () =>
+        call(`${ownUrl}/v0/pipes/top_pages.json`, { method: "OPTIONS", headers: { origin: "http://bench.test", "access-control-request-method": "GET" } }),
+      // No Tern code: a Worker forwarding the direct query to ClickHouse (bench/lib/forwarding-worker.ts).
+      "forwarding Worker, own socket": () => call(`${fwdUrl}/forward/?${settings}`, { method: "POST", headers: chAuth, body: directSql }),
+      "endpoint, static token": () => call(`${base}/v0/pipes/top_pages.json?${params}`, { headers: { authorization: `Bearer ${admin}` } }),
+      "endpoint, JWT limits.rps": () => call(`${base}/v0/pipes/top_pages.json?${params}`, { headers: { authorization: `Bearer ${jwt}` } }),
+      "cached endpoint, hit": async () => cacheLabel(await call(cachedUrl, { headers: { authorization: `Bearer ${admin}` } }), "HIT"),
+      "cached endpoint, miss": async () => cacheLabel(await call(missUrl(), { headers: { authorization: `Bearer ${admin}` } }), "MISS"),
+      "endpoint, new params": () => call(freshParams("top_pages"), { headers: { authorization: `Bearer ${admin}` } }),
       // A static answer of the same Worker (through the platform middleware, no auth, no I/O), uncompressed as a hit is.
-      "static answer (/tokens)": () => fetch(`${base}/tokens`, { headers: { "accept-encoding": "identity" } }),
+      "static answer (/tokens)": () => call(`${base}/tokens`, { headers: { "accept-encoding": "identity" } }),
       // wrangler dev's own floor: a Worker route that neither authenticates nor calls ClickHouse
       // (the CORS preflight: no body, so nothing to compress either).
       "Worker route, no ClickHouse": () =>
-        fetch(`${base}/v0/pipes/top_pages.json`, { method: "OPTIONS", headers: { origin: "http://bench.test", "access-control-request-method": "GET" } }),
+        call(`${base}/v0/pipes/top_pages.json`, { method: "OPTIONS", headers: { origin: "http://bench.test", "access-control-request-method": "GET" } }),
     };
-    const modes = Object.fromEntries(Object.entries(allModes).filter(([name]) => name === "ClickHouse direct" || ONLY.length === 0 || ONLY.some((o) => name.includes(o))));
-    for (const call of Object.values(modes)) for (let i = 0; i < 20; i++) await (await call()).arrayBuffer(); // warm-up
+    const modes = Object.fromEntries(Object.entries(allModes).filter(([name]) => wanted(name)));
+    for (const run of Object.values(modes)) for (let i = 0; i < 20; i++) await (await run()).arrayBuffer(); // warm-up
     console.log(`start: ${loadLine()}`);
 
     const results: Record<string, Result[]> = {};
@@ -418,6 +453,21 @@ FORMAT JSON`;
           .map((n) => `${n} ${(p50Of(n) - directP50).toFixed(2)} ms (${results[n]!.map((r, i) => (r.p50 - direct[i]!.p50).toFixed(2)).join(" / ")})`)
           .join("; "),
     );
+    const perRound = (a: string, b: string) => results[a]!.map((r, i) => (r.p50 - results[b]![i]!.p50).toFixed(2)).join(" / ");
+    if (results["endpoint, Worker's own socket"]) {
+      const ownAdded = p50Of("endpoint, Worker's own socket") - directP50;
+      console.log(
+        `\nendpoint on the Worker's own socket: added p50 ${ownAdded.toFixed(2)} ms (per round ${perRound("endpoint, Worker's own socket", "ClickHouse direct")}; ` +
+          `goal <= ${CONCURRENCY === 1 ? "1.5" : "4"} ms at concurrency ${CONCURRENCY})`,
+      );
+    }
+    if (results["forwarding Worker, own socket"]) {
+      console.log(`floor: a Worker with no Tern code forwarding the same query, own socket: added p50 ${(p50Of("forwarding Worker, own socket") - directP50).toFixed(2)} ms (per round ${perRound("forwarding Worker, own socket", "ClickHouse direct")})`);
+      if (results["endpoint, Worker's own socket"])
+        console.log(
+          `Tern's share (endpoint - forwarding Worker, both on their own socket): ${(p50Of("endpoint, Worker's own socket") - p50Of("forwarding Worker, own socket")).toFixed(2)} ms (per round ${perRound("endpoint, Worker's own socket", "forwarding Worker, own socket")})`,
+        );
+    }
     // workerd's clocks tick in whole milliseconds and only on I/O: one call's phase reads 0, 1, 2…;
     // the mean over many calls, whose starts fall anywhere within a millisecond, is the phase's length.
     const mean = (xs: number[]) => xs.reduce((x, y) => x + y, 0) / xs.length;
