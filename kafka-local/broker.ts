@@ -21,7 +21,12 @@ export interface KafkaBrokerOptions {
   host?: string;
   /** JVM heap, default 512m. */
   heap?: string;
-  /** Largest message the broker accepts (message.max.bytes), default 1 MiB. */
+  /**
+   * Largest message the broker accepts (message.max.bytes), default 16 MiB: room
+   * for a message over a Kafka datasource's 10 MiB limit per message, so that
+   * limit can be shown locally (Apache Kafka's own default, 1 MB, refuses such a
+   * message at the producer).
+   */
   messageMaxBytes?: number;
   /** Partitions of an auto-created topic (num.partitions), default 1. */
   partitions?: number;
@@ -95,7 +100,7 @@ export async function startKafkaBroker(opts: KafkaBrokerOptions): Promise<KafkaB
       "inter.broker.listener.name=PLAINTEXT",
       `log.dirs=${logDir}`,
       `num.partitions=${opts.partitions ?? 1}`,
-      `message.max.bytes=${opts.messageMaxBytes ?? 1_048_576}`,
+      `message.max.bytes=${opts.messageMaxBytes ?? 16 * 1024 * 1024}`,
       "offsets.topic.replication.factor=1",
       "offsets.topic.num.partitions=4",
       "transaction.state.log.replication.factor=1",

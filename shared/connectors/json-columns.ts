@@ -47,10 +47,15 @@ export interface JsonColumnsSql {
   present: string[];
   /** `c__error_column` and `c__error` for the rows that do not fit. */
   errors: string[];
+  /** The two expressions of `errors` without their aliases (an `Array(String)` each), for callers that add reasons of their own. */
+  errorColumnsExpr: string;
+  reasonsExpr: string;
   /** The reasons of a row that does not fit, as one text (`; `-joined). */
   errorText: string;
   /** Each column's raw text (NULL when absent) for the quarantine, reserved names left out. */
   raw: string[];
+  /** The same as `raw`, as name and expression without the alias. */
+  rawColumns: Array<{ name: string; expr: string }>;
 }
 
 /** The expressions over the String column `value` (its name as written in the SELECT). Columns must have JSONPaths ClickHouse can follow (`jsonExtractKeys`). */
@@ -75,17 +80,19 @@ export function jsonColumnsSql(columns: readonly JsonColumn[], value = "value"):
   const reasons = `if(${isObject}, arrayFilter(x -> x != '', [${parts
     .map((p) => `if(${p.bad}, concat('value ''', ${p.rawText}, ''' on column ''', ${quoteString(p.c.name)}, ''' is not ', ${quoteString(p.c.type)}), '')`)
     .join(", ")}]), ['the message value is not a JSON object'])`;
+  const errorColumnsExpr = `if(${isObject}, arrayFilter(x -> x != '', [${parts.map((p) => `if(${p.bad}, ${quoteString(p.c.name)}, '')`).join(", ")}]), [])`;
+  const rawColumns = parts.filter((p) => !QUARANTINE_RESERVED.has(p.c.name)).map((p) => ({ name: p.c.name, expr: `if(${isObject} AND ${p.present}, ${p.rawText}, NULL)` }));
   return {
     isObject,
     anyBad: parts.length > 0 ? parts.map((p) => p.bad).join(" OR ") : "0",
     values: parts.map((p) => `${p.valueExpr} AS ${quoteIdentifier(p.c.name)}`),
     exprs: parts.map((p) => p.valueExpr),
     present: parts.map((p) => p.present),
-    errors: [
-      `if(${isObject}, arrayFilter(x -> x != '', [${parts.map((p) => `if(${p.bad}, ${quoteString(p.c.name)}, '')`).join(", ")}]), []) AS c__error_column`,
-      `${reasons} AS c__error`,
-    ],
+    errors: [`${errorColumnsExpr} AS c__error_column`, `${reasons} AS c__error`],
+    errorColumnsExpr,
+    reasonsExpr: reasons,
     errorText: `arrayStringConcat(${reasons}, '; ')`,
-    raw: parts.filter((p) => !QUARANTINE_RESERVED.has(p.c.name)).map((p) => `if(${isObject} AND ${p.present}, ${p.rawText}, NULL) AS ${quoteIdentifier(p.c.name)}`),
+    raw: rawColumns.map((r) => `${r.expr} AS ${quoteIdentifier(r.name)}`),
+    rawColumns,
   };
 }

@@ -104,6 +104,35 @@ export function kafkaConsumerProblem(input: Pick<KafkaConsumerInput, "columns" |
   return undefined;
 }
 
+/**
+ * Tinybird's limit per message ("Message size handling" in its Kafka docs: 10 MB, a
+ * bigger message goes to the quarantine). Tern counts the message value's bytes
+ * against 10 MiB. The broker must accept such a message in the first place
+ * (its `message.max.bytes`, 1 MB by default in Apache Kafka).
+ */
+export const KAFKA_MESSAGE_MAX_BYTES = 10 * 1024 * 1024;
+
+/** The schema registry's wire format: magic byte 0, a 4-byte big-endian schema id, then the document. */
+function framed(bytes: string): string {
+  return `(length(${bytes}) >= 5 AND startsWith(${bytes}, '\\0'))`;
+}
+
+/** Checks on the whole message, before its columns are read: each a condition that sends it to the quarantine and the reason given. */
+function messageChecks(settings: KafkaDatasourceSettings): Array<{ bad: string; reason: string }> {
+  return [
+    {
+      bad: `length(value) > ${KAFKA_MESSAGE_MAX_BYTES}`,
+      reason: `concat('the message value is ', toString(length(value)), ' bytes, over the limit of ${KAFKA_MESSAGE_MAX_BYTES} bytes (10 MiB) per message')`,
+    },
+    ...(settings.valueFormat === "json_with_schema"
+      ? [{
+        bad: `NOT ${framed("value")}`,
+        reason: quoteString("the message value does not start with the schema registry's header (magic byte 0 and a 4-byte schema id) that KAFKA_VALUE_FORMAT json_with_schema expects"),
+      }]
+      : []),
+  ];
+}
+
 export function kafkaConsumerSql(input: KafkaConsumerInput): KafkaConsumerSql {
   const problem = kafkaConsumerProblem(input);
   if (problem) throw new Error(problem);
@@ -126,35 +155,46 @@ export function kafkaConsumerSql(input: KafkaConsumerInput): KafkaConsumerSql {
   const dropCollection = `DROP NAMED COLLECTION IF EXISTS ${collection}`;
   const createQueue = `CREATE TABLE ${q(names.queue)} (\`value\` String) ENGINE = Kafka(${collection}) SETTINGS ${settings.join(", ")}`;
 
+  // json_with_schema: the JSON document follows the registry's 5-byte header (a message without one is quarantined by messageChecks).
+  const withSchema = input.settings.valueFormat === "json_with_schema";
+  const document = withSchema ? "__document" : "value";
+  const prelude = withSchema ? "WITH substring(value, 6) AS __document " : "";
+  const key = input.settings.keyFormat === "json_with_schema" ? `if(${framed("_key")}, substring(_key, 6), _key)` : "_key";
+
   const dataColumns = input.columns.filter((c) => !META.has(c.name));
-  const json = jsonColumnsSql(dataColumns);
+  const json = jsonColumnsSql(dataColumns, document);
   const { isObject, anyBad } = json;
+  const checks = messageChecks(input.settings);
+  const messageBad = checks.map((c) => c.bad).join(" OR ");
+  const messageReason = `multiIf(${checks.map((c) => `${c.bad}, ${c.reason}`).join(", ")}, '')`;
   const meta = [
-    `${input.settings.storeRawValue ? "value" : "''"} AS __value`,
+    `${input.settings.storeRawValue ? document : "''"} AS __value`,
     "_topic AS __topic",
     "_partition AS __partition",
     "_offset AS __offset",
     "_timestamp AS __timestamp",
-    "_key AS __key",
+    `${key} AS __key`,
     ...(input.settings.storeHeaders ? ["CAST(mapFromArrays(_headers.name, _headers.value), 'Map(String, String)') AS __headers"] : []),
   ];
   const rowsSelect = [...json.values, ...meta];
-  const rowsView = `CREATE MATERIALIZED VIEW ${q(names.rowsView)} TO ${q(table)} AS SELECT ${rowsSelect.join(", ")} FROM ${q(names.queue)} WHERE ${isObject} AND NOT (${anyBad})`;
+  const rowsView = `CREATE MATERIALIZED VIEW ${q(names.rowsView)} TO ${q(table)} AS ${prelude}SELECT ${rowsSelect.join(", ")} FROM ${q(names.queue)} WHERE NOT (${messageBad}) AND ${isObject} AND NOT (${anyBad})`;
 
   const metaNames = new Set(input.columns.filter((c) => META.has(c.name)).map((c) => c.name));
   const quarantineSelect = [
-    ...json.errors,
+    // A message refused whole (too big, no header) gets that one reason and no column values: its columns were not read.
+    `if(${messageBad}, [], ${json.errorColumnsExpr}) AS c__error_column`,
+    `if(${messageBad}, [${messageReason}], ${json.reasonsExpr}) AS c__error`,
     "CAST(NULL, 'Nullable(String)') AS c__import_id",
-    ...json.raw,
-    // The message itself and where it came from, whenever the datasource has those columns.
+    ...json.rawColumns.map((r) => `if(${messageBad}, NULL, ${r.expr}) AS ${quoteIdentifier(r.name)}`),
+    // The message itself (as received) and where it came from, whenever the datasource has those columns.
     ...(metaNames.has("__value") ? ["value AS __value"] : []),
     ...(metaNames.has("__topic") ? ["_topic AS __topic"] : []),
     ...(metaNames.has("__partition") ? ["toString(_partition) AS __partition"] : []),
     ...(metaNames.has("__offset") ? ["toString(_offset) AS __offset"] : []),
     ...(metaNames.has("__timestamp") ? ["toString(_timestamp) AS __timestamp"] : []),
-    ...(metaNames.has("__key") ? ["_key AS __key"] : []),
+    ...(metaNames.has("__key") ? [`${key} AS __key`] : []),
   ];
-  const quarantineView = `CREATE MATERIALIZED VIEW ${q(names.quarantineView)} TO ${q(quarantineTable)} AS SELECT ${quarantineSelect.join(", ")} FROM ${q(names.queue)} WHERE NOT (${isObject}) OR (${anyBad})`;
+  const quarantineView = `CREATE MATERIALIZED VIEW ${q(names.quarantineView)} TO ${q(quarantineTable)} AS ${prelude}SELECT ${quarantineSelect.join(", ")} FROM ${q(names.queue)} WHERE (${messageBad}) OR NOT (${isObject}) OR (${anyBad})`;
 
   return {
     ...names,

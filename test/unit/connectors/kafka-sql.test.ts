@@ -50,6 +50,21 @@ describe("kafkaConsumerSql", () => {
     expect(kafkaMetaColumns({ storeHeaders: true }).map((c) => c.name)).toEqual(["__value", "__topic", "__partition", "__offset", "__timestamp", "__key", "__headers"]);
     expect(kafkaMetaColumns({}).length).toBe(6);
   });
+  it("reads json_with_schema documents after the registry's 5-byte header, and the key's with KAFKA_KEY_FORMAT json_with_schema", () => {
+    const sql = kafkaConsumerSql({ ...base, settings: { ...base.settings, storeRawValue: true, valueFormat: "json_with_schema", keyFormat: "json_with_schema" } });
+    expect(sql.create[3]).toMatch(/^CREATE MATERIALIZED VIEW `ws`.`ev_1_kafka_rows` TO `ws`.`ev_1` AS WITH substring\(value, 6\) AS __document SELECT /);
+    expect(sql.create[3]).toContain("JSONExtract(__document, 'id', 'Nullable(UInt64)')");
+    expect(sql.create[3]).toContain("__document AS __value");
+    expect(sql.create[3]).toContain("if((length(_key) >= 5 AND startsWith(_key, '\\0')), substring(_key, 6), _key) AS __key");
+    expect(sql.create[3]).toContain("WHERE NOT (length(value) > 10485760 OR NOT (length(value) >= 5 AND startsWith(value, '\\0'))) AND ");
+    expect(sql.create[4]).toContain("the message value does not start with the schema registry\\'s header");
+  });
+  it("sends a message value over 10 MiB to the quarantine, whatever the format", () => {
+    const sql = kafkaConsumerSql(base);
+    expect(sql.create[3]).toContain("WHERE NOT (length(value) > 10485760) AND ");
+    expect(sql.create[4]).toContain("WHERE (length(value) > 10485760) OR ");
+    expect(sql.create[4]).toContain("if(length(value) > 10485760, [multiIf(length(value) > 10485760, concat('the message value is ', toString(length(value)), ' bytes, over the limit of 10485760 bytes (10 MiB) per message'), '')], ");
+  });
   it("refuses what it cannot consume yet: array projections and Avro", () => {
     expect(kafkaConsumerProblem({ columns: [{ name: "a", type: "Array(String)", nullable: false, jsonPath: "$.a[:].b" }], settings: base.settings })).toMatch(/projects an array/);
     expect(kafkaConsumerProblem({ columns, settings: { ...base.settings, valueFormat: "avro" } })).toMatch(/avro/);
