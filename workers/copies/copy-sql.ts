@@ -20,6 +20,10 @@ export interface CopyQuery {
   sql: string;
   /** ClickHouse settings the templates asked for (`max_threads`). */
   settings: Record<string, number | string>;
+  /** `tb_secret()` values the SQL reads (jobs/pipe-sql.ts): bound with every statement that runs it. */
+  queryParams?: Record<string, string>;
+  /** Those values, masked in the run's error. */
+  secretValues: string[];
   database: string;
   publication: CopyPublication;
   target: ManifestDatasource;
@@ -49,5 +53,5 @@ export async function copyQuery(
 ): Promise<CopyQuery> {
   const { pipe, publication, target } = copyPipe(live, name);
   const compiled = await compileJobPipe(platform, workspaceId, live!, pipe, publication.node, params);
-  return { sql: compiled.sql, settings: compiled.settings, database: compiled.database, publication, target };
+  return { sql: compiled.sql, settings: compiled.settings, ...(compiled.queryParams ? { queryParams: compiled.queryParams } : {}), secretValues: compiled.secretValues, database: compiled.database, publication, target };
 }

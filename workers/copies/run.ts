@@ -33,6 +33,7 @@ import { copyColumns, type TargetColumn } from "../../shared/deploy/copy-columns
 import { quoteIdentifier, quoteQualifiedName, quoteString } from "../../shared/sql/ddl/index.js";
 import { BadRequestError, TernError } from "../../shared/errors.js";
 import { clickhouseMessage, fromClickHouse } from "../clickhouse/errors.js";
+import { maskJobError } from "../jobs/pipe-sql.js";
 import type { JobRun, JobRunner, JobStatistics } from "../jobs/runners.js";
 import type { Platform } from "../platform/platform.js";
 import { logOps } from "../write/ops-log.js";
@@ -48,8 +49,8 @@ export function stagingTable(target: string, jobId: string): string {
   return `${target}__copy_${jobId.replace(/[^A-Za-z0-9]/g, "").slice(0, 16)}`;
 }
 
-async function rows<T>(ch: ClickHouseClient, query: string): Promise<T[]> {
-  const rs = await ch.query({ query, format: "JSONEachRow" });
+async function rows<T>(ch: ClickHouseClient, query: string, queryParams?: Record<string, string>): Promise<T[]> {
+  const rs = await ch.query({ query, format: "JSONEachRow", ...(queryParams ? { query_params: queryParams } : {}) });
   return (await rs.json()) as T[];
 }
 
@@ -110,7 +111,7 @@ export const runCopyJob: JobRunner = async (platform, job, signal) => {
     }], { flushMs: 0 });
     return stats;
   } catch (e) {
-    const error = signal.aborted ? new CopyCancelled("The copy was cancelled; its target datasource was left as it was") : asTernError(e);
+    const error = signal.aborted ? new CopyCancelled("The copy was cancelled; its target datasource was left as it was") : maskJobError(asTernError(e), q?.secretValues ?? []);
     logOps(platform, [{
       workspaceId: job.workspaceId, eventType: "copy", datasource: q?.target.name ?? "", result: "error", pipe: job.pipe,
       elapsedSeconds: (platform.clock.now() - started) / 1000, error: error.message, requestId: job.queryId, jobId: job.record.id,
@@ -172,7 +173,7 @@ async function copy(
     return { rows: Number(previous.rows ?? 0), bytes: Number(previous.bytes ?? 0), mode };
   }
 
-  const [targetInfo, produced] = await Promise.all([tableInfo(admin, database, q.target.table), rows<{ name: string }>(admin, `DESCRIBE TABLE (${q.sql})`)]);
+  const [targetInfo, produced] = await Promise.all([tableInfo(admin, database, q.target.table), rows<{ name: string }>(admin, `DESCRIBE TABLE (${q.sql})`, q.queryParams)]);
   if (!targetInfo) throw new BadRequestError(`The copy's target datasource '${q.target.name}' has no table in ClickHouse; deploy the project again`);
   const columns = columnsToWrite(produced, q, targetInfo, job.pipe);
   const feedsViews = views.some((v) => v.sources.includes(q.target.table));
@@ -186,6 +187,7 @@ async function copy(
       query: insertSelect(target, q, columns),
       query_id: job.queryId,
       clickhouse_settings: settings,
+      ...(q.queryParams ? { query_params: q.queryParams } : {}),
       abort_signal: signal,
     });
     return { ...writtenSummary(summary.response_headers["x-clickhouse-summary"]), mode };
@@ -203,6 +205,7 @@ async function copy(
       query: insertSelect(staging, q, columns),
       query_id: job.queryId,
       clickhouse_settings: settings,
+      ...(q.queryParams ? { query_params: q.queryParams } : {}),
       abort_signal: signal,
     });
     checkCancel();

@@ -32,8 +32,8 @@ async function command(ch: ClickHouseClient, query: string): Promise<void> {
   await ch.command({ query });
 }
 
-async function rows<T>(ch: ClickHouseClient, query: string): Promise<T[]> {
-  const rs = await ch.query({ query, format: "JSONEachRow" });
+async function rows<T>(ch: ClickHouseClient, query: string, settings: Record<string, string> = {}): Promise<T[]> {
+  const rs = await ch.query({ query, format: "JSONEachRow", clickhouse_settings: settings });
   return rs.json<T>();
 }
 
@@ -74,7 +74,8 @@ async function copyTargetMismatch(ch: ClickHouseClient, plan: Plan, pipe: string
   if (publication?.type !== "copy") return undefined;
   const target = plan.manifest.datasources[publication.targetDatasource];
   if (!target) return undefined;
-  const produced = await rows<{ name: string }>(ch, `DESCRIBE TABLE (${sql})`);
+  // A copy node reading tb_secret(): described with the empty placeholders its EXPLAIN gets.
+  const produced = await rows<{ name: string }>(ch, `DESCRIBE TABLE (${sql})`, secretPlaceholderSettings(sql));
   const columns = await rows<TargetColumn>(ch, `DESCRIBE TABLE ${quoteQualifiedName(plan.manifest.database, target.table)}`);
   const match = copyColumns(produced.map((c) => c.name), columns, { pipe, datasource: publication.targetDatasource });
   return match.ok ? undefined : match.message;

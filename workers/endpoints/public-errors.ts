@@ -54,7 +54,7 @@ export function publicMessage(message: string, audience: ErrorAudience): string 
 }
 
 /** Every secret value in `text` as `<secret>`, longest first so a secret containing another is masked whole. */
-function maskSecrets(text: string, secrets: readonly string[] = []): string {
+export function maskSecrets(text: string, secrets: readonly string[] = []): string {
   let out = text;
   for (const secret of [...secrets].sort((a, b) => b.length - a.length)) {
     if (secret !== "") out = out.split(secret).join("<secret>");

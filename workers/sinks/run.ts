@@ -27,7 +27,7 @@ import { writeToR2 } from "./write-r2.js";
 async function resultColumns(platform: Platform, q: SinkQuery, queryId: string): Promise<ResultColumn[]> {
   // The jobs client runs in the empty sandbox database: every name in the sink's SQL is qualified.
   await platform.clickhouse.guard.sandbox();
-  const rs = await platform.clickhouse.jobs.query({ query: `DESCRIBE TABLE (\n${q.sql}\n)`, format: "JSONEachRow", query_id: queryId });
+  const rs = await platform.clickhouse.jobs.query({ query: `DESCRIBE TABLE (\n${q.sql}\n)`, format: "JSONEachRow", query_id: queryId, ...(q.queryParams ? { query_params: q.queryParams } : {}) });
   return ((await rs.json()) as Array<{ name: string; type: string }>).map(({ name, type }) => ({ name, type }));
 }
 
@@ -60,6 +60,7 @@ export const runSinkJob: JobRunner = async (platform, job, signal) => {
       secrets = target.secrets;
       Object.assign(where, { bucket: target.topic, path: target.bootstrapServers });
       const q = await compileJobPipe(platform, job.workspaceId, live!, kafka.pipe, kafka.publication.node, params);
+      secrets = [...secrets, ...q.secretValues];
       if (signal.aborted) throw new SinkCancelled("The sink was cancelled");
       const statistics = await writeToKafka(platform, job, signal, q, target);
       log("ok", statistics, []);
@@ -82,6 +83,7 @@ export const runSinkJob: JobRunner = async (platform, job, signal) => {
     const template = ok(parseFileTemplate(publication.fileTemplate)).parts;
 
     const q = { ...(await sinkQuery(platform, job.workspaceId, live, job.pipe, params)), publication };
+    secrets = [...secrets, ...q.secretValues];
     if (signal.aborted) throw new SinkCancelled("The sink was cancelled");
     const names = ok(planFileNames(template, await resultColumns(platform, q, job.queryId), new Date(job.jobTimestamp))).names;
     const written = destination.service === "r2"

@@ -19,6 +19,10 @@ export interface SinkQuery {
   sql: string;
   /** ClickHouse settings the templates asked for (`max_threads`). */
   settings: Record<string, number | string>;
+  /** `tb_secret()` values the SQL reads (jobs/pipe-sql.ts): bound with every statement that runs it. */
+  queryParams?: Record<string, string>;
+  /** Those values, masked in the run's error. */
+  secretValues: string[];
   database: string;
   publication: BucketSinkPublication;
   connection: ConnectionFile;
@@ -67,5 +71,5 @@ export async function sinkQuery(
 ): Promise<SinkQuery> {
   const { pipe, publication, connection } = sinkPipe(live, name);
   const compiled = await compileJobPipe(platform, workspaceId, live!, pipe, publication.node, params);
-  return { sql: compiled.sql, settings: compiled.settings, database: compiled.database, publication, connection };
+  return { sql: compiled.sql, settings: compiled.settings, ...(compiled.queryParams ? { queryParams: compiled.queryParams } : {}), secretValues: compiled.secretValues, database: compiled.database, publication, connection };
 }

@@ -62,6 +62,7 @@ export async function writeWithClickHouse(
   const result = await platform.clickhouse.jobs.command({
     query: `INSERT INTO FUNCTION ${target}${partition}\nSELECT * FROM (\n${q.sql}\n)`,
     query_id: job.queryId,
+    ...(q.queryParams ? { query_params: q.queryParams } : {}),
     clickhouse_settings: {
       ...q.settings,
       ...encoding.settings,

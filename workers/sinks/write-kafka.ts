@@ -83,13 +83,13 @@ export async function writeToKafka(
   platform: Platform,
   job: JobRun,
   signal: AbortSignal,
-  q: { sql: string; settings: Record<string, number | string> },
+  q: { sql: string; settings: Record<string, number | string>; queryParams?: Record<string, string> },
   target: KafkaTarget,
 ): Promise<JobStatistics> {
   const ch = platform.clickhouse.jobs;
   // The jobs client runs in the empty sandbox database: every name in the sink's SQL is qualified.
   await platform.clickhouse.guard.sandbox();
-  const described = await ch.query({ query: `DESCRIBE TABLE (\n${q.sql}\n)`, format: "JSONEachRow", query_id: `${job.queryId}-describe` });
+  const described = await ch.query({ query: `DESCRIBE TABLE (\n${q.sql}\n)`, format: "JSONEachRow", query_id: `${job.queryId}-describe`, ...(q.queryParams ? { query_params: q.queryParams } : {}) });
   const columns = ((await described.json()) as Array<{ name: string; type: string }>).map(({ name, type }) => ({ name, type }));
   const sql = kafkaSinkSql({
     database: KAFKA_SINK_DATABASE,
@@ -108,6 +108,7 @@ export async function writeToKafka(
     const result = await ch.command({
       query: sql.insert,
       query_id: job.queryId,
+      ...(q.queryParams ? { query_params: q.queryParams } : {}),
       clickhouse_settings: { ...q.settings, max_execution_time: platform.config.jobs.timeoutSeconds },
       abort_signal: signal,
     });

@@ -82,7 +82,7 @@ export async function writeToR2(platform: Platform, job: JobRun, signal: AbortSi
       ? `SELECT '' AS name, count() AS rows FROM (\n${q.sql}\n)`
       : `SELECT ${names.expression} AS name, count() AS rows FROM (\n${q.sql}\n) GROUP BY name ORDER BY name`;
   const files = (await (
-    await jobs.query({ query: listing, format: "JSONEachRow", query_id: job.queryId, clickhouse_settings: settings, abort_signal: signal })
+    await jobs.query({ query: listing, format: "JSONEachRow", query_id: job.queryId, ...(q.queryParams ? { query_params: q.queryParams } : {}), clickhouse_settings: settings, abort_signal: signal })
   ).json()) as Array<{ name: string; rows: number | string }>;
 
   const written: R2Written[] = [];
@@ -97,7 +97,7 @@ export async function writeToR2(platform: Platform, job: JobRun, signal: AbortSi
       const answer = await jobs.exec({
         query: `SELECT * FROM (\n${q.sql}\n)${where}\nFORMAT ${encoding.clickhouseFormat}`,
         query_id: job.queryId,
-        ...(names.kind === "per_row" ? { query_params: { name: file.name } } : {}),
+        query_params: { ...q.queryParams, ...(names.kind === "per_row" ? { name: file.name } : {}) },
         clickhouse_settings: settings,
         abort_signal: signal,
       });
