@@ -20,6 +20,7 @@ import { eventsBuckets } from "../ratelimit/limit.js";
 import { idempotencyUnitKey, readIdempotencyKey } from "./idempotency.js";
 import { packMessages, sendMessages, type IngestMessage } from "./message.js";
 import { readBodyChunks } from "./read-body.js";
+import { writeBudget } from "./write-budget.js";
 import { writeNow, type JoinedLines } from "./write-now.js";
 import { logOps } from "../write/ops-log.js";
 import { datasourceTables, liveDatasource } from "../write/target.js";
@@ -58,6 +59,8 @@ export async function acceptEvents(platform: Platform, principal: Principal, req
     throw e;
   }
 }
+
+function noop(): void {}
 
 /** Characters of NDJSON validated and written at a time: memory is bounded by this, not by the request. */
 export const SEGMENT_CHARS = 256 * 1024;
@@ -102,10 +105,12 @@ async function ingest(
     waitUntil: (p: Promise<unknown>) => platform.waitUntil(p),
   };
 
-  // The body is read, validated and written a segment at a time (see README): while one
-  // segment's rows are being written, the next one is read and validated; no more is held.
+  // The body is read, validated and written a segment at a time (see README): while a
+  // segment's rows are being written, the next one is read and validated; beyond one write in
+  // flight per request, validated segments wait only within the isolate's write budget.
   const total = { nonBlank: false, landed: 0, quarantined: 0, queued: 0, parts: 0 };
-  let inFlight: Promise<void> | undefined;
+  // The writes started and not finished yet (each promise settles when its write did, never rejects).
+  const inFlight = new Set<Promise<void>>();
   let failed: { error: unknown } | undefined;
   let prevKey: string | undefined;
   const handle = async (segment: Segment) => {
@@ -121,14 +126,29 @@ async function ingest(
     // Only what the write needs stays alive while the previous write finishes: the joined
     // lines (one string), not the segment's text nor its lines (slices that keep it alive).
     segment.text = "";
-    const write = req.wait
-      ? writeSegment({ text: result.validLines.join("\n"), count: result.validCount }, result.quarantineLines, unitKey)
-      : queueSegment(result, unitKey);
-    // One write in flight: this segment was validated while the previous one was being written;
-    // wait for that write (the body is not read meanwhile), then start this one and read on.
-    if (inFlight) await inFlight;
-    inFlight = write();
-    inFlight.catch((error: unknown) => (failed ??= { error }));
+    const rows = req.wait ? { text: result.validLines.join("\n"), count: result.validCount } : undefined;
+    const write = rows ? writeSegment(rows, result.quarantineLines, unitKey) : queueSegment(result, unitKey);
+    // This segment was validated while earlier ones were being written. An unkeyed wait=true
+    // segment may join them in flight while the isolate's write budget allows (group commit then
+    // merges them into larger inserts); otherwise it waits for the request's write in flight (the
+    // body is not read meanwhile). A keyed request's inserts carry their own tokens and never merge.
+    const bytes = rows && !keyed ? rows.text.length + result.quarantineLines.reduce((n, l) => n + l.length, 0) : 0;
+    if (bytes > 0) {
+      while (!writeBudget.tryTake(bytes, inFlight.size === 0)) await Promise.race(inFlight);
+    } else {
+      while (inFlight.size > 0) await Promise.race(inFlight);
+    }
+    if (failed) {
+      writeBudget.give(bytes);
+      throw failed.error;
+    }
+    const run = write();
+    run.catch((error: unknown) => (failed ??= { error }));
+    const done: Promise<void> = run.then(noop, noop).then(() => {
+      inFlight.delete(done);
+      writeBudget.give(bytes);
+    });
+    inFlight.add(done);
   };
   const writeSegment = (rows: JoinedLines, quarantineLines: readonly string[], unitKey: string) => async () => {
     let written;
@@ -172,10 +192,11 @@ async function ingest(
     for (const segment of segmenter.end()) await handle(segment);
   } catch (e) {
     // The body failed (too large, bad gzip, the client went away): what was already handed on still finishes.
-    if (inFlight) await inFlight.catch(() => undefined);
+    await Promise.all(inFlight);
     throw e;
   }
-  if (inFlight) await inFlight;
+  await Promise.all(inFlight);
+  if (failed) throw failed.error;
   if (!total.nonBlank) throw new BadRequestError("The request body is empty: send one JSON object per line (NDJSON)");
 
   if (!req.wait) return { status: 202, body: { successful_rows: total.queued, quarantined_rows: total.quarantined } };

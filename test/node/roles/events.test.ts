@@ -2,9 +2,10 @@
 // the edge, written while the caller waits (wait=true) through the injected
 // (real) fetch, refused rows quarantined; and, when the answer to an insert is
 // lost after ClickHouse committed it, a retry with the same Idempotency-Key
-// lands nothing twice.
+// lands nothing twice; the segments of a large body wait for ClickHouse
+// together and share an insert.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { acceptEvents } from "../../../workers/ingest/events.js";
+import { acceptEvents, SEGMENT_CHARS } from "../../../workers/ingest/events.js";
 import type { LiveDeployment } from "../../../workers/catalog/client.js";
 import { TernError } from "../../../shared/errors.js";
 import { quoteQualifiedName } from "../../../shared/sql/ddl/index.js";
@@ -85,6 +86,39 @@ describe("acceptEvents with wait=true", () => {
     await retry.settled();
     expect(await count(table, "b")).toBe(2);
   });
+
+  it("reads a body of three segments while the first one's insert is in flight, and writes the other two in one insert", async () => {
+    const text = Array.from({ length: 8000 }, (_, n) => line(n, "grouped")).join("\n");
+    expect([text.length > 2 * SEGMENT_CHARS, text.length < 3 * SEGMENT_CHARS]).toEqual([true, true]);
+    const bytes = new TextEncoder().encode(text);
+    let read!: () => void;
+    const bodyRead = new Promise<void>((r) => (read = r));
+    let offset = 0;
+    const stream = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (offset >= bytes.byteLength) {
+          read();
+          controller.close();
+          return;
+        }
+        controller.enqueue(bytes.subarray(offset, (offset += 64 * 1024)));
+      },
+    });
+    const ofThisBody = (c: { sql: string }) => c.sql.startsWith(insertInto) && c.sql.includes('"tenant":"grouped"');
+    // The first segment's insert is held until the whole body was read: with one write in flight
+    // per request, reading would wait for that insert and never finish.
+    ch.holdWhen = (c) => (ofThisBody(c) && ch.calls.filter(ofThisBody).length === 1 ? bodyRead : undefined);
+    const test = nodePlatform(ch);
+    const answer = await acceptEvents(test.platform, principal(workspaceId), {
+      live, datasource: "events", wait: true, idempotencyKey: undefined,
+      body: new Request("http://tern.test/v0/events?name=events&wait=true", { method: "POST", body: stream, duplex: "half" } as RequestInit),
+    });
+    ch.holdWhen = () => undefined;
+    await test.settled();
+    expect(answer.body).toEqual({ successful_rows: 8000, quarantined_rows: 0 });
+    expect(ch.calls.filter(ofThisBody).length).toBe(2);
+    expect(await count(table, "grouped")).toBe(8000);
+  }, 30_000);
 
   it("refuses a caller without DATASOURCES:APPEND on the datasource, before reading the body", async () => {
     const test = nodePlatform(ch);

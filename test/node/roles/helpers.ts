@@ -27,19 +27,23 @@ export interface Call {
 /**
  * The real `fetch`, recording every call. `failWhen(call)` decides per call:
  * "before" throws without sending (ClickHouse never sees it), "after" sends it
- * and then throws as if the answer was lost on the way back.
+ * and then throws as if the answer was lost on the way back; `holdWhen(call)`
+ * delays a call until the promise it returns settles.
  */
 export class ClickHouseFetch {
   readonly calls: Call[] = [];
   /** false: calls are not kept (a test that measures memory must not hold every insert's body). */
   record = true;
   failWhen: (call: Call) => "before" | "after" | undefined = () => undefined;
+  /** A promise to wait for before sending the call (it is recorded at once), or undefined to send it now. */
+  holdWhen: (call: Call) => Promise<void> | undefined = () => undefined;
 
   readonly fetch: typeof globalThis.fetch = async (input, init) => {
     const url = new URL(input instanceof Request ? input.url : String(input));
     const body = typeof init?.body === "string" ? init.body : "";
     const call = { url, sql: url.searchParams.get("query") ?? body };
     if (this.record) this.calls.push(call);
+    await this.holdWhen(call);
     const fault = this.failWhen(call);
     if (fault === "before") throw new TypeError("fetch failed: connection refused (injected)");
     const res = await fetch(input, init);
