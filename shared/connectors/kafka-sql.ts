@@ -278,7 +278,9 @@ export interface KafkaProbeInput {
  * `Kafka` table read once with a direct SELECT (nothing committed, its own
  * group), then what its consumer saw in `system.kafka_consumers`: partitions
  * assigned (the broker answered and the topic exists) or librdkafka's errors.
- * Statements in order: create, read (takes up to the poll timeout), report, drop.
+ * Statements: create; then read, with report polled beside it until
+ * `kafkaProbeSettled` (the read alone waits up to 15 s for an assignment); then
+ * drop, which also ends the read.
  */
 export function kafkaProbeSql(input: KafkaProbeInput): { create: string; read: string; report: string; drop: string } {
   const name = quoteQualifiedName(input.database, input.table);
@@ -299,14 +301,30 @@ FROM system.kafka_consumers WHERE database = ${quoteString(input.database)} AND 
   };
 }
 
+export type KafkaProbeReport = Array<{ partitions: number | string; errors: string[] }>;
+
+/**
+ * Whether a probe's report already answers, while its read still waits: the
+ * topic's partitions were assigned, or librdkafka reported errors. The read
+ * itself would wait for an assignment for a fixed 15 s inside ClickHouse (a
+ * constant of its Kafka consumer, no setting shortens it) whenever the broker
+ * or the topic is not there; the errors that say why are in
+ * `system.kafka_consumers` within a second.
+ */
+export function kafkaProbeSettled(report: KafkaProbeReport): boolean {
+  return report.some((r) => Number(r.partitions) > 0 || r.errors.length > 0);
+}
+
 /** What a probe's report says, in words a user can act on; undefined when the topic was reached. */
-export function kafkaProbeProblem(report: Array<{ partitions: number | string; errors: string[] }>, where: { servers: string; topic: string }): string | undefined {
+export function kafkaProbeProblem(report: KafkaProbeReport, where: { servers: string; topic: string }): string | undefined {
   const errors = report.flatMap((r) => r.errors);
   if (errors.length === 0 && report.some((r) => Number(r.partitions) > 0)) return undefined;
   const text = errors.join("; ");
+  // The error shown: the first of the kind that decided the answer (librdkafka reports a refused connection, then "1/1 brokers are down").
+  const first = (pattern: RegExp) => errors.find((e) => pattern.test(e)) ?? errors[0];
   if (/Unknown topic or partition|UNKNOWN_TOPIC/i.test(text)) return `topic '${where.topic}' does not exist on ${where.servers}`;
-  if (/SASL|authentication|Authentication/.test(text)) return `the broker at ${where.servers} refused the connection's credentials (${errors[0]})`;
-  if (/brokers are down|Connection refused|resolve|timed out|Connect to/i.test(text)) return `cannot reach the Kafka broker at ${where.servers} (${errors[0]})`;
+  if (/SASL|authentication|Authentication/.test(text)) return `the broker at ${where.servers} refused the connection's credentials (${first(/SASL|authentication/i)})`;
+  if (/brokers are down|Connection refused|resolve|timed out|Connect to/i.test(text)) return `cannot reach the Kafka broker at ${where.servers} (${first(/brokers are down/i)})`;
   if (errors.length > 0) return `Kafka at ${where.servers}: ${errors[0]}`;
   return `no partition of topic '${where.topic}' was assigned by ${where.servers} within the check's wait; the broker may be unreachable or the topic missing`;
 }

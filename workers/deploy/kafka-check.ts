@@ -6,14 +6,15 @@
  * check's scratch database, in a group of its own, read once; what its
  * consumer saw becomes the feedback (`kafkaProbeProblem`): host unreachable,
  * topic missing, credentials refused. One probe per broker list, topic and
- * user; probes run side by side, each bounded by the engine's poll wait.
+ * user; probes run side by side, each answered as soon as ClickHouse's
+ * consumer saw the partitions or librdkafka's errors (../clickhouse/kafka-probe.ts).
  */
 import type { ClickHouseClient } from "@clickhouse/client-web";
 import type { PlannedKafkaConsumer } from "../../shared/connectors/kafka-consumers.js";
-import { kafkaProbeProblem, kafkaProbeSql } from "../../shared/connectors/kafka-sql.js";
 import type { DeploymentFeedback } from "../../shared/deploy/manifest.js";
 import { quoteIdentifier } from "../../shared/sql/ddl/index.js";
 import { clickhouseMessage } from "../clickhouse/errors.js";
+import { probeKafka } from "../clickhouse/kafka-probe.js";
 
 function randomTag(): string {
   return Array.from(crypto.getRandomValues(new Uint8Array(4)), (b) => b.toString(16).padStart(2, "0")).join("");
@@ -21,18 +22,14 @@ function randomTag(): string {
 
 async function probe(ch: ClickHouseClient, database: string, c: PlannedKafkaConsumer, index: number): Promise<string | undefined> {
   const tag = randomTag();
-  const sql = kafkaProbeSql({
-    database, table: `kafka_probe_${index}_${tag}`, topic: c.topic, groupId: `tern_check_${tag}`, connection: c.connection,
-  });
   try {
-    await ch.command({ query: sql.create });
-    await (await ch.query({ query: sql.read, format: "TabSeparated" })).text();
-    const report = await (await ch.query({ query: sql.report, format: "JSONEachRow" })).json<{ partitions: number; errors: string[] }>();
-    return kafkaProbeProblem(report, { servers: c.bootstrapServers, topic: c.topic });
+    return await probeKafka(
+      ch,
+      { database, table: `kafka_probe_${index}_${tag}`, topic: c.topic, groupId: `tern_check_${tag}`, connection: c.connection },
+      { servers: c.bootstrapServers, topic: c.topic },
+    );
   } catch (e) {
     return `Kafka at ${c.bootstrapServers}: ${clickhouseMessage(e)}`;
-  } finally {
-    await ch.command({ query: sql.drop }).catch(() => undefined);
   }
 }
 

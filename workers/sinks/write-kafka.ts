@@ -8,9 +8,10 @@
  * The connection's `tb_secret`s are resolved for this run only.
  */
 import type { ConnectionFile, KafkaSinkPublication } from "../../shared/datafiles/index.js";
-import { kafkaProbeProblem, kafkaProbeSql, kafkaSinkSql } from "../../shared/connectors/kafka-sql.js";
+import { kafkaSinkSql, type KafkaProbeInput } from "../../shared/connectors/kafka-sql.js";
 import { secretResolver } from "../../shared/datafiles/values.js";
 import { quoteIdentifier } from "../../shared/sql/ddl/index.js";
+import { probeKafka } from "../clickhouse/kafka-probe.js";
 import { writtenSummary } from "../clickhouse/summary.js";
 import type { JobRun, JobStatistics } from "../jobs/runners.js";
 import type { Platform } from "../platform/platform.js";
@@ -59,23 +60,17 @@ export function kafkaTarget(publication: KafkaSinkPublication, connection: Conne
  */
 async function ensureBrokerReachable(platform: Platform, job: JobRun, target: KafkaTarget): Promise<void> {
   const ch = platform.clickhouse.jobs;
-  const sql = kafkaProbeSql({
-    database: KAFKA_SINK_DATABASE,
-    table: `probe_${job.record.id.replace(/[^A-Za-z0-9]/g, "_")}`,
-    topic: target.topic,
-    groupId: `tern_sink_probe_${job.record.id}`,
-    connection: target.connection as Parameters<typeof kafkaProbeSql>[0]["connection"],
-  });
-  let problem: string | undefined;
-  try {
-    await ch.command({ query: sql.drop });
-    await ch.command({ query: sql.create });
-    await (await ch.query({ query: sql.read, format: "TabSeparated" })).text();
-    const report = await (await ch.query({ query: sql.report, format: "JSONEachRow" })).json<{ partitions: number; errors: string[] }>();
-    problem = kafkaProbeProblem(report, { servers: target.bootstrapServers, topic: target.topic });
-  } finally {
-    await ch.command({ query: sql.drop }).catch(() => undefined);
-  }
+  const problem = await probeKafka(
+    ch,
+    {
+      database: KAFKA_SINK_DATABASE,
+      table: `probe_${job.record.id.replace(/[^A-Za-z0-9]/g, "_")}`,
+      topic: target.topic,
+      groupId: `tern_sink_probe_${job.record.id}`,
+      connection: target.connection as KafkaProbeInput["connection"],
+    },
+    { servers: target.bootstrapServers, topic: target.topic },
+  );
   if (problem !== undefined && /^(cannot reach|the broker at)/.test(problem)) throw new SinkFailed(`The sink could not produce to Kafka: ${problem}`);
 }
 

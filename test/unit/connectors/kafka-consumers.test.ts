@@ -1,7 +1,7 @@
 /** shared/connectors/kafka-consumers.ts, kafkaProbeProblem and the plan's meta columns (run for real in test/e2e/kafka.test.ts). */
 import { describe, expect, it } from "vitest";
 import { defaultKafkaGroup, dropKafkaConsumerSql, planKafkaConsumers, type KafkaManifestView } from "../../../shared/connectors/kafka-consumers.js";
-import { kafkaProbeProblem } from "../../../shared/connectors/kafka-sql.js";
+import { kafkaProbeProblem, kafkaProbeSettled } from "../../../shared/connectors/kafka-sql.js";
 import { parseDatafile, type ConnectionFile, type DatasourceFile } from "../../../shared/datafiles/index.js";
 import { withKafkaMetaColumns } from "../../../shared/deploy/plan/kafka-columns.js";
 
@@ -72,6 +72,15 @@ describe("withKafkaMetaColumns", () => {
   });
 });
 
+describe("kafkaProbeSettled", () => {
+  it("is settled once partitions are assigned or librdkafka reported an error, not before", () => {
+    expect(kafkaProbeSettled([])).toBe(false);
+    expect(kafkaProbeSettled([{ partitions: 0, errors: [] }])).toBe(false);
+    expect(kafkaProbeSettled([{ partitions: "3", errors: [] }])).toBe(true);
+    expect(kafkaProbeSettled([{ partitions: 0, errors: ["Broker: Unknown topic or partition"] }])).toBe(true);
+  });
+});
+
 describe("kafkaProbeProblem", () => {
   const where = { servers: "b:9092", topic: "t" };
   it("is undefined when partitions were assigned and nothing failed", () => {
@@ -83,6 +92,9 @@ describe("kafkaProbeProblem", () => {
       .toBe("cannot reach the Kafka broker at b:9092 ([thrd:b:9092/bootstrap]: 1/1 brokers are down)");
     expect(kafkaProbeProblem([{ partitions: 0, errors: ["SASL authentication error: Authentication failed"] }], where))
       .toBe("the broker at b:9092 refused the connection's credentials (SASL authentication error: Authentication failed)");
+    // A refused connection comes first, then librdkafka's summary: the summary is named, as when only it was left.
+    expect(kafkaProbeProblem([{ partitions: 0, errors: ["[thrd:b:9092/bootstrap]: b:9092/bootstrap: Connect to ipv4#10.0.0.1:9092 failed: Connection refused", "[thrd:b:9092/bootstrap]: 1/1 brokers are down"] }], where))
+      .toBe("cannot reach the Kafka broker at b:9092 ([thrd:b:9092/bootstrap]: 1/1 brokers are down)");
     expect(kafkaProbeProblem([], where)).toBe("no partition of topic 't' was assigned by b:9092 within the check's wait; the broker may be unreachable or the topic missing");
   });
 });
