@@ -6,8 +6,12 @@
  * same SQL with physical names sent straight to ClickHouse (same settings,
  * same parameter), and the interface's `/ping` (wrangler dev's own hop: the
  * Worker answers without auth or ClickHouse). Answers are checked equal first.
+ * The interface is also called on Tern's Worker's own socket (`../lib/tern-worker.ts`:
+ * no wrangler dev proxy, no Miniflare entry router), next to a Worker with no
+ * Tern code forwarding the direct query on its own socket (`../lib/forwarding-worker.ts`):
+ * the floor any Worker reaching ClickHouse pays, in the same run.
  *
- * Run: npx tsx bench/clickhouse-interface/run.ts [--requests 300] [--rounds 3] [--max-seconds 240]
+ * Run: npx tsx bench/clickhouse-interface/run.ts [--requests 300] [--rounds 3] [--max-seconds 240] [--client fetch|http]
  */
 import { spawn } from "node:child_process";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
@@ -15,14 +19,22 @@ import { createServer } from "node:net";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { loadLine } from "../lib/measure.js";
+import { startTernWorker, type TernWorker } from "../lib/tern-worker.js";
+import { startForwardingWorker, type ForwardingWorker } from "../lib/forwarding-worker.js";
+import { httpClient, type ClientKind } from "../lib/http-client.js";
 
 const { values } = parseArgs({
   options: {
     requests: { type: "string", default: "300" },
     rounds: { type: "string", default: "3" },
     "max-seconds": { type: "string", default: "240" },
+    /** The client every mode is timed with (bench/lib/http-client.ts). */
+    client: { type: "string", default: "fetch" },
   },
 });
+if (values.client !== "fetch" && values.client !== "http") throw new Error(`--client: fetch or http, not ${values.client}`);
+const call = httpClient(values.client as ClientKind, 1);
 const REQUESTS = Number(values.requests);
 const ROUNDS = Number(values.rounds);
 const deadline = Date.now() + Number(values["max-seconds"]) * 1000;
@@ -93,7 +105,11 @@ async function main(): Promise<void> {
   let output = "";
   dev.stdout!.on("data", (d) => (output += d));
   dev.stderr!.on("data", (d) => (output += d));
+  let own: TernWorker | undefined;
+  let forwarder: ForwardingWorker | undefined;
   const stop = async () => {
+    await own?.dispose().catch((e) => console.error(e));
+    await forwarder?.dispose().catch((e) => console.error(e));
     for (const signal of ["SIGTERM", "SIGKILL"] as const) {
       try {
         if (dev.pid) process.kill(-dev.pid, signal);
@@ -138,17 +154,23 @@ async function main(): Promise<void> {
     const basic = `Basic ${Buffer.from(`${workspace}:${admin}`).toString("base64")}`;
     // As a driver without compression asks (Node's fetch would otherwise offer gzip, which the dev server's runtime then applies).
     const plain = { "accept-encoding": "identity" };
-    const viaInterface = () => fetch(`${base}/clickhouse/?param_t=t7`, { method: "POST", headers: { authorization: basic, ...plain }, body: query });
-    const viaDirect = () => fetch(`${chUrl}?${settings}`, { method: "POST", headers: { ...chAuth, ...plain }, body: direct });
+    const viaInterface = () => call(`${base}/clickhouse/?param_t=t7`, { method: "POST", headers: { authorization: basic, ...plain }, body: query });
+    const viaDirect = () => call(`${chUrl}?${settings}`, { method: "POST", headers: { ...chAuth, ...plain }, body: direct });
     // The Query API with the same SQL (the parameter as a literal): what the interface adds over Tern's other SQL surface.
     const literal = `${query.replace("{t:String}", "'t7'")} FORMAT TabSeparated`;
     // The interface with the literal too: what the parameter itself costs (in the engine and the guard's cache key).
-    const viaInterfaceLiteral = () => fetch(`${base}/clickhouse/`, { method: "POST", headers: { authorization: basic, ...plain }, body: literal });
-    const viaQueryApi = () => fetch(`${base}/v0/sql`, { method: "POST", headers: { authorization: `Bearer ${admin}`, "content-type": "text/plain", ...plain }, body: literal });
+    const viaInterfaceLiteral = () => call(`${base}/clickhouse/`, { method: "POST", headers: { authorization: basic, ...plain }, body: literal });
+    const viaQueryApi = () => call(`${base}/v0/sql`, { method: "POST", headers: { authorization: `Bearer ${admin}`, "content-type": "text/plain", ...plain }, body: literal });
+    // Tern's Worker on its own socket (a copy of the state deployed above) and the forwarding floor beside it.
+    own = await startTernWorker({ dataDir });
+    forwarder = await startForwardingWorker({ upstream: chUrl, compatibilityDate: "2026-04-20", compatibilityFlags: ["nodejs_compat", "no_nodejs_global_timers"] });
+    const ownUrl = own.direct;
+    const fwdUrl = forwarder.direct;
+    const viaOwnSocket = () => call(`${ownUrl}/clickhouse/?param_t=t7`, { method: "POST", headers: { authorization: basic, ...plain }, body: query });
 
-    const answers = await Promise.all([viaInterface(), viaDirect(), viaQueryApi()]);
-    const [a = "", b, c] = await Promise.all(answers.map((r) => r.text()));
-    if (a !== b || a !== c || a.split("\n").length < 10) throw new Error(`the interface, the Query API and ClickHouse answer differently:\n${a}\n---\n${b}\n---\n${c}`);
+    const answers = await Promise.all([viaInterface(), viaDirect(), viaQueryApi(), viaOwnSocket()]);
+    const [a = "", b, c, d] = await Promise.all(answers.map((r) => r.text()));
+    if (a !== b || a !== c || a !== d || a.split("\n").length < 10) throw new Error(`the interface, the Query API and ClickHouse answer differently:\n${a}\n---\n${b}\n---\n${c}\n---\n${d}`);
     console.log(`interface answer: ${a.length} bytes, content-encoding ${answers[0]!.headers.get("content-encoding") ?? "none"}`);
 
     const modes: Record<string, () => Promise<Response>> = {
@@ -156,9 +178,13 @@ async function main(): Promise<void> {
       "ClickHouse interface": viaInterface,
       "interface, literal": viaInterfaceLiteral,
       "Query API, literal": viaQueryApi,
-      "interface /ping (hop)": () => fetch(`${base}/clickhouse/ping`, { headers: plain }),
+      "interface /ping (hop)": () => call(`${base}/clickhouse/ping`, { headers: plain }),
+      "interface, own socket": viaOwnSocket,
+      "/ping, own socket": () => call(`${ownUrl}/clickhouse/ping`, { headers: plain }),
+      "forwarding Worker, own socket": () => call(`${fwdUrl}/forward/?${settings}`, { method: "POST", headers: { ...chAuth, ...plain }, body: direct }),
     };
-    for (const call of Object.values(modes)) for (let i = 0; i < 30; i++) await (await call()).arrayBuffer(); // warm-up
+    for (const run of Object.values(modes)) for (let i = 0; i < 30; i++) await (await run()).arrayBuffer(); // warm-up
+    console.log(`start: ${loadLine()}`);
 
     const rounds: Array<Record<string, Result>> = [];
     for (let r = 0; r < ROUNDS && Date.now() < deadline; r++) rounds.push(await interleaved(modes));
@@ -176,6 +202,12 @@ async function main(): Promise<void> {
     console.log(`\nadded at p50 (interface - direct): ${added.toFixed(2)} ms; wrangler dev's hop (/ping) ${hop.toFixed(2)} ms; added excluding the hop: ${(added - hop).toFixed(2)} ms (goal <= 1 ms)`);
     console.log(
       `per round, interface - direct - hop: ${rounds.map((r) => (r["ClickHouse interface"]!.p50 - r["ClickHouse direct"]!.p50 - r["interface /ping (hop)"]!.p50).toFixed(2)).join(" / ")} ms; load ${loadavg().map((l) => l.toFixed(2)).join(" ")}`,
+    );
+    const perRound = (a: string, b: string) => rounds.map((r) => (r[a]!.p50 - r[b]!.p50).toFixed(2)).join(" / ");
+    console.log(
+      `on the Worker's own socket (no dev server hop at all): interface - direct ${(p50("interface, own socket") - p50("ClickHouse direct")).toFixed(2)} ms (per round ${perRound("interface, own socket", "ClickHouse direct")}; goal <= 1 ms); ` +
+        `floor, a Worker with no Tern code forwarding the same query - direct ${(p50("forwarding Worker, own socket") - p50("ClickHouse direct")).toFixed(2)} ms (${perRound("forwarding Worker, own socket", "ClickHouse direct")}); ` +
+        `interface - floor ${(p50("interface, own socket") - p50("forwarding Worker, own socket")).toFixed(2)} ms (${perRound("interface, own socket", "forwarding Worker, own socket")})`,
     );
   } finally {
     await stop();

@@ -6,19 +6,24 @@
  * runs Tern's (inspector proxy off, `[assets]` with the same
  * `run_worker_first` rule); the server is a Node process that answers a
  * ClickHouse-sized JSON body after `--delay` ms (ClickHouse's query time).
- * Modes, in shuffled blocks of 25 calls at concurrency 1, CPU per call of
- * each process from /proc per block:
+ * The same Worker also runs in a workerd the bench starts itself (Miniflare),
+ * called on a socket bound straight to it (`unsafeDirectSockets`): no wrangler
+ * dev proxy and no Miniflare entry router in front, as on Cloudflare
+ * (`../lib/forwarding-worker.ts`). Modes, in shuffled blocks of 25 calls at
+ * concurrency 1, CPU per call of each process from /proc per block:
  *
  * - server direct: Node → the server (what "ClickHouse direct" is to the endpoint bench);
- * - Worker proxy, workerd direct: Node → the Worker's workerd → the server → back;
+ * - Worker proxy, own socket: Node → the Worker (its own workerd and socket) → the server → back;
+ * - Worker route, own socket: that Worker answering without any I/O;
+ * - Worker proxy, workerd direct: Node → wrangler dev's Worker workerd (Miniflare's entry socket) → the server → back;
  * - Worker route, workerd direct: the Worker answers without any I/O;
  * - Worker timer, workerd direct: the Worker waits `--delay` ms on a timer, no I/O;
  * - Worker proxy, through wrangler dev: the same through wrangler dev's proxy workerd.
  *
  * If the proxy's added p50 is above an endpoint goal, no Worker code can meet
- * that goal under wrangler dev on this machine.
+ * that goal on this machine.
  *
- * Run: npx tsx bench/endpoints/floor.ts [--calls 1000] [--delay 8]
+ * Run: npx tsx bench/endpoints/floor.ts [--calls 1000] [--delay 8] [--client fetch|http]
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtemp, mkdir, rm, writeFile } from "node:fs/promises";
@@ -28,13 +33,19 @@ import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { createServer } from "node:net";
 import { CpuMeter, loadLine, processTree } from "../lib/measure.js";
+import { forwardingScript, startForwardingWorker, type ForwardingWorker } from "../lib/forwarding-worker.js";
+import { httpClient, type ClientKind } from "../lib/http-client.js";
 
 const { values } = parseArgs({
   options: {
     calls: { type: "string", default: "1000" },
     delay: { type: "string", default: "8" },
+    /** The client every mode is timed with (bench/lib/http-client.ts). */
+    client: { type: "string", default: "fetch" },
   },
 });
+if (values.client !== "fetch" && values.client !== "http") throw new Error(`--client: fetch or http, not ${values.client}`);
+const call = httpClient(values.client as ClientKind, 1);
 const CALLS = Number(values.calls);
 const DELAY = Number(values.delay);
 const BLOCK = 25;
@@ -48,23 +59,8 @@ const s = http.createServer((q, r) => { q.resume(); q.on("end", () => setTimeout
 s.listen(0, "127.0.0.1", () => console.log("port " + s.address().port));
 `;
 
-/** The Worker: no Tern code, only the runtime's own request, fetch and response. */
-const WORKER = `
-export default {
-  async fetch(request, env) {
-    const path = new URL(request.url).pathname;
-    if (path === "/proxy") {
-      const res = await fetch(env.UPSTREAM, { method: "POST", body: "SELECT 1" });
-      return new Response(await res.arrayBuffer(), { headers: { "content-type": "application/json" } });
-    }
-    if (path === "/timer") {
-      await new Promise((r) => setTimeout(r, ${DELAY}));
-      return new Response("ok");
-    }
-    return new Response("ok");
-  },
-};
-`;
+/** The Worker: no Tern code, only the runtime's own request, fetch and response (`/forward/` → the server). */
+const WORKER = forwardingScript(DELAY);
 
 function lineFrom(child: ChildProcess, pattern: RegExp, what: string): Promise<RegExpMatchArray> {
   return new Promise((ok, fail) => {
@@ -124,6 +120,7 @@ function listeningPorts(pid: number): number[] {
 async function main(): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), "tern-bench-floor-"));
   const children: ChildProcess[] = [];
+  let own: ForwardingWorker | undefined;
   try {
     const server = spawn(process.execPath, ["-e", SERVER], { stdio: ["ignore", "pipe", "pipe"], detached: true });
     children.push(server);
@@ -178,14 +175,19 @@ async function main(): Promise<void> {
     }
     if (!direct) throw new Error("no listening port of the Worker's workerd answers");
 
+    // The same Worker on its own workerd and socket, as production runs it (no entry router, no proxy).
+    own = await startForwardingWorker({ upstream, compatibilityDate: "2026-04-20", delayMs: DELAY });
+    const post = { method: "POST", body: "SELECT 1" };
     const modes: Record<string, () => Promise<Response>> = {
-      "server direct": () => fetch(upstream, { method: "POST", body: "SELECT 1" }),
-      "Worker proxy, workerd direct": () => fetch(`${direct}/proxy`),
-      "Worker route, workerd direct": () => fetch(`${direct}/route`),
-      "Worker timer, workerd direct": () => fetch(`${direct}/timer`),
-      "Worker proxy, through wrangler": () => fetch(`${viaWrangler}/proxy`),
+      "server direct": () => call(upstream, post),
+      "Worker proxy, own socket": () => call(`${own!.direct}/forward/`, post),
+      "Worker route, own socket": () => call(`${own!.direct}/route`),
+      "Worker proxy, workerd direct": () => call(`${direct}/forward/`, post),
+      "Worker route, workerd direct": () => call(`${direct}/route`),
+      "Worker timer, workerd direct": () => call(`${direct}/timer`),
+      "Worker proxy, through wrangler": () => call(`${viaWrangler}/forward/`, post),
     };
-    const cpu = new CpuMeter({ "workerd (Worker)": worker, "workerd (proxy)": proxy, server: [server.pid!] });
+    const cpu = new CpuMeter({ "workerd (own socket)": own.pids, "workerd (Worker)": worker, "workerd (proxy)": proxy, server: [server.pid!] });
     for (const call of Object.values(modes)) for (let i = 0; i < 30; i++) await (await call()).arrayBuffer(); // warm-up
     console.log(`start: ${loadLine()}`);
     const latencies: Record<string, number[]> = Object.fromEntries(Object.keys(modes).map((k) => [k, []]));
@@ -215,15 +217,18 @@ async function main(): Promise<void> {
     }
     const base = p50("server direct");
     console.log(
-      `\nadded p50 by a Worker that only forwards the call: ${(p50("Worker proxy, workerd direct") - base).toFixed(2)} ms on the Worker's workerd, ` +
+      `\nadded p50 by a Worker that only forwards the call: ${(p50("Worker proxy, own socket") - base).toFixed(2)} ms on its own socket, ` +
+        `${(p50("Worker proxy, workerd direct") - base).toFixed(2)} ms on wrangler dev's Worker workerd (entry socket), ` +
         `${(p50("Worker proxy, through wrangler") - base).toFixed(2)} ms through wrangler dev`,
     );
     // What "excluding the hop" in bench/clickhouse-interface still holds: the Worker's one outbound call.
     console.log(
-      `of which the outbound call (proxy - route - server direct): ${(p50("Worker proxy, workerd direct") - p50("Worker route, workerd direct") - base).toFixed(2)} ms`,
+      `of which the outbound call (proxy - route - server direct): ${(p50("Worker proxy, own socket") - p50("Worker route, own socket") - base).toFixed(2)} ms on its own socket, ` +
+        `${(p50("Worker proxy, workerd direct") - p50("Worker route, workerd direct") - base).toFixed(2)} ms on wrangler dev's Worker workerd`,
     );
     console.log(`end: ${loadLine()}`);
   } finally {
+    await own?.dispose().catch((e) => console.error(e));
     for (const child of children) {
       try {
         process.kill(-child.pid!, "SIGTERM");

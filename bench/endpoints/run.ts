@@ -24,6 +24,7 @@ import { CpuMeter, loadLine, processTree } from "../lib/measure.js";
 import { startTernWorker, type TernWorker } from "../lib/tern-worker.js";
 import { startForwardingWorker, type ForwardingWorker } from "../lib/forwarding-worker.js";
 import { httpClient, type ClientKind } from "../lib/http-client.js";
+import { connectProfiler, summarize } from "../lib/cpu-profile.js";
 
 const { values } = parseArgs({
   options: {
@@ -35,6 +36,8 @@ const { values } = parseArgs({
     modes: { type: "string", default: "" },
     /** The client every mode is timed with: Node's fetch (undici) or node:http with keep-alive (bench/lib/http-client.ts). */
     client: { type: "string", default: "fetch" },
+    /** Instead of timing: a CPU profile of N endpoint calls (and N route calls) of Tern's Worker on its own socket. */
+    profile: { type: "string", default: "0" },
   },
 });
 const REQUESTS = Number(values.requests);
@@ -372,6 +375,27 @@ FORMAT JSON`;
     // Tern's Worker on a socket of its own (no wrangler dev proxy, no Miniflare entry router), on a copy
     // of the state deployed above, and a Worker with no Tern code forwarding the direct query to
     // ClickHouse, on its own socket too: the floor any Worker reaching ClickHouse pays.
+    const PROFILE = Number(values.profile);
+    if (PROFILE > 0) {
+      own = await startTernWorker({ dataDir, inspectorPort: await freePort() });
+      const profiler = await connectProfiler(own.inspector!, "core:user:tern");
+      const targets: Record<string, () => Promise<Response>> = {
+        endpoint: () => call(`${own!.direct}/v0/pipes/top_pages.json?${params}`, { headers: { authorization: `Bearer ${admin}` } }),
+        route: () => call(`${own!.direct}/v0/pipes/top_pages.json`, { method: "OPTIONS", headers: { origin: "http://bench.test", "access-control-request-method": "GET" } }),
+      };
+      for (const [name, run] of Object.entries(targets)) {
+        for (let i = 0; i < 200; i++) await (await run()).arrayBuffer(); // warm-up: JIT, caches
+        await profiler.start();
+        for (let i = 0; i < PROFILE; i++) {
+          const res = await run();
+          await res.arrayBuffer();
+          if (!res.ok) throw new Error(`${name}: ${res.status}`);
+        }
+        console.log(`\n== ${name} (Tern's Worker, own socket) ==\n${summarize(await profiler.stop(), own.bundlePath, PROFILE).join("\n")}`);
+      }
+      profiler.close();
+      return;
+    }
     if (wanted("endpoint, Worker's own socket") || wanted("Worker route, Worker's own socket")) own = await startTernWorker({ dataDir });
     if (wanted("forwarding Worker, own socket")) forwarder = await startForwardingWorker({ upstream: chUrl, compatibilityDate: "2026-04-20", compatibilityFlags: ["nodejs_compat", "no_nodejs_global_timers"] });
     cpuMeter = new CpuMeter({

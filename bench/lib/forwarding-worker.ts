@@ -16,7 +16,8 @@ import { Miniflare } from "miniflare";
 import { readFileSync } from "node:fs";
 import { processTree } from "./measure.js";
 
-const SCRIPT = (delayMs: number) => `
+/** The Worker's module (the same under wrangler dev in `bench/endpoints/floor.ts`). */
+export const forwardingScript = (delayMs: number) => `
 export default {
   async fetch(request, env) {
     const url = new URL(request.url);
@@ -50,7 +51,7 @@ export async function startForwardingWorker(opts: { upstream: string; compatibil
   const mf = new Miniflare({
     name: "forward",
     modules: true,
-    script: SCRIPT(opts.delayMs ?? 8),
+    script: forwardingScript(opts.delayMs ?? 8),
     bindings: { UPSTREAM: opts.upstream },
     compatibilityDate: opts.compatibilityDate,
     compatibilityFlags: opts.compatibilityFlags ?? [],

@@ -41,15 +41,17 @@ export interface TernWorker {
   entry: string;
   /** The workerd process(es) this Miniflare started (for `CpuMeter`). */
   pids: number[];
-  /** The DevTools inspector's URL when `inspectorPort` was given. */
+  /** The DevTools inspector's URL when `inspectorPort` was given (the Worker's target: `core:user:tern`). */
   inspector?: string;
+  /** The bundle the Worker runs (for `cpu-profile.ts`). */
+  bundlePath: string;
   dispose(): Promise<void>;
 }
 
 /** The Worker's bundle as `wrangler deploy` would upload it (runs wrangler.toml's [build] first). */
-async function bundle(outDir: string): Promise<string> {
-  const child = spawn(join(repoRoot, "node_modules", ".bin", "wrangler"), ["deploy", "--dry-run", "--outdir", outDir, "--config", join(repoRoot, "wrangler.toml")], {
-    cwd: repoRoot,
+async function bundle(root: string, outDir: string): Promise<string> {
+  const child = spawn(join(repoRoot, "node_modules", ".bin", "wrangler"), ["deploy", "--dry-run", "--outdir", outDir, "--config", join(root, "wrangler.toml")], {
+    cwd: root,
     stdio: ["ignore", "pipe", "pipe"],
     env: { ...process.env, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false" },
   });
@@ -74,10 +76,16 @@ function cmdline(pid: number): string {
  * is `dataDir` (its `worker.env` and `wrangler/` persist dir). Call it after
  * the bench has deployed: later changes to that state are not seen.
  */
-export async function startTernWorker(opts: { dataDir: string; inspectorPort?: number }): Promise<TernWorker> {
+export async function startTernWorker(opts: {
+  dataDir: string;
+  inspectorPort?: number;
+  /** Another checkout of Tern to build the Worker from (default: this one), e.g. to compare two versions on the same state. */
+  root?: string;
+}): Promise<TernWorker> {
+  const root = opts.root ?? repoRoot;
   const scratch = await mkdtemp(join(tmpdir(), "tern-bench-worker-"));
   try {
-    const scriptPath = await bundle(join(scratch, "bundle"));
+    const scriptPath = await bundle(root, join(scratch, "bundle"));
     // wrangler dev --persist-to <dir> keeps Miniflare's state under <dir>/v3.
     await cp(join(opts.dataDir, "wrangler"), join(scratch, "state"), {
       recursive: true,
@@ -85,7 +93,7 @@ export async function startTernWorker(opts: { dataDir: string; inspectorPort?: n
       filter: (src) => !src.endsWith("-shm"),
     });
     const vars = parseEnv(await readFile(join(opts.dataDir, "worker.env"), "utf8"));
-    const { workerOptions, externalWorkers } = unstable_getMiniflareWorkerOptions(join(repoRoot, "wrangler.toml"));
+    const { workerOptions, externalWorkers } = unstable_getMiniflareWorkerOptions(join(root, "wrangler.toml"));
     // With [assets], Miniflare binds a direct socket to its assets router, which then calls the
     // Worker: without them the socket is bound to the Worker itself. Every asset is under /ui/,
     // which no bench calls; API paths skip the asset lookup anyway (run_worker_first).
@@ -120,6 +128,7 @@ export async function startTernWorker(opts: { dataDir: string; inspectorPort?: n
       direct: direct.origin,
       entry: entry.origin,
       pids,
+      bundlePath: scriptPath,
       ...(inspector ? { inspector } : {}),
       dispose: async () => {
         await mf.dispose();
