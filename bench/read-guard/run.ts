@@ -89,7 +89,9 @@ SELECT * FROM aggregated ORDER BY views DESC, pathname LIMIT 10`;
       await guardRead(ch, sql, DB);
       await run(sql);
     },
-    "guard alone, cached": () => guardRead(ch, endpointSql("t1"), DB),
+    "guard alone, cached": async () => {
+      await guardRead(ch, endpointSql("t1"), DB);
+    },
   };
   const times: Record<string, number[]> = Object.fromEntries(Object.keys(modes).map((k) => [k, []]));
   for (const fn of Object.values(modes)) await fn(); // warm up, fill the caches

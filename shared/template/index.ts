@@ -28,4 +28,5 @@ export {
   TemplateValueError,
   UnboundLocalTemplateError,
 } from "./errors.js";
+export { fillShape, isLiteralOf, probeLiteral, shapeMarkers, type RenderShape } from "./shape.js";
 export { escapeIdentifier, escapeString, quoteIdentifier, quoteString } from "./escape.js";

@@ -35,6 +35,7 @@ import {
   type VarEntry,
 } from "./signature.js";
 import type { CompiledTemplate, ParamSignature, Params, RenderOptions, RenderResult, RenderState } from "./types.js";
+import { finishShape, isShapeNonce, literalType, shapeMarker } from "./shape.js";
 import { Placeholder, PyFunction, PyTuple, fromJson, iterate, truthy, type PyValue } from "./values.js";
 
 const FUNCTIONS: ReadonlyMap<string, PyFunction> = new Map([...TYPE_FUNCTIONS, ...HELPER_FUNCTIONS]);
@@ -226,7 +227,13 @@ const CONTINUE = new Signal("continue");
 class Runner {
   out = "";
   steps = 0;
-  constructor(readonly s: Scope) {}
+  /** The render's shape so far (`shape.ts`), when asked for. */
+  shape = "";
+  readonly literals: string[] = [];
+  constructor(
+    readonly s: Scope,
+    readonly shapeNonce?: string,
+  ) {}
 
   /**
    * A Python `for`/`while`: `body` runs after each `next()` that returns true;
@@ -245,12 +252,24 @@ class Runner {
       switch (n.k) {
         case "text":
           this.out += n.text;
+          if (this.shapeNonce !== undefined) this.shape += n.text;
           break;
-        case "expr":
+        case "expr": {
           s.line = n.line;
-          this.out += wrapValue(evaluate(n.expr, s), n.src);
+          const value = evaluate(n.expr, s);
+          const text = wrapValue(value, n.src);
+          this.out += text;
           if (this.out.length > MAX_OUTPUT) throw new TemplateValueError("rendered SQL is too large");
+          if (this.shapeNonce !== undefined) {
+            const type = literalType(value, text);
+            if (type === undefined) this.shape += text;
+            else {
+              this.shape += shapeMarker(this.shapeNonce, this.literals.length, type);
+              this.literals.push(text);
+            }
+          }
           break;
+        }
         case "if":
           for (const b of n.branches) {
             s.line = b.line;
@@ -392,7 +411,10 @@ export function render(compiled: CompiledTemplate, params: Params = {}, options:
     secretParamPrefix: options.secretParamPrefix ?? "",
     queryParams: new Set(),
   };
-  if (!c.templated) return { sql: c.source, settings: {}, variablesUsed: [], queryParams: [], meta: {} };
+  if (!c.templated) {
+    const plain = { sql: c.source, settings: {}, variablesUsed: [], queryParams: [], meta: {} };
+    return options.shapeNonce !== undefined ? { ...plain, shape: { text: c.source, literals: [] } } : plain;
+  }
 
   const values = new Map<string, PyValue>();
   for (const k in params) {
@@ -432,7 +454,9 @@ export function render(compiled: CompiledTemplate, params: Params = {}, options:
       return null;
     },
   };
-  const runner = new Runner(scope);
+  const shapeNonce = options.shapeNonce;
+  if (shapeNonce !== undefined && !isShapeNonce(shapeNonce)) throw new TypeError("shapeNonce must be at least 8 letters and digits");
+  const runner = new Runner(scope, shapeNonce);
   try {
     runner.run(c.nodes);
   } catch (e) {
@@ -444,6 +468,7 @@ export function render(compiled: CompiledTemplate, params: Params = {}, options:
     variablesUsed: [...used],
     queryParams: [...state.queryParams],
     meta: state.meta,
+    ...(shapeNonce !== undefined ? { shape: finishShape(runner.shape, runner.literals, shapeNonce) } : {}),
   };
 }
 

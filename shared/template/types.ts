@@ -4,6 +4,7 @@
  */
 
 import type { Node } from "./parse.js";
+import type { RenderShape } from "./shape.js";
 import type { VarEntry } from "./signature.js";
 
 /**
@@ -50,6 +51,11 @@ export interface RenderOptions {
   secretParamPrefix?: string;
   /** Clock for `job_timestamp` (copy/sink runs). */
   now?: () => Date;
+  /**
+   * Also produce the render's shape (`RenderResult.shape`, `shape.ts`), its
+   * markers made with this nonce (8+ letters and digits nobody else knows).
+   */
+  shapeNonce?: string;
 }
 
 /** Render-side metadata set by `max_threads()`, `cache_ttl()`… */
@@ -70,6 +76,8 @@ export interface RenderResult {
   /** Secrets rendered as `{<prefix>NAME: String}`: bind them as ClickHouse `param_<prefix>NAME`. */
   queryParams: string[];
   meta: RenderMeta;
+  /** With `shapeNonce`: the SQL with each inserted literal replaced by a marker naming its type. */
+  shape?: RenderShape;
 }
 
 /** A template parsed once, rendered many times. Treat as opaque. */

@@ -32,6 +32,8 @@ export class SqlText {
   constructor(
     readonly text: string,
     readonly kind: "expression" | "symbol",
+    /** One literal token (an `Array()` of literals): a render's shape marks it (`shape.ts`). */
+    readonly literal = false,
   ) {}
 }
 

@@ -14,7 +14,7 @@
 import { createClient, type ClickHouseClient } from "@clickhouse/client-web";
 import type { Config } from "../env.js";
 import { isolateCache, type IsolateCache } from "../platform/caches.js";
-import { canonicalSql, ensureSandbox, guardRead, SANDBOX_DATABASE } from "./read-guard.js";
+import { canonicalSql, ensureSandbox, guardRead, SANDBOX_DATABASE, type ReadShape, type VerdictSource } from "./read-guard.js";
 import { provisionReader, type ReaderLimits } from "./workspace-users.js";
 import { fromClickHouse } from "./errors.js";
 import { quoteString } from "../../shared/sql/ddl/index.js";
@@ -22,7 +22,7 @@ import { quoteString } from "../../shared/sql/ddl/index.js";
 /** The checks every read a caller's SQL reaches passes first (docs/security.md, layers 3-5). */
 export interface ReadGuard {
   /** Throws a 400/403 TernError unless ClickHouse's parse of `sql` shows one read confined to `database`. */
-  check(sql: string, database: string, params?: Record<string, string>): Promise<void>;
+  check(sql: string, database: string, params?: Record<string, string>, shape?: ReadShape): Promise<VerdictSource>;
   /** The statement as ClickHouse re-prints it (comments dropped, one quoting style). */
   canonical(sql: string): Promise<string>;
   /** Makes sure the empty database reads run in exists. */
@@ -111,7 +111,7 @@ function createAccess(config: Config, fetch: Fetch | undefined): ClickHouseAcces
       readers.delete(database);
     },
     guard: {
-      check: (sql, database, params) => guardRead(admin, sql, database, params),
+      check: (sql, database, params, shape) => guardRead(admin, sql, database, params, shape),
       canonical: (sql) => canonicalSql(admin, sql),
       sandbox: () => ensureSandbox(admin),
     },

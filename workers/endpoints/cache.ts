@@ -31,6 +31,7 @@ import type { LiveDeployment } from "../catalog/client.js";
 import type { Platform } from "../platform/platform.js";
 import { isolateCache } from "../platform/caches.js";
 import { runRead, type ReadOutcome, type ReadRequest } from "./execute.js";
+import type { ReadShape } from "../clickhouse/read-guard.js";
 import { OUTPUT_SETTINGS, option, type RequestInput } from "./params.js";
 
 const OUTPUT_OPTIONS = [...OUTPUT_SETTINGS];
@@ -59,6 +60,8 @@ export interface CacheSpec {
   signature: string;
   /** The read names `tinybird.*` (its views must exist before it runs). */
   usesServiceViews?: boolean;
+  /** The read's shape, remembered with it for the read guard. */
+  shape?: ReadShape;
 }
 
 /** A read already built for a signature, and its entry's URL. */
@@ -69,6 +72,7 @@ interface KnownRead {
   url: string;
   /** The TTL its render chose (`cache_ttl()` wins over `CACHE`). */
   ttlSeconds: number;
+  shape?: ReadShape;
 }
 
 const knownReads = isolateCache<KnownRead>("endpointReads");
@@ -207,7 +211,9 @@ export async function lookupCache(platform: Platform, principal: Principal, req:
   if (url === undefined) {
     const hash = await endpointCacheKey({ ...spec.key, sql: req.sql, settings: req.settings, format: req.format.clickhouse });
     url = endpointCacheUrl(spec.key.workspaceId, spec.key.pipe, hash);
-    knownReads.set(spec.signature, { sql: req.sql, settings: req.settings, usesServiceViews: spec.usesServiceViews ?? false, url, ttlSeconds: spec.ttlSeconds });
+    knownReads.set(spec.signature, {
+      sql: req.sql, settings: req.settings, usesServiceViews: spec.usesServiceViews ?? false, url, ttlSeconds: spec.ttlSeconds, ...(spec.shape ? { shape: spec.shape } : {}),
+    });
   }
   const keep = (outcome: ReadOutcome) => keepAnswer(platform, url, spec, outcome, req.format.clickhouse, () => {});
   const served = (storedAt: number, resultRows: number, body: () => { body: BodyInit | null; length: string | null; contentType: string | null }) => {

@@ -12,6 +12,7 @@ import type { OutputFormat } from "../../shared/format/formats.js";
 import type { Platform } from "../platform/platform.js";
 import type { Principal } from "../auth/principal.js";
 import { fromClickHouse } from "../clickhouse/errors.js";
+import type { ReadShape } from "../clickhouse/read-guard.js";
 import { toPublic } from "./public-errors.js";
 import { takeReadSlot } from "./concurrency.js";
 import { authorize } from "../../shared/tokens/scopes.js";
@@ -37,6 +38,8 @@ export interface ReadRequest {
   queryParams?: Record<string, string>;
   /** Values of the secrets bound in `queryParams` (endpoints/pipe-secrets.ts): masked in every error text. */
   secrets?: readonly string[];
+  /** The read's shape (an endpoint render's literals marked): the read guard's verdict is kept by it. */
+  shape?: ReadShape;
   /** The answer carries ClickHouse's own `X-ClickHouse-*` headers (the ClickHouse interface). */
   clickhouseHeaders?: boolean;
 }
@@ -109,7 +112,10 @@ async function startRead(platform: Platform, principal: Principal, req: ReadRequ
   const queryId = platform.requestId;
   const audience = { database: req.database, manifest: req.manifest, admin: authorize(principal.scopes, { kind: "admin" }).allowed, secrets: req.secrets };
   try {
-    await platform.timing.time("guard", () => Promise.all([clickhouse.guard.sandbox(), clickhouse.guard.check(req.sql, req.database, req.queryParams)]));
+    const [, source] = await platform.timing.time("guard", () =>
+      Promise.all([clickhouse.guard.sandbox(), clickhouse.guard.check(req.sql, req.database, req.queryParams, req.shape)]),
+    );
+    platform.timing.describe("guard", source);
   } catch (e) {
     throw isTernError(e) ? toPublic(e, audience) : e;
   }

@@ -69,7 +69,10 @@ export async function answerPipe(platform: Platform, principal: Principal, req: 
     if (cache && known) {
       timing.add("compile", compileStart);
       if (known.usesServiceViews) await ensureWorkspaceServiceViews(platform.clickhouse.admin, principal.workspaceId, database);
-      return { sql: known.sql, database, manifest: live.manifest, format: req.format, settings: known.settings, headers, cache: { ...cache, ttlSeconds: known.ttlSeconds } };
+      return {
+        sql: known.sql, database, manifest: live.manifest, format: req.format, settings: known.settings, headers,
+        cache: { ...cache, ttlSeconds: known.ttlSeconds }, ...(known.shape ? { shape: known.shape } : {}),
+      };
     }
     const ctx = new SqlContext({
       workspaceId: principal.workspaceId,
@@ -90,6 +93,7 @@ export async function answerPipe(platform: Platform, principal: Principal, req: 
     // A read that binds secrets is never cached: its key does not show the values, and its SQL names a parameter made for this read.
     if (queryParams) cache = undefined;
     let sql = compiled.sql;
+    let shape = compiled.shape;
     const q = option(req.input, "q");
     if (q !== undefined && q.trim() !== "") {
       // The extension picks the format; a FORMAT clause in q is dropped.
@@ -100,13 +104,20 @@ export async function answerPipe(platform: Platform, principal: Principal, req: 
       timing.add("compile", wrappedStart);
       if (!wrapped.ok) throw toTernError(wrapped.error);
       sql = wrapped.sql;
+      // The same wrapping of the shape (the guard checks that it still fills to the SQL).
+      const wrappedShape = shape && wrapForQueryParam(shape.text, canonical);
+      shape = shape && wrappedShape?.ok ? { ...shape, text: wrappedShape.sql } : undefined;
     } else {
       timing.add("compile", compileStart);
     }
     if (ctx.usesServiceViews) await ensureWorkspaceServiceViews(platform.clickhouse.admin, principal.workspaceId, database);
     if (cache) cache.usesServiceViews = ctx.usesServiceViews;
     const settings = { ...compiled.settings, ...outputSettings(req.input) };
-    return { sql, database, manifest: live.manifest, format: req.format, settings, headers, cache, ...(queryParams ? { queryParams, secrets: ctx.secretValues() } : {}) };
+    if (cache && shape) cache.shape = shape;
+    return {
+      sql, database, manifest: live.manifest, format: req.format, settings, headers, cache,
+      ...(queryParams ? { queryParams, secrets: ctx.secretValues() } : {}), ...(shape ? { shape } : {}),
+    };
   });
 }
 

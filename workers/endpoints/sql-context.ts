@@ -18,6 +18,7 @@ import type { DeploymentManifest, ManifestPipe } from "../../shared/deploy/manif
 import { BadRequestError, ForbiddenError } from "../../shared/errors.js";
 import { isolateCache } from "../platform/caches.js";
 import { paramValue, type PipeSecrets } from "./pipe-secrets.js";
+import type { ReadShape } from "../clickhouse/read-guard.js";
 
 export interface ReadContext {
   workspaceId: string;
@@ -44,6 +45,8 @@ export interface CompiledQuery {
   settings: Record<string, number | string>;
   /** `cache_ttl('5m')` in a node the answer is read from: keep this call's answer that long (endpoints/cache.ts). */
   cacheTtlSeconds?: number;
+  /** The SQL's shape (each parameter literal marked): the read guard keeps its verdict by it. */
+  shape?: ReadShape;
 }
 
 /** The TTLs `cache_ttl()` accepts (the template refuses any other), in seconds. */
@@ -75,7 +78,23 @@ function nodeTemplates(ctx: ReadContext, pipe: ManifestPipe): CompiledTemplate[]
  * compilations that read no other pipe are kept (a pipe read through a node
  * renders with the params, which the node SQL does not show).
  */
-const compiledPipes = isolateCache<{ sql: string; nodes: string[]; service: boolean }>("compiledPipes");
+interface CompiledPipe {
+  sql: string;
+  nodes: string[];
+  service: boolean;
+}
+const compiledPipes = isolateCache<CompiledPipe>("compiledPipes");
+
+let isolateShapeBase: string | undefined;
+/**
+ * This isolate's nonce for shape markers (`shared/template/shape.ts`): random,
+ * never sent anywhere, so no parameter, name or template can write a marker.
+ * Made on first use (Workers allow no random values at module scope).
+ */
+function shapeBase(): string {
+  isolateShapeBase ??= "t" + Array.from(crypto.getRandomValues(new Uint8Array(12)), (b) => b.toString(16).padStart(2, "0")).join("");
+  return isolateShapeBase;
+}
 
 /** The node a pipe answers with: its published node, else its last one. */
 export function targetNode(pipe: ManifestPipe): string {
@@ -207,10 +226,20 @@ export class SqlContext {
       const failures = new Map<string, unknown>();
       const settingsByNode = new Map<string, Record<string, number | string>>();
       const ttlByNode = new Map<string, number>();
+      // The called pipe's render also gives its shape (literals marked), unless a node resolver of the caller's is in play.
+      const base = this.depth === 1 && !extra ? shapeBase() : undefined;
+      const shapes = base === undefined ? undefined : { base, nodes: [] as string[], literals: {} as Record<string, string> };
       const nodes = pipe.file.nodes.map((n, i) => {
         try {
           const secrets = this.ctx.secrets;
-          const out = render(templates[i]!, this.params, secrets ? { secrets: Object.keys(secrets.values), secretParamPrefix: secrets.prefix } : {});
+          const out = render(templates[i]!, this.params, {
+            ...(secrets ? { secrets: Object.keys(secrets.values), secretParamPrefix: secrets.prefix } : {}),
+            ...(base !== undefined ? { shapeNonce: `${base}n${i}` } : {}),
+          });
+          if (shapes && out.shape) {
+            shapes.nodes[i] = out.shape.text;
+            out.shape.literals.forEach((literal, j) => (shapes.literals[`n${i}_${j}`] = literal));
+          }
           for (const name of out.queryParams) this.secretsUsed.add(name);
           settingsByNode.set(n.name, out.settings);
           const ttl = out.meta.cacheTtl === undefined ? undefined : CACHE_TTL_SECONDS[out.meta.cacheTtl];
@@ -218,34 +247,20 @@ export class SqlContext {
           return { name: n.name, sql: out.sql };
         } catch (e) {
           failures.set(n.name, e);
+          if (shapes) shapes.nodes[i] = "SELECT 1";
           return { name: n.name, sql: "SELECT 1" };
         }
       });
       const key = extra
         ? undefined
         : JSON.stringify([this.ctx.workspaceId, this.ctx.manifestId, pipe.name, target, this.checking, this.ctx.scopes, nodes.map((n) => n.sql)]);
-      let compiled = key === undefined ? undefined : compiledPipes.get(key);
-      if (!compiled) {
-        let readsPipe = false;
-        const before = this.usesServiceViews;
-        this.usesServiceViews = false;
-        const resolve = this.resolver(extra);
-        const result = compilePipe(nodes, target, (name, db) => {
-          const resolution = resolve(name, db);
-          if (db === undefined && this.ctx.manifest?.pipes[name]) readsPipe = true;
-          return resolution;
-        });
-        if (!result.ok) {
-          // Render errors come first: a missing param says more than the SQL it broke.
-          const failed = result.error.node !== undefined && failures.get(result.error.node);
-          if (failed) throw failed;
-          throw toTernError(result.error);
-        }
-        compiled = { sql: result.sql, nodes: result.nodes, service: this.usesServiceViews };
-        this.usesServiceViews ||= before;
-        if (key !== undefined && !readsPipe) {
-          compiledPipes.set(key, compiled);
-        }
+      const { compiled, readsPipe } = this.compileNodes(nodes, target, key, extra, failures);
+      // The read's shape, for the read guard: the same compilation over the nodes' shapes (cached by them).
+      let shape: ReadShape | undefined;
+      if (shapes && !readsPipe && key !== undefined) {
+        const shapeKey = JSON.stringify(["shape", this.ctx.workspaceId, this.ctx.manifestId, pipe.name, target, this.checking, this.ctx.scopes, shapes.nodes]);
+        const shaped = this.compileNodes(pipe.file.nodes.map((n, i) => ({ name: n.name, sql: shapes.nodes[i]! })), target, shapeKey, undefined, failures, true);
+        if (shaped.compiled && !shaped.readsPipe) shape = { text: shaped.compiled.sql, base: shapes.base, literals: shapes.literals };
       }
       if (compiled.service) this.usesServiceViews = true;
       for (const n of compiled.nodes) if (failures.has(n)) throw failures.get(n);
@@ -253,14 +268,68 @@ export class SqlContext {
       for (const n of compiled.nodes) {
         for (const [k, v] of Object.entries(settingsByNode.get(n) ?? {})) if (TEMPLATE_SETTINGS.has(k)) settings[k] = v;
       }
-      const sql = pipeFilters.length ? `SELECT * FROM (\n${compiled.sql}\n) WHERE ${pipeFilters.map((f) => `(${checkedFilter(f)})`).join(" OR ")}` : compiled.sql;
+      const filtered = (inner: string) => (pipeFilters.length ? `SELECT * FROM (\n${inner}\n) WHERE ${pipeFilters.map((f) => `(${checkedFilter(f)})`).join(" OR ")}` : inner);
+      const sql = filtered(compiled.sql);
+      if (shape) shape = { ...shape, text: filtered(shape.text) };
       // The called pipe's own nodes decide its caching; a pipe it reads through a node does not.
       const ttls = this.depth === 1 ? compiled.nodes.flatMap((n) => (ttlByNode.has(n) ? [ttlByNode.get(n)!] : [])) : [];
-      return ttls.length ? { sql, settings, cacheTtlSeconds: Math.min(...ttls) } : { sql, settings };
+      return { sql, settings, ...(ttls.length ? { cacheTtlSeconds: Math.min(...ttls) } : {}), ...(shape ? { shape } : {}) };
     } finally {
       this.depth--;
       this.params = outer;
     }
+  }
+
+  /**
+   * One compilation of rendered nodes, cached by `key` when no node reads a
+   * pipe. `quiet` (a shape's compilation): a failure gives no result instead of an error.
+   */
+  private compileNodes(
+    nodes: { name: string; sql: string }[],
+    target: string,
+    key: string | undefined,
+    extra: ((name: string) => TableResolution | null) | undefined,
+    failures: Map<string, unknown>,
+    quiet: true,
+  ): { compiled: CompiledPipe | undefined; readsPipe: boolean };
+  private compileNodes(
+    nodes: { name: string; sql: string }[],
+    target: string,
+    key: string | undefined,
+    extra: ((name: string) => TableResolution | null) | undefined,
+    failures: Map<string, unknown>,
+  ): { compiled: CompiledPipe; readsPipe: boolean };
+  private compileNodes(
+    nodes: { name: string; sql: string }[],
+    target: string,
+    key: string | undefined,
+    extra: ((name: string) => TableResolution | null) | undefined,
+    failures: Map<string, unknown>,
+    quiet = false,
+  ): { compiled: CompiledPipe | undefined; readsPipe: boolean } {
+    const hit = key === undefined ? undefined : compiledPipes.get(key);
+    if (hit) return { compiled: hit, readsPipe: false };
+    let readsPipe = false;
+    const before = this.usesServiceViews;
+    this.usesServiceViews = false;
+    const resolve = this.resolver(extra);
+    const result = compilePipe(nodes, target, (name, db) => {
+      const resolution = resolve(name, db);
+      if (db === undefined && this.ctx.manifest?.pipes[name]) readsPipe = true;
+      return resolution;
+    });
+    const service = this.usesServiceViews;
+    this.usesServiceViews ||= before;
+    if (!result.ok) {
+      if (quiet) return { compiled: undefined, readsPipe };
+      // Render errors come first: a missing param says more than the SQL it broke.
+      const failed = result.error.node !== undefined && failures.get(result.error.node);
+      if (failed) throw failed;
+      throw toTernError(result.error);
+    }
+    const compiled = { sql: result.sql, nodes: result.nodes, service };
+    if (key !== undefined && !readsPipe) compiledPipes.set(key, compiled);
+    return { compiled, readsPipe };
   }
 }
 

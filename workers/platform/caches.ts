@@ -55,6 +55,8 @@ export const CACHE_RULES = {
   endpointReads: { capacity: 2_000, maxKeyLength: 16 * 1024 },
   /** Read-guard verdicts per database and SQL text. */
   guardVerdicts: { capacity: 5_000, maxKeyLength: 64 * 1024 },
+  /** Read-guard verdicts per database and read shape (an endpoint's SQL with its parameter literals marked), or "unshaped". */
+  guardShapes: { capacity: 5_000, maxKeyLength: 64 * 1024 },
   /** ClickHouse's `EXPLAIN AST` of deploy DDL and expressions, per SQL text (deploy/ddl-guard.ts). */
   ddlParses: { capacity: 2_000, maxKeyLength: 64 * 1024 },
   /** ClickHouse's canonical re-printing of a statement, per SQL text. */

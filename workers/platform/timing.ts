@@ -13,10 +13,15 @@
  * anywhere within a millisecond, the mean of a phase is its length:
  * `bench/endpoints` prints means. Node (role tests) has a real
  * `performance.now()`, so there every phase is measured as is.
+ *
+ * A phase may carry a description saying which way it went (`guard;desc="shape"`:
+ * the read guard's verdict came from the read's shape; `cache;desc="memory"`:
+ * a hit answered from isolate memory), so tests and benches can tell paths
+ * apart without timing them.
  */
 
 /** Phase names, in the order they are answered. */
-export const PHASES = ["auth", "live", "ratelimit", "compile", "guard", "ch", "body"] as const;
+export const PHASES = ["auth", "live", "ratelimit", "compile", "guard", "cache", "ch", "body"] as const;
 export type Phase = (typeof PHASES)[number];
 
 export interface Timing {
@@ -24,6 +29,8 @@ export interface Timing {
   add(phase: Phase, startedAt: number): void;
   /** Runs `work`, adding its time to `phase`. */
   time<T>(phase: Phase, work: () => Promise<T>): Promise<T>;
+  /** Says which way `phase` went (letters, digits and `-` only); the last word wins. */
+  describe(phase: Phase, desc: string): void;
   now(): number;
   /** The `Server-Timing` value: every phase seen, then `total`. */
   header(): string;
@@ -34,10 +41,14 @@ const now = () => performance.now();
 export function createTiming(): Timing {
   const start = now();
   const spent = new Map<Phase, number>();
+  const descs = new Map<Phase, string>();
   const add = (phase: Phase, startedAt: number) => spent.set(phase, (spent.get(phase) ?? 0) + (now() - startedAt));
   return {
     add,
     now,
+    describe(phase, desc) {
+      if (/^[A-Za-z0-9-]+$/.test(desc)) descs.set(phase, desc);
+    },
     async time(phase, work) {
       const t0 = now();
       try {
@@ -50,7 +61,8 @@ export function createTiming(): Timing {
       const parts: string[] = [];
       for (const phase of PHASES) {
         const ms = spent.get(phase);
-        if (ms !== undefined) parts.push(`${phase};dur=${ms.toFixed(2)}`);
+        const desc = descs.get(phase);
+        if (ms !== undefined) parts.push(`${phase};dur=${ms.toFixed(2)}${desc === undefined ? "" : `;desc="${desc}"`}`);
       }
       parts.push(`total;dur=${(now() - start).toFixed(2)}`);
       return parts.join(", ");

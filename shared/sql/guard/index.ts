@@ -2,3 +2,4 @@ export { checkRead, isAllowedFunction, type ReadPolicy, type GuardVerdict, type 
 export { checkFormattedNames, type NameCheck } from "./identifiers.js";
 export { expectedTables } from "./expected-tables.js";
 export { ALLOWED_TABLE_FUNCTIONS, DENIED_FUNCTIONS, DENIED_CATEGORIES } from "./denied-functions.js";
+export { sameButLiterals } from "./same-shape.js";

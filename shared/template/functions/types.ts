@@ -8,6 +8,7 @@
 
 import { InvalidParameterError, MissingParameterError, SqlTemplateError, TemplateValueError } from "../errors.js";
 import { quoteString } from "../escape.js";
+import { isArrayLiteralElement } from "../shape.js";
 import {
   Placeholder,
   PyDict,
@@ -343,7 +344,8 @@ const arrayFn: NativeFn = (args, kwargs, ctx) => {
     }
   }
   const values = arrayElements(x, type, ctx);
-  return new SqlText("[" + values.map((v, i) => wrapValue(v, pyStr(values[i] ?? null))).join(",") + "]", "expression");
+  const text = "[" + values.map((v, i) => wrapValue(v, pyStr(values[i] ?? null))).join(",") + "]";
+  return new SqlText(text, "expression", values.every(isArrayLiteralElement));
 };
 
 // ---------------------------------------------------------------------------
