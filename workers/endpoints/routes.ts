@@ -30,7 +30,9 @@ const corsHeaders = cors({
 /** Every answer (errors too) says where its time went: `Server-Timing` (platform/timing.ts). */
 const serverTiming: MiddlewareHandler<AppEnv> = async (c, next) => {
   await next();
-  c.res = withServerTiming(c.res, c.get("platform").timing);
+  const res = withServerTiming(c.res, c.get("platform").timing);
+  // Assigning c.res makes hono copy the response and every header into a new one: only for a copy.
+  if (res !== c.res) c.res = res;
 };
 
 const FORMAT_RE = Object.keys(ENDPOINT_FORMATS).join("|");

@@ -37,6 +37,12 @@ export function platformMiddleware(): MiddlewareHandler<AppEnv> {
     c.set("platform", platform);
     if (parseDeploymentChoice(c.req.query(DEPLOYMENT_PARAM)) === "staging") c.set("platform", { ...platform, catalog: stagingCatalog(platform.catalog) });
     await next();
-    c.header("x-request-id", platform.requestId);
+    // c.header() on a finished response copies it into a new Response first; set the header in
+    // place unless the headers are immutable (an answer taken from the Cache API or a fetch).
+    try {
+      c.res.headers.set("x-request-id", platform.requestId);
+    } catch {
+      c.header("x-request-id", platform.requestId);
+    }
   };
 }
