@@ -1,8 +1,10 @@
 /**
  * bench/ingest: NDJSON through the Events API of `npm run dev` (wrangler dev +
  * local ClickHouse) against the same bytes inserted straight into the same
- * ClickHouse. The three modes — direct INSERT, Events API `wait=true`, queued
- * Events API — run in shuffled blocks, one block of each per round, over
+ * ClickHouse. The four modes — direct INSERT, Events API `wait=true` and queued
+ * through `npm run dev` (wrangler's proxy in front), and `wait=true` on the
+ * socket of a workerd running only the Worker (bench/lib/tern-worker.ts: what
+ * Cloudflare runs, so its CPU is the Worker's own) — run in shuffled blocks, one block of each per round, over
  * several rounds (bench/lib/measure.ts), so a change of outside load hits every
  * mode alike. Per block: the sustained rate (until the block's rows landed and
  * ClickHouse's merges settled), CPU ms per MB by process from /proc
@@ -23,9 +25,11 @@ import { createClient } from "@clickhouse/client-web";
 import { spawnLocalClickHouse } from "../../clickhouse-local/spawn.js";
 import { deployFiles } from "../../test/e2e/helpers/deploy-files.js";
 import { startDevPlatform } from "../../test/e2e/helpers/dev-platform.js";
+import { startTernWorker, type TernWorker } from "../lib/tern-worker.js";
 import { descendantsOf, freePort } from "../../test/e2e/helpers/processes.js";
 import { parseDatafile } from "../../shared/datafiles/index.js";
 import { compileRowValidator, validateNdjson } from "../../shared/ingest/index.js";
+import { DATASOURCE, makeBody } from "./body.js";
 import { cpuSeconds, formatSpread, interleave, load1, loadLine, machineLine, pairedRatios, spread } from "../lib/measure.js";
 
 const { values: args } = parseArgs({
@@ -40,44 +44,6 @@ const ROUNDS = Number(args.rounds);
 const SECONDS = Number(args.seconds);
 const CONCURRENCY = Number(args.concurrency);
 const ROWS = Number(args["rows-per-request"]);
-
-const DATASOURCE = `SCHEMA >
-    \`timestamp\` DateTime64(3) \`json:$.timestamp\`,
-    \`session_id\` String \`json:$.session_id\`,
-    \`user_id\` UInt64 \`json:$.user_id\`,
-    \`action\` LowCardinality(String) \`json:$.action\`,
-    \`pathname\` String \`json:$.pathname\`,
-    \`country\` LowCardinality(String) \`json:$.country\`,
-    \`device\` LowCardinality(String) \`json:$.device\`,
-    \`duration_ms\` UInt32 \`json:$.duration_ms\`,
-    \`revenue\` Nullable(Float64) \`json:$.revenue\`,
-    \`tags\` Array(String) \`json:$.tags\`
-
-ENGINE "MergeTree"
-ENGINE_PARTITION_KEY "toYYYYMM(timestamp)"
-ENGINE_SORTING_KEY "action, timestamp"
-`;
-
-function makeBody(seed: number): string {
-  const actions = ["view", "click", "buy", "scroll"];
-  const lines: string[] = [];
-  for (let i = 0; i < ROWS; i++) {
-    const n = seed * ROWS + i;
-    lines.push(JSON.stringify({
-      timestamp: `2026-05-${String((n % 28) + 1).padStart(2, "0")} 12:${String(n % 60).padStart(2, "0")}:00.${String(n % 1000).padStart(3, "0")}`,
-      session_id: `s-${n % 9973}`,
-      user_id: n % 100_003,
-      action: actions[n % 4],
-      pathname: `/products/${n % 517}`,
-      country: ["ES", "FR", "DE", "US", "BR"][n % 5],
-      device: n % 3 === 0 ? "mobile" : "desktop",
-      duration_ms: n % 5000,
-      revenue: n % 4 === 2 ? (n % 100) + 0.99 : null,
-      tags: n % 2 ? ["a", "b"] : [],
-    }));
-  }
-  return lines.join("\n");
-}
 
 /** CPU seconds of the threads of `pid` whose name matches `name` (e.g. ClickHouse's merge threads). */
 function threadCpuSeconds(pid: number, name: RegExp): number {
@@ -107,8 +73,8 @@ function commandOf(pid: number): string {
   }
 }
 
-type Mode = "direct" | "wait=true" | "queued";
-const MODES: readonly Mode[] = ["direct", "wait=true", "queued"];
+type Mode = "direct" | "wait=true" | "queued" | "wait=true, own socket";
+const MODES: readonly Mode[] = ["direct", "wait=true", "queued", "wait=true, own socket"];
 
 interface Block {
   round: number;
@@ -125,14 +91,18 @@ async function main(): Promise<void> {
   const credentials = { user: "bench", password: "bench-password" };
   const ch = await spawnLocalClickHouse({ port: await freePort(), dataDir: chDir, ...credentials });
   const platform = await startDevPlatform([...(process.env.BENCH_DEV_ARGS ? process.env.BENCH_DEV_ARGS.split(" ") : []), "--clickhouse-url", ch.url, "--clickhouse-user", credentials.user, "--clickhouse-password", credentials.password]);
+  let own: TernWorker | undefined;
   try {
     await deployFiles(platform, { "bench_events.datasource": DATASOURCE });
+    // The same Worker on a workerd of its own, called on its own socket: no wrangler dev proxy,
+    // no Miniflare entry router (neither runs on Cloudflare), so its CPU is the Worker's alone.
+    own = await startTernWorker({ dataDir: platform.dataDir });
     const client = createClient({ url: ch.url, username: credentials.user, password: credentials.password });
     const [t] = await (await client.query({ query: "SELECT database, name FROM system.tables WHERE name LIKE 'bench_events__%' AND name NOT LIKE '%quarantine%'", format: "JSONEachRow" })).json<{ database: string; name: string }>();
     const tern = `${t!.database}.${t!.name}`;
     const baselineTable = `${t!.database}.direct_baseline`;
     await client.command({ query: `CREATE TABLE ${baselineTable} AS ${tern}` });
-    const bodies = Array.from({ length: 8 }, (_, i) => makeBody(i));
+    const bodies = Array.from({ length: 8 }, (_, i) => makeBody(i, ROWS));
     const mb = Buffer.byteLength(bodies[0]!) / 1048576;
     console.log(machineLine());
     console.log(`body ${ROWS} events = ${mb.toFixed(2)} MB; ${CONCURRENCY} concurrent senders; ${ROUNDS} rounds of ${MODES.join(" / ")} in shuffled order, ${SECONDS} s of sending per block`);
@@ -165,6 +135,7 @@ async function main(): Promise<void> {
     const groups = (): Record<string, number[]> => ({
       ClickHouse: [ch.pid],
       workerd: platformPids.filter((pid) => /workerd/.test(commandOf(pid))),
+      "Worker's own workerd": own!.pids,
       wrangler: platformPids.filter((pid) => /wrangler-dist\/cli\.js/.test(commandOf(pid))),
       client: [process.pid],
     });
@@ -176,11 +147,11 @@ async function main(): Promise<void> {
     };
     const count = async (table: string) => Number((await (await client.query({ query: `SELECT count() AS c FROM ${table}`, format: "JSONEachRow" })).json<{ c: string }>())[0]!.c);
 
-    const events = (wait: boolean) => async (body: string) => {
+    const events = (wait: boolean, base = platform.baseUrl) => async (body: string) => {
       // A 503 means "not accepted, send again" (as Tinybird's SDKs do): the local
       // queue refuses sends when its in-memory backlog grows past what it can hold.
       for (let attempt = 0; ; attempt++) {
-        const res = await fetch(`${platform.baseUrl}/v0/events?name=bench_events${wait ? "&wait=true" : ""}`, { method: "POST", headers: { authorization: `Bearer ${platform.adminToken}` }, body });
+        const res = await fetch(`${base}/v0/events?name=bench_events${wait ? "&wait=true" : ""}`, { method: "POST", headers: { authorization: `Bearer ${platform.adminToken}` }, body });
         const text = await res.text();
         if (res.status === (wait ? 200 : 202)) return;
         if (res.status !== 503 || attempt >= 20) throw new Error(`events: ${res.status} ${text}`);
@@ -198,6 +169,7 @@ async function main(): Promise<void> {
       },
       "wait=true": events(true),
       queued: events(false),
+      "wait=true, own socket": events(true, own.direct),
     };
 
     const blocks: Block[] = [];
@@ -229,27 +201,29 @@ async function main(): Promise<void> {
       const cpuPerMb = Object.fromEntries(Object.keys(cpu1).map((k) => [k, ((cpu1[k]! - cpu0[k]!) * 1000) / sentMb]));
       const block: Block = { round, mode, mbps: sentMb / seconds, cpuPerMb, load: load1() };
       blocks.push(block);
-      console.log(`round ${round + 1} ${mode.padEnd(9)} ${block.mbps.toFixed(2).padStart(6)} MB/s sustained (${rows} rows landed)  CPU ms/MB: ${Object.entries(cpuPerMb).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(", ")}  load ${block.load.toFixed(2)}`);
+      console.log(`round ${round + 1} ${mode.padEnd(21)} ${block.mbps.toFixed(2).padStart(6)} MB/s sustained (${rows} rows landed)  CPU ms/MB: ${Object.entries(cpuPerMb).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(", ")}  load ${block.load.toFixed(2)}`);
     }
 
     const of = (mode: Mode) => Array.from({ length: ROUNDS }, (_, r) => blocks.find((b) => b.round === r && b.mode === mode)!);
     console.log(`\nevery row sent landed exactly once (counted per block); ${loadLine()}`);
     console.log("\nsustained MB/s (until landed and merged):");
-    for (const mode of MODES) console.log(`  ${mode.padEnd(9)} ${formatSpread(spread(of(mode).map((b) => b.mbps)))}`);
+    for (const mode of MODES) console.log(`  ${mode.padEnd(21)} ${formatSpread(spread(of(mode).map((b) => b.mbps)))}`);
     console.log("ratio to direct, paired by round:");
-    for (const mode of MODES.slice(1)) console.log(`  ${mode.padEnd(9)} ${formatSpread(spread(pairedRatios(of(mode).map((b) => b.mbps), of("direct").map((b) => b.mbps))))}`);
+    for (const mode of MODES.slice(1)) console.log(`  ${mode.padEnd(21)} ${formatSpread(spread(pairedRatios(of(mode).map((b) => b.mbps), of("direct").map((b) => b.mbps))))}`);
     console.log("CPU ms per MB sent, by process (from /proc), median over rounds:");
     for (const mode of MODES) {
       const keys = Object.keys(of(mode)[0]!.cpuPerMb);
       const med = Object.fromEntries(keys.map((k) => [k, spread(of(mode).map((b) => b.cpuPerMb[k]!)).median]));
       const bottleneck = keys.filter((k) => !k.startsWith("(")).reduce((a, k) => (med[k]! > med[a]! ? k : a));
-      console.log(`  ${mode.padEnd(9)} ${keys.map((k) => `${k} ${med[k]!.toFixed(1)}`).join(", ")}  -> bottleneck ${bottleneck}`);
+      console.log(`  ${mode.padEnd(21)} ${keys.map((k) => `${k} ${med[k]!.toFixed(1)}`).join(", ")}  -> bottleneck ${bottleneck}`);
     }
     console.log(`  workerd, wait=true: ${formatSpread(spread(of("wait=true").map((b) => b.cpuPerMb.workerd!)), 1, " ms/MB")}`);
+    console.log(`  the Worker's own workerd, wait=true on its socket: ${formatSpread(spread(of("wait=true, own socket").map((b) => b.cpuPerMb["Worker's own workerd"]!)), 1, " ms/MB")}`);
     console.log(`  workerd, queued:    ${formatSpread(spread(of("queued").map((b) => b.cpuPerMb.workerd!)), 1, " ms/MB")}`);
     console.log(`edge validation CPU (Worker code timed in Node): ${formatSpread(spread(validationMs), 1, " ms/MB")}`);
     console.log(`load per block: ${formatSpread(spread(blocks.map((b) => b.load)))}`);
   } finally {
+    await own?.dispose();
     await platform.stop();
     await ch.stop();
     await rm(chDir, { recursive: true, force: true });

@@ -112,6 +112,8 @@ async function ingest(
   // The writes started and not finished yet (each promise settles when its write did, never rejects).
   const inFlight = new Set<Promise<void>>();
   let failed: { error: unknown } | undefined;
+  // Read through a call: writes set `failed` from their callbacks, which TypeScript's narrowing does not see.
+  const failure = () => failed;
   let prevKey: string | undefined;
   const handle = async (segment: Segment) => {
     // A segment's write failed: stop reading (the error is the answer).
@@ -138,9 +140,10 @@ async function ingest(
     } else {
       while (inFlight.size > 0) await Promise.race(inFlight);
     }
-    if (failed) {
+    const failedMeanwhile = failure();
+    if (failedMeanwhile) {
       writeBudget.give(bytes);
-      throw failed.error;
+      throw failedMeanwhile.error;
     }
     const run = write();
     run.catch((error: unknown) => (failed ??= { error }));
@@ -196,7 +199,8 @@ async function ingest(
     throw e;
   }
   await Promise.all(inFlight);
-  if (failed) throw failed.error;
+  const failedWrite = failure();
+  if (failedWrite) throw failedWrite.error;
   if (!total.nonBlank) throw new BadRequestError("The request body is empty: send one JSON object per line (NDJSON)");
 
   if (!req.wait) return { status: 202, body: { successful_rows: total.queued, quarantined_rows: total.quarantined } };
