@@ -6,12 +6,24 @@
  */
 export class Lru<V> {
   readonly #map = new Map<string, V>();
+  /** Bytes held, when the cache is bounded by bytes (`weigh`). */
+  #bytes = 0;
 
-  /** Keys longer than `maxKeyLength` are never kept (a huge key would pin memory). */
+  /**
+   * Keys longer than `maxKeyLength` are never kept (a huge key would pin
+   * memory). With `weigh`, the entries' weights (the key's two bytes per
+   * character counted too) stay within `maxBytes`: the oldest go first, and
+   * an entry heavier than the whole budget is never kept.
+   */
   constructor(
     private readonly capacity: number,
     private readonly maxKeyLength = Number.POSITIVE_INFINITY,
+    private readonly bytes?: { maxBytes: number; weigh: (value: V) => number },
   ) {}
+
+  #weight(key: string, value: V): number {
+    return this.bytes ? key.length * 2 + this.bytes.weigh(value) : 0;
+  }
 
   get(key: string): V | undefined {
     const v = this.#map.get(key);
@@ -24,14 +36,27 @@ export class Lru<V> {
 
   set(key: string, value: V): void {
     if (key.length > this.maxKeyLength) return;
-    this.#map.delete(key);
+    this.delete(key);
+    const weight = this.#weight(key, value);
+    if (this.bytes && weight > this.bytes.maxBytes) return;
     this.#map.set(key, value);
-    if (this.#map.size > this.capacity) this.#map.delete(this.#map.keys().next().value as string);
+    this.#bytes += weight;
+    while (this.#map.size > this.capacity || (this.bytes && this.#bytes > this.bytes.maxBytes)) {
+      this.delete(this.#map.keys().next().value as string);
+    }
   }
 
   /** Forgets `key` (a cached value went stale); true when it was there. */
   delete(key: string): boolean {
+    const v = this.#map.get(key);
+    if (v === undefined) return false;
+    this.#bytes -= this.#weight(key, v);
     return this.#map.delete(key);
+  }
+
+  /** Bytes held (0 unless bounded by bytes). */
+  get weight(): number {
+    return this.#bytes;
   }
 
   get size(): number {

@@ -103,7 +103,27 @@ SQL >
 TYPE endpoint
 `;
 
+/** Entries of their own for the memory tier's freshness tests. */
+const SHORT_MEM = `NODE endpoint
+SQL >
+    SELECT count() AS c, 'short_mem' AS t FROM events
+
+TYPE endpoint
+CACHE 1
+`;
+
+const SWR_MEM = `NODE endpoint
+SQL >
+    SELECT count() AS c, 'swr_mem' AS t FROM events
+
+TYPE endpoint
+CACHE 1
+CACHE_STALE_WHILE_REVALIDATE 60
+`;
+
 const FILES: Record<string, string> = {
+  "short_mem.pipe": SHORT_MEM,
+  "swr_mem.pipe": SWR_MEM,
   "ttl_template.pipe": TTL_TEMPLATE,
   "ttl_if.pipe": TTL_IF,
   "pick.pipe": PICK,
@@ -129,7 +149,7 @@ async function addRow(tenant = "acme"): Promise<void> {
   await testClickHouse().command({ query: `INSERT INTO ${ws.eventsTable} VALUES ('2026-02-01 00:00:00', '${tenant}', '/new', ${added++})` });
 }
 
-async function call(path: string, token: string = ws.token): Promise<{ status: number; cache: string | null; body: any; headers: Headers }> {
+async function call(path: string, token: string = ws.token): Promise<{ status: number; cache: string | null; tier: string | undefined; body: any; headers: Headers }> {
   const res = await api(path, { token });
   const text = await res.text();
   let body: unknown = text;
@@ -138,7 +158,8 @@ async function call(path: string, token: string = ws.token): Promise<{ status: n
   } catch {
     // CSV and errors as text
   }
-  return { status: res.status, cache: res.headers.get("x-tern-cache"), body, headers: res.headers };
+  const tier = /(?:^|,)\s*cache;dur=[\d.]+;desc="([a-z]+)"/.exec(res.headers.get("server-timing") ?? "")?.[1];
+  return { status: res.status, cache: res.headers.get("x-tern-cache"), tier, body, headers: res.headers };
 }
 
 /** The rows of a JSON answer. */
@@ -409,6 +430,118 @@ describe("what is never stored", () => {
     // A smaller one of the same endpoint is kept (600 KB: past the isolate copy's 16 KB, so this hit comes from the Cache API).
     expect((await call("/v0/pipes/numbers.json?n=20000")).cache).toBe("MISS");
     await untilHit("/v0/pipes/numbers.json?n=20000");
+  });
+});
+
+describe("the isolate-memory tier in front of the Cache API", () => {
+  it("a hit of a small answer is answered from this isolate's memory, and says so in Server-Timing", async () => {
+    const path = "/v0/pipes/by_tenant.json?tenant=acme&lowest=21";
+    const first = await call(path);
+    expect([first.cache, first.tier]).toEqual(["MISS", "miss"]);
+    await untilHit(path);
+    await addRow();
+    const hit = await call(path);
+    expect([hit.cache, hit.tier]).toEqual(["HIT", "memory"]);
+    expect(hit.body).toEqual(first.body);
+  });
+
+  it("an answer over MEMORY_ENTRY_BYTES (64 KiB) is never kept in memory: its hits come from the location's Cache API", async () => {
+    const big = "/v0/pipes/numbers.json?n=5000";
+    const first = await call(big);
+    expect(first.cache).toBe("MISS");
+    // Even written compactly (ClickHouse's JSON is longer), the answer is over 64 KiB.
+    expect(JSON.stringify(first.body).length).toBeGreaterThan(64 * 1024);
+    await untilHit(big);
+    const again = await call(big);
+    expect([again.cache, again.tier]).toEqual(["HIT", "location"]);
+    expect(data(again)).toHaveLength(5000);
+    // One under it, of the same endpoint, is.
+    const small = "/v0/pipes/numbers.json?n=1000";
+    expect((await call(small)).cache).toBe("MISS");
+    await untilHit(small);
+    expect((await call(small)).tier).toBe("memory");
+  });
+
+  it("a memory entry expires after CACHE seconds exactly as the Cache API's", async () => {
+    const first = await call("/v0/pipes/short_mem.json");
+    expect(first.cache).toBe("MISS");
+    await untilHit("/v0/pipes/short_mem.json");
+    await addRow();
+    const hit = await call("/v0/pipes/short_mem.json");
+    if (hit.cache === "HIT") {
+      // Still within its second: from memory, the stored answer.
+      expect(hit.tier).toBe("memory");
+      expect(hit.body).toEqual(first.body);
+    }
+    await new Promise((r) => setTimeout(r, 1100));
+    const after = await call("/v0/pipes/short_mem.json");
+    expect([after.cache, after.tier]).toEqual(["MISS", "miss"]);
+    expect(data(after)[0].c).toBeGreaterThan(data(first)[0].c);
+  });
+
+  it("stale-while-revalidate from memory: the stale answer once more, then the refreshed one, both from memory", async () => {
+    const first = await call("/v0/pipes/swr_mem.json");
+    expect(first.cache).toBe("MISS");
+    await untilHit("/v0/pipes/swr_mem.json");
+    await addRow();
+    await new Promise((r) => setTimeout(r, 1100));
+    const stale = await call("/v0/pipes/swr_mem.json");
+    expect([stale.cache, stale.tier]).toEqual(["STALE", "memory"]);
+    expect(stale.body).toEqual(first.body);
+    let next!: Awaited<ReturnType<typeof call>>;
+    await vi.waitUntil(async () => data((next = await call("/v0/pipes/swr_mem.json")))[0].c > data(first)[0].c, { timeout: 5000, interval: 50 });
+    expect(["HIT", "STALE"]).toContain(next.cache);
+    expect(next.tier).toBe("memory");
+  });
+
+  it("?__tb__cache=bypass skips the memory tier too, and leaves it as it was", async () => {
+    const path = "/v0/pipes/by_tenant.json?tenant=acme&lowest=22";
+    const first = await call(path);
+    await untilHit(path);
+    await addRow();
+    const bypass = await call(`${path}&__tb__cache=bypass`);
+    expect([bypass.cache, bypass.tier]).toEqual(["BYPASS", "bypass"]);
+    expect(data(bypass)[0].c).toBe(data(first)[0].c + 1);
+    const hit = await call(path);
+    expect([hit.cache, hit.tier]).toEqual(["HIT", "memory"]);
+    expect(hit.body).toEqual(first.body);
+  });
+
+  it("two JWTs with different fixed params never share a memory entry", async () => {
+    const scope = (tenant: string) => [{ type: "PIPES:READ", resource: "by_tenant", fixed_params: { tenant, lowest: 23 } }];
+    const acme = await jwt({ name: "acme_mem", scopes: scope("acme") });
+    const globex = await jwt({ name: "globex_mem", scopes: scope("globex") });
+    await addRow("acme");
+    await addRow("globex");
+    const path = "/v0/pipes/by_tenant.json?tenant=globex&lowest=0";
+    expect((await call(path, acme)).cache).toBe("MISS");
+    await untilHit(path, acme);
+    const a = await call(path, acme);
+    expect([a.cache, a.tier]).toEqual(["HIT", "memory"]);
+    expect(data(a).map((r: any) => r.tenant)).toEqual(["acme"]);
+    const g = await call(path, globex);
+    expect([g.cache, g.tier]).toEqual(["MISS", "miss"]);
+    expect(data(g).map((r: any) => r.tenant)).toEqual(["globex"]);
+    await untilHit(path, globex);
+    const g2 = await call(path, globex);
+    expect([g2.cache, g2.tier]).toEqual(["HIT", "memory"]);
+    expect(data(g2).map((r: any) => r.tenant)).toEqual(["globex"]);
+    expect(data(await call(path, acme)).map((r: any) => r.tenant)).toEqual(["acme"]);
+  });
+
+  it("a promote leaves nothing in memory to be served: the call after it reads the new deployment", async () => {
+    const path = "/v0/pipes/by_tenant.json?tenant=globex&lowest=24";
+    expect((await call(path)).cache).toBe("MISS");
+    await untilHit(path);
+    const warm = await call(path);
+    expect([warm.cache, warm.tier]).toEqual(["HIT", "memory"]);
+    const changed = { ...FILES, "uncached.pipe": `DESCRIPTION >\n    changed for the memory tier\n\n${UNCACHED}` };
+    const res = await api("/v1/deploy?auto_promote=true", { method: "POST", body: form(changed), token: ws.token });
+    expect(res.status, await res.clone().text()).toBe(200);
+    await addRow("globex");
+    const after = await call(path);
+    expect([after.cache, after.tier]).toEqual(["MISS", "miss"]);
+    expect(after.body).not.toEqual(warm.body);
   });
 });
 

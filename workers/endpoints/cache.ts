@@ -7,9 +7,13 @@
  * round trip and two principals that may see different rows never share an
  * entry. Rate limits are taken before the lookup and every call still gets its
  * `pipe_stats_rt` row (`answer.ts`). Only complete answers of up to
- * MAX_CACHED_ANSWER_BYTES are stored; failures never are. Small answers are
- * also kept in this isolate's memory under the same key and freshness rule,
- * so a repeated hit skips the Cache API round trip. Concurrent misses of one
+ * MAX_CACHED_ANSWER_BYTES are stored; failures never are. Two tiers: answers
+ * of up to MEMORY_ENTRY_BYTES are also kept in this isolate's memory (4 MiB in
+ * all, least recently used out first: `endpointAnswers` in
+ * ../platform/caches.ts) under the same key and freshness rule, so a hot
+ * entry is answered with no I/O at all; the Cache API is the location-wide
+ * tier behind it. `Server-Timing` says which answered (`cache;desc=memory`,
+ * `location`, `coalesced`, `miss`, `bypass`). Concurrent misses of one
  * entry in an isolate are coalesced: the first reads ClickHouse, the others
  * wait for its answer and are answered from it as hits. docs/caching.md.
  */
@@ -85,8 +89,8 @@ export function knownRead(spec: CacheSpec): KnownRead | undefined {
 /** A read of a cached endpoint. */
 export type CachedReadRequest = ReadRequest & { cache?: CacheSpec };
 
-/** Answers up to this size are also kept in isolate memory (`endpointAnswers` in ../platform/caches.ts). */
-const ISOLATE_ANSWER_BYTES = 16 * 1024;
+/** Answers up to this size are also kept in isolate memory (`endpointAnswers` in ../platform/caches.ts bounds the total). */
+export const MEMORY_ENTRY_BYTES = 64 * 1024;
 
 interface KeptAnswer {
   bytes: Uint8Array;
@@ -95,7 +99,8 @@ interface KeptAnswer {
   resultRows: number;
 }
 
-const kept = isolateCache<KeptAnswer>("endpointAnswers");
+/** The memory tier: weighed by the answer's bytes (its URL's are counted by the LRU), plus a little for the record. */
+const kept = isolateCache<KeptAnswer>("endpointAnswers", (a) => a.bytes.byteLength + a.contentType.length * 2 + 64);
 
 /** Headers of a stored entry: when it was stored (ms), and its result rows (for `pipe_stats_rt`). */
 const STORED_AT = "x-tern-stored-at";
@@ -205,8 +210,22 @@ function startMiss(url: string): Settle {
 
 /** Answers from the cache, or says how to answer and store a miss. */
 export async function lookupCache(platform: Platform, principal: Principal, req: CachedReadRequest & { cache: CacheSpec }): Promise<CacheLookup> {
+  const { timing } = platform;
+  const started = timing.now();
+  try {
+    return await lookup(platform, principal, req);
+  } finally {
+    timing.add("cache", started);
+  }
+}
+
+async function lookup(platform: Platform, principal: Principal, req: CachedReadRequest & { cache: CacheSpec }): Promise<CacheLookup> {
   const spec = req.cache;
-  if (spec.bypass) return { mark: "bypass", keep: async (outcome) => withCacheHeaders(outcome.response, spec, 0, "BYPASS"), abandon: () => {} };
+  const { timing } = platform;
+  if (spec.bypass) {
+    timing.describe("cache", "bypass");
+    return { mark: "bypass", keep: async (outcome) => withCacheHeaders(outcome.response, spec, 0, "BYPASS"), abandon: () => {} };
+  }
   let url = knownReads.get(spec.signature)?.url;
   if (url === undefined) {
     const hash = await endpointCacheKey({ ...spec.key, sql: req.sql, settings: req.settings, format: req.format.clickhouse });
@@ -227,7 +246,10 @@ export async function lookupCache(platform: Platform, principal: Principal, req:
   const mine = kept.get(url);
   if (mine) {
     const hit = served(mine.storedAt, mine.resultRows, () => ({ body: mine.bytes, length: String(mine.bytes.byteLength), contentType: mine.contentType }));
-    if (hit) return hit;
+    if (hit) {
+      timing.describe("cache", "memory");
+      return hit;
+    }
     kept.delete(url);
   }
   const stored = await caches.default.match(url);
@@ -236,7 +258,8 @@ export async function lookupCache(platform: Platform, principal: Principal, req:
     const resultRows = Number(stored.headers.get(RESULT_ROWS) ?? 0);
     const length = stored.headers.get("content-length");
     const contentType = stored.headers.get("content-type");
-    if (freshness(storedAt, platform.clock.now(), spec.ttlSeconds, spec.staleSeconds) !== "expired" && length !== null && Number(length) <= ISOLATE_ANSWER_BYTES) {
+    timing.describe("cache", "location");
+    if (freshness(storedAt, platform.clock.now(), spec.ttlSeconds, spec.staleSeconds) !== "expired" && length !== null && Number(length) <= MEMORY_ENTRY_BYTES) {
       // Small: kept in this isolate too, so the next hit here needs no Cache API round trip.
       const bytes = new Uint8Array(await stored.arrayBuffer());
       kept.set(url, { bytes, contentType: contentType ?? req.format.contentType, storedAt, resultRows });
@@ -252,9 +275,14 @@ export async function lookupCache(platform: Platform, principal: Principal, req:
   if (pending) {
     const answer = await waitForPending(pending, platform.config.reads.queryTimeoutSeconds + WAIT_GRACE_SECONDS);
     const hit = answer && served(answer.storedAt, answer.resultRows, () => ({ body: answer.bytes, length: String(answer.bytes.byteLength), contentType: answer.contentType }));
-    if (hit) return hit;
+    if (hit) {
+      timing.describe("cache", "coalesced");
+      return hit;
+    }
+    timing.describe("cache", "miss");
     if (pendingMisses.has(url)) return { mark: "miss", keep, abandon: () => {} }; // still unanswered: read alongside, without waiting longer
   }
+  timing.describe("cache", "miss");
   const settle = startMiss(url);
   return {
     mark: "miss",
@@ -378,7 +406,7 @@ async function storeAnswer(
     [RESULT_ROWS]: String(resultRows),
   });
   const answer = { bytes, contentType, storedAt, resultRows };
-  if (bytes.byteLength <= ISOLATE_ANSWER_BYTES) kept.set(url, answer);
+  if (bytes.byteLength <= MEMORY_ENTRY_BYTES) kept.set(url, answer);
   // Calls waiting on this miss are answered now, before the Cache API write.
   settle(answer, true);
   try {

@@ -19,6 +19,8 @@ import { Lru } from "../../shared/lru.js";
 
 interface CacheRule {
   capacity: number;
+  /** At most this many bytes, by the weight `isolateCache` is given (the oldest entries go first). */
+  maxBytes?: number;
   /** Entries older than this are treated as absent (omitted: trusted until evicted). */
   ttlMs?: number;
   /** Keys longer than this are never kept (huge SQL would pin memory). */
@@ -49,8 +51,8 @@ export const CACHE_RULES = {
   nodeTemplates: { capacity: 2_000 },
   /** Compiled pipes per deployment, scopes, target and rendered node SQL (endpoints/sql-context.ts). */
   compiledPipes: { capacity: 1_000 },
-  /** Cached endpoint answers of up to 16 KB by their key (endpoints/cache.ts): this isolate's copy of the location's Cache API entries, fresh by the same rule. */
-  endpointAnswers: { capacity: 1_000 },
+  /** Cached endpoint answers (endpoints/cache.ts, each at most 64 KiB) by their entry URL: the isolate-memory tier in front of the location's Cache API, fresh by the same rule; 4 MiB in all. */
+  endpointAnswers: { capacity: 4_096, maxBytes: 4 * 1024 * 1024 },
   /** Cached endpoints' reads (SQL, settings, entry URL) by everything they are built from (endpoints/cache.ts `knownRead`). */
   endpointReads: { capacity: 2_000, maxKeyLength: 16 * 1024 },
   /** Read-guard verdicts per database and SQL text. */
@@ -82,8 +84,9 @@ export class IsolateCache<V> {
   readonly #entries: Lru<{ value: V; at: number }>;
   readonly #ttlMs: number | undefined;
 
-  constructor(rule: CacheRule) {
-    this.#entries = new Lru(rule.capacity, rule.maxKeyLength);
+  constructor(rule: CacheRule, weigh?: (value: V) => number) {
+    const bytes = rule.maxBytes !== undefined && weigh ? { maxBytes: rule.maxBytes, weigh: (e: { value: V; at: number }) => weigh(e.value) } : undefined;
+    this.#entries = new Lru(rule.capacity, rule.maxKeyLength, bytes);
     this.#ttlMs = rule.ttlMs;
   }
 
@@ -126,9 +129,17 @@ export class IsolateCache<V> {
   get size(): number {
     return this.#entries.size;
   }
+
+  /** Bytes held, for a cache bounded by bytes. */
+  get bytes(): number {
+    return this.#entries.weight;
+  }
 }
 
-/** The named cache's own instance (one per module that asks; each name is asked for once). */
-export function isolateCache<V>(name: CacheName): IsolateCache<V> {
-  return new IsolateCache<V>(CACHE_RULES[name]);
+/**
+ * The named cache's own instance (one per module that asks; each name is asked
+ * for once). `weigh`: an entry's size in bytes, for a rule with `maxBytes`.
+ */
+export function isolateCache<V>(name: CacheName, weigh?: (value: V) => number): IsolateCache<V> {
+  return new IsolateCache<V>(CACHE_RULES[name], weigh);
 }
