@@ -135,3 +135,21 @@ export function validateNdjson(body: IngestBody, validator: RowValidator, option
     },
   };
 }
+
+/**
+ * The valid lines of `result` as one JSONEachRow text (`\n`-joined), for the
+ * body `text` that `result` came from. When every row of the body was forwarded
+ * as its own line and nothing else is in the body but one `\n` between lines
+ * (no quarantined, blank or CRLF lines; NDJSON, not an array), that text is the
+ * body itself (without its last line break): returned without joining a copy.
+ */
+export function validText(text: string, result: ValidateResult): string {
+  const { validLines, validCount, quarantineLines, stats } = result;
+  const body = text.charCodeAt(text.length - 1) === 10 ? text.slice(0, -1) : text;
+  if (
+    validCount > 0 && quarantineLines.length === 0 && stats.passthroughRows === validCount &&
+    stats.validChars + validCount - 1 === body.length &&
+    body.startsWith(validLines[0]!) && body.endsWith(validLines[validCount - 1]!)
+  ) return body;
+  return validLines.join("\n");
+}

@@ -169,6 +169,28 @@ export function countKeysInText(text: string): number {
   }
 }
 
+const SPACE_BEFORE_COLON = /"\s+:/;
+
+/**
+ * Whether a JSON text holds exactly `expected` object keys, cheaper than
+ * `countKeysInText` for the usual compact line: it counts the `":` whose quote
+ * is not escaped, one `indexOf` per key instead of two per string. Every key
+ * of a text without space before its colon ends in such a `":`; the only other
+ * ones open a string value starting with `:`, so that count is never below the
+ * true count, which is never below `expected` (the parse's keys): equal counts
+ * prove it. Texts with space before a colon, or unequal counts, take the full walk.
+ */
+export function keyCountIs(text: string, expected: number): boolean {
+  if (SPACE_BEFORE_COLON.test(text)) return countKeysInText(text) === expected;
+  let keys = 0;
+  for (let at = text.indexOf('":'); at >= 0; at = text.indexOf('":', at + 2)) {
+    let slashes = 0;
+    while (text.charCodeAt(at - 1 - slashes) === 92) slashes++;
+    if ((slashes & 1) === 0) keys++;
+  }
+  return keys === expected || countKeysInText(text) === expected;
+}
+
 /** Keys of a parsed JSON value, nested objects included. */
 function countKeys(value: unknown): number {
   if (value === null || typeof value !== "object") return 0;
@@ -310,7 +332,7 @@ export function compileRowValidator(columns: readonly IngestColumn[]): RowValida
       // JSON.parse keeps the last of two equal keys, ClickHouse refuses the
       // line (or keeps the first): a line holding more keys than its parse is
       // not forwarded.
-      passthrough = keys === present && countKeysInText(rawLine) === (nested ? countKeys(parsed) : keys);
+      passthrough = keys === present && keyCountIs(rawLine, nested ? countKeys(parsed) : keys);
     }
     if (passthrough && needsTextCheck) passthrough = !NON_INTEGER_NUMBER.test(rawLine);
     if (passthrough && anyKeyCheck) {

@@ -9,7 +9,7 @@
  * datasource's `X-RateLimit-*` headers, errors included.
  */
 import { BadRequestError, isTernError, TernError, UpstreamUnavailableError } from "../../shared/errors.js";
-import { NdjsonSegmenter, validateNdjson, type Segment, type ValidateResult } from "../../shared/ingest/index.js";
+import { NdjsonSegmenter, validateNdjson, validText, type Segment, type ValidateResult } from "../../shared/ingest/index.js";
 import { ensureAllowed } from "../auth/require.js";
 import type { Principal } from "../auth/principal.js";
 import type { LiveDeployment } from "../catalog/client.js";
@@ -125,10 +125,11 @@ async function ingest(
     if (result.validLines.length === 0 && result.quarantineLines.length === 0) return;
     const unitKey = await segmentKey(prevKey, segment.index, segment.text, scope);
     prevKey = unitKey;
-    // Only what the write needs stays alive while the previous write finishes: the joined
-    // lines (one string), not the segment's text nor its lines (slices that keep it alive).
+    // Only what the write needs stays alive while earlier writes finish: the valid lines as one
+    // string (the segment's own text when every line goes as it came, else joined), not the
+    // line slices.
+    const rows = req.wait ? { text: validText(segment.text, result), count: result.validCount } : undefined;
     segment.text = "";
-    const rows = req.wait ? { text: result.validLines.join("\n"), count: result.validCount } : undefined;
     const write = rows ? writeSegment(rows, result.quarantineLines, unitKey) : queueSegment(result, unitKey);
     // This segment was validated while earlier ones were being written. An unkeyed wait=true
     // segment may join them in flight while the isolate's write budget allows (group commit then

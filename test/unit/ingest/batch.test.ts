@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from "vitest";
 import {
-  compileJsonPath, compileRowValidator, evaluateJsonPath, MISSING, SchemaError, validateNdjson,
+  compileJsonPath, compileRowValidator, evaluateJsonPath, MISSING, SchemaError, validateNdjson, validText,
 } from "../../../shared/ingest/index.js";
 
 const NOW = { importId: "imp-1", now: new Date("2025-02-10T10:36:20Z") };
@@ -179,5 +179,39 @@ describe("JSONPaths", () => {
   it("a schema with a bad JSONPath or type fails at compile time", () => {
     expect(() => compileRowValidator([{ name: "a", type: "String", jsonPath: "$..a" }])).toThrow(SchemaError);
     expect(() => compileRowValidator([{ name: "a", type: "Strin" }])).toThrow(SchemaError);
+  });
+});
+
+describe("validText: the insert text of a body's valid lines", () => {
+  const line = (n: number) => `{"timestamp":"2024-01-02 03:04:05","user_id":${n},"event":"e${n}"}`;
+  const cases: Array<[string, string]> = [
+    ["NDJSON with a last line break", `${line(1)}\n${line(2)}\n`],
+    ["NDJSON without a last line break", `${line(1)}\n${line(2)}`],
+    ["CRLF lines", `${line(1)}\r\n${line(2)}\r\n`],
+    ["a blank line between rows", `${line(1)}\n\n${line(2)}`],
+    ["a quarantined row", `${line(1)}\n{"timestamp":"x","user_id":1}\n${line(2)}`],
+    ["a row rewritten (a string for UInt64)", `${line(1)}\n{"timestamp":"2024-01-02 03:04:05","user_id":"7","event":"a"}`],
+    ["a JSON array", `[${line(1)},${line(2)}]`],
+    ["an array whose numbers print longer (1e21 as 1e+21)", '[{"value":1e21,"user_id":1e21}]'],
+    ["one object over several lines", '{\n"timestamp":"2024-01-02 03:04:05",\n"user_id":1\n}'],
+  ];
+  for (const [name, body] of cases) {
+    it(`${name}: the valid lines joined by line breaks`, () => {
+      const r = validateNdjson(body, events, NOW);
+      expect(validText(body, r)).toBe(r.validLines.join("\n"));
+    });
+  }
+});
+
+describe("passthrough and the keys written in a line", () => {
+  it("two equal keys with a space before one colon: the line is rewritten to the parsed (last) value", () => {
+    const r = validateNdjson('{"timestamp":"2024-01-02 03:04:05","user_id" :1,"user_id":2,"event":"a"}', events, NOW);
+    expect([r.validLines, r.stats.passthroughRows]).toEqual([['{"timestamp":"2024-01-02 03:04:05","user_id":2,"event":"a"}'], 0]);
+  });
+
+  it("a string value starting with a colon: the line is still forwarded as it came", () => {
+    const body = '{"timestamp":"2024-01-02 03:04:05","user_id":1,"event":":a\\":b"}';
+    const r = validateNdjson(body, events, NOW);
+    expect([r.validLines, r.stats.passthroughRows]).toEqual([[body], 1]);
   });
 });
