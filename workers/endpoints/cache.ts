@@ -299,13 +299,22 @@ function hitResponse(
   age: number,
   label: string,
 ): Response {
-  const headers = new Headers({ "content-type": stored.contentType ?? req.format.contentType, ...req.headers });
+  // Every header in one object, handed to the runtime once (each Headers call crosses into it).
+  const headers: Record<string, string> = {
+    "content-type": stored.contentType ?? req.format.contentType,
+    ...req.headers,
+    "cache-control": answerCacheControl(spec.ttlSeconds, spec.staleSeconds, age),
+    age: String(age),
+    "x-tern-cache": label,
+    // The answer is one token's: a browser must not hand it to a request with another Authorization.
+    vary: "Authorization",
+  };
   if (stored.length !== null) {
-    headers.set("content-length", stored.length);
+    headers["content-length"] = stored.length;
     // As for a fresh answer: small ones go out whole and uncompressed (TERN_SMALL_ANSWER_BYTES).
-    if (Number(stored.length) <= platform.config.reads.smallAnswerBytes) headers.set("content-encoding", "identity");
+    if (Number(stored.length) <= platform.config.reads.smallAnswerBytes) headers["content-encoding"] = "identity";
   }
-  return withCacheHeaders(new Response(stored.body, { status: 200, headers }), spec, age, label);
+  return new Response(stored.body, { status: 200, headers });
 }
 
 function withCacheHeaders(response: Response, spec: CacheSpec, age: number, label: string): Response {
