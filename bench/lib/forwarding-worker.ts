@@ -26,7 +26,8 @@ export default {
       for (const [k, v] of request.headers) if (k.startsWith("x-clickhouse-") || k === "content-type") headers[k] = v;
       const body = request.method === "GET" ? undefined : await request.arrayBuffer();
       const res = await fetch(env.UPSTREAM + url.pathname.slice("/forward/".length) + url.search, { method: request.method, headers, body });
-      return new Response(await res.arrayBuffer(), { status: res.status, headers: { "content-type": res.headers.get("content-type") ?? "text/plain" } });
+      // Whole and uncompressed, as Tern sends answers up to TERN_SMALL_ANSWER_BYTES (no gzip for clients that accept it).
+      return new Response(await res.arrayBuffer(), { status: res.status, headers: { "content-type": res.headers.get("content-type") ?? "text/plain", "content-encoding": "identity" } });
     }
     if (url.pathname === "/timer") {
       await new Promise((r) => setTimeout(r, ${delayMs}));
