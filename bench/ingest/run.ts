@@ -4,7 +4,9 @@
  * ClickHouse. The four modes — direct INSERT, Events API `wait=true` and queued
  * through `npm run dev` (wrangler's proxy in front), and `wait=true` on the
  * socket of a workerd running only the Worker (bench/lib/tern-worker.ts: what
- * Cloudflare runs, so its CPU is the Worker's own) — run in shuffled blocks, one block of each per round, over
+ * Cloudflare runs, so its CPU is the Worker's own), and a forwarding Worker
+ * with no Tern code that sends the body on to ClickHouse as the direct
+ * INSERT's data (the floor of a Worker that passes bytes through) — run in shuffled blocks, one block of each per round, over
  * several rounds (bench/lib/measure.ts), so a change of outside load hits every
  * mode alike. Per block: the sustained rate (until the block's rows landed and
  * ClickHouse's merges settled), CPU ms per MB by process from /proc
@@ -26,6 +28,7 @@ import { spawnLocalClickHouse } from "../../clickhouse-local/spawn.js";
 import { deployFiles } from "../../test/e2e/helpers/deploy-files.js";
 import { startDevPlatform } from "../../test/e2e/helpers/dev-platform.js";
 import { startTernWorker, type TernWorker } from "../lib/tern-worker.js";
+import { startForwardingWorker, type ForwardingWorker } from "../lib/forwarding-worker.js";
 import { descendantsOf, freePort } from "../../test/e2e/helpers/processes.js";
 import { parseDatafile } from "../../shared/datafiles/index.js";
 import { compileRowValidator, validateNdjson } from "../../shared/ingest/index.js";
@@ -73,8 +76,8 @@ function commandOf(pid: number): string {
   }
 }
 
-type Mode = "direct" | "wait=true" | "queued" | "wait=true, own socket";
-const MODES: readonly Mode[] = ["direct", "wait=true", "queued", "wait=true, own socket"];
+type Mode = "direct" | "wait=true" | "queued" | "wait=true, own socket" | "forwarding Worker";
+const MODES: readonly Mode[] = ["direct", "wait=true", "queued", "wait=true, own socket", "forwarding Worker"];
 
 interface Block {
   round: number;
@@ -92,16 +95,22 @@ async function main(): Promise<void> {
   const ch = await spawnLocalClickHouse({ port: await freePort(), dataDir: chDir, ...credentials });
   const platform = await startDevPlatform([...(process.env.BENCH_DEV_ARGS ? process.env.BENCH_DEV_ARGS.split(" ") : []), "--clickhouse-url", ch.url, "--clickhouse-user", credentials.user, "--clickhouse-password", credentials.password]);
   let own: TernWorker | undefined;
+  let forwarder: ForwardingWorker | undefined;
   try {
     await deployFiles(platform, { "bench_events.datasource": DATASOURCE });
     // The same Worker on a workerd of its own, called on its own socket: no wrangler dev proxy,
     // no Miniflare entry router (neither runs on Cloudflare), so its CPU is the Worker's alone.
     own = await startTernWorker({ dataDir: platform.dataDir });
+    // The floor of any Worker that passes the bytes through: no Tern code, the body read and
+    // sent on to ClickHouse as the direct INSERT's data (bench/lib/forwarding-worker.ts).
+    forwarder = await startForwardingWorker({ upstream: `${ch.url}/`, compatibilityDate: "2026-04-20", compatibilityFlags: ["nodejs_compat", "no_nodejs_global_timers"] });
     const client = createClient({ url: ch.url, username: credentials.user, password: credentials.password });
     const [t] = await (await client.query({ query: "SELECT database, name FROM system.tables WHERE name LIKE 'bench_events__%' AND name NOT LIKE '%quarantine%'", format: "JSONEachRow" })).json<{ database: string; name: string }>();
     const tern = `${t!.database}.${t!.name}`;
     const baselineTable = `${t!.database}.direct_baseline`;
     await client.command({ query: `CREATE TABLE ${baselineTable} AS ${tern}` });
+    const forwardTable = `${t!.database}.forward_baseline`;
+    await client.command({ query: `CREATE TABLE ${forwardTable} AS ${tern}` });
     const bodies = Array.from({ length: 8 }, (_, i) => makeBody(i, ROWS));
     const mb = Buffer.byteLength(bodies[0]!) / 1048576;
     console.log(machineLine());
@@ -136,6 +145,7 @@ async function main(): Promise<void> {
       ClickHouse: [ch.pid],
       workerd: platformPids.filter((pid) => /workerd/.test(commandOf(pid))),
       "Worker's own workerd": own!.pids,
+      "forwarding workerd": forwarder!.pids,
       wrangler: platformPids.filter((pid) => /wrangler-dist\/cli\.js/.test(commandOf(pid))),
       client: [process.pid],
     });
@@ -170,12 +180,18 @@ async function main(): Promise<void> {
       "wait=true": events(true),
       queued: events(false),
       "wait=true, own socket": events(true, own.direct),
+      "forwarding Worker": async (body) => {
+        const query = new URLSearchParams({ query: `INSERT INTO ${forwardTable} FORMAT JSONEachRow`, date_time_input_format: "best_effort", insert_deduplication_token: randomUUID() });
+        const res = await fetch(`${forwarder!.direct}/forward/?${query}`, { method: "POST", headers: { "x-clickhouse-user": credentials.user, "x-clickhouse-key": credentials.password }, body });
+        const text = await res.text();
+        if (res.status !== 200) throw new Error(`forwarding Worker: ${res.status} ${text}`);
+      },
     };
 
     const blocks: Block[] = [];
     let next = 0;
     for (const { round, mode } of interleave(MODES, ROUNDS, { shuffle: true, seed: 19 })) {
-      const table = mode === "direct" ? baselineTable : tern;
+      const table = mode === "direct" ? baselineTable : mode === "forwarding Worker" ? forwardTable : tern;
       const before = await count(table);
       const cpu0 = sampleCpu();
       const started = Date.now();
@@ -219,11 +235,13 @@ async function main(): Promise<void> {
     }
     console.log(`  workerd, wait=true: ${formatSpread(spread(of("wait=true").map((b) => b.cpuPerMb.workerd!)), 1, " ms/MB")}`);
     console.log(`  the Worker's own workerd, wait=true on its socket: ${formatSpread(spread(of("wait=true, own socket").map((b) => b.cpuPerMb["Worker's own workerd"]!)), 1, " ms/MB")}`);
+    console.log(`  the forwarding Worker's workerd (floor: bytes in, bytes on): ${formatSpread(spread(of("forwarding Worker").map((b) => b.cpuPerMb["forwarding workerd"]!)), 1, " ms/MB")}`);
     console.log(`  workerd, queued:    ${formatSpread(spread(of("queued").map((b) => b.cpuPerMb.workerd!)), 1, " ms/MB")}`);
     console.log(`edge validation CPU (Worker code timed in Node): ${formatSpread(spread(validationMs), 1, " ms/MB")}`);
     console.log(`load per block: ${formatSpread(spread(blocks.map((b) => b.load)))}`);
   } finally {
     await own?.dispose();
+    await forwarder?.dispose();
     await platform.stop();
     await ch.stop();
     await rm(chDir, { recursive: true, force: true });
