@@ -427,9 +427,10 @@ describe("what is never stored", () => {
     expect(data(big)).toHaveLength(100000);
     await new Promise((r) => setTimeout(r, 300));
     expect((await call("/v0/pipes/numbers.json?n=100000")).cache).toBe("MISS");
-    // A smaller one of the same endpoint is kept (600 KB: past the isolate copy's 16 KB, so this hit comes from the Cache API).
+    // A smaller one of the same endpoint is kept (600 KB: past the memory tier's 64 KiB, so this hit comes from the Cache API).
     expect((await call("/v0/pipes/numbers.json?n=20000")).cache).toBe("MISS");
-    await untilHit("/v0/pipes/numbers.json?n=20000");
+    const hit = await untilHit("/v0/pipes/numbers.json?n=20000");
+    expect(hit.tier).toBe("location");
   });
 });
 
