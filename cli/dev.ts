@@ -36,7 +36,11 @@ Options:
   --kafka                 also start a real Apache Kafka broker (KRaft, one node; jars
                           from Maven Central into .tern/cache/ on the first run; needs
                           java 17+ and mvn) and print its address (docs/connectors.md)
-  --kafka-port <n>        its port (default 7184)
+  --kafka-port <n>        its port (default 7184); --kafka also starts a Confluent-compatible
+                          schema registry for Avro datasources (Apicurio Registry, built
+                          from Maven Central into .tern/cache/ on the first run; schemas
+                          kept in memory) and prints its URL
+  --schema-registry-port <n>  its port (default 7185)
   --inspect               keep wrangler's DevTools proxy (console, network panel);
                           off by default, see below
   --inspector-port <n>    DevTools port with --inspect (default: a free one)
@@ -79,6 +83,7 @@ async function main(): Promise<void> {
       "s3-port": { type: "string", default: "7183" },
       kafka: { type: "boolean", default: false },
       "kafka-port": { type: "string", default: "7184" },
+      "schema-registry-port": { type: "string", default: "7185" },
       compat: { type: "string" },
       inspect: { type: "boolean", default: false },
       "inspector-port": { type: "string", default: "0" },
@@ -99,6 +104,8 @@ async function main(): Promise<void> {
   if (!Number.isInteger(s3Port) || s3Port < 0 || s3Port > 65535) throw new Error(`--s3-port: not a port: ${values["s3-port"]}`);
   const kafkaPort = Number(values["kafka-port"]);
   if (!Number.isInteger(kafkaPort) || kafkaPort < 0 || kafkaPort > 65535) throw new Error(`--kafka-port: not a port: ${values["kafka-port"]}`);
+  const registryPort = Number(values["schema-registry-port"]);
+  if (!Number.isInteger(registryPort) || registryPort < 0 || registryPort > 65535) throw new Error(`--schema-registry-port: not a port: ${values["schema-registry-port"]}`);
 
   const logLevels = ["none", "error", "warn", "info", "log", "debug"];
   if (!logLevels.includes(values["log-level"])) throw new Error(`--log-level: one of ${logLevels.join(", ")}, not ${values["log-level"]}`);
@@ -133,13 +140,23 @@ async function main(): Promise<void> {
   stops.push(() => s3.stop());
 
   // The local Kafka broker (--kafka): data kept in <data-dir>/kafka, same port each run.
+  // Beside it, the schema registry Avro datasources read through (schemas in memory).
   let kafkaAddress: string | undefined;
+  let registryUrl: string | undefined;
   if (values.kafka) {
     const { startKafkaBroker } = await import("../kafka-local/broker.js");
-    console.log("Starting the local Kafka broker (the first run installs it from Maven Central)…");
-    const broker = await startKafkaBroker({ dataDir: join(dataDir, "kafka"), port: kafkaPort });
-    stops.push(() => broker.stop());
-    kafkaAddress = broker.address;
+    const { startSchemaRegistry } = await import("../kafka-local/registry.js");
+    console.log("Starting the local Kafka broker and schema registry (the first run installs them from Maven Central)…");
+    const [broker, registry] = await Promise.allSettled([
+      startKafkaBroker({ dataDir: join(dataDir, "kafka"), port: kafkaPort }),
+      startSchemaRegistry({ port: registryPort }),
+    ]);
+    if (broker.status === "fulfilled") stops.push(() => broker.value.stop());
+    if (registry.status === "fulfilled") stops.push(() => registry.value.stop());
+    if (broker.status === "rejected") throw broker.reason;
+    if (registry.status === "rejected") throw registry.reason;
+    kafkaAddress = broker.value.address;
+    registryUrl = registry.value.url;
   }
 
   // Values go through an env file, not argv: they stay out of `ps` output.
@@ -214,6 +231,7 @@ async function main(): Promise<void> {
       `  ClickHouse:  ${clickhouse.url} (ClickHouse ${health.clickhouse.version ?? clickhouse.version ?? "?"})`,
       `  S3:          ${s3.url} (bucket s3://${LOCAL_BUCKET}/; access key ${s3Keys.accessKey}, secret ${s3Keys.secretKey})`,
       ...(kafkaAddress ? [`  Kafka:       ${kafkaAddress} (bootstrap servers; docs/connectors.md)`] : []),
+      ...(registryUrl ? [`  Registry:    ${registryUrl} (KAFKA_SCHEMA_REGISTRY_URL for Avro)`] : []),
       `  Workspace:   ${state.credentials.workspaceName} (${state.credentials.workspaceId})`,
       `  Admin token: ${state.credentials.workspaceAdminToken}`,
       `  Data:        ${dataDir}`,

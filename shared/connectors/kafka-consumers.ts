@@ -95,6 +95,7 @@ export function planKafkaConsumers(
       ...(c.saslMechanism ? { saslMechanism: resolve(c.saslMechanism) as typeof c.saslMechanism } : {}),
       ...(c.key !== undefined ? { key: resolve(c.key)! } : {}),
       ...(c.secret !== undefined ? { secret: resolve(c.secret)! } : {}),
+      ...(c.schemaRegistryUrl !== undefined ? { schemaRegistryUrl: resolve(c.schemaRegistryUrl)! } : {}),
     };
     const topic = resolve(settings.topic) ?? "";
     const groupId = settings.groupId !== undefined ? resolve(settings.groupId)! : defaultKafkaGroup(workspaceId, ds.name);
@@ -104,6 +105,8 @@ export function planKafkaConsumers(
     }
     if (resolved.bootstrapServers.trim() === "") { refuse(`connection '${connection.name}' has an empty KAFKA_BOOTSTRAP_SERVERS`); continue; }
     if (groupId.trim() === "") { refuse("KAFKA_GROUP_ID is empty"); continue; }
+    const registryProblem = kafkaConsumerProblem({ columns: ds.file.columns, settings, connection: resolved });
+    if (registryProblem) { refuse(registryProblem.replace("its connection", `connection '${connection.name}'`)); continue; }
     const sql = kafkaConsumerSql({
       columns: ds.file.columns,
       settings: { ...settings, topic },

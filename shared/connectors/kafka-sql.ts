@@ -25,6 +25,7 @@
  */
 import type { ColumnDefinition, KafkaConnection, KafkaDatasourceSettings } from "../datafiles/ast.js";
 import { jsonColumnsSql, jsonExtractKeys } from "./json-columns.js";
+import { compileJsonPath } from "../ingest/jsonpath.js";
 import { quoteIdentifier, quoteQualifiedName, quoteString } from "../sql/ddl/quote.js";
 
 /** The implicit meta columns of a Kafka datasource, in the order they are added. */
@@ -53,8 +54,8 @@ export interface KafkaConsumerTarget {
 export interface KafkaConsumerInput {
   columns: Array<Pick<ColumnDefinition, "name" | "type" | "nullable" | "jsonPath">>;
   settings: KafkaDatasourceSettings;
-  /** The connection with its secrets already resolved. */
-  connection: Pick<KafkaConnection, "bootstrapServers" | "securityProtocol" | "saslMechanism" | "key" | "secret">;
+  /** The connection with its secrets already resolved (the registry's URL for KAFKA_VALUE_FORMAT avro). */
+  connection: Pick<KafkaConnection, "bootstrapServers" | "securityProtocol" | "saslMechanism" | "key" | "secret" | "schemaRegistryUrl">;
   /** The consumer group: KAFKA_GROUP_ID, else one fixed per workspace and datasource (never per deployment). */
   groupId: string;
   target: KafkaConsumerTarget;
@@ -94,13 +95,30 @@ function saslSettings(conn: ConnectionSettings): string[] {
   ];
 }
 
+/**
+ * An Avro record's field for a column: the JSONPath's keys joined with dots
+ * (`$.user.name` → `user.name`), the name ClickHouse's Avro input reads a
+ * nested record's field by; undefined for paths with indexes or projections.
+ */
+export function avroFieldName(column: Pick<ColumnDefinition, "name" | "jsonPath">): string | undefined {
+  const keys = jsonExtractKeys(column);
+  if (!keys || keys.length === 0 || keys.some((k) => !k.startsWith("'"))) return undefined;
+  const text = column.jsonPath ?? `$.${column.name}`;
+  const compiled = compileJsonPath(text);
+  if (!compiled.ok) return undefined;
+  return compiled.path.segments.map((seg) => (seg.kind === "key" ? seg.key : "")).join(".");
+}
+
 /** Why a datasource cannot be consumed this way, or undefined. */
-export function kafkaConsumerProblem(input: Pick<KafkaConsumerInput, "columns" | "settings">): string | undefined {
+export function kafkaConsumerProblem(input: Pick<KafkaConsumerInput, "columns" | "settings"> & { connection?: Pick<KafkaConnection, "schemaRegistryUrl"> }): string | undefined {
+  const avro = input.settings.valueFormat === "avro";
   for (const c of input.columns) {
     if (META.has(c.name)) continue;
     if (!jsonExtractKeys(c)) return `column ${c.name}: the JSONPath ${c.jsonPath ?? ""} projects an array ([:] or [*]), which Kafka datasources do not support yet`;
+    if (avro && avroFieldName(c) === undefined) return `column ${c.name}: with KAFKA_VALUE_FORMAT avro a JSONPath names a field of the record by keys only ($.field or $.record.field), not ${c.jsonPath ?? ""}`;
   }
-  if (input.settings.valueFormat === "avro" || input.settings.keyFormat === "avro") return "KAFKA_VALUE_FORMAT/KAFKA_KEY_FORMAT avro (schema registry) is not supported yet";
+  if (input.settings.keyFormat === "avro") return "KAFKA_KEY_FORMAT avro is not supported yet (KAFKA_VALUE_FORMAT avro is)";
+  if (avro && input.connection && !input.connection.schemaRegistryUrl?.trim()) return "KAFKA_VALUE_FORMAT avro needs KAFKA_SCHEMA_REGISTRY_URL in its connection";
   return undefined;
 }
 
@@ -136,6 +154,7 @@ function messageChecks(settings: KafkaDatasourceSettings): Array<{ bad: string; 
 export function kafkaConsumerSql(input: KafkaConsumerInput): KafkaConsumerSql {
   const problem = kafkaConsumerProblem(input);
   if (problem) throw new Error(problem);
+  if (input.settings.valueFormat === "avro") return avroConsumerSql(input);
   const { database, table, quarantineTable } = input.target;
   const names = input.names ?? { queue: `${table}_kafka`, rowsView: `${table}_kafka_rows`, quarantineView: `${table}_kafka_quarantine` };
   const q = (t: string) => quoteQualifiedName(database, t);
@@ -199,6 +218,90 @@ export function kafkaConsumerSql(input: KafkaConsumerInput): KafkaConsumerSql {
   return {
     ...names,
     collection: kafkaCollectionName(database, names.queue),
+    create: [dropCollection, createCollection, createQueue, rowsView, quarantineView],
+    drop: [`DROP VIEW IF EXISTS ${q(names.rowsView)}`, `DROP VIEW IF EXISTS ${q(names.quarantineView)}`, `DROP TABLE IF EXISTS ${q(names.queue)}`, dropCollection],
+  };
+}
+
+/** The names of a consumer's objects and its named collection's two statements, for both kinds of consumer. */
+function consumerFrame(input: KafkaConsumerInput) {
+  const { database, table } = input.target;
+  const names = input.names ?? { queue: `${table}_kafka`, rowsView: `${table}_kafka_rows`, quarantineView: `${table}_kafka_quarantine` };
+  const q = (t: string) => quoteQualifiedName(database, t);
+  const collection = quoteIdentifier(kafkaCollectionName(database, names.queue));
+  const settings = [
+    `kafka_broker_list = ${quoteString(input.connection.bootstrapServers)}`,
+    `kafka_topic_list = ${quoteString(input.settings.topic)}`,
+    `kafka_group_name = ${quoteString(input.groupId)}`,
+  ];
+  return {
+    names, q, collection, settings,
+    createCollection: `CREATE NAMED COLLECTION ${collection} AS \`kafka.auto_offset_reset\` = ${quoteString(input.settings.autoOffsetReset ?? "latest")}`,
+    dropCollection: `DROP NAMED COLLECTION IF EXISTS ${collection}`,
+  };
+}
+
+/**
+ * KAFKA_VALUE_FORMAT avro: ClickHouse reads the messages itself
+ * (`AvroConfluent`: the registry's 5-byte header, the writer's schema fetched
+ * by id from `format_avro_schema_registry_url`), one engine column per
+ * datasource column named by its Avro field (`avroFieldName`), a field missing
+ * from the writer's schema giving the column's default. A message that cannot be
+ * read (no header, unknown schema id, bytes that are not that schema) comes out
+ * of `kafka_handle_error_mode = 'stream'` as a row with `_error` and the message
+ * in `_raw_message`: the quarantine view takes those, the rows view the rest.
+ */
+function avroConsumerSql(input: KafkaConsumerInput): KafkaConsumerSql {
+  const { names, q, collection, settings, createCollection, dropCollection } = consumerFrame(input);
+  const dataColumns = input.columns.filter((c) => !META.has(c.name));
+  const fields = new Map<string, string>();
+  for (const c of dataColumns) {
+    const field = avroFieldName(c)!;
+    if (!fields.has(field)) fields.set(field, c.nullable && !c.type.startsWith("Nullable(") ? `Nullable(${c.type})` : c.type);
+  }
+  const engineColumns = [...fields].map(([field, type]) => `${quoteIdentifier(field)} ${type}`).join(", ");
+  const createQueue = `CREATE TABLE ${q(names.queue)} (${engineColumns}) ENGINE = Kafka(${collection}) SETTINGS ${[
+    ...settings,
+    "kafka_format = 'AvroConfluent'",
+    `format_avro_schema_registry_url = ${quoteString(input.connection.schemaRegistryUrl ?? "")}`,
+    "input_format_avro_allow_missing_fields = 1",
+    "kafka_handle_error_mode = 'stream'",
+    "kafka_num_consumers = 1",
+    "kafka_thread_per_consumer = 0",
+    ...saslSettings(input.connection),
+  ].join(", ")}`;
+  const key = input.settings.keyFormat === "json_with_schema" ? `if(${framed("_key")}, substring(_key, 6), _key)` : "_key";
+  const rowsSelect = [
+    ...dataColumns.map((c) => `${quoteIdentifier(avroFieldName(c)!)} AS ${quoteIdentifier(c.name)}`),
+    // The Avro bytes are not handed over for messages that were read; the raw value is kept for those that were not.
+    "'' AS __value",
+    "_topic AS __topic",
+    "_partition AS __partition",
+    "_offset AS __offset",
+    "_timestamp AS __timestamp",
+    `${key} AS __key`,
+    ...(input.settings.storeHeaders ? ["CAST(mapFromArrays(_headers.name, _headers.value), 'Map(String, String)') AS __headers"] : []),
+  ];
+  const rowsView = `CREATE MATERIALIZED VIEW ${q(names.rowsView)} TO ${q(input.target.table)} AS SELECT ${rowsSelect.join(", ")} FROM ${q(names.queue)} WHERE length(_error) = 0`;
+
+  const metaNames = new Set(input.columns.filter((c) => META.has(c.name)).map((c) => c.name));
+  // ClickHouse's text ends with the row it failed at ("…: (at row 1)\n"): a message is one row, so that part says nothing.
+  const reason = "concat('the message value could not be read as Avro: ', replaceRegexpOne(_error, '[: ]*[(]at row [0-9]+[)][[:space:]]*$', ''))";
+  const quarantineSelect = [
+    "CAST([], 'Array(String)') AS c__error_column",
+    `[${reason}] AS c__error`,
+    "CAST(NULL, 'Nullable(String)') AS c__import_id",
+    ...(metaNames.has("__value") ? ["_raw_message AS __value"] : []),
+    ...(metaNames.has("__topic") ? ["_topic AS __topic"] : []),
+    ...(metaNames.has("__partition") ? ["toString(_partition) AS __partition"] : []),
+    ...(metaNames.has("__offset") ? ["toString(_offset) AS __offset"] : []),
+    ...(metaNames.has("__timestamp") ? ["toString(_timestamp) AS __timestamp"] : []),
+    ...(metaNames.has("__key") ? [`${key} AS __key`] : []),
+  ];
+  const quarantineView = `CREATE MATERIALIZED VIEW ${q(names.quarantineView)} TO ${q(input.target.quarantineTable)} AS SELECT ${quarantineSelect.join(", ")} FROM ${q(names.queue)} WHERE length(_error) > 0`;
+  return {
+    ...names,
+    collection: kafkaCollectionName(input.target.database, names.queue),
     create: [dropCollection, createCollection, createQueue, rowsView, quarantineView],
     drop: [`DROP VIEW IF EXISTS ${q(names.rowsView)}`, `DROP VIEW IF EXISTS ${q(names.quarantineView)}`, `DROP TABLE IF EXISTS ${q(names.queue)}`, dropCollection],
   };

@@ -10,6 +10,7 @@
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
+import avro from "avsc";
 import { Kafka, logLevel, type Producer } from "kafkajs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { spawnLocalClickHouse, type SpawnedClickHouse } from "../../clickhouse-local/spawn.js";
@@ -46,6 +47,7 @@ let chDir: string;
 let chPort: number;
 let ch: SpawnedClickHouse;
 let kafkaPort: number;
+let registryPort: number;
 let broker: KafkaBroker | undefined;
 let platform: DevPlatform;
 let kafka: Kafka;
@@ -98,12 +100,14 @@ beforeAll(async () => {
   chDir = await mkdtemp(join(tmpdir(), "tern-kafka-e2e-ch-"));
   chPort = await freePort();
   kafkaPort = await freePort();
+  registryPort = await freePort();
   await startClickHouse();
   platform = await startDevPlatform([
     "--clickhouse-url", ch.url, "--clickhouse-user", credentials.user, "--clickhouse-password", credentials.password,
-    "--kafka", "--kafka-port", String(kafkaPort),
+    "--kafka", "--kafka-port", String(kafkaPort), "--schema-registry-port", String(registryPort),
   ]);
   expect(platform.output()).toContain(`Kafka:       127.0.0.1:${kafkaPort}`);
+  expect(platform.output()).toContain(`Registry:    http://127.0.0.1:${registryPort}/apis/ccompat/v6`);
   await connectProducer();
   const admin = kafka.admin();
   await admin.connect();
@@ -122,6 +126,15 @@ afterAll(async () => {
   await ch?.stop().catch(() => undefined);
   if (chDir) await rm(chDir, { recursive: true, force: true });
 }, 120_000);
+
+const sink = (topic: string, where: string, schedule: string) =>
+  `NODE out\nSQL >\n    SELECT id, name FROM orders WHERE ${where}\n\nTYPE sink\nEXPORT_CONNECTION_NAME local_kafka\nEXPORT_KAFKA_TOPIC ${topic}\nEXPORT_SCHEDULE ${schedule}\n`;
+const SINK_PROJECT = {
+  "local_kafka.connection": CONNECTION,
+  "orders.datasource": datasource(",\n    `country` LowCardinality(String) `json:$.country`"),
+  "orders_out.pipe": sink("orders_out", "id < 1000", "@on-demand"),
+  "orders_hourly.pipe": sink("orders_hourly", "id >= 1000 AND id < 1500", "0 * * * *"),
+};
 
 describe("Kafka datasources through the platform", () => {
   it("deploy --check reaches each broker and topic and says what is wrong before anything is deployed", { timeout: 120_000 }, async () => {
@@ -218,14 +231,7 @@ describe("Kafka datasources through the platform", () => {
   });
 
   it("Kafka sinks run on demand and on their schedule as sink jobs: one JSON message per row in the topic, a sinks_ops_log row each", { timeout: 180_000 }, async () => {
-    const sink = (topic: string, where: string, schedule: string) =>
-      `NODE out\nSQL >\n    SELECT id, name FROM orders WHERE ${where}\n\nTYPE sink\nEXPORT_CONNECTION_NAME local_kafka\nEXPORT_KAFKA_TOPIC ${topic}\nEXPORT_SCHEDULE ${schedule}\n`;
-    const { status, body } = await deploy({
-      "local_kafka.connection": CONNECTION,
-      "orders.datasource": datasource(",\n    `country` LowCardinality(String) `json:$.country`"),
-      "orders_out.pipe": sink("orders_out", "id < 1000", "@on-demand"),
-      "orders_hourly.pipe": sink("orders_hourly", "id >= 1000 AND id < 1500", "0 * * * *"),
-    });
+    const { status, body } = await deploy(SINK_PROJECT);
     expect(status, JSON.stringify(body)).toBe(200);
 
     const run = await api("/v0/pipes/orders_out/sink", { method: "POST" });
@@ -270,5 +276,45 @@ describe("Kafka datasources through the platform", () => {
       "orders_hourly\tschedule\tkafka\torders_hourly\tok\t500",
       "orders_out\trequest\tkafka\torders_out\tok\t1000",
     ].join("\n"), 30_000)).toBe(["orders_hourly\tschedule\tkafka\torders_hourly\tok\t500", "orders_out\trequest\tkafka\torders_out\tok\t1000"].join("\n"));
+  });
+  it("an Avro datasource reads its topic through the schema registry npm run dev started: rows by schema id, an unreadable message in quarantine", { timeout: 120_000 }, async () => {
+    const schema = { type: "record", name: "Click", fields: [{ name: "id", type: "long" }, { name: "page", type: { type: "record", name: "Page", fields: [{ name: "path", type: "string" }] } }] };
+    const registered = await fetch(`http://127.0.0.1:${registryPort}/apis/ccompat/v6/subjects/clicks-value/versions`, {
+      method: "POST", headers: { "content-type": "application/vnd.schemaregistry.v1+json" }, body: JSON.stringify({ schema: JSON.stringify(schema) }),
+    });
+    expect(registered.status).toBe(200);
+    const { id: schemaId } = (await registered.json()) as { id: number };
+    const secret = await api("/v0/variables", {
+      method: "POST", headers: { "content-type": "application/json" },
+      body: JSON.stringify({ name: "SCHEMA_REGISTRY_URL", value: `http://127.0.0.1:${registryPort}/apis/ccompat/v6` }),
+    });
+    expect(secret.status, await secret.text()).toBe(200);
+    const { status, body } = await deploy({
+      ...SINK_PROJECT,
+      "local_kafka.connection": `${CONNECTION}KAFKA_SCHEMA_REGISTRY_URL {{ tb_secret("SCHEMA_REGISTRY_URL") }}\n`,
+      "clicks.datasource": `SCHEMA >\n    \`id\` UInt64 \`json:$.id\`,\n    \`path\` String \`json:$.page.path\`\n\nENGINE "MergeTree"\nENGINE_SORTING_KEY "id"\n` +
+        "KAFKA_CONNECTION_NAME local_kafka\nKAFKA_TOPIC clicks\nKAFKA_GROUP_ID tern_e2e_clicks\nKAFKA_AUTO_OFFSET_RESET earliest\nKAFKA_VALUE_FORMAT avro\n",
+    });
+    expect(status, JSON.stringify(body)).toBe(200);
+    const type = avro.Type.forSchema(schema as avro.Schema);
+    // The registry's wire format: magic byte 0, the schema id (4 bytes, big-endian), the Avro body.
+    const framed = (avroBody: Buffer) => {
+      const header = Buffer.alloc(5);
+      header.writeUInt32BE(schemaId, 1);
+      return Buffer.concat([header, avroBody]);
+    };
+    await producer.send({
+      topic: "clicks",
+      messages: [
+        { key: "1", value: framed(type.toBuffer({ id: 1, page: { path: "/" } })) },
+        { key: "2", value: framed(type.toBuffer({ id: 2, page: { path: "/pricing" } })) },
+        { key: "bad", value: "not avro" },
+      ],
+    });
+    expect(await waitFor("SELECT (SELECT count() FROM clicks) + (SELECT count() FROM clicks_quarantine)", "3", 90_000)).toBe("3");
+    expect(await sql("SELECT id, path, __key FROM clicks ORDER BY id")).toBe("1\t/\t1\n2\t/pricing\t2");
+    expect(await sql("SELECT __key, c__error, __value FROM clicks_quarantine")).toBe(
+      "bad\t['the message value could not be read as Avro: Invalid magic byte before AvroConfluent schema identifier. Must be zero byte, found 110 instead']\tnot avro",
+    );
   });
 });

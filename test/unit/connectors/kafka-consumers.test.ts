@@ -45,8 +45,17 @@ describe("planKafkaConsumers", () => {
     const s3 = planKafkaConsumers(manifest(ds(""), conn("TYPE s3\nS3_REGION r\nS3_ACCESS_KEY a\nS3_SECRET b\n")), {}, "ws1");
     expect(s3.refusals[0]!.message).toBe("Datasource 'orders': connection 'k' is TYPE s3; KAFKA_CONNECTION_NAME needs a TYPE kafka connection");
     const avro = planKafkaConsumers(manifest(ds("KAFKA_VALUE_FORMAT avro\n"), conn("TYPE kafka\nKAFKA_BOOTSTRAP_SERVERS b:9092\n")), {}, "ws1");
-    expect(avro.refusals[0]!.message).toBe("Datasource 'orders': KAFKA_VALUE_FORMAT/KAFKA_KEY_FORMAT avro (schema registry) is not supported yet");
+    expect(avro.refusals[0]!.message).toBe("Datasource 'orders': KAFKA_VALUE_FORMAT avro needs KAFKA_SCHEMA_REGISTRY_URL in connection 'k'");
     expect(avro.consumers).toEqual([]);
+    const avroKey = planKafkaConsumers(manifest(ds("KAFKA_KEY_FORMAT avro\n"), conn("TYPE kafka\nKAFKA_BOOTSTRAP_SERVERS b:9092\n")), {}, "ws1");
+    expect(avroKey.refusals[0]!.message).toBe("Datasource 'orders': KAFKA_KEY_FORMAT avro is not supported yet (KAFKA_VALUE_FORMAT avro is)");
+  });
+
+  it("reads Avro values through the connection's schema registry, its URL from tb_secret", () => {
+    const m = manifest(ds("KAFKA_VALUE_FORMAT avro\n"), conn('TYPE kafka\nKAFKA_BOOTSTRAP_SERVERS b:9092\nKAFKA_SCHEMA_REGISTRY_URL {{ tb_secret("REGISTRY") }}\n'));
+    const { consumers, refusals } = planKafkaConsumers(m, { REGISTRY: "https://u:p@registry:8081" }, "ws1");
+    expect(refusals).toEqual([]);
+    expect(consumers[0]!.sql.create[2]).toContain("kafka_format = 'AvroConfluent', format_avro_schema_registry_url = 'https://u:p@registry:8081'");
   });
 
   it("drops by name, views before the engine table, the table before its named collection", () => {

@@ -65,10 +65,41 @@ describe("kafkaConsumerSql", () => {
     expect(sql.create[4]).toContain("WHERE (length(value) > 10485760) OR ");
     expect(sql.create[4]).toContain("if(length(value) > 10485760, [multiIf(length(value) > 10485760, concat('the message value is ', toString(length(value)), ' bytes, over the limit of 10485760 bytes (10 MiB) per message'), '')], ");
   });
-  it("refuses what it cannot consume yet: array projections and Avro", () => {
+  it("refuses what it cannot consume yet: array projections, Avro fields by index, Avro without a registry, Avro keys", () => {
     expect(kafkaConsumerProblem({ columns: [{ name: "a", type: "Array(String)", nullable: false, jsonPath: "$.a[:].b" }], settings: base.settings })).toMatch(/projects an array/);
-    expect(kafkaConsumerProblem({ columns, settings: { ...base.settings, valueFormat: "avro" } })).toMatch(/avro/);
+    expect(kafkaConsumerProblem({ columns, settings: { ...base.settings, valueFormat: "avro" } }))
+      .toBe("column first: with KAFKA_VALUE_FORMAT avro a JSONPath names a field of the record by keys only ($.field or $.record.field), not $.items[0]['na me']");
+    const avroColumns = [columns[0]!, columns[2]!];
+    expect(kafkaConsumerProblem({ columns: avroColumns, settings: { ...base.settings, valueFormat: "avro" }, connection: {} })).toBe("KAFKA_VALUE_FORMAT avro needs KAFKA_SCHEMA_REGISTRY_URL in its connection");
+    expect(kafkaConsumerProblem({ columns: avroColumns, settings: { ...base.settings, keyFormat: "avro" } })).toBe("KAFKA_KEY_FORMAT avro is not supported yet (KAFKA_VALUE_FORMAT avro is)");
     expect(() => kafkaConsumerSql({ ...base, settings: { ...base.settings, valueFormat: "avro" } })).toThrow(/avro/);
+  });
+  it("reads Avro values with AvroConfluent through the registry: an engine column per record field, unreadable messages to the quarantine", () => {
+    const sql = kafkaConsumerSql({
+      ...base,
+      columns: [
+        { name: "id", type: "UInt64", nullable: false, jsonPath: "$.id" },
+        { name: "who", type: "String", nullable: false, jsonPath: "$.user.name" },
+        { name: "note", type: "String", nullable: true },
+        { name: "__key", type: "String", nullable: false },
+      ],
+      settings: { ...base.settings, valueFormat: "avro" },
+      connection: { bootstrapServers: "b:9092", schemaRegistryUrl: "http://r:8081" },
+    });
+    expect(sql.create[2]).toBe(
+      "CREATE TABLE `ws`.`ev_1_kafka` (`id` UInt64, `user.name` String, `note` Nullable(String)) ENGINE = Kafka(`ws__ev_1_kafka`) SETTINGS kafka_broker_list = 'b:9092', " +
+        "kafka_topic_list = 't\\'opic', kafka_group_name = 'grp', kafka_format = 'AvroConfluent', format_avro_schema_registry_url = 'http://r:8081', " +
+        "input_format_avro_allow_missing_fields = 1, kafka_handle_error_mode = 'stream', kafka_num_consumers = 1, kafka_thread_per_consumer = 0",
+    );
+    expect(sql.create[3]).toBe(
+      "CREATE MATERIALIZED VIEW `ws`.`ev_1_kafka_rows` TO `ws`.`ev_1` AS SELECT `id` AS `id`, `user.name` AS `who`, `note` AS `note`, '' AS __value, _topic AS __topic, " +
+        "_partition AS __partition, _offset AS __offset, _timestamp AS __timestamp, _key AS __key FROM `ws`.`ev_1_kafka` WHERE length(_error) = 0",
+    );
+    expect(sql.create[4]).toBe(
+      "CREATE MATERIALIZED VIEW `ws`.`ev_1_kafka_quarantine` TO `ws`.`ev_1_quarantine` AS SELECT CAST([], 'Array(String)') AS c__error_column, " +
+        "[concat('the message value could not be read as Avro: ', replaceRegexpOne(_error, '[: ]*[(]at row [0-9]+[)][[:space:]]*$', ''))] AS c__error, " +
+        "CAST(NULL, 'Nullable(String)') AS c__import_id, _key AS __key FROM `ws`.`ev_1_kafka` WHERE length(_error) > 0",
+    );
   });
 });
 
