@@ -175,15 +175,21 @@ function fitsShape(sql: string, shape: ReadShape): boolean {
  * shape into the same tree as `sql` but for literal values.
  */
 async function decideShape(ch: ClickHouseClient, sql: string, database: string, shape: ReadShape): Promise<{ verdict: GuardVerdict; shaped: boolean }> {
-  const probe = standaloneMarkers(shape)
+  let probe = standaloneMarkers(shape)
     ? fillShape(shape.text, shape.base, (id, type) => probeLiteral(type, shape.literals[id] ?? ""))
     : undefined;
+  // The probe goes to ClickHouse too: under the same rule as any read, never a second statement.
+  if (probe !== undefined && multiStatement(probe)) probe = undefined;
   const [decided, probed] = await Promise.all([
     decide(ch, sql, database, {}),
     probe === undefined ? undefined : explainAst(ch, probe, {}).then((dump) => parseExplainAst(dump), () => undefined),
   ]);
   const shaped = decided.root !== undefined && probed?.ok === true && sameButLiterals(decided.root, probed.root);
   return { verdict: decided.verdict, shaped };
+}
+
+function multiStatement(sql: string): boolean {
+  return tokenize(sql).tokens.some((t) => t.kind === "punctuation" && t.text === ";");
 }
 
 function standaloneMarkers(shape: ReadShape): boolean {
@@ -198,7 +204,7 @@ async function decide(ch: ClickHouseClient, sql: string, database: string, param
   // Never hand ClickHouse a second statement, not even behind EXPLAIN: an engine
   // that runs several statements per request would run it (a url() read is
   // not stopped by readonly). ClickHouse's own parse then confirms one statement.
-  if (tokenize(sql).tokens.some((t) => t.kind === "punctuation" && t.text === ";")) {
+  if (multiStatement(sql)) {
     return { verdict: { ok: false, code: "not_read_only", message: "Multi-statements are not allowed" } };
   }
   const expected = expectedTables(sql);

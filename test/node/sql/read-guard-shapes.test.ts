@@ -15,8 +15,9 @@ import { compileTemplate, render, type Params } from "../../../shared/template/i
 import { TernError } from "../../../shared/errors.js";
 
 let client: ClickHouseClient;
-/** ClickHouse calls the guard made (the same real client, counted). */
+/** ClickHouse calls the guard made (the same real client, counted), and their SQL. */
 let calls = 0;
+const sent: string[] = [];
 let counted: ClickHouseClient;
 
 beforeAll(() => {
@@ -27,6 +28,7 @@ beforeAll(() => {
       if (prop === "query" || prop === "exec" || prop === "command") {
         return (...args: unknown[]) => {
           calls++;
+          sent.push(String((args[0] as { query?: unknown } | undefined)?.query ?? ""));
           return (v as (...a: unknown[]) => unknown).apply(target, args);
         };
       }
@@ -150,6 +152,18 @@ describe("attacks on a shape's verdict", () => {
     const r = renderer("SELECT count() /* {{ String(s) }} */ FROM db_ws.e_1");
     expect(await verdict(r({ s: "a" }))).toBe("ok");
     expect(await verdict(r({ s: "*/ FROM system.tables --" }))).toBe(NOT_ACCESSIBLE("system.tables"));
+  });
+
+  it("a marker inside a comment is not a whole token: no probe is sent (it would bring the comment's second statement out), and the shape is not shared", async () => {
+    const r = renderer("SELECT count() FROM db_ws.e_1 /* {{ String(s) }}\n; SELECT 1 */");
+    sent.length = 0;
+    calls = 0;
+    expect(await verdict(r({ s: "a" }))).toBe("ok");
+    // Only the read's own parse went out; a probe (breaking out at */ ahead of the `;`) was not sent.
+    expect(sent.filter((q) => q.startsWith("EXPLAIN AST"))).toEqual([`EXPLAIN AST ${r({ s: "a" }).sql}`]);
+    const first = calls;
+    expect(await verdict(r({ s: "b" }))).toBe("ok");
+    expect(calls).toBeGreaterThan(first); // checked as its own SQL: no verdict by shape
   });
 
   it("a value in a tagged heredoc", async () => {
