@@ -194,14 +194,15 @@ interface Result {
   errors: number;
 }
 
-async function measure(call: () => Promise<Response>, name = ""): Promise<Result> {
+/** `count` calls of one mode, `CONCURRENCY` at a time: their latencies, errors and wall seconds. */
+async function measureBlock(call: () => Promise<Response>, name: string, count: number): Promise<{ latencies: number[]; errors: number; seconds: number }> {
   const latencies: number[] = [];
   let errors = 0;
   let next = 0;
   const started = performance.now();
   await Promise.all(
     Array.from({ length: CONCURRENCY }, async () => {
-      while (next < REQUESTS && Date.now() < deadline) {
+      while (next < count && Date.now() < deadline) {
         next++;
         const t0 = performance.now();
         const res = await call();
@@ -212,9 +213,33 @@ async function measure(call: () => Promise<Response>, name = ""): Promise<Result
       }
     }),
   );
-  const seconds = (performance.now() - started) / 1000;
-  latencies.sort((a, b) => a - b);
-  return { p50: percentile(latencies, 50), p99: percentile(latencies, 99), qps: latencies.length / seconds, errors };
+  return { latencies, errors, seconds: (performance.now() - started) / 1000 };
+}
+
+/**
+ * Concurrency > 1: shuffled blocks of `CONCURRENCY` x 5 calls per mode (a fresh
+ * random order for each block), so a change of outside load hits every mode
+ * alike instead of whichever ran during it; QPS from each mode's own wall time.
+ */
+async function measureBlocks(modes: Record<string, () => Promise<Response>>): Promise<Record<string, Result>> {
+  const block = CONCURRENCY * 5;
+  const acc: Record<string, { latencies: number[]; errors: number; seconds: number }> = Object.fromEntries(
+    Object.keys(modes).map((k) => [k, { latencies: [], errors: 0, seconds: 0 }]),
+  );
+  for (let done = 0; done < REQUESTS && Date.now() < deadline; done += block) {
+    for (const [name, call] of Object.entries(modes).sort(() => Math.random() - 0.5)) {
+      cpuMeter?.begin(name);
+      const r = await measureBlock(call, name, Math.min(block, REQUESTS - done));
+      cpuMeter?.end(name);
+      const a = acc[name]!;
+      a.latencies.push(...r.latencies);
+      a.errors += r.errors;
+      a.seconds += r.seconds;
+    }
+  }
+  return Object.fromEntries(
+    Object.entries(acc).map(([name, a]) => [name, { p50: percentile([...a.latencies].sort((x, y) => x - y), 50), p99: percentile([...a.latencies].sort((x, y) => x - y), 99), qps: a.latencies.length / a.seconds, errors: a.errors }]),
+  );
 }
 
 /**
@@ -448,11 +473,7 @@ FORMAT JSON`;
         // same background (merges, batched service-table writes, other load).
         for (const [name, r] of Object.entries(await measureInterleaved(modes))) (results[name] ??= []).push(r);
       } else {
-        for (const [name, call] of Object.entries(modes)) {
-          cpuMeter.begin(name);
-          (results[name] ??= []).push(await measure(call, name));
-          cpuMeter.end(name);
-        }
+        for (const [name, r] of Object.entries(await measureBlocks(modes))) (results[name] ??= []).push(r);
       }
     }
     const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
