@@ -31,6 +31,8 @@ export interface PlannedKafkaConsumer {
   bootstrapServers: string;
   /** The connection with its secrets resolved (for `deploy --check`'s probe). */
   connection: KafkaConsumerInput["connection"];
+  /** The registry `deploy --check` reaches too: set for KAFKA_VALUE_FORMAT avro only. */
+  schemaRegistryUrl?: string;
   sql: KafkaConsumerSql;
 }
 
@@ -115,7 +117,10 @@ export function planKafkaConsumers(
       target: { database: manifest.database, table: ds.table, quarantineTable: ds.quarantineTable },
       names: kafkaConsumerNames(ds.name),
     });
-    consumers.push({ datasource: ds.name, topic, groupId, bootstrapServers: resolved.bootstrapServers, connection: resolved, sql });
+    consumers.push({
+      datasource: ds.name, topic, groupId, bootstrapServers: resolved.bootstrapServers, connection: resolved, sql,
+      ...(settings.valueFormat === "avro" && resolved.schemaRegistryUrl ? { schemaRegistryUrl: resolved.schemaRegistryUrl } : {}),
+    });
   }
   return { consumers, refusals };
 }

@@ -431,3 +431,28 @@ export function kafkaProbeProblem(report: KafkaProbeReport, where: { servers: st
   if (errors.length > 0) return `Kafka at ${where.servers}: ${errors[0]}`;
   return `no partition of topic '${where.topic}' was assigned by ${where.servers} within the check's wait; the broker may be unreachable or the topic missing`;
 }
+
+/** A registry URL as it can be shown: credentials embedded in it (`https://user:password@host`) left out. */
+export function redactedRegistryUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    u.username = "";
+    u.password = "";
+    return u.toString().replace(/\/$/, "");
+  } catch {
+    return "<an invalid URL>";
+  }
+}
+
+/**
+ * `deploy --check` reaching an Avro datasource's schema registry through
+ * ClickHouse, as the consumer will (its `AvroConfluent` reads fetch schemas
+ * from there): the Confluent API's subject list (a JSON array), read with
+ * `url()`. The value itself is selected (a `count()` is answered without
+ * reading), and one try with short timeouts: by default ClickHouse retries an
+ * unreachable URL for more than a minute (98 s measured on the local engine).
+ */
+export function schemaRegistryCheckSql(url: string): string {
+  return `SELECT value FROM url(${quoteString(`${url.replace(/\/+$/, "")}/subjects`)}, 'RawBLOB', 'value String') ` +
+    "SETTINGS http_max_tries = 1, http_connection_timeout = 3, http_receive_timeout = 5";
+}

@@ -145,6 +145,10 @@ describe("Kafka datasources through the platform", () => {
       "datasources/orders.datasource": datasource(),
       "datasources/missing.datasource": datasource().replace("KAFKA_TOPIC orders", "KAFKA_TOPIC no_such_topic").replace("tern_e2e_orders", "tern_e2e_missing"),
       "datasources/unreachable.datasource": datasource().replace("KAFKA_CONNECTION_NAME local_kafka", "KAFKA_CONNECTION_NAME gone_kafka"),
+      // Avro: the broker answers, the connection's schema registry does not.
+      "connections/no_registry.connection": `TYPE kafka\nKAFKA_BOOTSTRAP_SERVERS 127.0.0.1:${kafkaPort}\nKAFKA_SCHEMA_REGISTRY_URL http://user:pw@127.0.0.1:${down}/apis/ccompat/v6\n`,
+      "datasources/avro_down.datasource": datasource().replace("KAFKA_CONNECTION_NAME local_kafka", "KAFKA_CONNECTION_NAME no_registry").replace("tern_e2e_orders", "tern_e2e_avro_down") +
+        "KAFKA_VALUE_FORMAT avro\n",
     };
     // The same project through `tern deploy --check`, side by side with the HTTP call.
     const dir = await mkdtemp(join(tmpdir(), "tern-kafka-e2e-project-"));
@@ -163,7 +167,10 @@ describe("Kafka datasources through the platform", () => {
     expect(cli.err).toContain(`Datasource unreachable.datasource: Datasource 'unreachable': cannot reach the Kafka broker at 127.0.0.1:${down} (`);
     expect(status).toBe(400);
     const errors = ((body.feedback as Array<{ resource: string; level: string; message: string }>) ?? []).filter((f) => f.level === "ERROR");
-    expect(errors.map((f) => f.resource).sort()).toEqual(["Datasource missing.datasource", "Datasource unreachable.datasource"]);
+    expect(errors.map((f) => f.resource).sort()).toEqual(["Datasource avro_down.datasource", "Datasource missing.datasource", "Datasource unreachable.datasource"]);
+    // The registry's URL is shown without the credentials in it.
+    expect(errors.find((f) => f.resource === "Datasource avro_down.datasource")!.message)
+      .toMatch(new RegExp(`^Datasource 'avro_down': cannot read the schema registry at http://127\\.0\\.0\\.1:${down}/apis/ccompat/v6 \\((?!.*pw@).*Connection refused.*\\)$`));
     expect(errors.find((f) => f.resource === "Datasource missing.datasource")!.message)
       .toBe(`Datasource 'missing': topic 'no_such_topic' does not exist on 127.0.0.1:${kafkaPort}`);
     expect(errors.find((f) => f.resource === "Datasource unreachable.datasource")!.message)
@@ -172,7 +179,14 @@ describe("Kafka datasources through the platform", () => {
     const list = (await (await api("/v1/deployments")).json()) as { deployments: unknown[] };
     expect(list.deployments).toEqual([]);
 
-    const ok = await deploy({ "local_kafka.connection": CONNECTION, "orders.datasource": datasource() }, "check=true");
+    // Passes, with an Avro datasource whose registry (npm run dev's) answers.
+    const ok = await deploy({
+      "local_kafka.connection": CONNECTION,
+      "orders.datasource": datasource(),
+      "registry_kafka.connection": `TYPE kafka\nKAFKA_BOOTSTRAP_SERVERS 127.0.0.1:${kafkaPort}\nKAFKA_SCHEMA_REGISTRY_URL http://127.0.0.1:${registryPort}/apis/ccompat/v6\n`,
+      "avro_ok.datasource": datasource().replace("KAFKA_CONNECTION_NAME local_kafka", "KAFKA_CONNECTION_NAME registry_kafka").replace("tern_e2e_orders", "tern_e2e_avro_ok") +
+        "KAFKA_VALUE_FORMAT avro\n",
+    }, "check=true");
     expect(ok.status, JSON.stringify(ok.body)).toBe(200);
   });
 

@@ -1,6 +1,6 @@
 /** The text of shared/connectors/kafka-sql.ts's statements (run against a real broker in test/node/connectors/). */
 import { describe, expect, it } from "vitest";
-import { kafkaConsumerProblem, kafkaConsumerSql, kafkaMetaColumns, kafkaSinkSql } from "../../../shared/connectors/kafka-sql.js";
+import { kafkaConsumerProblem, kafkaConsumerSql, kafkaMetaColumns, kafkaSinkSql, redactedRegistryUrl, schemaRegistryCheckSql } from "../../../shared/connectors/kafka-sql.js";
 
 const columns = [
   { name: "id", type: "UInt64", nullable: false, jsonPath: "$.id" },
@@ -109,5 +109,17 @@ describe("kafkaSinkSql", () => {
     expect(sql.create).toBe("CREATE TABLE `ws`.`sink_1` (`n` UInt64) ENGINE = Kafka SETTINGS kafka_broker_list = 'b:9092', kafka_topic_list = 'out', kafka_group_name = 'sink_1_producer', kafka_format = 'JSONEachRow'");
     expect(sql.insert).toBe("INSERT INTO `ws`.`sink_1` (`n`) SELECT 1 AS n");
     expect(sql.drop).toBe("DROP TABLE IF EXISTS `ws`.`sink_1`");
+  });
+});
+
+describe("the schema registry check", () => {
+  it("reads the Confluent API's subject list with url() (one slash before subjects), trying once with short timeouts", () => {
+    expect(schemaRegistryCheckSql("http://r:8081/apis/ccompat/v6/")).toBe(
+      "SELECT value FROM url('http://r:8081/apis/ccompat/v6/subjects', 'RawBLOB', 'value String') SETTINGS http_max_tries = 1, http_connection_timeout = 3, http_receive_timeout = 5",
+    );
+  });
+  it("shows the registry's URL without the credentials embedded in it", () => {
+    expect(redactedRegistryUrl("https://user:p%40ss@registry.example.com:8081/")).toBe("https://registry.example.com:8081");
+    expect(redactedRegistryUrl("not a url")).toBe("<an invalid URL>");
   });
 });
