@@ -58,6 +58,53 @@ export interface JsonColumnsSql {
   rawColumns: Array<{ name: string; expr: string }>;
 }
 
+/** A type with no Nullable form in ClickHouse (`Nullable(Array(…))` is refused). */
+const COMPOSITE = /^(Array|Map|Tuple|Nested|JSON|Object|Variant|Dynamic)\b/;
+
+function stripLowCardinality(type: string): string {
+  return /^LowCardinality\((.*)\)$/.exec(type)?.[1] ?? type;
+}
+
+/**
+ * A column's typed value and whether a present value fails to convert. Scalars
+ * are read as `Nullable(T)`: NULL means it did not convert. Arrays of scalars
+ * read each element as `Nullable(T)`: an element that did not convert is a
+ * NULL the JSON did not have (a JSON `null` element fits only an array of
+ * Nullable). Other composites (Map, Tuple, nested arrays) cannot be read as
+ * Nullable: there only the JSON's kind is checked (an array for Array, an
+ * object for Map/Tuple), and their elements convert as JSONExtract does.
+ */
+function typedValue(c: JsonColumn, value: string, keys: string[], present: string): { bad: string; valueExpr: string } {
+  const plain = stripLowCardinality(c.type);
+  const at = `${value}${args(keys)}`;
+  const element = /^Array\((.*)\)$/.exec(plain)?.[1];
+  if (element !== undefined && !COMPOSITE.test(stripLowCardinality(element))) {
+    const inner = stripLowCardinality(element);
+    const nullableInner = inner.startsWith("Nullable(") ? inner : `Nullable(${inner})`;
+    const elements = `JSONExtract(${at}, ${quoteString(`Array(${nullableInner})`)})`;
+    const notArray = `JSONType(${at}) != 'Array'`;
+    if (inner.startsWith("Nullable(")) {
+      const jsonNulls = `arrayCount(x -> x = 'null', JSONExtractArrayRaw(${at}))`;
+      return { bad: `(${present} AND (${notArray} OR arrayCount(x -> isNull(x), ${elements}) != ${jsonNulls}))`, valueExpr: elements };
+    }
+    return {
+      bad: `(${present} AND (${notArray} OR arrayExists(x -> isNull(x), ${elements})))`,
+      valueExpr: `arrayMap(x -> ifNull(x, defaultValueOfTypeName(${quoteString(inner)})), ${elements})`,
+    };
+  }
+  if (COMPOSITE.test(plain)) {
+    const kind = plain.startsWith("Array") ? "'Array'" : "'Object'";
+    return { bad: `(${present} AND JSONType(${at}) != ${kind})`, valueExpr: `JSONExtract(${at}, ${quoteString(plain)})` };
+  }
+  // JSONExtract's type: LowCardinality dropped (it cannot sit inside Nullable), Nullable added.
+  const nullableType = plain.startsWith("Nullable(") ? plain : `Nullable(${plain})`;
+  const typed = `JSONExtract(${at}, ${quoteString(nullableType)})`;
+  return {
+    bad: `(${present} AND ${typed} IS NULL)`,
+    valueExpr: c.nullable ? typed : `ifNull(${typed}, defaultValueOfTypeName(${quoteString(plain)}))`,
+  };
+}
+
 /** The expressions over the String column `value` (its name as written in the SELECT). Columns must have JSONPaths ClickHouse can follow (`jsonExtractKeys`). */
 export function jsonColumnsSql(columns: readonly JsonColumn[], value = "value"): JsonColumnsSql {
   const isObject = `(isValidJSON(${value}) AND startsWith(trimLeft(${value}), '{'))`;
@@ -66,13 +113,8 @@ export function jsonColumnsSql(columns: readonly JsonColumn[], value = "value"):
     const keys = jsonExtractKeys(c);
     if (!keys) throw new Error(`column ${c.name}: the JSONPath ${c.jsonPath ?? ""} projects an array ([:] or [*]), which ClickHouse's JSON functions cannot follow`);
     const raw = `JSONExtractRaw(${value}${args(keys)})`;
-    // JSONExtract's type: LowCardinality dropped (it cannot sit inside Nullable), Nullable added.
-    const plain = /^LowCardinality\((.*)\)$/.exec(c.type)?.[1] ?? c.type;
-    const nullableType = plain.startsWith("Nullable(") ? plain : `Nullable(${plain})`;
-    const typed = `JSONExtract(${value}${args(keys)}, ${quoteString(nullableType)})`;
     const present = `(${raw} NOT IN ('', 'null'))`;
-    const bad = `(${present} AND ${typed} IS NULL)`;
-    const valueExpr = c.nullable ? typed : `ifNull(${typed}, defaultValueOfTypeName(${quoteString(plain)}))`;
+    const { bad, valueExpr } = typedValue(c, value, keys, present);
     // Strings are quoted in the raw JSON: the quarantine keeps the text itself, as the Events API does.
     const rawText = `if(startsWith(${raw}, '"'), JSONExtractString(${value}${args(keys)}), ${raw})`;
     return { c, rawText, bad, present, valueExpr };
