@@ -23,6 +23,7 @@ export { compileCoercer, FAIL, decimalText, type Coercer } from "./coerce.js";
 export { compileJsonPath, evaluateJsonPath, MISSING, type JsonPath, type JsonPathSegment } from "./jsonpath.js";
 export { decodeBody, forEachNdjsonRow, type IngestBody, type NdjsonHandlers } from "./ndjson.js";
 export { NdjsonSegmenter, type Segment } from "./segment.js";
+export { planSqlCheck, countLines, HEREDOC, SQL_CHECK_MESSAGE, THROW_IF_CODE, type SqlCheckPlan } from "./sql-check.js";
 export { parseJsonLossless } from "./lossless-json.js";
 export { escapeLoneSurrogates, firstLoneSurrogate } from "./unicode.js";
 export {

@@ -18,7 +18,16 @@
  * depend on the leader's client staying connected.
  */
 import { ClickHouseError, type ClickHouseClient } from "@clickhouse/client-web";
-import { insertJsonLines, type InsertResult } from "../write/insert.js";
+import { insertJsonLines, type InsertResult, type TableRef } from "../write/insert.js";
+
+/** How a lane's groups are inserted: JSONEachRow lines (the default), or lines ClickHouse checks itself (a lane of its own). */
+export interface InsertVia {
+  /** Tells the lane apart from the table's JSONEachRow lane. */
+  key: string;
+  insert(ch: ClickHouseClient, target: TableRef, lines: string, opts: { dedupToken: string; rows: number }): Promise<InsertResult>;
+}
+
+const JSON_EACH_ROW: InsertVia = { key: "", insert: insertJsonLines };
 
 /** Largest group, in bytes of NDJSON: memory and one insert's duration stay bounded. */
 export const MAX_GROUP_BYTES = 16 * 1024 * 1024;
@@ -64,7 +73,7 @@ async function groupToken(group: Batch[]): Promise<string> {
   return `group-${[...new Uint8Array(digest)].map((x) => x.toString(16).padStart(2, "0")).join("")}`;
 }
 
-async function insertGroup(ch: ClickHouseClient, target: { database: string; table: string }, group: Batch[]): Promise<void> {
+async function insertGroup(ch: ClickHouseClient, target: TableRef, group: Batch[], via: InsertVia): Promise<void> {
   const settle = (b: Batch, outcome: { ok: InsertResult } | { error: unknown }) => {
     b.settled = true;
     if ("ok" in outcome) b.resolve(outcome.ok);
@@ -73,7 +82,7 @@ async function insertGroup(ch: ClickHouseClient, target: { database: string; tab
   try {
     const lines = group.length === 1 ? group[0]!.lines : group.map((b) => b.lines).join("\n");
     const rows = group.reduce((a, b) => a + b.rows, 0);
-    await insertJsonLines(ch, target, lines, { dedupToken: await groupToken(group), rows });
+    await via.insert(ch, target, lines, { dedupToken: await groupToken(group), rows });
     for (const b of group) settle(b, { ok: { rows: b.rows, bytes: b.lines.length } });
   } catch (e) {
     if (group.length === 1 || !(e instanceof ClickHouseError)) {
@@ -82,7 +91,7 @@ async function insertGroup(ch: ClickHouseClient, target: { database: string; tab
     }
     for (const b of group) {
       try {
-        settle(b, { ok: await insertJsonLines(ch, target, b.lines, { dedupToken: b.dedupToken, rows: b.rows }) });
+        settle(b, { ok: await via.insert(ch, target, b.lines, { dedupToken: b.dedupToken, rows: b.rows }) });
       } catch (single) {
         settle(b, { error: single });
       }
@@ -97,12 +106,13 @@ async function insertGroup(ch: ClickHouseClient, target: { database: string; tab
  */
 export async function insertGrouped(
   ch: ClickHouseClient,
-  target: { database: string; table: string },
+  target: TableRef,
   lines: string,
-  opts: { dedupToken: string; rows: number; waitUntil?: (p: Promise<unknown>) => void },
+  opts: { dedupToken: string; rows: number; waitUntil?: (p: Promise<unknown>) => void; via?: InsertVia },
 ): Promise<InsertResult> {
   if (opts.rows === 0 || lines.length === 0) return { rows: 0, bytes: 0 };
-  const lane = laneFor(ch, `${target.database}\u0000${target.table}`);
+  const via = opts.via ?? JSON_EACH_ROW;
+  const lane = laneFor(ch, `${target.database}\u0000${target.table}\u0000${via.key}`);
   let resolve!: (r: InsertResult) => void;
   let reject!: (e: unknown) => void;
   const outcome = new Promise<InsertResult>((res, rej) => ((resolve = res), (reject = rej)));
@@ -117,7 +127,7 @@ export async function insertGrouped(
     lane.busy = true;
     let done!: () => void;
     lane.idle = new Promise<void>((r) => (done = r));
-    const running = insertGroup(ch, target, takeGroup(lane.queue)).finally(() => {
+    const running = insertGroup(ch, target, takeGroup(lane.queue), via).finally(() => {
       lane.busy = false;
       done();
     });
