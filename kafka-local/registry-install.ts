@@ -123,8 +123,13 @@ const MICROPROFILE_CONFIG = `quarkus.index-dependency.registryapp.group-id=io.ap
 quarkus.index-dependency.registryapp.artifact-id=apicurio-registry-app
 `;
 
-/** Only Maven Central: the app's parent POM names other repositories that are not needed (and not reachable everywhere). */
-const SETTINGS = `<settings><mirrors><mirror><id>central-only</id><mirrorOf>*</mirrorOf><url>https://repo.maven.apache.org/maven2</url></mirror></mirrors></settings>
+/**
+ * Only Maven Central: the app's parent POM names other repositories that are
+ * not needed (and not reachable everywhere). Every repository but `central` is
+ * mirrored by a blocked mirror, so Maven never contacts them (its URL is a
+ * placeholder Maven requires and never uses); Central keeps Maven's own URL.
+ */
+const SETTINGS = `<settings><mirrors><mirror><id>central-only</id><mirrorOf>*,!central</mirrorOf><url>http://0.0.0.0/blocked</url><blocked>true</blocked></mirror></mirrors></settings>
 `;
 
 /**
