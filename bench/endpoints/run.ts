@@ -9,7 +9,11 @@
  * (`GET /tokens`). Rounds are interleaved, iteration counts fixed, the whole
  * run bounded in time.
  *
- * Run: npx tsx bench/endpoints/run.ts [--requests 300] [--concurrency 4] [--rounds 3]
+ * Modes on the Worker's own socket (no wrangler dev proxy, no Miniflare entry router:
+ * `../lib/tern-worker.ts`) and a forwarding Worker with no Tern code beside it
+ * (`../lib/forwarding-worker.ts`) say what production's request path keeps.
+ *
+ * Run: npx tsx bench/endpoints/run.ts [--requests 300] [--concurrency 4] [--rounds 3] [--modes "own socket,forwarding"] [--client fetch|http] [--profile N]
  */
 import { spawn } from "node:child_process";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
