@@ -17,8 +17,8 @@
  * go through: each column's value must be JSON of exactly its type's canonical form
  * (strings for String, integer syntax in range for integers, `true`/`false` for Bool,
  * `YYYY-MM-DD hh:mm:ss[.f]` with the type's digits and a year in 1971..2105 for
- * DateTime(64), arrays of strings for Array(String)); `null` or a missing key only where
- * the result does not depend on a DEFAULT expression. Lines the JSON reader refuses
+ * DateTime(64), arrays of strings for Array(String)); `null` or a missing key as NULL, which
+ * ClickHouse turns into the column's DEFAULT (computed from the row) or the type's zero value. Lines the JSON reader refuses
  * (malformed, control characters, lone surrogates, numbers out of double range, trailing
  * text), empty objects, repeated keys and strings holding any `\uD…` escape all throw.
  *
@@ -149,15 +149,17 @@ export function planSqlCheck(columns: readonly IngestColumn[]): SqlCheckPlan | u
     const hasDefault = c.default !== undefined && c.default.trim() !== "";
     const { check, value } = typeCheck(covered.scalar, raw);
     // Missing, or null for a non-Nullable column: the validator leaves the key out, so the DEFAULT (or the
-    // type's zero value) applies; only without a DEFAULT is that value known here. null for a Nullable column is NULL.
-    const absentOk = !hasDefault;
-    const nullOk = covered.nullable || !hasDefault;
-    // Reached only where the check allowed it: NULL for a Nullable column, else the type's zero value.
-    const absentValue = covered.nullable ? "NULL" : `defaultValueOfTypeName(${quoteString(c.type)})`;
+    // type's zero value) applies. A NULL into a non-Nullable column is exactly that (insert_null_as_default
+    // computes the DEFAULT from the row's other columns, as JSONEachRow does for an omitted key). null for a
+    // Nullable column is NULL; a Nullable column's missing key takes its DEFAULT, and an Array cannot be
+    // NULL: those two are covered only without a DEFAULT.
+    const isArray = covered.scalar.kind === "arrayOfString";
+    const absentOk = !hasDefault || (!covered.nullable && !isArray);
+    const absentValue = isArray ? `defaultValueOfTypeName(${quoteString(c.type)})` : "NULL";
     cols.push({
       name: c.name,
       raw,
-      check: `multiIf(${raw} = '', ${absentOk ? 1 : 0}, ${raw} = 'null', ${nullOk ? 1 : 0}, ${check})`,
+      check: `multiIf(${raw} = '', ${absentOk ? 1 : 0}, ${raw} = 'null', ${covered.nullable || absentOk ? 1 : 0}, ${check})`,
       value: `if(${raw} = '' OR ${raw} = 'null', ${absentValue}, CAST(${value}, ${quoteString(c.type)}))`,
     });
   }

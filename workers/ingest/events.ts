@@ -9,7 +9,10 @@
  * datasource's `X-RateLimit-*` headers, errors included.
  */
 import { BadRequestError, isTernError, TernError, UpstreamUnavailableError } from "../../shared/errors.js";
-import { NdjsonSegmenter, validateNdjson, validText, type Segment, type ValidateResult } from "../../shared/ingest/index.js";
+import { ClickHouseError } from "@clickhouse/client-web";
+import {
+  countLines, HEREDOC, NdjsonSegmenter, THROW_IF_CODE, validateNdjson, validText, type Segment, type SqlCheckPlan, type ValidateResult,
+} from "../../shared/ingest/index.js";
 import { ensureAllowed } from "../auth/require.js";
 import type { Principal } from "../auth/principal.js";
 import type { LiveDeployment } from "../catalog/client.js";
@@ -21,10 +24,14 @@ import { idempotencyUnitKey, readIdempotencyKey } from "./idempotency.js";
 import { packMessages, sendMessages, type IngestMessage } from "./message.js";
 import { readBodyChunks } from "./read-body.js";
 import { writeBudget } from "./write-budget.js";
+import { dedupToken } from "./land.js";
+import { classifyInsertFailure } from "./refusal.js";
 import { writeNow, type JoinedLines } from "./write-now.js";
 import { logOps } from "../write/ops-log.js";
 import { datasourceTables, liveDatasource } from "../write/target.js";
-import { validatorFor } from "../write/validators.js";
+import { insertCheckedLines } from "../write/insert.js";
+import { sqlCheckFor, validatorFor } from "../write/validators.js";
+import { insertGrouped, type InsertVia } from "./group-insert.js";
 
 export interface EventsRequest {
   live: LiveDeployment | undefined;
@@ -62,6 +69,16 @@ export async function acceptEvents(platform: Platform, principal: Principal, req
 
 function noop(): void {}
 
+/**
+ * Whether ClickHouse may check a segment's lines: NDJSON for sure (a body's first segment that
+ * opens with `[` is an array, one opening with `{` may be an object over several lines: the
+ * check refuses those and the Worker reads them), and no line holds the heredoc's tag.
+ */
+function isPlainSegment(segment: Segment): boolean {
+  if (segment.index === 0 && segment.text.trimStart().charCodeAt(0) !== 123) return false; // {
+  return !segment.text.includes(HEREDOC);
+}
+
 /** Characters of NDJSON validated and written at a time: memory is bounded by this, not by the request. */
 export const SEGMENT_CHARS = 256 * 1024;
 
@@ -90,6 +107,8 @@ async function ingest(
   const ch = platform.clickhouse.admin;
   const { rows: target, quarantine: quarantineTarget } = datasourceTables(manifest, ds);
   const started = platform.clock.now();
+  // wait=true, unkeyed, and every column checkable in SQL: ClickHouse checks the lines (see checkedSegment).
+  const sqlCheck = req.wait && idempotencyKey === undefined ? sqlCheckFor(manifest, ds) : undefined;
   // Every token of this request's inserts derives from this key, so a keyed retry repeats them exactly.
   const keyed = idempotencyKey !== undefined;
   const scope = { keyed: idempotencyKey, workspaceId: principal.workspaceId, datasource: name, importId };
@@ -115,27 +134,42 @@ async function ingest(
   // Read through a call: writes set `failed` from their callbacks, which TypeScript's narrowing does not see.
   const failure = () => failed;
   let prevKey: string | undefined;
+  const validate = (text: string, index: number, firstLine: number) => validateNdjson(text, validator, {
+    importId, now: receivedAt, ...(index === 0 ? {} : { continuation: { firstLine } }),
+  });
   const handle = async (segment: Segment) => {
     // A segment's write failed: stop reading (the error is the answer).
     if (failed) throw failed.error;
     if (!total.nonBlank && segment.text.trim() !== "") total.nonBlank = true;
-    const result = validateNdjson(segment.text, validator, {
-      importId, now: receivedAt, ...(segment.index === 0 ? {} : { continuation: { firstLine: segment.firstLine } }),
-    });
-    if (result.validLines.length === 0 && result.quarantineLines.length === 0) return;
-    const unitKey = await segmentKey(prevKey, segment.index, segment.text, scope);
-    prevKey = unitKey;
-    // Only what the write needs stays alive while earlier writes finish: the valid lines as one
-    // string (the segment's own text when every line goes as it came, else joined), not the
-    // line slices.
-    const rows = req.wait ? { text: validText(segment.text, result), count: result.validCount } : undefined;
-    segment.text = "";
-    const write = rows ? writeSegment(rows, result.quarantineLines, unitKey) : queueSegment(result, unitKey);
+    let write: () => Promise<void>;
+    let bytes: number;
+    if (sqlCheck && isPlainSegment(segment)) {
+      // ClickHouse checks the lines (shared/ingest/sql-check.ts): the Worker only counts them.
+      const count = countLines(segment.text);
+      if (count === 0) return;
+      const unitKey = await segmentKey(prevKey, segment.index, segment.text, scope);
+      prevKey = unitKey;
+      const { text, index, firstLine } = segment;
+      segment.text = "";
+      write = checkedSegment(sqlCheck, text, count, unitKey, () => validate(text, index, firstLine));
+      bytes = text.length;
+    } else {
+      const result = validate(segment.text, segment.index, segment.firstLine);
+      if (result.validLines.length === 0 && result.quarantineLines.length === 0) return;
+      const unitKey = await segmentKey(prevKey, segment.index, segment.text, scope);
+      prevKey = unitKey;
+      // Only what the write needs stays alive while earlier writes finish: the valid lines as one
+      // string (the segment's own text when every line goes as it came, else joined), not the
+      // line slices.
+      const rows = req.wait ? { text: validText(segment.text, result), count: result.validCount } : undefined;
+      segment.text = "";
+      write = rows ? writeSegment(rows, result.quarantineLines, unitKey) : queueSegment(result, unitKey);
+      bytes = rows && !keyed ? rows.text.length + result.quarantineLines.reduce((n, l) => n + l.length, 0) : 0;
+    }
     // This segment was validated while earlier ones were being written. An unkeyed wait=true
     // segment may join them in flight while the isolate's write budget allows (group commit then
     // merges them into larger inserts); otherwise it waits for the request's write in flight (the
     // body is not read meanwhile). A keyed request's inserts carry their own tokens and never merge.
-    const bytes = rows && !keyed ? rows.text.length + result.quarantineLines.reduce((n, l) => n + l.length, 0) : 0;
     if (bytes > 0) {
       while (!writeBudget.tryTake(bytes, inFlight.size === 0)) await Promise.race(inFlight);
     } else {
@@ -166,6 +200,23 @@ async function ingest(
     total.landed += written.landed;
     total.queued += written.queued;
     total.quarantined += written.quarantined;
+  };
+  // A segment ClickHouse checks: one insert (group commit in a lane of its own); when a line
+  // makes the check throw, nothing of it landed and it goes the Worker's way, validated now.
+  const checkedSegment = (plan: SqlCheckPlan, text: string, count: number, unitKey: string, revalidate: () => ValidateResult) => async () => {
+    const via: InsertVia = { key: "sql-check", insert: (c, t, lines, o) => insertCheckedLines(c, t, plan, lines, o) };
+    try {
+      await insertGrouped(ch, target, text, { dedupToken: dedupToken([unitKey]), rows: count, waitUntil: writeOptions.waitUntil, via });
+    } catch (e) {
+      // The check threw, or ClickHouse refused a row (a constraint, a view): nothing of the insert landed,
+      // and the Worker's way quarantines exactly as before. Anything else is the answer (503).
+      const refused = e instanceof ClickHouseError && (e.code === THROW_IF_CODE || classifyInsertFailure(e) !== "other");
+      if (!refused) throw new UpstreamUnavailableError(`The rows could not be written: ${clickhouseMessage(e)}`, { cause: e });
+      const result = revalidate();
+      await writeSegment({ text: validText(text, result), count: result.validCount }, result.quarantineLines, unitKey)();
+      return;
+    }
+    total.landed += count;
   };
   const queueSegment = (result: ValidateResult, unitKey: string) => async () => {
     const { messages, oversize } = packMessages(base, result.validLines, result.quarantineLines, keyed ? unitKey : undefined);

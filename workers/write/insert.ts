@@ -61,6 +61,8 @@ const CHECKED_SETTINGS = {
   max_threads: 1,
   max_insert_threads: "1",
   input_format_parallel_parsing: 0,
+  // A missing key is NULL in the SELECT: the column's DEFAULT (from the row) or the type's zero value.
+  insert_null_as_default: 1,
   min_insert_block_size_rows: "1000000000000",
   min_insert_block_size_bytes: "1000000000000",
 } as const;

@@ -125,13 +125,14 @@ describe("line shapes, both ways", () => {
   const columns: IngestColumn[] = [
     { name: "id", type: "UInt32" }, { name: "s", type: "String", jsonPath: "$.s" }, { name: "n", type: "Nullable(Int64)" },
     { name: "tags", type: "Array(String)" }, { name: "d", type: "String", default: "'dflt'" },
+    { name: "dn", type: "UInt32", default: "length(s) + 100" },
   ];
   const SHAPES: Array<[string, string, boolean]> = [
     ["every key", '{"id":1,"s":"a","n":2,"tags":["x"],"d":"e"}', true],
     ["keys in another order, spaces", '{ "d" : "e", "tags" : [ ], "n" : null, "s" : "a", "id" : 1 }', true],
     ["a key missing (no DEFAULT): zero value / NULL", '{"id":1,"d":"e"}', true],
-    ["a DEFAULT column's key missing", '{"id":1,"s":"a"}', false],
-    ["null for a DEFAULT column", '{"id":1,"d":null}', false],
+    ["DEFAULT columns' keys missing: computed from the row", '{"id":1,"s":"abc"}', true],
+    ["null for DEFAULT columns", '{"id":1,"d":null,"dn":null}', true],
     ["null for a column without DEFAULT", '{"id":1,"s":null,"tags":null,"d":"e"}', true],
     ["an extra key", '{"id":1,"d":"e","other":{"deep":[1,2]}}', true],
     ["a repeated key", '{"id":1,"d":"e","s":"a","s":"b"}', false],
@@ -157,6 +158,23 @@ describe("line shapes, both ways", () => {
   });
 });
 
+describe("Nullable and Array columns with a DEFAULT", () => {
+  const columns: IngestColumn[] = [
+    { name: "id", type: "UInt32" }, { name: "ad", type: "Array(String)", default: "['ad']" }, { name: "nd", type: "Nullable(String)", default: "'nd'" },
+  ];
+  it.each([
+    ["both given", '{"id":1,"ad":["x"],"nd":"y"}', true],
+    ["null for the Nullable one: NULL", '{"id":1,"ad":["x"],"nd":null}', true],
+    ["the Nullable one missing: its DEFAULT, which NULL cannot say", '{"id":1,"ad":["x"]}', false],
+    ["the Array missing: its DEFAULT, which an Array cannot take as NULL", '{"id":1,"nd":"y"}', false],
+    ["null for the Array: its DEFAULT", '{"id":1,"ad":null,"nd":"y"}', false],
+  ] as Array<[string, string, boolean]>)("%s", async (_, text, viaSql) => {
+    const r = await bothWays(columns, text);
+    expect(r.viaSql).toBe(viaSql);
+    expect(r.sql).toEqual(r.worker);
+  });
+});
+
 describe("what the SQL check covers", () => {
   it.each([
     ["a JSONPath into a nested key", [{ name: "a", type: "String", jsonPath: "$.x.a" }]],
@@ -167,5 +185,20 @@ describe("what the SQL check covers", () => {
     ["JSON", single("JSON")], ["Date", single("Date")], ["FixedString", single("FixedString(3)")],
   ] as Array<[string, IngestColumn[]]>)("not %s (the Worker validates those datasources' lines)", (_, columns) => {
     expect(planSqlCheck(columns)).toBeUndefined();
+  });
+});
+
+describe("one insert, one block", () => {
+  it("lands nothing of 200,000 lines (past ClickHouse's 65,505-row blocks) whose last line makes the check throw, and all of them without it", async () => {
+    const columns: IngestColumn[] = [{ name: "id", type: "UInt32" }];
+    const plan = planSqlCheck(columns)!;
+    const t = await table(columns);
+    const good = Array.from({ length: 199_999 }, (_, i) => `{"id":${i}}`).join("\n");
+    const refused = await insertCheckedLines(client, t, plan, `${good}\n{"id":-1}`, { rows: 200_000 }).catch((e: unknown) => e);
+    expect((refused as ClickHouseError).code).toBe(THROW_IF_CODE);
+    const count = async () => Number((await (await client.query({ query: `SELECT count() AS c FROM ${quoteIdentifier(db)}.${t.table}`, format: "JSONEachRow" })).json<{ c: string | number }>())[0]!.c);
+    expect(await count()).toBe(0);
+    await insertCheckedLines(client, t, plan, `${good}\n{"id":199999}`, { rows: 200_000 });
+    expect(await count()).toBe(200_000);
   });
 });
