@@ -25,6 +25,7 @@ export interface Vars {
   CLICKHOUSE_READER_SECRET?: string;
   /** Events API limits (bytes as sent, bytes after gzip, requests/s per datasource). */
   INGEST_MAX_BODY_BYTES?: string;
+  INGEST_SQL_CHECK?: string;
   INGEST_MAX_DECOMPRESSED_BYTES?: string;
   INGEST_RPS?: string;
   /** JSON of LocalCredentials: the default workspace and its tokens (a secret in production). */
@@ -103,6 +104,12 @@ const Config = z.object({
     maxBodyBytes: z.coerce.number().int().positive().default(10 * 1024 * 1024),
     maxDecompressedBytes: z.coerce.number().int().positive().default(40 * 1024 * 1024),
     rps: z.coerce.number().positive().default(100),
+    /**
+     * "on": wait=true lines of datasources ClickHouse can check go to it unparsed
+     * (shared/ingest/sql-check.ts). Off by default: on the local engine the check
+     * costs ClickHouse ~4x a JSONEachRow insert (bench/ingest/README.md).
+     */
+    sqlCheck: z.enum(["on", "off"]).default("off"),
   }),
   /** Endpoint and Query API reads. */
   reads: z.object({
@@ -200,6 +207,7 @@ export function readConfig(vars: Vars): Config {
       maxBodyBytes: vars.INGEST_MAX_BODY_BYTES || undefined,
       maxDecompressedBytes: vars.INGEST_MAX_DECOMPRESSED_BYTES || undefined,
       rps: vars.INGEST_RPS || undefined,
+      sqlCheck: vars.INGEST_SQL_CHECK || undefined,
     },
     reads: {
       workspaceQps: vars.TERN_WORKSPACE_QPS || undefined,

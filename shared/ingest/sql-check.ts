@@ -81,13 +81,10 @@ function coveredType(t: ClickHouseType): { scalar: Scalar; nullable: boolean } |
   }
 }
 
-/** No `\uD…` escape (surrogates, lone or paired, and a few BMP letters: in doubt, the Worker decides). */
-const noSurrogateEscape = (raw: string) => `NOT match(${raw}, '(?i)\\\\\\\\ud')`;
-
 function typeCheck(s: Scalar, raw: string): { check: string; value: string } {
   switch (s.kind) {
     case "string":
-      return { check: `startsWith(${raw}, '"') AND ${noSurrogateEscape(raw)}`, value: `JSONExtractString(${raw})` };
+      return { check: `startsWith(${raw}, '"')`, value: `JSONExtractString(${raw})` };
     case "bool":
       return { check: `(${raw} = 'true' OR ${raw} = 'false')`, value: `${raw} = 'true'` };
     case "float64":
@@ -117,7 +114,7 @@ function typeCheck(s: Scalar, raw: string): { check: string; value: string } {
     }
     case "arrayOfString":
       return {
-        check: `startsWith(${raw}, '[') AND arrayAll(x -> startsWith(x, '"'), JSONExtractArrayRaw(${raw})) AND ${noSurrogateEscape(raw)}`,
+        check: `startsWith(${raw}, '[') AND arrayAll(x -> startsWith(x, '"'), JSONExtractArrayRaw(${raw}))`,
         value: `arrayMap(x -> JSONExtractString(x), JSONExtractArrayRaw(${raw}))`,
       };
   }
@@ -159,7 +156,8 @@ export function planSqlCheck(columns: readonly IngestColumn[]): SqlCheckPlan | u
     cols.push({
       name: c.name,
       raw,
-      check: `multiIf(${raw} = '', ${absentOk ? 1 : 0}, ${raw} = 'null', ${covered.nullable || absentOk ? 1 : 0}, ${check})`,
+      // Every type's check is false for '' (missing) and 'null', so the OR says what each allows.
+      check: `(${[...(absentOk ? [`${raw} = ''`] : []), ...(covered.nullable || absentOk ? [`${raw} = 'null'`] : []), `(${check})`].join(" OR ")})`,
       value: `if(${raw} = '' OR ${raw} = 'null', ${absentValue}, CAST(${value}, ${quoteString(c.type)}))`,
     });
   }

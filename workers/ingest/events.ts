@@ -107,8 +107,8 @@ async function ingest(
   const ch = platform.clickhouse.admin;
   const { rows: target, quarantine: quarantineTarget } = datasourceTables(manifest, ds);
   const started = platform.clock.now();
-  // wait=true, unkeyed, and every column checkable in SQL: ClickHouse checks the lines (see checkedSegment).
-  const sqlCheck = req.wait && idempotencyKey === undefined ? sqlCheckFor(manifest, ds) : undefined;
+  // INGEST_SQL_CHECK=on, wait=true, unkeyed, and every column checkable in SQL: ClickHouse checks the lines (see checkedSegment).
+  const sqlCheck = limits.sqlCheck === "on" && req.wait && idempotencyKey === undefined ? sqlCheckFor(manifest, ds) : undefined;
   // Every token of this request's inserts derives from this key, so a keyed retry repeats them exactly.
   const keyed = idempotencyKey !== undefined;
   const scope = { keyed: idempotencyKey, workspaceId: principal.workspaceId, datasource: name, importId };

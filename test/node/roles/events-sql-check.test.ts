@@ -1,4 +1,4 @@
-// wait=true lines checked by ClickHouse (shared/ingest/sql-check.ts) through acceptEvents in
+// wait=true lines checked by ClickHouse (shared/ingest/sql-check.ts, INGEST_SQL_CHECK=on) through acceptEvents in
 // Node and the real local ClickHouse: a datasource whose columns are all covered sends its
 // segments as text to one INSERT … SELECT; a segment holding a line the check refuses lands
 // nothing that way and goes through the Worker's validator, with the same rows, quarantine and
@@ -49,8 +49,8 @@ afterAll(async () => {
 
 const line = (n: number, tenant: string) => JSON.stringify({ timestamp: "2026-01-01 00:00:00", tenant, n });
 
-async function post(datasource: string, body: string, idempotencyKey?: string) {
-  const test = nodePlatform(ch);
+async function post(datasource: string, body: string, idempotencyKey?: string, sqlCheck = "on") {
+  const test = nodePlatform(ch, { vars: { INGEST_SQL_CHECK: sqlCheck } });
   const answer = await acceptEvents(test.platform, principal(workspaceId), {
     live, datasource, wait: true, idempotencyKey,
     body: new Request(`http://tern.test/v0/events?name=${datasource}&wait=true`, { method: "POST", body }),
@@ -114,6 +114,14 @@ describe("acceptEvents, wait=true, a datasource ClickHouse can check", () => {
     const answer = await post("events", `[${line(1, "e")},${line(2, "e")}]`);
     expect(answer.body).toEqual({ successful_rows: 2, quarantined_rows: 0 });
     expect(insertsOf("e")).toEqual(["JSONEachRow"]);
+  });
+});
+
+describe("acceptEvents, wait=true, INGEST_SQL_CHECK off (the default)", () => {
+  it("validates every line in the Worker", async () => {
+    const answer = await post("events", [line(1, "g"), line(2, "g")].join("\n"), undefined, "off");
+    expect(answer.body).toEqual({ successful_rows: 2, quarantined_rows: 0 });
+    expect(insertsOf("g")).toEqual(["JSONEachRow"]);
   });
 });
 
