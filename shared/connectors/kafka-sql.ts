@@ -83,6 +83,27 @@ export interface KafkaConsumerSql {
   drop: string[];
 }
 
+/**
+ * How often librdkafka reports its statistics (`system.kafka_consumers.rdkafka_stat`):
+ * the only place ClickHouse shows a partition's high watermark, hence its lag
+ * (`tinybird.kafka_ops_log`, kafka-ops-log.ts). Off unless set (measured on
+ * the local engine); every 3 s keeps them fresh for the scheduler's
+ * one-minute snapshot at a cost of one JSON document per consumer.
+ */
+export const KAFKA_STATISTICS_INTERVAL_MS = 3000;
+
+/**
+ * The engine table's named collection: where a new group starts
+ * (`kafka.auto_offset_reset`, which table settings cannot say) and
+ * librdkafka's statistics turned on (`kafka.statistics_interval_ms`; a
+ * server's `<kafka>` config would turn them on for every consumer, SQL does it
+ * for Tern's alone, ClickHouse Cloud included).
+ */
+function createCollectionSql(collection: string, autoOffsetReset: string | undefined): string {
+  return `CREATE NAMED COLLECTION ${collection} AS \`kafka.auto_offset_reset\` = ${quoteString(autoOffsetReset ?? "latest")}, ` +
+    `\`kafka.statistics_interval_ms\` = '${KAFKA_STATISTICS_INTERVAL_MS}'`;
+}
+
 type ConnectionSettings = Pick<KafkaConnection, "bootstrapServers" | "securityProtocol" | "saslMechanism" | "key" | "secret">;
 
 /** The engine settings of a connection's security protocol and SASL credentials. */
@@ -170,7 +191,7 @@ export function kafkaConsumerSql(input: KafkaConsumerInput): KafkaConsumerSql {
     ...saslSettings(conn),
   ];
   // The collection holds only what table settings cannot say; the table's settings come on top of it.
-  const createCollection = `CREATE NAMED COLLECTION ${collection} AS \`kafka.auto_offset_reset\` = ${quoteString(input.settings.autoOffsetReset ?? "latest")}`;
+  const createCollection = createCollectionSql(collection, input.settings.autoOffsetReset);
   const dropCollection = `DROP NAMED COLLECTION IF EXISTS ${collection}`;
   const createQueue = `CREATE TABLE ${q(names.queue)} (\`value\` String) ENGINE = Kafka(${collection}) SETTINGS ${settings.join(", ")}`;
 
@@ -236,7 +257,7 @@ function consumerFrame(input: KafkaConsumerInput) {
   ];
   return {
     names, q, collection, settings,
-    createCollection: `CREATE NAMED COLLECTION ${collection} AS \`kafka.auto_offset_reset\` = ${quoteString(input.settings.autoOffsetReset ?? "latest")}`,
+    createCollection: createCollectionSql(collection, input.settings.autoOffsetReset),
     dropCollection: `DROP NAMED COLLECTION IF EXISTS ${collection}`,
   };
 }
@@ -341,28 +362,6 @@ export function kafkaSinkSql(input: KafkaSinkInput): { create: string; insert: s
     insert: `INSERT INTO ${name} (${input.columns.map((c) => quoteIdentifier(c.name)).join(", ")}) ${input.select}`,
     drop: `DROP TABLE IF EXISTS ${name}`,
   };
-}
-
-/**
- * What `tinybird.kafka_ops_log` records for one Kafka datasource, read from
- * ClickHouse's `system.kafka_consumers`: a row per assigned partition with the
- * consumer's position (the next offset it reads; every offset before it is
- * written and committed or about to be), the messages its consumer has read,
- * the last commit, and its last errors (`msg_type` error with the text, else
- * info). `lag` is NULL: the high watermark is the broker's, and ClickHouse only
- * reports it with librdkafka statistics, which are off unless the server config
- * turns them on (`rdkafka_stat` is empty on the local engine).
- */
-export function kafkaOpsLogSelect(database: string, queueTable: string): string {
-  return `SELECT now64(3) AS timestamp, database, table, consumer_id, topic, partition, position,
-    num_messages_read AS consumer_messages_read, num_commits, last_commit_time,
-    CAST(NULL, 'Nullable(Int64)') AS lag,
-    if(length(exceptions.text) > 0, 'error', 'info') AS msg_type,
-    arrayStringConcat(arraySlice(exceptions.text, -3), '\\n') AS msg
-FROM system.kafka_consumers
-ARRAY JOIN assignments.topic AS topic, assignments.partition_id AS partition, assignments.current_offset AS position
-WHERE database = ${quoteString(database)} AND table = ${quoteString(queueTable)}
-ORDER BY topic, partition`;
 }
 
 export interface KafkaProbeInput {

@@ -14,7 +14,7 @@
  * | `datasources_ops_log` | one per ingest / maintenance operation | workers/write/ops-log.ts |
  * | `jobs_log` | one per job that ends (copy, sink, …; done, error or cancelled) | workers/jobs/jobs-log.ts |
  * | `sinks_ops_log` | one per sink run (ok, error or cancelled) | workers/sinks/ops-log.ts |
- * | `kafka_ops_log` | one per partition a Kafka datasource's consumer holds, now | nothing: a view of ClickHouse's `system.kafka_consumers` (KAFKA_OPS_LOG) |
+ * | `kafka_ops_log` | one per partition of each Kafka consumer, every scheduler tick (TTL 30 days) | workers/scheduler/kafka-ops-log.ts, from `system.kafka_consumers` |
  * | `block_log` | one per block an import wrote or refused (an S3/GCS import: one per file) | workers/write/block-log.ts |
  * | `llm_usage` | one per call to Tinybird's AI features | nothing: Tern has none, so it is always empty, as for a Tinybird workspace that never used them |
  */
@@ -32,11 +32,6 @@ export interface ServiceDatasource {
    * shows as one fully merged row whatever the state of background merges.
    */
   final?: boolean;
-  /**
-   * Served live from ClickHouse instead of a shared table: the SELECT the
-   * workspace's view runs, given its database (no table is created for it).
-   */
-  live?: (database: string) => string;
 }
 
 /**
@@ -260,18 +255,15 @@ export const SINKS_OPS_LOG: ServiceDatasource = {
 };
 
 /**
- * `tinybird.kafka_ops_log`: the Kafka consumers of the workspace as ClickHouse
- * runs them now (`system.kafka_consumers`), a row per assigned partition;
- * Tinybird documents `timestamp`, `topic`, `msg_type`, `lag`,
- * `processed_messages`, `committed_messages` (spec 8.4). `datasource_name`
- * from the consumer's name (`<datasource>__kafka`, shared/connectors/kafka-consumers.ts);
- * `processed_messages` = the partition's position (the next offset to read);
- * `committed_messages` = that position when the last commit came after the
- * last poll, NULL while a block is being written; `lag` NULL (ClickHouse
- * reports the high watermark only in librdkafka statistics, off on the local
- * engine); `msg_type` `error` with the last errors in `msg` while librdkafka
- * reports any (broker down, topic missing, auth refused), else `info`.
- * Current state only: no history is kept.
+ * `tinybird.kafka_ops_log`: a row per partition of each Kafka datasource's
+ * consumer at every scheduler tick (a minute), its history kept 30 days;
+ * written by workers/scheduler/kafka-ops-log.ts, one INSERT … SELECT from
+ * `system.kafka_consumers` per tick for every workspace
+ * (shared/connectors/kafka-ops-log.ts says what each column holds). Tinybird
+ * documents `timestamp`, `topic`, `msg_type`, `lag`, `processed_messages`,
+ * `processed_bytes`, `committed_messages` (spec 8.4); the rest are Tern's:
+ * `datasource_name`, `partition`, `msg` (the errors of a `msg_type` error),
+ * `last_commit_time`, `num_commits`. `timestamp` is the tick's time.
  */
 export const KAFKA_OPS_LOG: ServiceDatasource = {
   name: "kafka_ops_log",
@@ -280,25 +272,16 @@ export const KAFKA_OPS_LOG: ServiceDatasource = {
     ["datasource_name", "String"],
     ["topic", "String"],
     ["partition", "Int64"],
-    ["msg_type", "String"],
+    ["msg_type", "LowCardinality(String)"],
     ["lag", "Nullable(Int64)"],
     ["processed_messages", "Int64"],
+    ["processed_bytes", "Nullable(Int64)"],
     ["committed_messages", "Nullable(Int64)"],
     ["msg", "String"],
     ["last_commit_time", "DateTime"],
     ["num_commits", "UInt64"],
   ],
-  engine: "View",
-  live: (database) => `SELECT now64(3) AS timestamp, replaceRegexpOne(table, '__kafka$', '') AS datasource_name,
-    topic, toInt64(partition) AS partition,
-    if(length(exceptions.text) > 0, 'error', 'info') AS msg_type, CAST(NULL, 'Nullable(Int64)') AS lag,
-    toInt64(greatest(position, 0)) AS processed_messages,
-    if(last_commit_time >= last_poll_time, toInt64(greatest(position, 0)), NULL) AS committed_messages,
-    arrayStringConcat(arrayMap(t -> splitByChar('\\n', t)[1], arraySlice(exceptions.text, -3)), '; ') AS msg,
-    last_commit_time, num_commits
-FROM system.kafka_consumers
-LEFT ARRAY JOIN assignments.topic AS topic, assignments.partition_id AS partition, assignments.current_offset AS position
-WHERE database = ${quoteString(database)} AND endsWith(table, '__kafka')`,
+  engine: "MergeTree PARTITION BY toYYYYMM(timestamp) ORDER BY (workspace_id, timestamp) TTL toDateTime(timestamp) + INTERVAL 30 DAY",
 };
 
 /**
@@ -369,9 +352,9 @@ export const SERVICE_DATASOURCES: ServiceDatasource[] = [
 
 export const SERVICE_MATERIALIZED_VIEWS: ServiceMaterializedView[] = [PIPE_STATS_MV];
 
-/** The service datasources kept in a shared table (not served live). */
+/** The service datasources kept in a shared table: all of them. */
 export function storedServiceDatasources(): ServiceDatasource[] {
-  return SERVICE_DATASOURCES.filter((d) => !d.live);
+  return SERVICE_DATASOURCES;
 }
 
 export function serviceTableDdl(ds: ServiceDatasource): string {
@@ -398,9 +381,6 @@ export function serviceViewName(name: string): string {
  */
 export function serviceViewDdl(ds: ServiceDatasource, workspaceId: string, database: string): string {
   const cols = ds.columns.map(([n]) => quoteIdentifier(n)).join(", ");
-  if (ds.live) {
-    return `CREATE OR REPLACE VIEW ${quoteQualifiedName(database, serviceViewName(ds.name))} DEFINER = CURRENT_USER SQL SECURITY DEFINER AS SELECT ${cols} FROM (${ds.live(database)})`;
-  }
   return (
     `CREATE OR REPLACE VIEW ${quoteQualifiedName(database, serviceViewName(ds.name))} DEFINER = CURRENT_USER SQL SECURITY DEFINER AS ` +
     `SELECT ${cols} FROM ${quoteQualifiedName(SERVICE_DATABASE, ds.name)}${ds.final ? " FINAL" : ""} WHERE workspace_id = ${quoteString(workspaceId)}`

@@ -3,7 +3,8 @@
 // flowing end to end are test/e2e/kafka.test.ts): the meta columns, no consumer
 // while a deployment stages, the consumer at promote targeting live's tables, a
 // branch that does not consume with its parent's group, warnings for what
-// cannot consume.
+// cannot consume; the scheduler's ticks writing tinybird.kafka_ops_log's
+// history (a broker's lag is test/node/connectors/kafka-ops-log.test.ts).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { api, createWorkspace, credentials, deploy } from "./helpers/api.js";
 import { testClickHouse } from "./helpers/clickhouse.js";
@@ -31,6 +32,26 @@ const consumerObjects = (db: string) =>
   rows("SELECT concat(name, ' ', engine) AS r FROM system.tables WHERE database = {db:String} AND name LIKE 'orders\\\\_\\\\_kafka%' ORDER BY name", { db });
 const liveTable = async (db: string) =>
   (await rows("SELECT name AS r FROM system.tables WHERE database = {db:String} AND match(name, '^orders__[0-9a-f]+_[0-9a-f]+$') ORDER BY metadata_modification_time DESC LIMIT 1", { db }))[0]!;
+
+// The ticks' times: the minutes from this file's start (kafka_ops_log keeps 30 days, so a row older than that is never stored).
+const start = Math.floor(Date.now() / 60_000) * 60_000;
+const minute = (n: number) => start + n * 60_000;
+/** A tick's time as ClickHouse shows `timestamp` (DateTime64(3), UTC). */
+const shown = (n: number) => new Date(minute(n)).toISOString().replace("T", " ").replace("Z", "");
+
+/** One scheduler tick as if the clock read `ms` (local mode's route to the cron handler). */
+async function tick(ms: number): Promise<void> {
+  const res = await api(`/local/scheduled?time=${ms}`, { method: "POST" });
+  expect(res.status, await res.text()).toBe(200);
+}
+
+/** `tinybird.kafka_ops_log` through the Query API with the workspace's token, rows as TSV lines in time order. */
+async function opsLog(token: string, columns: string): Promise<string[]> {
+  const res = await api(`/v0/sql?q=${encodeURIComponent(`SELECT ${columns} FROM tinybird.kafka_ops_log ORDER BY timestamp FORMAT TSV`)}`, { token });
+  const text = await res.text();
+  expect(res.status, text).toBe(200);
+  return text.split("\n").filter((l) => l !== "");
+}
 
 beforeAll(async () => {
   ws = await createWorkspace("deploy_kafka");
@@ -72,16 +93,32 @@ describe("Kafka datasources in deployments", () => {
     expect(rowsView[0]).toMatch(/kafka_group_name|FROM .*orders__kafka/);
   });
 
-  it("tinybird.kafka_ops_log shows the consumer's errors while its broker cannot be reached", { timeout: 60_000 }, async () => {
-    const query = encodeURIComponent("SELECT datasource_name, msg_type, msg LIKE '%127.0.0.1:9%brokers are down%', processed_messages, lag IS NULL FROM tinybird.kafka_ops_log FORMAT TSV");
-    let got = "";
-    for (let i = 0; i < 80 && got !== "orders\terror\t1\t0\t1"; i++) {
-      const res = await api(`/v0/sql?q=${query}`, { token: ws.token });
-      got = (await res.text()).trim();
-      expect(res.status, got).toBe(200);
-      if (got !== "orders\terror\t1\t0\t1") await new Promise((r) => setTimeout(r, 500));
+  it("each scheduler tick adds the consumer's state to tinybird.kafka_ops_log at the tick's time: its errors while the broker cannot be reached", { timeout: 60_000 }, async () => {
+    // librdkafka reports the unreachable broker within seconds: wait for it, then tick.
+    const db = dbOf(ws.id);
+    for (let i = 0; i < 80 && (await rows("SELECT toString(length(exceptions.text) > 0) AS r FROM system.kafka_consumers WHERE database = {db:String}", { db }))[0] !== "1"; i++) {
+      await new Promise((r) => setTimeout(r, 500));
     }
-    expect(got).toBe("orders\terror\t1\t0\t1");
+    const columns = "timestamp, datasource_name, topic, partition, msg_type, msg LIKE '%127.0.0.1:9%brokers are down%', lag IS NULL, processed_messages, processed_bytes IS NULL, committed_messages IS NULL";
+    const row = (minute: number) => `${shown(minute)}\torders\t\t0\terror\t1\t1\t0\t1\t1`;
+    await tick(minute(0));
+    expect(await opsLog(ws.token, columns)).toEqual([row(0)]);
+    await tick(minute(1));
+    expect(await opsLog(ws.token, columns)).toEqual([row(0), row(1)]);
+  });
+
+  it("a workspace reads only its own consumers' rows of tinybird.kafka_ops_log", { timeout: 60_000 }, async () => {
+    const other = await createWorkspace("deploy_kafka_ops");
+    databases.push(dbOf(other.id));
+    const res = await deploy({ "local_kafka.connection": CONNECTION, "events.datasource": DS().replace("KAFKA_TOPIC orders", "KAFKA_TOPIC events") }, "auto_promote=true", other.token);
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    // The engine starts its consumer in the background once the views are attached.
+    for (let i = 0; i < 80 && (await rows("SELECT toString(count()) AS r FROM system.kafka_consumers WHERE database = {db:String}", { db: dbOf(other.id) }))[0] !== "1"; i++) {
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    await tick(minute(2));
+    expect(await opsLog(other.token, "timestamp, datasource_name")).toEqual([`${shown(2)}\tevents`]);
+    expect(await opsLog(ws.token, "timestamp, datasource_name")).toEqual([`${shown(0)}\torders`, `${shown(1)}\torders`, `${shown(2)}\torders`]);
   });
 
   it("a deployment that changes the schema moves the consumer to the new table at promote, in the same group", async () => {
