@@ -18,7 +18,7 @@ describe("kafkaConsumerSql", () => {
     expect([sql.queue, sql.rowsView, sql.quarantineView, sql.collection]).toEqual(["ev_1_kafka", "ev_1_kafka_rows", "ev_1_kafka_quarantine", "ws__ev_1_kafka"]);
     expect(sql.create.slice(0, 3)).toEqual([
       "DROP NAMED COLLECTION IF EXISTS `ws__ev_1_kafka`",
-      "CREATE NAMED COLLECTION `ws__ev_1_kafka` AS `kafka.auto_offset_reset` = 'latest', `kafka.statistics_interval_ms` = '3000'",
+      "CREATE NAMED COLLECTION `ws__ev_1_kafka` AS `kafka.auto_offset_reset` = 'latest', `kafka.statistics_interval_ms` = '3000', `kafka.session_timeout_ms` = '10000'",
       "CREATE TABLE `ws`.`ev_1_kafka` (`value` String) ENGINE = Kafka(`ws__ev_1_kafka`) SETTINGS kafka_broker_list = 'b1:9092,b2:9092', kafka_topic_list = 't\\'opic', " +
         "kafka_group_name = 'grp', kafka_format = 'RawBLOB', kafka_num_consumers = 1, kafka_thread_per_consumer = 0",
     ]);
@@ -29,7 +29,7 @@ describe("kafkaConsumerSql", () => {
   });
   it("starts a new group at the earliest offset with KAFKA_AUTO_OFFSET_RESET earliest", () => {
     const sql = kafkaConsumerSql({ ...base, settings: { ...base.settings, autoOffsetReset: "earliest" as const } });
-    expect(sql.create[1]).toBe("CREATE NAMED COLLECTION `ws__ev_1_kafka` AS `kafka.auto_offset_reset` = 'earliest', `kafka.statistics_interval_ms` = '3000'");
+    expect(sql.create[1]).toBe("CREATE NAMED COLLECTION `ws__ev_1_kafka` AS `kafka.auto_offset_reset` = 'earliest', `kafka.statistics_interval_ms` = '3000', `kafka.session_timeout_ms` = '10000'");
   });
   it("follows JSONPaths (1-based indexes, quoted keys, the column name without one) and drops LowCardinality inside Nullable", () => {
     const rows = kafkaConsumerSql(base).create[3]!;
