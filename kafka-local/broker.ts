@@ -9,8 +9,9 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
-import { connect, createServer } from "node:net";
+import { connect } from "node:net";
 import { join } from "node:path";
+import { freePort } from "./free-port.js";
 import { installKafka } from "./install.js";
 
 export interface KafkaBrokerOptions {
@@ -42,18 +43,6 @@ export interface KafkaBroker {
   kill(): Promise<void>;
   /** Starts it again on the same ports and data (after stop or kill). */
   start(): Promise<void>;
-}
-
-async function freePort(host: string): Promise<number> {
-  return new Promise((res, rej) => {
-    const srv = createServer();
-    srv.once("error", rej);
-    srv.listen(0, host, () => {
-      const addr = srv.address();
-      const port = typeof addr === "object" && addr ? addr.port : 0;
-      srv.close(() => res(port));
-    });
-  });
 }
 
 function canConnect(host: string, port: number): Promise<boolean> {

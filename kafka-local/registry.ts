@@ -6,7 +6,7 @@
  * H2 database): a restart forgets them, and the ids start again at 1.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { createServer } from "node:net";
+import { freePort } from "./free-port.js";
 import { installSchemaRegistry } from "./registry-install.js";
 
 export interface SchemaRegistryOptions {
@@ -21,18 +21,6 @@ export interface SchemaRegistry {
   readonly port: number;
   /** SIGTERM, then waits for the JVM to exit. */
   stop(): Promise<void>;
-}
-
-async function freePort(host: string): Promise<number> {
-  return new Promise((res, rej) => {
-    const srv = createServer();
-    srv.once("error", rej);
-    srv.listen(0, host, () => {
-      const addr = srv.address();
-      const port = typeof addr === "object" && addr ? addr.port : 0;
-      srv.close(() => res(port));
-    });
-  });
 }
 
 export async function startSchemaRegistry(opts: SchemaRegistryOptions = {}): Promise<SchemaRegistry> {
