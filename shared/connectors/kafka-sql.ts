@@ -114,6 +114,31 @@ function createCollectionSql(collection: string, autoOffsetReset: string | undef
     `\`kafka.statistics_interval_ms\` = '${KAFKA_STATISTICS_INTERVAL_MS}', \`kafka.session_timeout_ms\` = '${KAFKA_SESSION_TIMEOUT_MS}'`;
 }
 
+/** The meta columns of a landed message: `value` is what `__value` holds, `key` the expression of `__key`. */
+function rowMetaColumns(value: string, key: string, storeHeaders: boolean | undefined): string[] {
+  return [
+    `${value} AS __value`,
+    "_topic AS __topic",
+    "_partition AS __partition",
+    "_offset AS __offset",
+    "_timestamp AS __timestamp",
+    `${key} AS __key`,
+    ...(storeHeaders ? ["CAST(mapFromArrays(_headers.name, _headers.value), 'Map(String, String)') AS __headers"] : []),
+  ];
+}
+
+/** The same for a quarantined message, as text, for the meta columns its quarantine table has (`names`). */
+function quarantineMetaColumns(names: ReadonlySet<string>, value: string, key: string): string[] {
+  return [
+    ...(names.has("__value") ? [`${value} AS __value`] : []),
+    ...(names.has("__topic") ? ["_topic AS __topic"] : []),
+    ...(names.has("__partition") ? ["toString(_partition) AS __partition"] : []),
+    ...(names.has("__offset") ? ["toString(_offset) AS __offset"] : []),
+    ...(names.has("__timestamp") ? ["toString(_timestamp) AS __timestamp"] : []),
+    ...(names.has("__key") ? [`${key} AS __key`] : []),
+  ];
+}
+
 type ConnectionSettings = Pick<KafkaConnection, "bootstrapServers" | "securityProtocol" | "saslMechanism" | "key" | "secret">;
 
 /** The engine settings of a connection's security protocol and SASL credentials. */
@@ -217,15 +242,7 @@ export function kafkaConsumerSql(input: KafkaConsumerInput): KafkaConsumerSql {
   const checks = messageChecks(input.settings);
   const messageBad = checks.map((c) => c.bad).join(" OR ");
   const messageReason = `multiIf(${checks.map((c) => `${c.bad}, ${c.reason}`).join(", ")}, '')`;
-  const meta = [
-    `${input.settings.storeRawValue ? document : "''"} AS __value`,
-    "_topic AS __topic",
-    "_partition AS __partition",
-    "_offset AS __offset",
-    "_timestamp AS __timestamp",
-    `${key} AS __key`,
-    ...(input.settings.storeHeaders ? ["CAST(mapFromArrays(_headers.name, _headers.value), 'Map(String, String)') AS __headers"] : []),
-  ];
+  const meta = rowMetaColumns(input.settings.storeRawValue ? document : "''", key, input.settings.storeHeaders);
   const rowsSelect = [...json.values, ...meta];
   const rowsView = `CREATE MATERIALIZED VIEW ${q(names.rowsView)} TO ${q(table)} AS ${prelude}SELECT ${rowsSelect.join(", ")} FROM ${q(names.queue)} WHERE NOT (${messageBad}) AND ${isObject} AND NOT (${anyBad})`;
 
@@ -237,12 +254,7 @@ export function kafkaConsumerSql(input: KafkaConsumerInput): KafkaConsumerSql {
     "CAST(NULL, 'Nullable(String)') AS c__import_id",
     ...json.rawColumns.map((r) => `if(${messageBad}, NULL, ${r.expr}) AS ${quoteIdentifier(r.name)}`),
     // The message itself (as received) and where it came from, whenever the datasource has those columns.
-    ...(metaNames.has("__value") ? ["value AS __value"] : []),
-    ...(metaNames.has("__topic") ? ["_topic AS __topic"] : []),
-    ...(metaNames.has("__partition") ? ["toString(_partition) AS __partition"] : []),
-    ...(metaNames.has("__offset") ? ["toString(_offset) AS __offset"] : []),
-    ...(metaNames.has("__timestamp") ? ["toString(_timestamp) AS __timestamp"] : []),
-    ...(metaNames.has("__key") ? [`${key} AS __key`] : []),
+    ...quarantineMetaColumns(metaNames, "value", key),
   ];
   const quarantineView = `CREATE MATERIALIZED VIEW ${q(names.quarantineView)} TO ${q(quarantineTable)} AS ${prelude}SELECT ${quarantineSelect.join(", ")} FROM ${q(names.queue)} WHERE (${messageBad}) OR NOT (${isObject}) OR (${anyBad})`;
 
@@ -305,13 +317,7 @@ function avroConsumerSql(input: KafkaConsumerInput): KafkaConsumerSql {
   const rowsSelect = [
     ...dataColumns.map((c) => `${quoteIdentifier(avroFieldName(c)!)} AS ${quoteIdentifier(c.name)}`),
     // The Avro bytes are not handed over for messages that were read; the raw value is kept for those that were not.
-    "'' AS __value",
-    "_topic AS __topic",
-    "_partition AS __partition",
-    "_offset AS __offset",
-    "_timestamp AS __timestamp",
-    `${key} AS __key`,
-    ...(input.settings.storeHeaders ? ["CAST(mapFromArrays(_headers.name, _headers.value), 'Map(String, String)') AS __headers"] : []),
+    ...rowMetaColumns("''", key, input.settings.storeHeaders),
   ];
   const rowsView = `CREATE MATERIALIZED VIEW ${q(names.rowsView)} TO ${q(input.target.table)} AS SELECT ${rowsSelect.join(", ")} FROM ${q(names.queue)} WHERE length(_error) = 0`;
 
@@ -322,12 +328,7 @@ function avroConsumerSql(input: KafkaConsumerInput): KafkaConsumerSql {
     "CAST([], 'Array(String)') AS c__error_column",
     `[${reason}] AS c__error`,
     "CAST(NULL, 'Nullable(String)') AS c__import_id",
-    ...(metaNames.has("__value") ? ["_raw_message AS __value"] : []),
-    ...(metaNames.has("__topic") ? ["_topic AS __topic"] : []),
-    ...(metaNames.has("__partition") ? ["toString(_partition) AS __partition"] : []),
-    ...(metaNames.has("__offset") ? ["toString(_offset) AS __offset"] : []),
-    ...(metaNames.has("__timestamp") ? ["toString(_timestamp) AS __timestamp"] : []),
-    ...(metaNames.has("__key") ? [`${key} AS __key`] : []),
+    ...quarantineMetaColumns(metaNames, "_raw_message", key),
   ];
   const quarantineView = `CREATE MATERIALIZED VIEW ${q(names.quarantineView)} TO ${q(input.target.quarantineTable)} AS SELECT ${quarantineSelect.join(", ")} FROM ${q(names.queue)} WHERE length(_error) > 0`;
   return {
