@@ -52,7 +52,7 @@ export interface KafkaConsumerTarget {
 }
 
 export interface KafkaConsumerInput {
-  columns: Array<Pick<ColumnDefinition, "name" | "type" | "nullable" | "jsonPath">>;
+  columns: Array<Pick<ColumnDefinition, "name" | "type" | "nullable" | "jsonPath" | "default">>;
   settings: KafkaDatasourceSettings;
   /** The connection with its secrets already resolved (the registry's URL for KAFKA_VALUE_FORMAT avro). */
   connection: Pick<KafkaConnection, "bootstrapServers" | "securityProtocol" | "saslMechanism" | "key" | "secret" | "schemaRegistryUrl">;
@@ -243,8 +243,15 @@ export function kafkaConsumerSql(input: KafkaConsumerInput): KafkaConsumerSql {
   const messageBad = checks.map((c) => c.bad).join(" OR ");
   const messageReason = `multiIf(${checks.map((c) => `${c.bad}, ${c.reason}`).join(", ")}, '')`;
   const meta = rowMetaColumns(input.settings.storeRawValue ? document : "''", key, input.settings.storeHeaders);
-  const rowsSelect = [...json.values, ...meta];
-  const rowsView = `CREATE MATERIALIZED VIEW ${q(names.rowsView)} TO ${q(table)} AS ${prelude}SELECT ${rowsSelect.join(", ")} FROM ${q(names.queue)} WHERE NOT (${messageBad}) AND ${isObject} AND NOT (${anyBad})`;
+  // A missing value takes the column's DEFAULT, which may name other columns (as the Events API and
+  // S3 imports do): the values are read first under neutral names, then each column is its value or
+  // its DEFAULT over the others' names. Without a DEFAULT a missing value is the type's default.
+  const inner = dataColumns.map((c, i) => `${json.exprs[i]} AS __v${i}${c.default !== undefined ? `, ${json.present[i]} AS __p${i}` : ""}`);
+  const outer = dataColumns.map((c, i) => `${c.default !== undefined ? `if(__p${i}, __v${i}, ${c.default})` : `__v${i}`} AS ${quoteIdentifier(c.name)}`);
+  const metaAliases = meta.map((m) => m.slice(m.lastIndexOf(" AS ") + 4));
+  const rowsView =
+    `CREATE MATERIALIZED VIEW ${q(names.rowsView)} TO ${q(table)} AS SELECT ${[...outer, ...metaAliases].join(", ")} FROM ` +
+    `(${prelude}SELECT ${[...inner, ...meta].join(", ")} FROM ${q(names.queue)} WHERE NOT (${messageBad}) AND ${isObject} AND NOT (${anyBad}))`;
 
   const metaNames = new Set(input.columns.filter((c) => META.has(c.name)).map((c) => c.name));
   const quarantineSelect = [

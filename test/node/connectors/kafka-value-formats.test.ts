@@ -3,8 +3,9 @@
  * against a real broker (kafka-local/): `KAFKA_VALUE_FORMAT json_with_schema`
  * (and `KAFKA_KEY_FORMAT`), the schema registry's wire framing (magic byte 0, a
  * 4-byte big-endian schema id, then the JSON) stripped before the columns are
- * read, a message without that header quarantined with a reason; and a message
- * over the 10 MiB limit per message quarantined while the consumer goes on.
+ * read, a message without that header quarantined with a reason; a message
+ * over the 10 MiB limit per message quarantined while the consumer goes on; and
+ * a missing value given its column's DEFAULT expression.
  */
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -35,10 +36,12 @@ function framed(schemaId: number, document: string | Buffer): Buffer {
   return Buffer.concat([header, Buffer.from(document)]);
 }
 
-function datasource(topic: string, formats: string): DatasourceFile {
+const SCHEMA = `    \`id\` UInt64 \`json:$.id\`,
+    \`name\` String \`json:$.user.name\``;
+
+function datasource(topic: string, formats: string, schema = SCHEMA): DatasourceFile {
   const text = `SCHEMA >
-    \`id\` UInt64 \`json:$.id\`,
-    \`name\` String \`json:$.user.name\`
+${schema}
 
 ENGINE "MergeTree"
 ENGINE_SORTING_KEY "id"
@@ -54,8 +57,8 @@ ${formats}`;
 }
 
 /** The datasource's table, its quarantine and its consumer, all named after the topic. */
-async function deploy(topic: string, formats = ""): Promise<void> {
-  const ds = datasource(topic, formats);
+async function deploy(topic: string, formats = "", schema = SCHEMA): Promise<void> {
+  const ds = datasource(topic, formats, schema);
   const columns = [...ds.columns, ...kafkaMetaColumns(ds.kafka!).map((m) => ({ ...m, nullable: false }))];
   await ch.command({ query: createTableSql({ ...ds, columns: columns as DatasourceFile["columns"] }, { database: DB, table: topic }) });
   await ch.command({ query: createQuarantineTableSql({ columns }, { database: DB, table: topic }) });
@@ -82,7 +85,7 @@ beforeAll(async () => {
 afterAll(async () => {
   // Views first: the consumers stop before the broker goes.
   await ch?.command({ query: `DROP DATABASE IF EXISTS ${DB}` }).catch(() => {});
-  for (const topic of ["framed", "sized"]) await ch?.command({ query: `DROP NAMED COLLECTION IF EXISTS \`${DB}__${topic}_kafka\`` }).catch(() => {});
+  for (const topic of ["framed", "sized", "defaults"]) await ch?.command({ query: `DROP NAMED COLLECTION IF EXISTS \`${DB}__${topic}_kafka\`` }).catch(() => {});
   await ch?.close();
   await producer?.disconnect().catch(() => {});
   await broker?.stop();
@@ -154,4 +157,25 @@ describe("a message over the limit", () => {
     await producer.send({ topic: "sized", messages: [{ key: "edge", value: edge }] });
     expect(await waitFor(`SELECT __key, length(__value) FROM ${DB}.sized WHERE id = 4`, `edge\t${KAFKA_MESSAGE_MAX_BYTES}`)).toBe(`edge\t${KAFKA_MESSAGE_MAX_BYTES}`);
   }, 180_000);
+});
+
+describe("DEFAULT expressions", () => {
+  beforeAll(async () => {
+    await deploy("defaults", "", `${SCHEMA},
+    \`label\` String \`json:$.label\` DEFAULT concat(name, '!'),
+    \`score\` Int32 \`json:$.score\` DEFAULT 7`);
+    await producer.send({
+      topic: "defaults",
+      messages: [
+        { key: "missing", value: JSON.stringify({ id: 1, user: { name: "ann" } }) },
+        { key: "null", value: JSON.stringify({ id: 2, user: { name: "bob" }, label: null, score: null }) },
+        { key: "given", value: JSON.stringify({ id: 3, user: { name: "cy" }, label: "own", score: 1 }) },
+      ],
+    });
+    await waitFor(landed("defaults"), "3");
+  });
+
+  it("a missing or null value takes the column's DEFAULT, computed from the row's other columns; a given one is kept", async () => {
+    expect(await scalar(`SELECT id, name, label, score FROM ${DB}.defaults ORDER BY id`)).toBe("1\tann\tann!\t7\n2\tbob\tbob!\t7\n3\tcy\town\t1");
+  });
 });

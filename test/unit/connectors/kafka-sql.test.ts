@@ -35,9 +35,15 @@ describe("kafkaConsumerSql", () => {
     const rows = kafkaConsumerSql(base).create[3]!;
     expect(rows).toContain("JSONExtract(value, 'id', 'Nullable(UInt64)')");
     expect(rows).toContain("JSONExtract(value, 'items', 1, 'na me', 'Nullable(String)')");
-    expect(rows).toContain("JSONExtract(value, 'note', 'Nullable(String)') AS `note`");
+    expect(rows).toContain("JSONExtract(value, 'note', 'Nullable(String)') AS __v2");
+    expect(rows).toContain("SELECT __v0 AS `id`, __v1 AS `first`, __v2 AS `note`, __value, __topic, __partition, __offset, __timestamp, __key FROM (");
     expect(rows).toContain("'' AS __value");
     expect(rows).toContain("TO `ws`.`ev_1`");
+  });
+  it("gives a missing value the column's DEFAULT, which may name other columns", () => {
+    const sql = kafkaConsumerSql({ ...base, columns: [...columns, { name: "label", type: "String", nullable: false, default: "concat(note, '!')" }] });
+    expect(sql.create[3]).toContain("(JSONExtractRaw(value, 'label') NOT IN ('', 'null')) AS __p3");
+    expect(sql.create[3]).toContain("if(__p3, __v3, concat(note, '!')) AS `label`");
   });
   it("stores the raw value and headers when asked; passes SASL settings", () => {
     const sql = kafkaConsumerSql({
@@ -52,7 +58,7 @@ describe("kafkaConsumerSql", () => {
   });
   it("reads json_with_schema documents after the registry's 5-byte header, and the key's with KAFKA_KEY_FORMAT json_with_schema", () => {
     const sql = kafkaConsumerSql({ ...base, settings: { ...base.settings, storeRawValue: true, valueFormat: "json_with_schema", keyFormat: "json_with_schema" } });
-    expect(sql.create[3]).toMatch(/^CREATE MATERIALIZED VIEW `ws`.`ev_1_kafka_rows` TO `ws`.`ev_1` AS WITH substring\(value, 6\) AS __document SELECT /);
+    expect(sql.create[3]).toMatch(/^CREATE MATERIALIZED VIEW `ws`.`ev_1_kafka_rows` TO `ws`.`ev_1` AS SELECT .* FROM \(WITH substring\(value, 6\) AS __document SELECT /);
     expect(sql.create[3]).toContain("JSONExtract(__document, 'id', 'Nullable(UInt64)')");
     expect(sql.create[3]).toContain("__document AS __value");
     expect(sql.create[3]).toContain("if((length(_key) >= 5 AND startsWith(_key, '\\0')), substring(_key, 6), _key) AS __key");
