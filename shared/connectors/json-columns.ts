@@ -34,6 +34,28 @@ function args(keys: string[]): string {
   return keys.length > 0 ? `, ${keys.join(", ")}` : "";
 }
 
+/**
+ * A JSONPath that projects an array once (`$.items[:].id`, `$.tags[*]`): the
+ * JSONExtract arguments of the array, and those of each element's value.
+ * Undefined for any other path.
+ */
+export function jsonProjection(column: Pick<ColumnDefinition, "name" | "jsonPath">): { array: string[]; element: string[] } | undefined {
+  const compiled = compileJsonPath(column.jsonPath ?? `$.${column.name}`);
+  if (!compiled.ok) return undefined;
+  const at = compiled.path.segments.findIndex((s) => s.kind === "all");
+  if (at < 0 || compiled.path.segments.slice(at + 1).some((s) => s.kind === "all")) return undefined;
+  const keys = (segments: typeof compiled.path.segments) => segments.map((s) => (s.kind === "key" ? quoteString(s.key) : String((s as { index: number }).index + 1)));
+  return { array: keys(compiled.path.segments.slice(0, at)), element: keys(compiled.path.segments.slice(at + 1)) };
+}
+
+/** Why ClickHouse's JSON functions cannot read a column as the Events API does, or undefined. */
+export function jsonColumnProblem(column: Pick<ColumnDefinition, "name" | "type" | "jsonPath">): string | undefined {
+  if (jsonExtractKeys(column)) return undefined;
+  const element = /^Array\((.*)\)$/.exec(stripLowCardinality(column.type))?.[1];
+  if (jsonProjection(column) && element !== undefined && !COMPOSITE.test(stripLowCardinality(element))) return undefined;
+  return `column ${column.name}: the JSONPath ${column.jsonPath ?? ""} projects an array ([:] or [*]) more than once, or into a column that is not an Array of scalars`;
+}
+
 export interface JsonColumnsSql {
   /** True when the text is a JSON object. */
   isObject: string;
@@ -74,17 +96,24 @@ function stripLowCardinality(type: string): string {
  * Nullable: there only the JSON's kind is checked (an array for Array, an
  * object for Map/Tuple), and their elements convert as JSONExtract does.
  */
-function typedValue(c: JsonColumn, value: string, keys: string[], present: string): { bad: string; valueExpr: string } {
+function typedValue(c: JsonColumn, value: string, keys: string[], present: string, projection?: { element: string[] }): { bad: string; valueExpr: string } {
   const plain = stripLowCardinality(c.type);
   const at = `${value}${args(keys)}`;
   const element = /^Array\((.*)\)$/.exec(plain)?.[1];
   if (element !== undefined && !COMPOSITE.test(stripLowCardinality(element))) {
     const inner = stripLowCardinality(element);
     const nullableInner = inner.startsWith("Nullable(") ? inner : `Nullable(${inner})`;
-    const elements = `JSONExtract(${at}, ${quoteString(`Array(${nullableInner})`)})`;
+    // A projection (`$.items[:].id`): each element's value at the rest of the path, elements without one left out (as the Events API).
+    const rest = projection ? args(projection.element) : "";
+    const rawElements = projection && projection.element.length > 0
+      ? `arrayMap(x -> JSONExtractRaw(x${rest}), arrayFilter(x -> JSONExtractRaw(x${rest}) != '', JSONExtractArrayRaw(${at})))`
+      : `JSONExtractArrayRaw(${at})`;
+    const elements = projection
+      ? `arrayMap(x -> JSONExtract(x, ${quoteString(nullableInner)}), ${rawElements})`
+      : `JSONExtract(${at}, ${quoteString(`Array(${nullableInner})`)})`;
     const notArray = `JSONType(${at}) != 'Array'`;
     if (inner.startsWith("Nullable(")) {
-      const jsonNulls = `arrayCount(x -> x = 'null', JSONExtractArrayRaw(${at}))`;
+      const jsonNulls = `arrayCount(x -> x = 'null', ${rawElements})`;
       return { bad: `(${present} AND (${notArray} OR arrayCount(x -> isNull(x), ${elements}) != ${jsonNulls}))`, valueExpr: elements };
     }
     return {
@@ -110,11 +139,13 @@ export function jsonColumnsSql(columns: readonly JsonColumn[], value = "value"):
   const isObject = `(isValidJSON(${value}) AND startsWith(trimLeft(${value}), '{'))`;
   // Per column: the raw JSON text at its path ('' when absent), and the typed value (NULL when it does not convert).
   const parts = columns.map((c) => {
-    const keys = jsonExtractKeys(c);
-    if (!keys) throw new Error(`column ${c.name}: the JSONPath ${c.jsonPath ?? ""} projects an array ([:] or [*]), which ClickHouse's JSON functions cannot follow`);
+    const problem = jsonColumnProblem(c);
+    if (problem) throw new Error(problem);
+    const projection = jsonExtractKeys(c) ? undefined : jsonProjection(c)!;
+    const keys = projection ? projection.array : jsonExtractKeys(c)!;
     const raw = `JSONExtractRaw(${value}${args(keys)})`;
     const present = `(${raw} NOT IN ('', 'null'))`;
-    const { bad, valueExpr } = typedValue(c, value, keys, present);
+    const { bad, valueExpr } = typedValue(c, value, keys, present, projection);
     // Strings are quoted in the raw JSON: the quarantine keeps the text itself, as the Events API does.
     const rawText = `if(startsWith(${raw}, '"'), JSONExtractString(${value}${args(keys)}), ${raw})`;
     return { c, rawText, bad, present, valueExpr };

@@ -24,7 +24,7 @@
  * partition with no committed offset: a group that has committed keeps its place.
  */
 import type { ColumnDefinition, KafkaConnection, KafkaDatasourceSettings } from "../datafiles/ast.js";
-import { jsonColumnsSql, jsonExtractKeys } from "./json-columns.js";
+import { jsonColumnProblem, jsonColumnsSql, jsonExtractKeys } from "./json-columns.js";
 import { compileJsonPath } from "../ingest/jsonpath.js";
 import { quoteIdentifier, quoteQualifiedName, quoteString } from "../sql/ddl/quote.js";
 
@@ -170,7 +170,8 @@ export function kafkaConsumerProblem(input: Pick<KafkaConsumerInput, "columns" |
   const avro = input.settings.valueFormat === "avro";
   for (const c of input.columns) {
     if (META.has(c.name)) continue;
-    if (!jsonExtractKeys(c)) return `column ${c.name}: the JSONPath ${c.jsonPath ?? ""} projects an array ([:] or [*]), which Kafka datasources do not support yet`;
+    const problem = jsonColumnProblem(c);
+    if (problem) return problem;
     if (avro && avroFieldName(c) === undefined) return `column ${c.name}: with KAFKA_VALUE_FORMAT avro a JSONPath names a field of the record by keys only ($.field or $.record.field), not ${c.jsonPath ?? ""}`;
   }
   if (input.settings.keyFormat === "avro") return "KAFKA_KEY_FORMAT avro is not supported yet (KAFKA_VALUE_FORMAT avro is)";

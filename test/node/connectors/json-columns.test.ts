@@ -1,7 +1,7 @@
 /**
  * shared/connectors/json-columns.ts on the real local ClickHouse: a JSON line
  * in, the typed row (or the reasons it does not fit) out, for scalar, Nullable,
- * LowCardinality and composite columns. Kafka datasources and S3/GCS NDJSON
+ * LowCardinality and composite columns, and JSONPath projections (`[:]`). Kafka datasources and S3/GCS NDJSON
  * imports read their rows with these expressions.
  */
 import { createClient, type ClickHouseClient } from "@clickhouse/client-web";
@@ -21,8 +21,8 @@ const COLUMNS: JsonColumn[] = [
 ];
 
 /** The typed row of a line, and its `; `-joined reasons ('' when it fits). */
-async function read(line: string): Promise<{ row: Record<string, unknown>; reasons: string }> {
-  const sql = jsonColumnsSql(COLUMNS);
+async function read(line: string, columns = COLUMNS): Promise<{ row: Record<string, unknown>; reasons: string }> {
+  const sql = jsonColumnsSql(columns);
   const rs = await ch.query({
     query: `SELECT ${sql.values.join(", ")}, ${sql.errorText} AS reasons FROM (SELECT {line:String} AS value)`,
     query_params: { line },
@@ -82,5 +82,32 @@ describe("composite columns read from JSON", () => {
 
   it("a nested array is checked as an array", async () => {
     expect((await read(JSON.stringify({ id: 8, grid: 3 }))).reasons).toBe("value '3' on column 'grid' is not Array(Array(Int32))");
+  });
+});
+
+const PROJECTED: JsonColumn[] = [
+  { name: "id", type: "UInt64", nullable: false },
+  { name: "item_ids", type: "Array(Int32)", nullable: false, jsonPath: "$.items[:].id" },
+  { name: "tags", type: "Array(String)", nullable: false, jsonPath: "$.tags[*]" },
+];
+
+describe("JSONPath projections", () => {
+  it("[:] followed by a key reads that key of each element; elements without it are left out", async () => {
+    const line = JSON.stringify({ id: 1, items: [{ id: 4 }, { n: 5 }, { id: 6 }], tags: ["a", "b"] });
+    expect(await read(line, PROJECTED)).toEqual({ row: { id: 1, item_ids: [4, 6], tags: ["a", "b"] }, reasons: "" });
+  });
+
+  it("a missing array projects to an empty one", async () => {
+    expect(await read(JSON.stringify({ id: 2 }), PROJECTED)).toEqual({ row: { id: 2, item_ids: [], tags: [] }, reasons: "" });
+  });
+
+  it("a projected value that does not convert is the column's reason", async () => {
+    expect((await read(JSON.stringify({ id: 3, items: [{ id: "x" }] }), PROJECTED)).reasons).toBe(`value '[{"id":"x"}]' on column 'item_ids' is not Array(Int32)`);
+  });
+
+  it("a projection into a column that is not an Array of scalars cannot be read", () => {
+    expect(() => jsonColumnsSql([{ name: "first", type: "Int32", nullable: false, jsonPath: "$.items[:].id" }])).toThrow(
+      "column first: the JSONPath $.items[:].id projects an array ([:] or [*]) more than once, or into a column that is not an Array of scalars",
+    );
   });
 });

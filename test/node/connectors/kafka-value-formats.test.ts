@@ -5,7 +5,7 @@
  * 4-byte big-endian schema id, then the JSON) stripped before the columns are
  * read, a message without that header quarantined with a reason; a message
  * over the 10 MiB limit per message quarantined while the consumer goes on; and
- * a missing value given its column's DEFAULT expression.
+ * a missing value given its column's DEFAULT expression; a JSONPath projection.
  */
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -159,23 +159,32 @@ describe("a message over the limit", () => {
   }, 180_000);
 });
 
-describe("DEFAULT expressions", () => {
+describe("DEFAULT expressions and JSONPath projections", () => {
   beforeAll(async () => {
     await deploy("defaults", "", `${SCHEMA},
     \`label\` String \`json:$.label\` DEFAULT concat(name, '!'),
-    \`score\` Int32 \`json:$.score\` DEFAULT 7`);
+    \`score\` Int32 \`json:$.score\` DEFAULT 7,
+    \`item_ids\` Array(Int32) \`json:$.items[:].id\``);
     await producer.send({
       topic: "defaults",
       messages: [
         { key: "missing", value: JSON.stringify({ id: 1, user: { name: "ann" } }) },
         { key: "null", value: JSON.stringify({ id: 2, user: { name: "bob" }, label: null, score: null }) },
-        { key: "given", value: JSON.stringify({ id: 3, user: { name: "cy" }, label: "own", score: 1 }) },
+        { key: "given", value: JSON.stringify({ id: 3, user: { name: "cy" }, label: "own", score: 1, items: [{ id: 5 }, { x: 0 }, { id: 6 }] }) },
+        { key: "bad-item", value: JSON.stringify({ id: 4, user: { name: "dee" }, items: [{ id: "five" }] }) },
       ],
     });
-    await waitFor(landed("defaults"), "3");
+    await waitFor(landed("defaults"), "4");
   });
 
   it("a missing or null value takes the column's DEFAULT, computed from the row's other columns; a given one is kept", async () => {
     expect(await scalar(`SELECT id, name, label, score FROM ${DB}.defaults ORDER BY id`)).toBe("1\tann\tann!\t7\n2\tbob\tbob!\t7\n3\tcy\town\t1");
+  });
+
+  it("$.items[:].id reads each element's id, leaving out elements without one; a value that does not convert sends the message to quarantine", async () => {
+    expect(await scalar(`SELECT id, item_ids FROM ${DB}.defaults ORDER BY id`)).toBe("1\t[]\n2\t[]\n3\t[5,6]");
+    expect(await scalar(`SELECT __key, c__error FROM ${DB}.defaults_quarantine`)).toBe(
+      `bad-item\t['value \\'[{"id":"five"}]\\' on column \\'item_ids\\' is not Array(Int32)']`,
+    );
   });
 });

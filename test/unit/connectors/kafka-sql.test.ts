@@ -71,8 +71,18 @@ describe("kafkaConsumerSql", () => {
     expect(sql.create[4]).toContain("WHERE (length(value) > 10485760) OR ");
     expect(sql.create[4]).toContain("if(length(value) > 10485760, [multiIf(length(value) > 10485760, concat('the message value is ', toString(length(value)), ' bytes, over the limit of 10485760 bytes (10 MiB) per message'), '')], ");
   });
-  it("refuses what it cannot consume yet: array projections, Avro fields by index, Avro without a registry, Avro keys", () => {
-    expect(kafkaConsumerProblem({ columns: [{ name: "a", type: "Array(String)", nullable: false, jsonPath: "$.a[:].b" }], settings: base.settings })).toMatch(/projects an array/);
+  it("reads a projection into an Array of scalars", () => {
+    const projected = [{ name: "a", type: "Array(String)", nullable: false, jsonPath: "$.a[:].b" }];
+    expect(kafkaConsumerProblem({ columns: projected, settings: base.settings })).toBeUndefined();
+    expect(kafkaConsumerSql({ ...base, columns: projected }).create[3]).toContain(
+      "arrayMap(x -> JSONExtract(x, 'Nullable(String)'), arrayMap(x -> JSONExtractRaw(x, 'b'), arrayFilter(x -> JSONExtractRaw(x, 'b') != '', JSONExtractArrayRaw(value, 'a'))))",
+    );
+  });
+  it("refuses what it cannot consume yet: projections twice or into a scalar, Avro fields by index, Avro without a registry, Avro keys", () => {
+    expect(kafkaConsumerProblem({ columns: [{ name: "a", type: "String", nullable: false, jsonPath: "$.a[:].b" }], settings: base.settings })).toBe(
+      "column a: the JSONPath $.a[:].b projects an array ([:] or [*]) more than once, or into a column that is not an Array of scalars",
+    );
+    expect(kafkaConsumerProblem({ columns: [{ name: "a", type: "Array(String)", nullable: false, jsonPath: "$.a[:].b[:]" }], settings: base.settings })).toMatch(/more than once/);
     expect(kafkaConsumerProblem({ columns, settings: { ...base.settings, valueFormat: "avro" } }))
       .toBe("column first: with KAFKA_VALUE_FORMAT avro a JSONPath names a field of the record by keys only ($.field or $.record.field), not $.items[0]['na me']");
     const avroColumns = [columns[0]!, columns[2]!];
