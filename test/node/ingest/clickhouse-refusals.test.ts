@@ -6,11 +6,12 @@
  * value of the conformance table, nested in an Array, a Map and a named
  * Tuple, must be taken too. Inserts use the Events API's own settings.
  */
-import { ClickHouseError, createClient, type ClickHouseClient } from "@clickhouse/client-web";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { ClickHouseError, type ClickHouseClient } from "@clickhouse/client-web";
+import { describe, expect, it } from "vitest";
 import { compileRowValidator, escapeLoneSurrogates, validateNdjson } from "../../../shared/ingest/index.js";
 import { quoteIdentifier } from "../../../shared/sql/ddl/index.js";
 import { INSERT_SETTINGS } from "../../../workers/write/insert.js";
+import { scratchDatabase } from "./scratch-database.js";
 import { ACCEPT } from "../../unit/ingest/cases.js";
 
 const db = `tern_refusals_${Date.now().toString(36)}_${Math.floor(Math.random() * 1e6)}`;
@@ -36,15 +37,7 @@ async function insert(target: string, lines: string[]): Promise<string | null> {
   }
 }
 
-beforeAll(async () => {
-  client = createClient({ url: inject("clickhouseUrl"), username: inject("clickhouseUser"), password: inject("clickhousePassword") });
-  await client.command({ query: `CREATE DATABASE IF NOT EXISTS ${quoteIdentifier(db)}` });
-});
-
-afterAll(async () => {
-  await client?.command({ query: `DROP DATABASE IF EXISTS ${quoteIdentifier(db)}` });
-  await client?.close();
-});
+scratchDatabase(db, (c) => (client = c));
 
 const LONE = (escaped: string) => `it holds a lone UTF-16 surrogate (${escaped}), which is not Unicode text`;
 

@@ -6,10 +6,11 @@
  * and read back with toString() to be exactly what was validated. Quarantine
  * lines go into a table made by createQuarantineTableSql.
  */
-import { createClient, type ClickHouseClient } from "@clickhouse/client-web";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { type ClickHouseClient } from "@clickhouse/client-web";
+import { describe, expect, it } from "vitest";
 import { compileRowValidator, validateNdjson } from "../../../shared/ingest/index.js";
 import { createQuarantineTableSql, quoteIdentifier } from "../../../shared/sql/ddl/index.js";
+import { scratchDatabase } from "./scratch-database.js";
 import { ACCEPT, REJECT } from "../../unit/ingest/cases.js";
 
 const db = `tern_ingest_${Date.now().toString(36)}_${Math.floor(Math.random() * 1e6)}`;
@@ -37,15 +38,7 @@ async function rows<T>(query: string): Promise<T[]> {
   return result.json<T>();
 }
 
-beforeAll(async () => {
-  client = createClient({ url: inject("clickhouseUrl"), username: inject("clickhouseUser"), password: inject("clickhousePassword") });
-  await client.command({ query: `CREATE DATABASE IF NOT EXISTS ${quoteIdentifier(db)}` });
-});
-
-afterAll(async () => {
-  await client?.command({ query: `DROP DATABASE IF EXISTS ${quoteIdentifier(db)}` });
-  await client?.close();
-});
+scratchDatabase(db, (c) => (client = c));
 
 describe("validated rows round-trip through ClickHouse", () => {
   it("stores exactly the validated value for every accepted case", async () => {

@@ -7,26 +7,19 @@
  * ways: the same rows land (`toString` of every column) and the same number is quarantined.
  * A rejected value never lands through SQL.
  */
-import { ClickHouseError, createClient, type ClickHouseClient } from "@clickhouse/client-web";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { ClickHouseError, type ClickHouseClient } from "@clickhouse/client-web";
+import { describe, expect, it } from "vitest";
 import { compileRowValidator, planSqlCheck, THROW_IF_CODE, validateNdjson, type IngestColumn } from "../../../shared/ingest/index.js";
 import { quoteIdentifier } from "../../../shared/sql/ddl/index.js";
 import { insertCheckedLines, insertJsonLines } from "../../../workers/write/insert.js";
+import { scratchDatabase } from "./scratch-database.js";
 import { ACCEPT, REJECT } from "../../unit/ingest/cases.js";
 
 const db = `tern_sqlcheck_${Date.now().toString(36)}_${Math.floor(Math.random() * 1e6)}`;
 let client: ClickHouseClient;
 let tables = 0;
 
-beforeAll(async () => {
-  client = createClient({ url: inject("clickhouseUrl"), username: inject("clickhouseUser"), password: inject("clickhousePassword") });
-  await client.command({ query: `CREATE DATABASE IF NOT EXISTS ${quoteIdentifier(db)}` });
-});
-
-afterAll(async () => {
-  await client?.command({ query: `DROP DATABASE IF EXISTS ${quoteIdentifier(db)}` });
-  await client?.close();
-});
+scratchDatabase(db, (c) => (client = c));
 
 async function table(columns: readonly IngestColumn[]): Promise<{ database: string; table: string }> {
   const name = `t${tables++}`;
