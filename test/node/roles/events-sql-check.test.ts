@@ -3,11 +3,11 @@
 // segments as text to one INSERT … SELECT; a segment holding a line the check refuses lands
 // nothing that way and goes through the Worker's validator, with the same rows, quarantine and
 // line numbers as before; keyed requests and uncovered datasources keep the Worker's way.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { acceptEvents, SEGMENT_CHARS } from "../../../workers/ingest/events.js";
 import type { LiveDeployment } from "../../../workers/catalog/client.js";
 import { quoteQualifiedName } from "../../../shared/sql/ddl/index.js";
-import { ClickHouseFetch, deployWorkspace, dropWorkspace, nodePlatform, principal, rows } from "./helpers.js";
+import { ClickHouseFetch, eventsWorkspace, nodePlatform, principal, rows } from "./helpers.js";
 
 const FILES = {
   "events.datasource": `SCHEMA >
@@ -35,17 +35,7 @@ let table: string;
 let quarantine: string;
 let insertInto: string;
 
-beforeAll(async () => {
-  ({ workspaceId, live } = await deployWorkspace(nodePlatform(ch).platform, FILES));
-  const { database, datasources } = live.manifest;
-  table = `${database}.${datasources.events!.table}`;
-  quarantine = `${database}.${datasources.events!.quarantineTable}`;
-  insertInto = `INSERT INTO ${quoteQualifiedName(database, datasources.events!.table)} `;
-});
-
-afterAll(async () => {
-  if (live) await dropWorkspace(nodePlatform(ch).platform, live);
-});
+eventsWorkspace(ch, FILES, (ws) => ({ workspaceId, live, table, quarantine, insertInto } = ws));
 
 const line = (n: number, tenant: string) => JSON.stringify({ timestamp: "2026-01-01 00:00:00", tenant, n });
 

@@ -4,12 +4,11 @@
 // lost after ClickHouse committed it, a retry with the same Idempotency-Key
 // lands nothing twice; the segments of a large body wait for ClickHouse
 // together and share an insert.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { acceptEvents, SEGMENT_CHARS } from "../../../workers/ingest/events.js";
 import type { LiveDeployment } from "../../../workers/catalog/client.js";
 import { TernError } from "../../../shared/errors.js";
-import { quoteQualifiedName } from "../../../shared/sql/ddl/index.js";
-import { ClickHouseFetch, deployWorkspace, dropWorkspace, nodePlatform, principal, rows } from "./helpers.js";
+import { ClickHouseFetch, eventsWorkspace, nodePlatform, principal, rows } from "./helpers.js";
 import { FILES } from "./project.js";
 
 const ch = new ClickHouseFetch();
@@ -20,17 +19,7 @@ let quarantine: string;
 /** How the inserts name the datasource's table. */
 let insertInto: string;
 
-beforeAll(async () => {
-  ({ workspaceId, live } = await deployWorkspace(nodePlatform(ch).platform, FILES));
-  const { database, datasources } = live.manifest;
-  table = `${database}.${datasources.events!.table}`;
-  quarantine = `${database}.${datasources.events!.quarantineTable}`;
-  insertInto = `INSERT INTO ${quoteQualifiedName(database, datasources.events!.table)} `;
-});
-
-afterAll(async () => {
-  if (live) await dropWorkspace(nodePlatform(ch).platform, live);
-});
+eventsWorkspace(ch, FILES, (ws) => ({ workspaceId, live, table, quarantine, insertInto } = ws));
 
 const line = (n: number, tenant: string) => JSON.stringify({ timestamp: "2026-01-01 00:00:00", tenant, pathname: `/p${n}`, value: n });
 

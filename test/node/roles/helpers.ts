@@ -5,7 +5,7 @@
  * under test do not use are absent (the platform throws if one is reached);
  * rate-limit buckets live in this process (`localBuckets`).
  */
-import { inject } from "vitest";
+import { afterAll, beforeAll, inject } from "vitest";
 import { readConfig, type Vars } from "../../../workers/env.js";
 import { createPlatform, type Platform } from "../../../workers/platform/platform.js";
 import { localBuckets } from "../../../workers/ratelimit/buckets.js";
@@ -15,7 +15,7 @@ import { dropReaderStatements } from "../../../workers/clickhouse/workspace-user
 import type { Principal } from "../../../workers/auth/principal.js";
 import { loadProject } from "../../../shared/deploy/project.js";
 import { planDeployment } from "../../../shared/deploy/plan.js";
-import { quoteIdentifier } from "../../../shared/sql/ddl/index.js";
+import { quoteIdentifier, quoteQualifiedName } from "../../../shared/sql/ddl/index.js";
 import type { Scope } from "../../../shared/tokens/scopes.js";
 
 /** One call the injected fetch carried: where to, and the SQL it sent (URL `query=` or the body). */
@@ -127,6 +127,37 @@ export async function dropWorkspace(platform: Platform, live: LiveDeployment): P
   const admin = platform.clickhouse.admin;
   await admin.command({ query: `DROP DATABASE IF EXISTS ${quoteIdentifier(live.manifest.database)}` });
   for (const query of dropReaderStatements(live.manifest.database)) await admin.command({ query });
+}
+
+/** The `events` datasource of a workspace deployed for a test file: its physical names. */
+export interface EventsWorkspace {
+  workspaceId: string;
+  live: LiveDeployment;
+  /** `db.table` of the datasource and of its quarantine. */
+  table: string;
+  quarantine: string;
+  /** How the inserts name the datasource's table (`INSERT INTO `db`.`t` `). */
+  insertInto: string;
+}
+
+/** Deploys `files` before the file's tests (handing its names to `use`) and drops it after them. */
+export function eventsWorkspace(ch: ClickHouseFetch, files: Record<string, string>, use: (ws: EventsWorkspace) => void): void {
+  let live: LiveDeployment | undefined;
+  beforeAll(async () => {
+    const deployed = await deployWorkspace(nodePlatform(ch).platform, files);
+    live = deployed.live;
+    const { database, datasources } = live.manifest;
+    use({
+      workspaceId: deployed.workspaceId,
+      live,
+      table: `${database}.${datasources.events!.table}`,
+      quarantine: `${database}.${datasources.events!.quarantineTable}`,
+      insertInto: `INSERT INTO ${quoteQualifiedName(database, datasources.events!.table)} `,
+    });
+  });
+  afterAll(async () => {
+    if (live) await dropWorkspace(nodePlatform(ch).platform, live);
+  });
 }
 
 /** Rows of a SELECT run with the admin client. */
